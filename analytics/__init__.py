@@ -1,0 +1,1 @@
+"""Pure functions over plain data: KPIs, freshness, derived traffic measures."""

@@ -1,0 +1,165 @@
+/* C3 map styling: functions referenced from Python as c3.map.<name> (dash-extensions
+ * Namespace). Data arrives once by URL; colours and filters come from `hideout`, so a
+ * style change never resends data. Citizen text is set with textContent, never as HTML. */
+window.c3 = Object.assign({}, window.c3, {
+  map: (function () {
+    const FILL_CLASSES = [
+      [0.95, "#b71c1c", "≥ 95 %"],
+      [0.8, "#ef6c00", "80–95 %"],
+      [0.5, "#f9a825", "50–80 %"],
+      [0, "#2e7d32", "< 50 %"],
+    ];
+    const RATIO_CLASSES = [
+      [3, "#6a1b1a", "stopped"],
+      [1.8, "#d32f2f", "congested"],
+      [1.25, "#f59f00", "slow"],
+      [0, "#2f9e44", "free flow"],
+    ];
+    const NO_DATA = "#8a8f98";
+    // Features currently on the map, per layer (read by the browser tests and benches).
+    const onMap = {};
+
+    function pick(classes, value) {
+      if (value === null || value === undefined) return NO_DATA;
+      for (const [min, colour] of classes) if (value >= min) return colour;
+      return NO_DATA;
+    }
+
+    function formatTime(iso, tz) {
+      if (!iso) return "no reading";
+      const when = new Date(iso);
+      return new Intl.DateTimeFormat("en-GB", {
+        timeZone: tz, day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit",
+        timeZoneName: "short",
+      }).format(when);
+    }
+
+    function popup(title, rows) {
+      const box = document.createElement("div");
+      box.className = "c3-popup";
+      const head = document.createElement("div");
+      head.className = "c3-popup-title";
+      head.textContent = title;
+      box.appendChild(head);
+      for (const [label, value] of rows) {
+        const line = document.createElement("div");
+        const key = document.createElement("span");
+        key.className = "c3-popup-key";
+        key.textContent = label + ": ";
+        const val = document.createElement("span");
+        val.textContent = value === null || value === undefined ? "—" : String(value);
+        line.append(key, val);
+        box.appendChild(line);
+      }
+      return box;
+    }
+
+    function track(layer, name) {
+      layer.on("add", () => { onMap[name] = (onMap[name] || 0) + 1; });
+      layer.on("remove", () => { onMap[name] = (onMap[name] || 1) - 1; });
+    }
+
+    function pct(v) { return v === null || v === undefined ? null : Math.round(v * 100) + " %"; }
+
+    return {
+      onMap: onMap,
+      FILL_CLASSES: FILL_CLASSES,
+      RATIO_CLASSES: RATIO_CLASSES,
+
+      basemapStyle: function (feature) {
+        switch (feature.properties.layer) {
+          case "water": return {stroke: false, fillColor: "#a9cce3", fillOpacity: 1};
+          case "green": return {stroke: false, fillColor: "#cfe3c4", fillOpacity: 1};
+          case "building": return {color: "#c9c3ba", weight: 0.5, fillColor: "#ddd8d0", fillOpacity: 1};
+          case "road-major": return {color: "#ffffff", weight: 5, opacity: 1};
+          case "road-minor": return {color: "#ffffff", weight: 3, opacity: 1};
+          default: return {color: "#ffffff", weight: 1, opacity: 0.8, dashArray: "2 3"};
+        }
+      },
+
+      zoneStyle: function () {
+        return {color: "#3b4a6b", weight: 1.5, dashArray: "6 4", fill: false, opacity: 0.6};
+      },
+
+      zoneLabel: function (feature, layer) {
+        layer.bindTooltip(feature.properties.name || feature.properties.id, {sticky: true});
+      },
+
+      segmentStyle: function (feature) {
+        const p = feature.properties;
+        const major = ["primary", "secondary", "trunk", "motorway"].includes(p.road_class);
+        return {color: pick(RATIO_CLASSES, p.ratio), weight: major ? 5 : 3, opacity: 0.9,
+                lineCap: "round"};
+      },
+
+      segmentPopup: function (feature, layer, context) {
+        const p = feature.properties;
+        const tz = context.hideout.tz;
+        track(layer, "traffic");
+        layer.bindPopup(() => popup(p.name, [
+          ["Speed", p.speed_kmh === null ? null : p.speed_kmh + " km/h"],
+          ["Free-flow speed", p.freeflow_kmh + " km/h"],
+          ["Travel time vs free flow", p.ratio === null ? null : "× " + p.ratio],
+          ["Road class", p.road_class],
+          ["Observed", formatTime(p.observed_at, tz)],
+        ]));
+      },
+
+      containerMarker: function (feature, latlng) {
+        const p = feature.properties;
+        return L.circleMarker(latlng, {
+          radius: 6, weight: 1.5, color: "#1d2433", fillOpacity: 0.95,
+          fillColor: pick(FILL_CLASSES, p.fill), className: "c3-container",
+        });
+      },
+
+      containerPopup: function (feature, layer, context) {
+        const p = feature.properties;
+        const tz = context.hideout.tz;
+        track(layer, "waste");
+        layer.bindPopup(() => popup("Container " + p.id, [
+          ["Fill level", pct(p.fill)],
+          ["Status", p.status],
+          ["Waste type", p.waste_type],
+          ["Capacity", p.capacity_l === null ? null : p.capacity_l + " L"],
+          ["Address", p.address],
+          ["Observed", formatTime(p.observed_at, tz)],
+        ]));
+      },
+
+      complaintMarker: function (feature, latlng) {
+        return L.marker(latlng, {
+          icon: L.divIcon({className: "c3-complaint", iconSize: [16, 16],
+                           html: '<div class="c3-complaint-pin"></div>'}),
+          keyboard: true, title: feature.properties.service || "complaint",
+        });
+      },
+
+      complaintCluster: function (feature, latlng) {
+        const count = feature.properties.point_count;
+        const size = count < 10 ? 30 : count < 50 ? 38 : 46;
+        return L.marker(latlng, {
+          icon: L.divIcon({
+            html: "<span>" + feature.properties.point_count_abbreviated + "</span>",
+            className: "c3-cluster", iconSize: L.point(size, size),
+          }),
+          title: count + " open complaints",
+        });
+      },
+
+      complaintPopup: function (feature, layer, context) {
+        const p = feature.properties;
+        if (p.cluster) { track(layer, "complaints"); return; }
+        const tz = context.hideout.tz;
+        track(layer, "complaints");
+        layer.bindPopup(() => popup(p.service || "Complaint", [
+          ["Request", p.id],
+          ["Status", p.status],
+          ["Filed", formatTime(p.requested_at, tz)],
+          ["Address", p.address],
+          ["Description", p.description],
+        ]));
+      },
+    };
+  })(),
+});

@@ -1,0 +1,54 @@
+"""HTTP endpoints the map shell loads its layers from (GeoJSON by URL, cached by version)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, request, send_file
+
+from callbacks.context import services
+from store.ledger import data_versions
+from store.queries import LAYER_QUERIES, zones_geojson
+
+api = Blueprint("c3_api", __name__, url_prefix="/api")
+LAYER_DOMAIN = {"waste": "waste", "traffic": "traffic", "complaints": "complaints", "zones": "city"}
+GEOJSON = "application/geo+json"
+
+
+def current_versions() -> dict[str, int]:
+    with services().store.reading() as cur:
+        return data_versions(cur)
+
+
+@api.get("/version")
+def version() -> dict:
+    """Cheap poll: the data version of every domain."""
+    return current_versions()
+
+
+@api.get("/layers/<name>.geojson")
+def layer(name: str) -> Response:
+    if name not in LAYER_DOMAIN:
+        abort(404)
+    svc = services()
+    version = current_versions().get(LAYER_DOMAIN[name], 0)
+    query = zones_geojson if name == "zones" else LAYER_QUERIES[name]
+
+    def compute() -> bytes:
+        with svc.store.reading() as cur:
+            return query(cur).encode()
+
+    body = svc.cache.get_or_compute(f"layer:{name}", version, compute)
+    response = Response(body, mimetype=GEOJSON)
+    if request.args.get("v") == str(version):
+        response.headers["Cache-Control"] = "public, max-age=86400, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@api.get("/basemap.geojson")
+def basemap() -> Response:
+    path = services().basemap_path
+    if path is None or not path.exists():
+        return Response('{"type":"FeatureCollection","features":[]}', mimetype=GEOJSON)
+    response = send_file(path, mimetype=GEOJSON, max_age=86400)
+    return response

@@ -1,0 +1,28 @@
+"""The running app's services (settings, store, cache), reached from inside a request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+
+from config import Settings
+from store import Store
+from store.cache import Cache
+
+EXTENSION_KEY = "c3"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    cache: Cache
+    map_bounds: tuple[float, float, float, float]  # lon/lat: west, south, east, north
+    basemap_path: Path | None = None
+    feed_intervals: dict[str, int] = field(default_factory=dict)
+
+
+def services() -> Services:
+    return current_app.extensions[EXTENSION_KEY]

@@ -1,0 +1,184 @@
+"""The `c3` command: demo, serve, ingest, sim, config. Wiring only."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from datetime import UTC, datetime
+
+import typer
+
+from config import ConnectorSettings, Settings, load_settings
+
+cli = typer.Typer(help="C3: a city operations control center.", no_args_is_help=True,
+                  add_completion=False)
+log = logging.getLogger("c3")
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("pyrosm").setLevel(logging.WARNING)
+
+
+def _city(settings: Settings):
+    from geo.city import load_city
+
+    return load_city(settings.city_extract, settings.city_name, settings.zones_geojson,
+                     settings.zone_h3_resolution)
+
+
+def _open_store(settings: Settings, city):
+    from jobs.bootstrap import load_city_model
+    from store import Store
+
+    store = Store(settings.database_file)
+    load_city_model(store, city)
+    return store
+
+
+def _demo_city(settings: Settings, city):
+    from sim.model import DemoCity
+
+    return DemoCity(city, settings.sim_seed, settings.sim_containers, settings.timezone)
+
+
+def _start_sim(settings: Settings, demo_city):
+    from sim.http import BackgroundServer
+    from sim.server import create_sim_app
+
+    app = create_sim_app(demo_city, settings.city_name)
+    return BackgroundServer(app, settings.sim_host, settings.sim_port).start()
+
+
+def _serve_dashboard(settings: Settings, store, city) -> None:
+    from app import create_app
+    from callbacks.context import Services
+    from connectors.runner import build_connectors
+    from geo.basemap import basemap_file
+    from jobs.scheduler import build_scheduler
+    from store.cache import Cache
+
+    connectors = build_connectors(settings)
+    scheduler = build_scheduler(connectors, store)
+    scheduler.start()
+    services = Services(
+        settings=settings,
+        store=store,
+        cache=Cache(settings.redis_url),
+        map_bounds=city.bounds,
+        basemap_path=basemap_file(city.extract_path, settings.data_dir.resolve() / "basemap"),
+        feed_intervals={c.name: c.settings.interval_s for c in connectors},
+    )
+    app = create_app(services)
+    url = f"http://{'localhost' if settings.http_host in ('127.0.0.1', '0.0.0.0') else settings.http_host}:{settings.http_port}"
+    typer.secho(f"\nC3 is running: {url}\n", fg=typer.colors.GREEN, bold=True)
+    try:
+        app.run(host=settings.http_host, port=settings.http_port, debug=False)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@cli.command()
+def demo(
+    port: int = typer.Option(None, help="Dashboard port (default: setting http_port)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Run the demo city: simulator, connectors, DuckDB file and dashboard, in one process."""
+    _logging(verbose)
+    settings = load_settings(**({"http_port": port} if port else {}))
+    clock = time.monotonic()
+    city = _city(settings)
+    store = _open_store(settings, city)
+    demo_city = _demo_city(settings, city)
+    from jobs.bootstrap import backfill_demo
+
+    typer.echo(f"Backfilling {settings.sim_backfill_days} days of simulated history…")
+    summary = backfill_demo(store, demo_city, settings.sim_backfill_days, settings.sim_step_minutes)
+    typer.echo(f"  {summary.traffic_rows:,} traffic and {summary.waste_rows:,} waste readings, "
+               f"{summary.collections:,} collections in {summary.seconds:.1f} s")
+    sim = _start_sim(settings, demo_city)
+    typer.echo(f"Simulator serving Open311 and NGSI-v2 at {sim.url} "
+               f"(ready {time.monotonic() - clock:.1f} s after start)")
+    try:
+        _serve_dashboard(settings, store, city)
+    finally:
+        sim.stop()
+
+
+@cli.command()
+def serve(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Run C3 against the configured feeds (single-site mode)."""
+    _logging(verbose)
+    settings = load_settings()
+    city = _city(settings)
+    _serve_dashboard(settings, _open_store(settings, city), city)
+
+
+@cli.command()
+def ingest(
+    once: bool = typer.Option(False, "--once", help="Poll every connector once, then exit."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Poll the configured connectors and print a summary per connector."""
+    _logging(verbose)
+    if not once:
+        raise typer.BadParameter("only --once is supported; `c3 serve` polls on a schedule")
+    from connectors.runner import run_all_once
+
+    settings = load_settings()
+    store = _open_store(settings, _city(settings))
+    runs = run_all_once(settings, store)
+    header = f"{'connector':<14}{'status':<8}{'fetched':>9}{'inserted':>10}{'updated':>9}" \
+             f"{'unchanged':>11}{'quarantined':>13}  error"
+    typer.echo(header)
+    typer.echo("-" * len(header))
+    for r in runs:
+        typer.echo(f"{r.connector:<14}{r.status:<8}{r.fetched:>9,}{r.inserted:>10,}{r.updated:>9,}"
+                   f"{r.unchanged:>11,}{r.quarantined:>13,}  {r.error or ''}")
+    if any(r.status != "ok" for r in runs):
+        raise typer.Exit(1)
+
+
+@cli.command()
+def sim(
+    port: int = typer.Option(None, help="Port (default: setting sim_port)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Serve the demo city's feeds alone (point another C3 at them)."""
+    _logging(verbose)
+    settings = load_settings(**({"sim_port": port} if port else {}))
+    server = _start_sim(settings, _demo_city(settings, _city(settings)))
+    typer.echo(f"Simulator at {server.url}: /open311/v2/requests.json, "
+               "/v2/entities?type=WasteContainer|TrafficFlowObserved")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    server.stop()
+
+
+@cli.command("config")
+def show_config() -> None:
+    """Print every setting, its current value and its help."""
+    settings = load_settings()
+    for name, field in Settings.model_fields.items():
+        typer.echo(f"{name} = {getattr(settings, name)!r}\n    {field.description}")
+    typer.echo("\nconnectors[] fields:")
+    for name, field in ConnectorSettings.model_fields.items():
+        typer.echo(f"  {name}: {field.description}")
+    typer.echo(f"\n(read at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC)")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

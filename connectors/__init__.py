@@ -1,0 +1,1 @@
+"""Feed clients: fetch -> normalize -> validate -> hand rows to the store."""

@@ -1,0 +1,114 @@
+"""What every connector is: a name, a domain, a window, fetch() and normalize().
+
+`connectors.runner` does the rest the same way for all of them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import duckdb
+import requests
+
+from config import ConnectorSettings
+
+Row = dict[str, object]
+
+
+class Rejected(ValueError):
+    """A record that fails validation; the message is the reason kept in quarantine."""
+
+
+class Connector(ABC):
+    domain: str
+    primary_table: str  # one row per accepted record: the ledger counts this table
+
+    def __init__(self, settings: ConnectorSettings, city_tz: str):
+        self.settings = settings
+        self.name = settings.name
+        self.tz = ZoneInfo(city_tz)
+        self.warnings: list[str] = []
+
+    def prepare(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Read what normalize() needs from the store (called before each run)."""
+        self.warnings = []
+
+    def window(self, watermark: datetime | None, now: datetime) -> tuple[datetime, datetime]:
+        """The time window this run asks the feed for."""
+        if watermark is None:
+            return now - timedelta(days=self.settings.backfill_days), now
+        return watermark - timedelta(minutes=self.settings.lookback_minutes), now
+
+    @abstractmethod
+    def fetch(
+        self, http: requests.Session, start: datetime, end: datetime
+    ) -> Iterator[list[dict]]:
+        """Yield the feed's raw records, a page at a time."""
+
+    @abstractmethod
+    def normalize(self, record: dict) -> dict[str, Row]:
+        """One raw record -> a row per table; raise Rejected(reason) for a bad record."""
+
+    def watermark_of(self, rows: list[Row]) -> datetime | None:
+        """The cursor to keep after these primary-table rows are committed."""
+        return None
+
+    def after_upsert(self, cur: duckdb.DuckDBPyConnection, batch_view: str) -> None:
+        """Extra writes in the same transaction (e.g. status events)."""
+
+    def warn_once(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    # -- shared parsing -------------------------------------------------------------------
+    def parse_time(self, value: object, field: str, required: bool = True) -> datetime | None:
+        """ISO 8601 -> aware UTC datetime; no offset means the city's time zone (warned)."""
+        if value is None or value == "":
+            if required:
+                raise Rejected(f"missing {field}")
+            return None
+        try:
+            text = str(value).strip().replace("Z", "+00:00")
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise Rejected(f"unparseable {field}: {value!r}") from None
+        if parsed.tzinfo is None:
+            self.warn_once(f"{field} without UTC offset; read as {self.tz.key} local time")
+            parsed = parsed.replace(tzinfo=self.tz)
+        return parsed.astimezone(UTC)
+
+
+def parse_coordinate(lon: object, lat: object) -> tuple[float, float]:
+    """Validated (lon, lat) in WGS84 degrees."""
+    try:
+        x, y = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise Rejected(f"missing or non-numeric coordinates: lon={lon!r} lat={lat!r}") from None
+    if not (-180 <= x <= 180 and -90 <= y <= 90) or (x == 0 and y == 0):
+        raise Rejected(f"coordinates out of range: lon={x} lat={y}")
+    return x, y
+
+
+def optional_text(value: object, field: str) -> str | None:
+    """A string field; numbers become strings (ids, zip codes), other types are rejected."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
+        return str(value)
+    raise Rejected(f"{field} is not text: {value!r}")
+
+
+def optional_float(value: object, field: str) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise Rejected(f"{field} is a boolean, expected a number")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise Rejected(f"{field} is not a number: {value!r}") from None

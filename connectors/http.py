@@ -1,0 +1,58 @@
+"""HTTP for connectors: one session with timeouts and retries (backoff, jitter, Retry-After)."""
+
+from __future__ import annotations
+
+import random
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+USER_AGENT = "C3-city-operations/0.1"
+
+
+class JitteredRetry(Retry):
+    """urllib3's Retry with full jitter on the exponential backoff (urllib3 1.26 has none).
+
+    A Retry-After header still wins: urllib3 sleeps for it instead of the backoff.
+    """
+
+    def get_backoff_time(self) -> float:
+        backoff = super().get_backoff_time()
+        return random.uniform(backoff / 2, backoff) if backoff else 0.0
+
+
+def make_session(retries: int, backoff_s: float = 0.5) -> requests.Session:
+    """A session that retries GETs on 429/5xx and network errors, honouring Retry-After."""
+    retry = JitteredRetry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        backoff_factor=backoff_s,
+        respect_retry_after_header=True,
+        raise_on_status=True,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+class FeedError(RuntimeError):
+    """The feed answered, but not with what its protocol promises."""
+
+
+def get_json(session: requests.Session, url: str, timeout: float, **kwargs) -> requests.Response:
+    """GET that must return JSON; an HTML error page with status 200 is an error too."""
+    response = session.get(url, timeout=timeout, **kwargs)
+    response.raise_for_status()
+    kind = response.headers.get("Content-Type", "")
+    if "json" not in kind:
+        raise FeedError(f"{url} answered {kind or 'no content type'}, not JSON")
+    return response

@@ -1,0 +1,1 @@
+"""The city model: road graph, zones, basemap, geometry encoding."""

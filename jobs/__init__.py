@@ -1,0 +1,1 @@
+"""Scheduled work: connector polling, bootstrap of the city and the demo's history."""

@@ -1,0 +1,1 @@
+"""Component trees and page registration; no I/O, no callbacks."""

@@ -1,0 +1,50 @@
+"""Take headless-Chromium screenshots of C3 pages and print the browser console.
+
+    python scripts/screenshot.py http://localhost:8050/ docs/home.png --size 1920x1080
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+
+
+def browser(width: int, height: int) -> webdriver.Chrome:
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--hide-scrollbars",
+                 f"--window-size={width},{height}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(options=options)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("url")
+    parser.add_argument("out")
+    parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--wait", type=float, default=6.0, help="seconds to let the page settle")
+    parser.add_argument("--scale", type=float, default=1.0, help="device scale factor")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.split("x"))
+    driver = browser(width, height)
+    try:
+        if args.scale != 1.0:
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": width, "height": height, "deviceScaleFactor": args.scale, "mobile": False})
+        driver.get(args.url)
+        time.sleep(args.wait)
+        driver.save_screenshot(args.out)
+        for entry in driver.get_log("browser"):
+            print(entry["level"], entry["message"][:300])
+        print("features on map:", driver.execute_script("return window.c3 && window.c3.map.onMap"))
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,308 @@
+"""The demo city's behaviour: a seeded, deterministic function of (seed, time).
+
+Traffic, bin fill levels, collections and complaints at any instant are computed in
+closed form from the seed, so the same seed always gives the same data, whichever
+order the simulator is asked in. Times are UTC epoch seconds (int64 numpy arrays).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.city import CityModel, assign_zone
+from geo.geometry import metres_per_degree, midpoints
+from sim.catalog import (
+    HOURLY_ACTIVITY,
+    PEAK_SENSITIVITY,
+    SERVICE_TYPES,
+    WASTE_KINDS,
+    WEEKDAY_PEAKS,
+    WEEKEND_PEAKS,
+)
+from sim.clock import DAY_S, from_local_seconds, local_day_type, to_local_seconds
+
+CONGESTED_RATIO = 1.8  # observed / free-flow travel time at which a segment counts as congested
+_ACTIVITY = np.asarray(HOURLY_ACTIVITY) / np.sum(HOURLY_ACTIVITY)  # one "day" of activity = 1
+_CUM_ACTIVITY = np.concatenate([[0.0], np.cumsum(_ACTIVITY)])
+_KIND_RATE = {"mixed": 1.0, "organic": 1.1, "paper": 0.7, "glass": 0.4}
+_BASE_INTENSITY = {"primary": 110, "secondary": 75, "tertiary": 40}  # vehicles / 5 min
+
+
+def _stream(seed: int, *parts: int) -> np.random.Generator:
+    """An independent random stream for one (purpose, index) of one seed."""
+    return np.random.default_rng([seed, *parts])
+
+
+def activity_days(local_s: np.ndarray) -> np.ndarray:
+    """Cumulative activity since 1970 in 'average days' (fill grows with it)."""
+    local_s = np.asarray(local_s, dtype="int64")
+    day, rest = np.divmod(local_s, DAY_S)
+    hour, within = np.divmod(rest, 3600)
+    return day + _CUM_ACTIVITY[hour] + _ACTIVITY[hour] * within / 3600
+
+
+@dataclass
+class Incident:
+    segment_index: int
+    start_s: int
+    end_s: int
+    severity: float  # speed factor while it lasts
+
+
+class DemoCity:
+    """The simulated city on top of a real road network."""
+
+    def __init__(self, city: CityModel, seed: int, n_containers: int, tz: str):
+        self.city = city
+        self.seed = seed
+        self.tz = tz
+        seg = city.segments.reset_index(drop=True)
+        self.segments = seg
+        self._freeflow = seg["freeflow_kmh"].to_numpy(float)
+        self._length = seg["length_m"].to_numpy(float)
+        self._sensitivity = seg["road_class"].map(PEAK_SENSITIVITY).fillna(0.2).to_numpy(float)
+        rng = _stream(seed, 1)
+        self._sensitivity = self._sensitivity * rng.uniform(0.8, 1.2, len(seg))
+        self._intensity = seg["road_class"].map(_BASE_INTENSITY).fillna(12).to_numpy(float)
+        self.containers = self._place_containers(n_containers)
+
+    # -- placement -----------------------------------------------------------------------
+    def _poi_counts(self, points: np.ndarray, radius_m: float) -> np.ndarray:
+        pois = self.city.pois
+        if pois.empty:
+            return np.zeros(len(points))
+        lat0 = float(np.mean(shapely.get_y(points)))
+        kx, ky = metres_per_degree(lat0)
+        px, py = shapely.get_x(pois.geometry.values) * kx, shapely.get_y(pois.geometry.values) * ky
+        x, y = shapely.get_x(points) * kx, shapely.get_y(points) * ky
+        d2 = (x[:, None] - px[None, :]) ** 2 + (y[:, None] - py[None, :]) ** 2
+        return (d2 <= radius_m**2).sum(axis=1)
+
+    def _place_containers(self, n: int) -> pd.DataFrame:
+        rng = _stream(self.seed, 2)
+        seg = self.segments
+        street = ~seg["road_class"].str.endswith("_link").to_numpy()
+        density = self._poi_counts(midpoints(seg.geometry.values), 80)
+        weight = np.where(street, seg["length_m"].to_numpy() * (1 + 2 * density), 0.0)
+        chosen = rng.choice(len(seg), size=n, p=weight / weight.sum())
+        along = rng.uniform(0.1, 0.9, n)
+        lines = seg.geometry.values[chosen]
+        on_line = shapely.line_interpolate_point(lines, along, normalized=True)
+        ahead = shapely.line_interpolate_point(lines, np.minimum(along + 0.01, 1), normalized=True)
+        lat0 = float(np.mean(shapely.get_y(on_line)))
+        kx, ky = metres_per_degree(lat0)
+        dx = (shapely.get_x(ahead) - shapely.get_x(on_line)) * kx
+        dy = (shapely.get_y(ahead) - shapely.get_y(on_line)) * ky
+        norm = np.hypot(dx, dy) + 1e-9
+        side = rng.choice([-1.0, 1.0], n) * 8.0  # kerbside, 8 m off the centre line
+        lon = shapely.get_x(on_line) + (-dy / norm) * side / kx
+        lat = shapely.get_y(on_line) + (dx / norm) * side / ky
+        points = shapely.points(lon, lat)
+
+        kinds = np.array([k for k, _, _ in WASTE_KINDS])
+        kind_idx = rng.choice(len(WASTE_KINDS), size=n, p=[s for _, s, _ in WASTE_KINDS])
+        nearby = np.minimum(self._poi_counts(points, 100), 5)
+        rate = np.clip(0.16 + 0.11 * nearby + rng.normal(0, 0.05, n), 0.08, 0.9)
+        rate *= np.vectorize(_KIND_RATE.get)(kinds[kind_idx])
+        period = np.clip(np.round(0.95 / rate) + (rng.random(n) < 0.15), 1, 7).astype(int)
+        zone = assign_zone(gpd.GeoSeries(points), self.city.zones).to_numpy()
+        zone_rank = {z: i for i, z in enumerate(self.city.zones["zone_id"])}
+        zone_idx = np.array([zone_rank.get(z, 0) for z in zone])
+        order = pd.Series(range(n)).groupby(zone_idx).cumcount().to_numpy()
+        tod = 6 * 3600 + zone_idx * 45 * 60 + (order % 60) * 90  # collection time of day
+        numbers = rng.integers(1, 60, n)
+        return pd.DataFrame(
+            {
+                "container_id": [f"waste-{i + 1:04d}" for i in range(n)],
+                "lon": lon,
+                "lat": lat,
+                "waste_type": kinds[kind_idx],
+                "capacity_l": [WASTE_KINDS[k][2] for k in kind_idx],
+                "address": [f"{seg['name'].iat[s]} {no}" for s, no in zip(chosen, numbers, strict=True)],
+                "zone_id": zone,
+                "rate_per_day": rate,
+                "period_days": period,
+                "phase_day": rng.integers(0, 7, n) % period,
+                "collect_tod_s": tod,
+                "vehicle_id": [f"truck-{(z % 3) + 1}" for z in zone_idx],
+            }
+        )
+
+    # -- traffic ---------------------------------------------------------------------------
+    def _peak(self, local_s: np.ndarray) -> np.ndarray:
+        hour = (local_s % DAY_S) / 3600
+        weekday = local_day_type(local_s) == 0
+        out = np.zeros(len(local_s))
+        for peaks, mask in ((WEEKDAY_PEAKS, weekday), (WEEKEND_PEAKS, ~weekday)):
+            level = sum(d * np.exp(-0.5 * ((hour - c) / w) ** 2) for c, w, d in peaks)
+            out = np.where(mask, level, out)
+        return np.clip(out, 0, 1)
+
+    @lru_cache(maxsize=64)  # noqa: B019 - bounded; one DemoCity per process
+    def incidents_on(self, local_day: int) -> tuple[Incident, ...]:
+        """Incidents of one local day: a few, on the busier roads, 20-120 minutes each."""
+        rng = _stream(self.seed, 3, local_day)
+        weight = self._length * (self._sensitivity > 0.3)
+        count = rng.poisson(2.5)
+        segs = rng.choice(len(weight), size=count, p=weight / weight.sum())
+        starts = local_day * DAY_S + rng.uniform(6, 21, count) * 3600
+        starts_utc = from_local_seconds(starts.astype("int64"), self.tz)
+        minutes = rng.uniform(20, 120, count)
+        severity = rng.uniform(0.2, 0.45, count)
+        return tuple(
+            Incident(int(s), int(t), int(t + m * 60), float(v))
+            for s, t, m, v in zip(segs, starts_utc, minutes, severity, strict=True)
+        )
+
+    def incidents_between(self, start_s: int, end_s: int) -> list[Incident]:
+        days = to_local_seconds(np.array([start_s, end_s]), self.tz) // DAY_S
+        return [
+            inc
+            for day in range(int(days[0]), int(days[1]) + 1)
+            for inc in self.incidents_on(day)
+            if inc.start_s < end_s and inc.end_s > start_s
+        ]
+
+    def traffic(self, times_s: np.ndarray) -> dict[str, np.ndarray]:
+        """Segment speeds at each time: arrays shaped (len(times), len(segments))."""
+        times_s = np.asarray(times_s, dtype="int64")
+        local = to_local_seconds(times_s, self.tz)
+        peak = self._peak(local)
+        factor = 1 - self._sensitivity[None, :] * peak[:, None]
+        noise = np.stack([_stream(self.seed, 4, int(t // 60)).normal(0, 0.035, len(self._freeflow))
+                          for t in times_s])
+        factor = factor + noise
+        for inc in self.incidents_between(int(times_s.min()), int(times_s.max()) + 1):
+            active = (times_s >= inc.start_s) & (times_s < inc.end_s)
+            factor[active, inc.segment_index] *= inc.severity
+        factor = np.clip(factor, 0.08, 1.05)
+        speed = self._freeflow[None, :] * factor
+        activity = _ACTIVITY[(local % DAY_S) // 3600] * 24
+        intensity = np.round(self._intensity[None, :] * activity[:, None] * np.minimum(factor, 1))
+        ratio = 1 / factor
+        return {
+            "speed_kmh": np.round(speed, 1),
+            "congested": ratio >= CONGESTED_RATIO,
+            "intensity": intensity,
+            "occupancy": np.round(np.clip(0.04 * activity[:, None] * ratio, 0, 0.95), 3),
+        }
+
+    # -- waste -----------------------------------------------------------------------------
+    def last_collection_local(self, local_s: np.ndarray) -> np.ndarray:
+        """Wall-clock second of each container's latest collection at or before `local_s`.
+
+        `local_s` is shaped (T,); the result (T, C).
+        """
+        c = self.containers
+        period = c["period_days"].to_numpy()[None, :]
+        phase = c["phase_day"].to_numpy()[None, :]
+        tod = c["collect_tod_s"].to_numpy()[None, :]
+        t = np.asarray(local_s, dtype="int64")[:, None]
+        day = t // DAY_S
+        k = day - (day - phase) % period  # latest collection day <= today
+        k = np.where(k * DAY_S + tod > t, k - period, k)
+        return k * DAY_S + tod
+
+    def waste(self, times_s: np.ndarray) -> dict[str, np.ndarray]:
+        """Fill level (0-1), temperature and status of every container at each time (T, C)."""
+        times_s = np.asarray(times_s, dtype="int64")
+        local = to_local_seconds(times_s, self.tz)
+        last = self.last_collection_local(local)
+        rate = self.containers["rate_per_day"].to_numpy()[None, :]
+        raw = rate * (activity_days(local)[:, None] - activity_days(last))
+        n = len(self.containers)
+        noise = np.stack([_stream(self.seed, 5, int(t // 60)).normal(0, 0.012, n) for t in times_s])
+        fill = np.clip(np.round(raw + noise, 3), 0, 1)
+        lid = np.stack([_stream(self.seed, 6, int(t // 3600)).random(n) < 0.004 for t in times_s])
+        hour = (local % DAY_S) / 3600
+        season = 6 - 9 * np.cos(2 * np.pi * (((local // DAY_S) + 10) % 365) / 365)
+        temperature = season + 3 * np.sin(2 * np.pi * (hour - 9) / 24)
+        return {
+            "fill_level": fill,
+            "overflowing": raw >= 1,
+            "status": np.where(lid, "lidOpen", "ok"),
+            "temperature_c": np.round(temperature[:, None] + noise * 20, 1),
+            "last_emptied_s": from_local_seconds(last.ravel(), self.tz).reshape(last.shape),
+        }
+
+    def collections_between(self, start_s: int, end_s: int) -> pd.DataFrame:
+        """Every collection (container_id, collected_at_s, vehicle_id) in [start, end)."""
+        c = self.containers
+        local = to_local_seconds(np.array([start_s, end_s]), self.tz)
+        days = np.arange(local[0] // DAY_S - 1, local[1] // DAY_S + 1)
+        hit = (days[:, None] - c["phase_day"].to_numpy()[None, :]) % c["period_days"].to_numpy() == 0
+        day_i, cont_i = np.nonzero(hit)
+        at_local = days[day_i] * DAY_S + c["collect_tod_s"].to_numpy()[cont_i]
+        at = from_local_seconds(at_local, self.tz)
+        keep = (at >= start_s) & (at < end_s)
+        return pd.DataFrame(
+            {
+                "container_id": c["container_id"].to_numpy()[cont_i[keep]],
+                "collected_at_s": at[keep],
+                "vehicle_id": c["vehicle_id"].to_numpy()[cont_i[keep]],
+            }
+        ).sort_values(["collected_at_s", "container_id"], ignore_index=True)
+
+    # -- complaints ------------------------------------------------------------------------
+    @lru_cache(maxsize=128)  # noqa: B019 - bounded; one DemoCity per process
+    def requests_on(self, local_day: int) -> pd.DataFrame:
+        """All service requests filed on one local day, with their (future) close times."""
+        rng = _stream(self.seed, 7, local_day)
+        weekend = local_day_type(np.array([local_day * DAY_S]))[0] > 0
+        n = min(rng.poisson(40 if weekend else 55), 999)
+        hours = rng.choice(24, size=n, p=_ACTIVITY)
+        local = local_day * DAY_S + hours * 3600 + rng.integers(0, 3600, n)
+        requested = from_local_seconds(local, self.tz)
+        types = rng.choice(len(SERVICE_TYPES), size=n, p=[t.weight for t in SERVICE_TYPES])
+        seg, cont = self.segments, self.containers
+        rows = []
+        for i in range(n):
+            st = SERVICE_TYPES[types[i]]
+            if st.group == "waste":
+                j = rng.choice(len(cont), p=cont["rate_per_day"] / cont["rate_per_day"].sum())
+                lon, lat, street = cont["lon"].iat[j], cont["lat"].iat[j], cont["address"].iat[j]
+            else:
+                j = rng.choice(len(seg), p=self._length / self._length.sum())
+                point = shapely.line_interpolate_point(seg.geometry.iat[j], rng.random(), normalized=True)
+                lon, lat = point.x, point.y
+                street = f"{seg['name'].iat[j]} {rng.integers(1, 60)}"
+            lon += rng.normal(0, 0.00012)
+            lat += rng.normal(0, 0.00007)
+            never = rng.random() < 0.05
+            close_h = rng.lognormal(np.log(st.median_close_h), 0.8) * (8 if never else 1)
+            rows.append(
+                {
+                    "service_request_id": f"{(local_day // 365 + 70) % 100:02d}-{local_day % 100000:05d}{i:03d}",
+                    "service_code": st.code,
+                    "service_name": st.name,
+                    "agency_responsible": st.agency,
+                    "description": st.description.format(street=street),
+                    "address": street,
+                    "lon": round(float(lon), 6),
+                    "lat": round(float(lat), 6),
+                    "requested_s": int(requested[i]),
+                    "closed_s": int(requested[i] + close_h * 3600),
+                    "expected_s": int(requested[i] + 2 * st.median_close_h * 3600),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def requests_as_of(self, now_s: int, since_s: int) -> pd.DataFrame:
+        """Requests filed in [since, now], each with its status as seen at `now`."""
+        days = to_local_seconds(np.array([since_s, now_s]), self.tz) // DAY_S
+        frames = [self.requests_on(int(d)) for d in range(int(days[0]), int(days[1]) + 1)]
+        frame = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+        frame = frame[(frame["requested_s"] >= since_s) & (frame["requested_s"] <= now_s)].copy()
+        closed = frame["closed_s"] <= now_s
+        frame["status"] = np.where(closed, "closed", "open")
+        frame["updated_s"] = np.where(closed, frame["closed_s"], frame["requested_s"])
+        frame["status_notes"] = pd.Series(
+            np.where(closed, "Resolved by the responsible crew.", None), index=frame.index, dtype=object
+        )
+        return frame.sort_values("requested_s", ignore_index=True)

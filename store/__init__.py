@@ -1,0 +1,5 @@
+"""The data store: the only package that speaks SQL (DuckDB file, schema, upserts, queries)."""
+
+from store.db import Store
+
+__all__ = ["Store"]

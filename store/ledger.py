@@ -1,0 +1,125 @@
+"""The ingest ledger: run records, quarantine, connector watermarks and data versions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+
+@dataclass
+class RunRecord:
+    connector: str
+    domain: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    status: str = "ok"
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        text = (f"{self.connector} {self.status}: fetched {self.fetched}, inserted {self.inserted}, "
+                f"updated {self.updated}, unchanged {self.unchanged}, quarantined {self.quarantined}")
+        return text + (f" ({self.error})" if self.error else "")
+
+    @property
+    def balanced(self) -> bool:
+        """fetched = inserted + updated + unchanged + quarantined."""
+        return self.fetched == self.inserted + self.updated + self.unchanged + self.quarantined
+
+
+def write_run(cur: duckdb.DuckDBPyConnection, run: RunRecord) -> int:
+    """Insert the run record; return its run_id."""
+    return cur.execute(
+        """INSERT INTO ingest_runs (connector, domain, started_at, finished_at, window_start,
+               window_end, fetched, inserted, updated, unchanged, quarantined, status, error, warnings)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
+        [run.connector, run.domain, run.started_at, run.finished_at, run.window_start,
+         run.window_end, run.fetched, run.inserted, run.updated, run.unchanged, run.quarantined,
+         run.status, run.error, "\n".join(run.warnings) or None],
+    ).fetchone()[0]
+
+
+def write_quarantine(
+    cur: duckdb.DuckDBPyConnection,
+    connector: str,
+    run_id: int,
+    received_at: datetime,
+    rejects: list[tuple[str, object]],
+) -> None:
+    """Keep each rejected raw record with the reason it was rejected."""
+    if not rejects:
+        return
+    cur.executemany(
+        "INSERT INTO quarantine (connector, received_at, run_id, reason, raw) VALUES (?, ?, ?, ?, ?)",
+        [
+            [connector, received_at, run_id, reason,
+             raw if isinstance(raw, str) else json.dumps(raw, default=str)]
+            for reason, raw in rejects
+        ],
+    )
+
+
+def get_watermark(cur: duckdb.DuckDBPyConnection, connector: str) -> datetime | None:
+    row = cur.execute(
+        "SELECT watermark FROM connector_state WHERE connector = ?", [connector]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def set_watermark(cur: duckdb.DuckDBPyConnection, connector: str, watermark: datetime) -> None:
+    cur.execute(
+        """INSERT INTO connector_state VALUES (?, ?, now())
+           ON CONFLICT (connector) DO UPDATE SET watermark = excluded.watermark,
+               updated_at = excluded.updated_at""",
+        [connector, watermark],
+    )
+
+
+def bump_version(cur: duckdb.DuckDBPyConnection, domain: str) -> None:
+    """Mark `domain` as changed; screens and caches key on this number."""
+    cur.execute(
+        """INSERT INTO data_versions VALUES (?, 1, now())
+           ON CONFLICT (domain) DO UPDATE SET version = data_versions.version + 1,
+               changed_at = excluded.changed_at""",
+        [domain],
+    )
+
+
+def data_versions(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return dict(cur.execute("SELECT domain, version FROM data_versions").fetchall())
+
+
+def assign_zones(cur: duckdb.DuckDBPyConnection) -> None:
+    """Give points without a zone the zone polygon they fall in."""
+    for table in ("waste_containers", "service_requests"):
+        cur.execute(
+            f"""UPDATE {table} SET zone_id = z.zone_id FROM zones z
+                WHERE {table}.zone_id IS NULL AND {table}.lon IS NOT NULL
+                  AND ST_Contains(z.geom, ST_Point({table}.lon, {table}.lat))"""
+        )
+
+
+def append_status_events(cur: duckdb.DuckDBPyConnection, source: str, batch_view: str) -> None:
+    """Append the status events the requests in `batch_view` show (opened, then closed...)."""
+    cur.execute(
+        f"""INSERT INTO service_request_events
+            SELECT DISTINCT ?, request_id, 'open', requested_at FROM {batch_view}
+            WHERE requested_at IS NOT NULL
+            UNION
+            SELECT DISTINCT ?, request_id, status, coalesce(updated_at, requested_at)
+            FROM {batch_view}
+            WHERE status IS NOT NULL AND status <> 'open'
+              AND coalesce(updated_at, requested_at) IS NOT NULL
+            ON CONFLICT DO NOTHING""",
+        [source, source],
+    )

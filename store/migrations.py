@@ -1,0 +1,38 @@
+"""Versioned schema migrations: numbered SQL files applied once, in order, in a transaction."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import duckdb
+
+
+def _migration_files() -> list[tuple[int, str, str]]:
+    folder = resources.files("store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number = int(entry.name.split("_", 1)[0])
+            found.append((number, entry.name, entry.read_text()))
+    return sorted(found)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations the database has not seen; return the schema version."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())"
+    )
+    applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    for number, name, sql in _migration_files():
+        if number in applied:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]

@@ -1,0 +1,133 @@
+"""Named read queries behind the screens. GeoJSON is assembled inside DuckDB."""
+
+from __future__ import annotations
+
+import duckdb
+
+# A reading older than this is not "now" on the live map.
+LIVE_WINDOW = "INTERVAL 2 HOUR"
+
+
+def _feature_collection(cur: duckdb.DuckDBPyConnection, sql: str, params=()) -> str:
+    """Run `sql` (selecting `feature` JSON values) and wrap them in a FeatureCollection."""
+    wrapped = (
+        "SELECT json_object('type', 'FeatureCollection', 'features', "
+        f"coalesce(json_group_array(feature), '[]'::JSON))::VARCHAR FROM ({sql})"
+    )
+    return cur.execute(wrapped, list(params)).fetchone()[0]
+
+
+def containers_geojson(cur: duckdb.DuckDBPyConnection) -> str:
+    """Every container with its latest fill level and status."""
+    return _feature_collection(
+        cur,
+        f"""
+        WITH latest AS (
+            SELECT container_id, max(observed_at) AS observed_at,
+                   arg_max(fill_level, observed_at) AS fill_level,
+                   arg_max(status, observed_at) AS status
+            FROM waste_readings
+            WHERE observed_at > now() - {LIVE_WINDOW}
+            GROUP BY container_id)
+        SELECT json_object(
+            'type', 'Feature',
+            'geometry', json_object('type', 'Point', 'coordinates', [c.lon, c.lat]),
+            'properties', json_object(
+                'id', c.container_id, 'waste_type', c.waste_type, 'address', c.address,
+                'zone', c.zone_id, 'capacity_l', c.capacity_l,
+                'fill', round(l.fill_level, 3), 'status', l.status,
+                'observed_at', strftime(l.observed_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
+        FROM waste_containers c LEFT JOIN latest l USING (container_id)
+        WHERE c.lon IS NOT NULL
+        """,
+    )
+
+
+def segments_geojson(cur: duckdb.DuckDBPyConnection) -> str:
+    """Every road segment with its latest congestion ratio and speed."""
+    return _feature_collection(
+        cur,
+        f"""
+        WITH latest AS (
+            SELECT segment_id, max(observed_at) AS observed_at,
+                   arg_max(speed_kmh, observed_at) AS speed_kmh,
+                   arg_max(congestion_ratio, observed_at) AS ratio,
+                   arg_max(congested, observed_at) AS congested
+            FROM traffic_readings
+            WHERE observed_at > now() - {LIVE_WINDOW}
+            GROUP BY segment_id)
+        SELECT json_object(
+            'type', 'Feature',
+            'geometry', ST_AsGeoJSON(s.geom)::JSON,
+            'properties', json_object(
+                'id', s.segment_id, 'name', s.name, 'road_class', s.road_class,
+                'freeflow_kmh', s.freeflow_kmh, 'speed_kmh', round(l.speed_kmh, 1),
+                'ratio', round(l.ratio, 2), 'congested', l.congested,
+                'observed_at', strftime(l.observed_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
+        FROM road_segments s LEFT JOIN latest l USING (segment_id)
+        """,
+    )
+
+
+def open_requests_geojson(cur: duckdb.DuckDBPyConnection) -> str:
+    """Open service requests (no personal data beyond what Open311 publishes)."""
+    return _feature_collection(
+        cur,
+        """
+        SELECT json_object(
+            'type', 'Feature',
+            'geometry', json_object('type', 'Point', 'coordinates', [lon, lat]),
+            'properties', json_object(
+                'id', request_id, 'service', service_name, 'status', status,
+                'description', description, 'address', address,
+                'requested_at', strftime(requested_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
+        FROM service_requests
+        WHERE status = 'open' AND lon IS NOT NULL
+        ORDER BY requested_at
+        """,
+    )
+
+
+LAYER_QUERIES = {
+    "waste": containers_geojson,
+    "traffic": segments_geojson,
+    "complaints": open_requests_geojson,
+}
+
+
+def feed_status(cur: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Per connector: its last run, last success and the rows of that success."""
+    rows = cur.execute(
+        """
+        SELECT connector,
+               arg_max(status, started_at) AS last_status,
+               max(finished_at) AS last_run_at,
+               arg_max(error, started_at) AS last_error,
+               max(finished_at) FILTER (status = 'ok') AS last_success_at,
+               arg_max(inserted + updated, finished_at) FILTER (status = 'ok') AS last_rows
+        FROM ingest_runs
+        GROUP BY connector
+        ORDER BY connector
+        """
+    ).fetchall()
+    keys = ["connector", "last_status", "last_run_at", "last_error", "last_success_at", "last_rows"]
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def table_counts(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    tables = ["zones", "road_segments", "traffic_readings", "waste_containers",
+              "waste_readings", "waste_collections", "service_requests",
+              "service_request_events", "ingest_runs", "quarantine"]
+    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
+    return dict(cur.execute(sql).fetchall())
+
+
+def zones_geojson(cur: duckdb.DuckDBPyConnection) -> str:
+    return _feature_collection(
+        cur,
+        """
+        SELECT json_object('type', 'Feature', 'geometry', ST_AsGeoJSON(geom)::JSON,
+                           'properties', json_object('id', zone_id, 'name', name)) AS feature
+        FROM zones ORDER BY zone_id
+        """,
+    )
