@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dash
 from dash import Dash, html
+from flask import Flask
 
 from callbacks.api import api
 from callbacks.context import EXTENSION_KEY, Services
@@ -14,9 +15,24 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 def create_app(services: Services) -> Dash:
-    """A Dash app serving every page over `services` (settings, store, cache)."""
+    """A Dash app serving every page over `services` (settings, store, cache).
+
+    Build one per process: Dash hands the @callback registry to the first app that
+    serves a request. To point the app at other services (tests), use `use_services`.
+    """
+    server = Flask(__name__)
+    # Compress layers too (flask-compress reads this list once, when Dash installs it).
+    server.config["COMPRESS_MIMETYPES"] = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/geo+json",
+    ]
     app = Dash(
         __name__,
+        server=server,
         use_pages=True,
         pages_folder="",
         assets_folder=str(ASSETS),
@@ -29,5 +45,10 @@ def create_app(services: Services) -> Dash:
 
     app.layout = html.Div(dash.page_container, className="c3-root")
     app.server.register_blueprint(api)
-    app.server.extensions[EXTENSION_KEY] = services
+    use_services(app, services)
     return app
+
+
+def use_services(app: Dash, services: Services) -> None:
+    """Serve `services` (a store, settings) from now on."""
+    app.server.extensions[EXTENSION_KEY] = services

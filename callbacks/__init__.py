@@ -1,3 +1,3 @@
-"""Thin callbacks: read inputs -> call store/analytics -> build outputs. Importing registers them."""
+"""Thin callbacks: inputs -> store/analytics -> outputs. Importing registers them."""
 
 from callbacks import home  # noqa: F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request, send_file
+from flask import Blueprint, Response, abort, request
 
 from callbacks.context import services
 from store.ledger import data_versions
@@ -47,8 +47,14 @@ def layer(name: str) -> Response:
 
 @api.get("/basemap.geojson")
 def basemap() -> Response:
-    path = services().basemap_path
+    """The offline basemap; read once, then served (compressed) from the cache."""
+    svc = services()
+    path = svc.basemap_path
     if path is None or not path.exists():
         return Response('{"type":"FeatureCollection","features":[]}', mimetype=GEOJSON)
-    response = send_file(path, mimetype=GEOJSON, max_age=86400)
+    body = svc.cache.get_or_compute(
+        f"basemap:{path.name}", int(path.stat().st_mtime), path.read_bytes
+    )
+    response = Response(body, mimetype=GEOJSON)
+    response.headers["Cache-Control"] = "public, max-age=86400"
     return response

@@ -14,8 +14,12 @@ from layouts.ids import MapShellIds
 from store.ledger import data_versions
 from store.queries import feed_status
 
-LAYERS = (("traffic", "traffic"), ("waste", "waste"), ("complaints", "complaints"),
-          ("zones", "city"))
+LAYERS = (
+    ("traffic", "traffic"),
+    ("waste", "waste"),
+    ("complaints", "complaints"),
+    ("zones", "city"),
+)
 
 
 def layer_url(layer: str, version: int) -> str:
@@ -51,8 +55,11 @@ def feed_badges(
         title = run.get("last_error") if state == "failing" else None
         badges.append(
             html.Span(
-                [html.Span(className=f"c3-dot c3-state-{state}"),
-                 html.B(name), f" {state} · {when}"],
+                [
+                    html.Span(className=f"c3-dot c3-state-{state}"),
+                    html.B(name),
+                    f" {state} · {when}",
+                ],
                 className=f"c3-feed c3-feed-{state}",
                 title=title or f"{name}: {state}",
                 **{"data-feed": name, "data-state": state},
@@ -77,7 +84,8 @@ def refresh_home(_tick, *current_urls):
     urls = [layer_url(layer, versions.get(domain, 0)) for layer, domain in LAYERS]
     urls = [new if new != old else no_update for new, old in zip(urls, current_urls, strict=True)]
     now = datetime.now(UTC)
-    badges = feed_badges(runs, svc.feed_intervals, now, svc.settings.timezone,
-                         svc.settings.stale_after_intervals)
+    badges = feed_badges(
+        runs, svc.feed_intervals, now, svc.settings.timezone, svc.settings.stale_after_intervals
+    )
     clock = f"{now.astimezone(ZoneInfo(svc.settings.timezone)):%a %d %b %H:%M %Z}"
     return [*urls, badges, clock]

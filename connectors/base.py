@@ -43,9 +43,7 @@ class Connector(ABC):
         return watermark - timedelta(minutes=self.settings.lookback_minutes), now
 
     @abstractmethod
-    def fetch(
-        self, http: requests.Session, start: datetime, end: datetime
-    ) -> Iterator[list[dict]]:
+    def fetch(self, http: requests.Session, start: datetime, end: datetime) -> Iterator[list[dict]]:
         """Yield the feed's raw records, a page at a time."""
 
     @abstractmethod
@@ -56,8 +54,8 @@ class Connector(ABC):
         """The cursor to keep after these primary-table rows are committed."""
         return None
 
-    def after_upsert(self, cur: duckdb.DuckDBPyConnection, batch_view: str) -> None:
-        """Extra writes in the same transaction (e.g. status events)."""
+    def after_upsert(self, cur: duckdb.DuckDBPyConnection, batch_view: str) -> None:  # noqa: B027
+        """Extra writes in the same transaction (e.g. status events); none by default."""
 
     def warn_once(self, message: str) -> None:
         if message not in self.warnings:

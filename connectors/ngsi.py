@@ -23,7 +23,9 @@ def key_values(entity: dict) -> dict:
     """Normalized NGSI-v2 (`{"type", "value", "metadata"}` per attribute) -> keyValues."""
     out = {}
     for name, attr in entity.items():
-        if name in ("id", "type") or not (isinstance(attr, dict) and "value" in attr and "type" in attr):
+        if name in ("id", "type") or not (
+            isinstance(attr, dict) and "value" in attr and "type" in attr
+        ):
             out[name] = attr
         else:
             out[name] = attr["value"]
@@ -33,17 +35,23 @@ def key_values(entity: dict) -> dict:
 class NgsiV2Connector(Connector):
     def __init__(self, settings, city_tz):
         super().__init__(settings, city_tz)
-        kinds = {"WasteContainer": ("waste", "waste_readings"),
-                 "TrafficFlowObserved": ("traffic", "traffic_readings")}
+        kinds = {
+            "WasteContainer": ("waste", "waste_readings"),
+            "TrafficFlowObserved": ("traffic", "traffic_readings"),
+        }
         if settings.entity_type not in kinds:
-            raise ValueError(f"{settings.name}: unsupported NGSI entity type {settings.entity_type!r}")
+            raise ValueError(
+                f"{settings.name}: unsupported NGSI entity type {settings.entity_type!r}"
+            )
         self.domain, self.primary_table = kinds[settings.entity_type]
         self._segments: dict[str, tuple[float, float]] = {}
 
     def prepare(self, cur: duckdb.DuckDBPyConnection) -> None:
         super().prepare(cur)
         if self.settings.entity_type == "TrafficFlowObserved":
-            rows = cur.execute("SELECT segment_id, length_m, freeflow_kmh FROM road_segments").fetchall()
+            rows = cur.execute(
+                "SELECT segment_id, length_m, freeflow_kmh FROM road_segments"
+            ).fetchall()
             self._segments = {sid: (length, freeflow) for sid, length, freeflow in rows}
 
     def fetch(self, http: requests.Session, start: datetime, end: datetime) -> Iterator[list[dict]]:
@@ -55,8 +63,12 @@ class NgsiV2Connector(Connector):
         url = self.settings.url.rstrip("/") + "/v2/entities"
         offset, limit = 0, self.settings.page_size
         while True:
-            params = {"type": self.settings.entity_type, "options": "keyValues,count",
-                      "limit": limit, "offset": offset}
+            params = {
+                "type": self.settings.entity_type,
+                "options": "keyValues,count",
+                "limit": limit,
+                "offset": offset,
+            }
             response = get_json(http, url, self.settings.timeout_s, params=params, headers=headers)
             page = response.json()
             if not isinstance(page, list):
@@ -64,8 +76,10 @@ class NgsiV2Connector(Connector):
             total = response.headers.get("Fiware-Total-Count")
             yield page
             offset += len(page)
-            if not page or (total is not None and offset >= int(total)) or (
-                total is None and len(page) < limit
+            if (
+                not page
+                or (total is not None and offset >= int(total))
+                or (total is None and len(page) < limit)
             ):
                 return
 
@@ -74,13 +88,17 @@ class NgsiV2Connector(Connector):
             raise Rejected("entity without an id")
         entity = key_values(record)
         if entity.get("type") != self.settings.entity_type:
-            raise Rejected(f"entity type {entity.get('type')!r}, expected {self.settings.entity_type}")
+            raise Rejected(
+                f"entity type {entity.get('type')!r}, expected {self.settings.entity_type}"
+            )
         if self.settings.entity_type == "WasteContainer":
             return self._waste(entity)
         return self._traffic(entity)
 
     def _observed_at(self, entity: dict) -> datetime:
-        value = entity.get("dateObserved") or entity.get("dateModified") or entity.get("dateUpdated")
+        value = (
+            entity.get("dateObserved") or entity.get("dateModified") or entity.get("dateUpdated")
+        )
         if isinstance(value, str) and "/" in value:  # an interval: start/end -> its end
             value = value.split("/", 1)[1]
         return self.parse_time(value, "dateObserved")
@@ -102,14 +120,20 @@ class NgsiV2Connector(Connector):
         street = address.get("streetAddress") if isinstance(address, dict) else address
         rows: dict[str, Row] = {
             "waste_containers": {
-                "container_id": e["id"], "waste_type": e.get("storedWasteKind"),
+                "container_id": e["id"],
+                "waste_type": e.get("storedWasteKind"),
                 "capacity_l": optional_float(e.get("binCapacity"), "binCapacity"),
-                "address": street, "lon": lon, "lat": lat,
+                "address": street,
+                "lon": lon,
+                "lat": lat,
             },
             "waste_readings": {
-                "container_id": e["id"], "observed_at": observed, "fill_level": fill,
+                "container_id": e["id"],
+                "observed_at": observed,
+                "fill_level": fill,
                 "temperature_c": optional_float(e.get("temperature"), "temperature"),
-                "status": status, "source": self.name,
+                "status": status,
+                "source": self.name,
             },
         }
         emptied = self.parse_time(e.get("dateLastEmptying"), "dateLastEmptying", required=False)
@@ -127,11 +151,15 @@ class NgsiV2Connector(Connector):
         if speed is None or speed < 0:
             raise Rejected(f"averageVehicleSpeed missing or negative: {speed!r}")
         length, freeflow = self._segments[segment]
-        travel, ratio = travel_time_and_ratio(length, freeflow, speed) if speed > 0 else (None, None)
+        travel, ratio = (
+            travel_time_and_ratio(length, freeflow, speed) if speed > 0 else (None, None)
+        )
         congested = e.get("congested")
         return {
             "traffic_readings": {
-                "segment_id": segment, "observed_at": self._observed_at(e), "speed_kmh": speed,
+                "segment_id": segment,
+                "observed_at": self._observed_at(e),
+                "speed_kmh": speed,
                 "travel_time_s": None if travel is None else round(float(travel), 1),
                 "congestion_ratio": None if ratio is None else round(float(ratio), 3),
                 "congested": congested if isinstance(congested, bool) else None,

@@ -21,8 +21,16 @@ MAX_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
 MIN_SPLIT = timedelta(seconds=2)
 STATUSES = {"open", "closed"}
-TEXT_FIELDS = ("status_notes", "service_code", "service_name", "description",
-               "agency_responsible", "address", "zipcode", "media_url")
+TEXT_FIELDS = (
+    "status_notes",
+    "service_code",
+    "service_name",
+    "description",
+    "agency_responsible",
+    "address",
+    "zipcode",
+    "media_url",
+)
 
 
 def parse_requests_xml(body: bytes) -> list[dict]:
@@ -37,8 +45,10 @@ def parse_requests_xml(body: bytes) -> list[dict]:
     if root.tag not in ("service_requests", "requests"):
         raise FeedError(f"unexpected Open311 XML root <{root.tag}>")
     return [
-        {child.tag: (child.text.strip() if child.text and child.text.strip() else None)
-         for child in request}
+        {
+            child.tag: (child.text.strip() if child.text and child.text.strip() else None)
+            for child in request
+        }
         for request in root.iter("request")
     ]
 
@@ -117,8 +127,12 @@ class Open311Connector(Connector):
             "description": text["description"],
             "agency_responsible": text["agency_responsible"],
             "requested_at": self.parse_time(record.get("requested_datetime"), "requested_datetime"),
-            "updated_at": self.parse_time(record.get("updated_datetime"), "updated_datetime", False),
-            "expected_at": self.parse_time(record.get("expected_datetime"), "expected_datetime", False),
+            "updated_at": self.parse_time(
+                record.get("updated_datetime"), "updated_datetime", False
+            ),
+            "expected_at": self.parse_time(
+                record.get("expected_datetime"), "expected_datetime", False
+            ),
             "address": text["address"],
             "zipcode": text["zipcode"],
             "lon": lon,

@@ -36,8 +36,13 @@ log = logging.getLogger(__name__)
 
 KINDS: dict[str, type[Connector]] = {"open311": Open311Connector, "ngsi-v2": NgsiV2Connector}
 # Entity tables first, so readings never point at a container that is not there yet.
-TABLE_ORDER = ("waste_containers", "service_requests", "waste_readings", "waste_collections",
-               "traffic_readings")
+TABLE_ORDER = (
+    "waste_containers",
+    "service_requests",
+    "waste_readings",
+    "waste_collections",
+    "traffic_readings",
+)
 
 
 def build_connector(settings: ConnectorSettings, city_tz: str) -> Connector:
@@ -112,7 +117,10 @@ def _commit(connector, store, run, rows, rejects) -> None:
             counts = upsert(cur, table, batch)
             if table == connector.primary_table:
                 run.inserted, run.updated, run.unchanged = (
-                    counts.inserted, counts.updated, counts.unchanged)
+                    counts.inserted,
+                    counts.updated,
+                    counts.unchanged,
+                )
                 cur.register("_c3_primary_batch", batch)
                 connector.after_upsert(cur, "_c3_primary_batch")
                 cur.unregister("_c3_primary_batch")
@@ -133,4 +141,3 @@ def _commit(connector, store, run, rows, rejects) -> None:
 def run_all_once(settings: Settings, store: Store) -> list[RunRecord]:
     """One poll of every configured connector (for `c3 ingest --once`)."""
     return [run_connector(c, store) for c in build_connectors(settings)]
-

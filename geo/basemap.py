@@ -15,8 +15,16 @@ import pandas as pd
 import pyrosm
 import shapely
 
-MAJOR = {"motorway", "trunk", "primary", "secondary", "motorway_link", "trunk_link",
-         "primary_link", "secondary_link"}
+MAJOR = {
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "motorway_link",
+    "trunk_link",
+    "primary_link",
+    "secondary_link",
+}
 MINOR = {"tertiary", "tertiary_link", "unclassified", "residential", "living_street", "service"}
 GREEN_LANDUSE = {"grass", "meadow", "forest", "recreation_ground", "village_green", "cemetery"}
 GREEN_NATURAL = {"scrub", "wood", "heath", "grassland"}

@@ -22,8 +22,15 @@ from geo.zones import h3_zones, read_zones
 
 # Free-flow speed (km/h) when a way has no usable maxspeed.
 DEFAULT_SPEED_KMH = {
-    "motorway": 100, "trunk": 80, "primary": 50, "secondary": 50, "tertiary": 40,
-    "unclassified": 30, "residential": 30, "living_street": 20, "service": 20,
+    "motorway": 100,
+    "trunk": 80,
+    "primary": 50,
+    "secondary": 50,
+    "tertiary": 40,
+    "unclassified": 30,
+    "residential": 30,
+    "living_street": 20,
+    "service": 20,
 }
 LINK_SPEED_KMH = 40
 ZONE_NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -52,11 +59,6 @@ class CityModel:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         return tuple(self.segments.total_bounds)
-
-    @property
-    def center(self) -> tuple[float, float]:
-        minx, miny, maxx, maxy = self.bounds
-        return ((miny + maxy) / 2, (minx + maxx) / 2)
 
 
 def resolve_extract(extract: str) -> Path:

@@ -15,9 +15,7 @@ def h3_zones(segments: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
     """One zone per H3 cell that holds a segment's midpoint."""
     mids = midpoints(segments.geometry.values)
     cells = sorted({h3.latlng_to_cell(p.y, p.x, resolution) for p in mids})
-    polygons = [
-        Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(cell)]) for cell in cells
-    ]
+    polygons = [Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(cell)]) for cell in cells]
     return gpd.GeoDataFrame(
         {
             "zone_id": [f"h3:{c}" for c in cells],

@@ -41,8 +41,11 @@ def load_city_model(store: Store, city: CityModel) -> None:
         changed += counts.inserted + counts.updated
         seg_batch = pa.table(
             {
-                **{name: segs[name].to_numpy() for name in TABLES["road_segments"].schema.names
-                   if name != "geom"},
+                **{
+                    name: segs[name].to_numpy()
+                    for name in TABLES["road_segments"].schema.names
+                    if name != "geom"
+                },
                 "geom": shapely.to_wkb(segs.geometry.values),
             },
             schema=TABLES["road_segments"].schema,
@@ -70,8 +73,13 @@ def backfill_demo(
     end_s = int(now.timestamp())
     start_s = end_s - days * 86400
     times = backfill.history_times(start_s, end_s, step_minutes * 60)
-    run = RunRecord("sim-backfill", "demo", started_at=now, window_start=datetime.fromtimestamp(start_s, UTC),
-                    window_end=now)
+    run = RunRecord(
+        "sim-backfill",
+        "demo",
+        started_at=now,
+        window_start=datetime.fromtimestamp(start_s, UTC),
+        window_end=now,
+    )
     totals = {"traffic": 0, "waste": 0, "collections": 0}
     with store.transaction() as cur:
         upsert(cur, "waste_containers", backfill.containers_batch(city))
@@ -82,7 +90,11 @@ def backfill_demo(
         for table, key, batches in (
             ("traffic_readings", "traffic", backfill.traffic_batches(city, times)),
             ("waste_readings", "waste", backfill.waste_batches(city, times)),
-            ("waste_collections", "collections", [backfill.collections_batch(city, start_s, end_s)]),
+            (
+                "waste_collections",
+                "collections",
+                [backfill.collections_batch(city, start_s, end_s)],
+            ),
         ):
             for batch in batches:
                 counts = upsert(cur, table, batch)
@@ -95,7 +107,8 @@ def backfill_demo(
             bump_version(cur, domain)
         run.finished_at = datetime.now(UTC)
         write_run(cur, run)
-    summary = BackfillSummary(totals["traffic"], totals["waste"], totals["collections"],
-                              time.monotonic() - clock)
+    summary = BackfillSummary(
+        totals["traffic"], totals["waste"], totals["collections"], time.monotonic() - clock
+    )
     log.info("backfill: %s", summary)
     return summary

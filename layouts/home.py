@@ -17,16 +17,26 @@ def layout(**_query) -> html.Div:
         [
             html.Header(
                 [
-                    html.Div([html.Span("C3", className="c3-brand"),
-                              html.Span(f"City operations · {settings.city_name}",
-                                        className="c3-title")]),
                     html.Div(
                         [
-                            html.Span("SIMULATED DATA · demo city", className="c3-sim-badge",
-                                      title="Every feed on this screen comes from the C3 simulator")
-                            if settings.is_demo else None,
-                            html.Span(id=ids.HOME_CLOCK, className="c3-clock",
-                                      **{"aria-live": "off"}),
+                            html.Span("C3", className="c3-brand"),
+                            html.Span(
+                                f"City operations · {settings.city_name}", className="c3-title"
+                            ),
+                        ]
+                    ),
+                    html.Div(
+                        [
+                            html.Span(
+                                "SIMULATED DATA · demo city",
+                                className="c3-sim-badge",
+                                title="Every feed on this screen comes from the C3 simulator",
+                            )
+                            if settings.is_demo
+                            else None,
+                            html.Span(
+                                id=ids.HOME_CLOCK, className="c3-clock", **{"aria-live": "off"}
+                            ),
                         ],
                         className="c3-header-right",
                     ),
@@ -34,14 +44,24 @@ def layout(**_query) -> html.Div:
                 className="c3-header",
             ),
             html.Main(
-                MapShell(ids.HOME_MAP, bounds=c3.map_bounds, tz=settings.timezone,
-                         tile_url=settings.basemap_tile_url),
+                MapShell(
+                    ids.HOME_MAP,
+                    bounds=c3.map_bounds,
+                    tz=settings.timezone,
+                    tile_url=settings.basemap_tile_url,
+                ),
                 className="c3-main",
             ),
             html.Footer(
-                [html.Span("Feeds", className="c3-feeds-label"),
-                 html.Div(id=ids.HOME_FEEDS, className="c3-feeds", role="status",
-                          **{"aria-live": "polite"})],
+                [
+                    html.Span("Feeds", className="c3-feeds-label"),
+                    html.Div(
+                        id=ids.HOME_FEEDS,
+                        className="c3-feeds",
+                        role="status",
+                        **{"aria-live": "polite"},
+                    ),
+                ],
                 className="c3-footer",
             ),
             dcc.Interval(id=ids.HOME_REFRESH, interval=settings.refresh_ms),

@@ -1,4 +1,4 @@
-"""Every component id in the app: constants and dict-id builders (layouts and callbacks share them)."""
+"""Every component id: constants and dict-id builders, shared by layouts and callbacks."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ class MapShellIds:
     @staticmethod
     def layer(aio_id: str, layer: str) -> dict:
         return {"component": "MapShell", "part": "layer", "layer": layer, "aio_id": aio_id}
+
+    @staticmethod
+    def layers_control(aio_id: str) -> dict:
+        return {"component": "MapShell", "part": "layers", "aio_id": aio_id}
 
     @staticmethod
     def legend(aio_id: str) -> dict:

@@ -21,20 +21,35 @@ DOMAIN_LAYERS = (
     ("complaints", "Open complaints"),
 )
 
-FILL_LEGEND = (("#2e7d32", "< 50 %"), ("#f9a825", "50–80 %"), ("#ef6c00", "80–95 %"),
-               ("#b71c1c", "≥ 95 %"), ("#8a8f98", "no reading"))
-CONGESTION_LEGEND = (("#2f9e44", "free flow (< 1.25×)"), ("#f59f00", "slow (1.25–1.8×)"),
-                     ("#d32f2f", "congested (1.8–3×)"), ("#6a1b1a", "stopped (≥ 3×)"),
-                     ("#8a8f98", "no reading"))
+FILL_LEGEND = (
+    ("#2e7d32", "< 50 %"),
+    ("#f9a825", "50–80 %"),
+    ("#ef6c00", "80–95 %"),
+    ("#b71c1c", "≥ 95 %"),
+    ("#8a8f98", "no reading"),
+)
+CONGESTION_LEGEND = (
+    ("#2f9e44", "free flow (< 1.25×)"),
+    ("#f59f00", "slow (1.25–1.8×)"),
+    ("#d32f2f", "congested (1.8–3×)"),
+    ("#6a1b1a", "stopped (≥ 3×)"),
+    ("#8a8f98", "no reading"),
+)
 
 
 def _swatches(title: str, items, shape: str) -> html.Div:
     return html.Div(
         [html.Div(title, className="c3-legend-title")]
         + [
-            html.Div([html.Span(className=f"c3-swatch c3-swatch-{shape}",
-                                style={"background": colour}), label],
-                     className="c3-legend-row")
+            html.Div(
+                [
+                    html.Span(
+                        className=f"c3-swatch c3-swatch-{shape}", style={"background": colour}
+                    ),
+                    label,
+                ],
+                className="c3-legend-row",
+            )
             for colour, label in items
         ],
         className="c3-legend-group",
@@ -47,11 +62,17 @@ def legend(aio_id: str) -> html.Div:
             _swatches("Waste container fill", FILL_LEGEND, "dot"),
             _swatches("Travel time vs free flow", CONGESTION_LEGEND, "line"),
             html.Div(
-                [html.Div("Open complaints", className="c3-legend-title"),
-                 html.Div([html.Span("12", className="c3-swatch-cluster"), "cluster (count)"],
-                          className="c3-legend-row"),
-                 html.Div([html.Span(className="c3-swatch c3-complaint-swatch"), "one request"],
-                          className="c3-legend-row")],
+                [
+                    html.Div("Open complaints", className="c3-legend-title"),
+                    html.Div(
+                        [html.Span("12", className="c3-swatch-cluster"), "cluster (count)"],
+                        className="c3-legend-row",
+                    ),
+                    html.Div(
+                        [html.Span(className="c3-swatch c3-complaint-swatch"), "one request"],
+                        className="c3-legend-row",
+                    ),
+                ],
                 className="c3-legend-group",
             ),
         ],
@@ -77,46 +98,87 @@ class MapShell(html.Div):
     ):
         hideout = {"tz": tz}
         base = [
-            dl.GeoJSON(url="/api/basemap.geojson", style=js("basemapStyle"),
-                       interactive=False, attribution=attribution, id=MapShellIds.layer(aio_id, "basemap"))
+            dl.GeoJSON(
+                url="/api/basemap.geojson",
+                style=js("basemapStyle"),
+                interactive=False,
+                attribution=attribution,
+                id=MapShellIds.layer(aio_id, "basemap"),
+            )
         ]
         if tile_url:
             base.insert(0, dl.TileLayer(url=tile_url, attribution=attribution))
         overlays = [
             dl.Overlay(
-                dl.GeoJSON(style=js("zoneStyle"), onEachFeature=js("zoneLabel"),
-                           id=MapShellIds.layer(aio_id, "zones")),
-                name="Zones", checked=False,
+                dl.GeoJSON(
+                    style=js("zoneStyle"),
+                    onEachFeature=js("zoneLabel"),
+                    id=MapShellIds.layer(aio_id, "zones"),
+                ),
+                name="Zones",
+                checked=False,
             ),
             dl.Overlay(
-                dl.GeoJSON(style=js("segmentStyle"), onEachFeature=js("segmentPopup"),
-                           hideout=hideout, id=MapShellIds.layer(aio_id, "traffic")),
-                name=DOMAIN_LAYERS[0][1], checked=True,
+                dl.GeoJSON(
+                    style=js("segmentStyle"),
+                    onEachFeature=js("segmentPopup"),
+                    hideout=hideout,
+                    id=MapShellIds.layer(aio_id, "traffic"),
+                ),
+                name=DOMAIN_LAYERS[0][1],
+                checked=True,
             ),
             dl.Overlay(
-                dl.GeoJSON(pointToLayer=js("containerMarker"),
-                           onEachFeature=js("containerPopup"), hideout=hideout,
-                           id=MapShellIds.layer(aio_id, "waste")),
-                name=DOMAIN_LAYERS[1][1], checked=True,
+                dl.GeoJSON(
+                    pointToLayer=js("containerMarker"),
+                    onEachFeature=js("containerPopup"),
+                    hideout=hideout,
+                    id=MapShellIds.layer(aio_id, "waste"),
+                ),
+                name=DOMAIN_LAYERS[1][1],
+                checked=True,
             ),
             dl.Overlay(
-                dl.GeoJSON(cluster=True, zoomToBoundsOnClick=True,
-                           superClusterOptions={"radius": 60, "maxZoom": 17},
-                           pointToLayer=js("complaintMarker"), clusterToLayer=js("complaintCluster"),
-                           onEachFeature=js("complaintPopup"), hideout=hideout,
-                           id=MapShellIds.layer(aio_id, "complaints")),
-                name=DOMAIN_LAYERS[2][1], checked=True,
+                dl.GeoJSON(
+                    cluster=True,
+                    zoomToBoundsOnClick=True,
+                    superClusterOptions={"radius": 60, "maxZoom": 17},
+                    pointToLayer=js("complaintMarker"),
+                    clusterToLayer=js("complaintCluster"),
+                    onEachFeature=js("complaintPopup"),
+                    hideout=hideout,
+                    id=MapShellIds.layer(aio_id, "complaints"),
+                ),
+                name=DOMAIN_LAYERS[2][1],
+                checked=True,
             ),
         ]
         super().__init__(
             [
                 dl.Map(
-                    [*base, dl.LayersControl(overlays, collapsed=False, position="topright"),
-                     dl.ScaleControl(position="bottomleft", imperial=False)],
+                    [
+                        *base,
+                        # `overlays` starts as the checked names: dash-leaflet filters it
+                        dl.LayersControl(
+                            overlays,
+                            collapsed=False,
+                            position="topright",
+                            overlays=[o.name for o in overlays if o.checked],
+                            id=MapShellIds.layers_control(aio_id),
+                        ),
+                        dl.ScaleControl(position="bottomleft", imperial=False),
+                    ],
+                    # center/zoom as well: dash-leaflet compares against them on every move
+                    center=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
+                    zoom=15,
                     bounds=[[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
-                    minZoom=12, maxZoom=19,
-                    preferCanvas=True, zoomSnap=0.5, keyboard=True,
-                    id=MapShellIds.map(aio_id), className="c3-map",
+                    minZoom=12,
+                    maxZoom=19,
+                    preferCanvas=True,
+                    zoomSnap=0.5,
+                    keyboard=True,
+                    id=MapShellIds.map(aio_id),
+                    className="c3-map",
                 ),
                 legend(aio_id),
             ],

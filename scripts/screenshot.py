@@ -1,6 +1,6 @@
 """Take headless-Chromium screenshots of C3 pages and print the browser console.
 
-    python scripts/screenshot.py http://localhost:8050/ docs/home.png --size 1920x1080
+python scripts/screenshot.py http://localhost:8050/ docs/home.png --size 1920x1080
 """
 
 from __future__ import annotations
@@ -14,9 +14,15 @@ from selenium.webdriver.chrome.options import Options
 
 def browser(width: int, height: int) -> webdriver.Chrome:
     options = Options()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--hide-scrollbars",
-                 f"--window-size={width},{height}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--hide-scrollbars",
+        f"--window-size={width},{height}",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(options=options)
@@ -34,13 +40,20 @@ def main() -> None:
     driver = browser(width, height)
     try:
         if args.scale != 1.0:
-            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-                "width": width, "height": height, "deviceScaleFactor": args.scale, "mobile": False})
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {
+                    "width": width,
+                    "height": height,
+                    "deviceScaleFactor": args.scale,
+                    "mobile": False,
+                },
+            )
         driver.get(args.url)
         time.sleep(args.wait)
         driver.save_screenshot(args.out)
         for entry in driver.get_log("browser"):
-            print(entry["level"], entry["message"][:300])
+            print(entry["level"], entry["message"])
         print("features on map:", driver.execute_script("return window.c3 && window.c3.map.onMap"))
     finally:
         driver.quit()

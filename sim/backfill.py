@@ -28,9 +28,7 @@ def history_times(start_s: int, end_s: int, step_s: int) -> np.ndarray:
     return np.arange(first, end_s, step_s, dtype="int64")
 
 
-def traffic_batches(
-    city: DemoCity, times: np.ndarray, chunk: int = 96
-) -> Iterator[pa.Table]:
+def traffic_batches(city: DemoCity, times: np.ndarray, chunk: int = 96) -> Iterator[pa.Table]:
     """traffic_readings rows for every segment at each time, a day (96 slots) per batch."""
     seg = city.segments
     ids = pa.array(seg["segment_id"].to_numpy())
@@ -38,7 +36,9 @@ def traffic_batches(
     for i in range(0, len(times), chunk):
         part = times[i : i + chunk]
         state = city.traffic(part)
-        travel, ratio = travel_time_and_ratio(length[None, :], freeflow[None, :], state["speed_kmh"])
+        travel, ratio = travel_time_and_ratio(
+            length[None, :], freeflow[None, :], state["speed_kmh"]
+        )
         n_t, n_s = state["speed_kmh"].shape
         yield pa.table(
             {

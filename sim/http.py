@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import threading
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:  # no access log on stderr
+        pass
 
 
 class BackgroundServer:
     """A threaded WSGI server running until `stop()`."""
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=_QuietHandler
+        )
         self.host, self.port = host, self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -124,7 +124,9 @@ class DemoCity:
                 "lat": lat,
                 "waste_type": kinds[kind_idx],
                 "capacity_l": [WASTE_KINDS[k][2] for k in kind_idx],
-                "address": [f"{seg['name'].iat[s]} {no}" for s, no in zip(chosen, numbers, strict=True)],
+                "address": [
+                    f"{seg['name'].iat[s]} {no}" for s, no in zip(chosen, numbers, strict=True)
+                ],
                 "zone_id": zone,
                 "rate_per_day": rate,
                 "period_days": period,
@@ -175,8 +177,12 @@ class DemoCity:
         local = to_local_seconds(times_s, self.tz)
         peak = self._peak(local)
         factor = 1 - self._sensitivity[None, :] * peak[:, None]
-        noise = np.stack([_stream(self.seed, 4, int(t // 60)).normal(0, 0.035, len(self._freeflow))
-                          for t in times_s])
+        noise = np.stack(
+            [
+                _stream(self.seed, 4, int(t // 60)).normal(0, 0.035, len(self._freeflow))
+                for t in times_s
+            ]
+        )
         factor = factor + noise
         for inc in self.incidents_between(int(times_s.min()), int(times_s.max()) + 1):
             active = (times_s >= inc.start_s) & (times_s < inc.end_s)
@@ -236,7 +242,9 @@ class DemoCity:
         c = self.containers
         local = to_local_seconds(np.array([start_s, end_s]), self.tz)
         days = np.arange(local[0] // DAY_S - 1, local[1] // DAY_S + 1)
-        hit = (days[:, None] - c["phase_day"].to_numpy()[None, :]) % c["period_days"].to_numpy() == 0
+        hit = (days[:, None] - c["phase_day"].to_numpy()[None, :]) % c[
+            "period_days"
+        ].to_numpy() == 0
         day_i, cont_i = np.nonzero(hit)
         at_local = days[day_i] * DAY_S + c["collect_tod_s"].to_numpy()[cont_i]
         at = from_local_seconds(at_local, self.tz)
@@ -261,6 +269,7 @@ class DemoCity:
         requested = from_local_seconds(local, self.tz)
         types = rng.choice(len(SERVICE_TYPES), size=n, p=[t.weight for t in SERVICE_TYPES])
         seg, cont = self.segments, self.containers
+        year = 1970 + local_day // 365  # approximate: only a readable id prefix
         rows = []
         for i in range(n):
             st = SERVICE_TYPES[types[i]]
@@ -269,7 +278,9 @@ class DemoCity:
                 lon, lat, street = cont["lon"].iat[j], cont["lat"].iat[j], cont["address"].iat[j]
             else:
                 j = rng.choice(len(seg), p=self._length / self._length.sum())
-                point = shapely.line_interpolate_point(seg.geometry.iat[j], rng.random(), normalized=True)
+                point = shapely.line_interpolate_point(
+                    seg.geometry.iat[j], rng.random(), normalized=True
+                )
                 lon, lat = point.x, point.y
                 street = f"{seg['name'].iat[j]} {rng.integers(1, 60)}"
             lon += rng.normal(0, 0.00012)
@@ -278,7 +289,7 @@ class DemoCity:
             close_h = rng.lognormal(np.log(st.median_close_h), 0.8) * (8 if never else 1)
             rows.append(
                 {
-                    "service_request_id": f"{(local_day // 365 + 70) % 100:02d}-{local_day % 100000:05d}{i:03d}",
+                    "service_request_id": f"{year % 100:02d}-{local_day % 100000:05d}{i:03d}",
                     "service_code": st.code,
                     "service_name": st.name,
                     "agency_responsible": st.agency,
@@ -303,6 +314,8 @@ class DemoCity:
         frame["status"] = np.where(closed, "closed", "open")
         frame["updated_s"] = np.where(closed, frame["closed_s"], frame["requested_s"])
         frame["status_notes"] = pd.Series(
-            np.where(closed, "Resolved by the responsible crew.", None), index=frame.index, dtype=object
+            np.where(closed, "Resolved by the responsible crew.", None),
+            index=frame.index,
+            dtype=object,
         )
         return frame.sort_values("requested_s", ignore_index=True)

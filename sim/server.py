@@ -47,8 +47,11 @@ class _Observations:
         self._minute: int | None = None
         self._entities: dict[str, list[dict]] = {}
         self._segments = [
-            {"segment_id": r.segment_id, "name": r.name,
-             "geometry": shapely.geometry.mapping(shapely.set_precision(r.geometry, 1e-6))}
+            {
+                "segment_id": r.segment_id,
+                "name": r.name,
+                "geometry": shapely.geometry.mapping(shapely.set_precision(r.geometry, 1e-6)),
+            }
             for r in city.segments.itertuples()
         ]
 
@@ -73,8 +76,9 @@ class _Observations:
                 for i, c in enumerate(containers)
             ],
             "TrafficFlowObserved": [
-                traffic_flow_entity(s, {k: _py(v[i]) for k, v in traffic.items()}, at_s,
-                                    OBSERVATION_S)
+                traffic_flow_entity(
+                    s, {k: _py(v[i]) for k, v in traffic.items()}, at_s, OBSERVATION_S
+                )
                 for i, s in enumerate(self._segments)
             ],
         }
@@ -84,9 +88,7 @@ def _py(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def create_sim_app(
-    city: DemoCity, city_name: str, clock: Callable[[], float] = time.time
-) -> Flask:
+def create_sim_app(city: DemoCity, city_name: str, clock: Callable[[], float] = time.time) -> Flask:
     """The simulator's HTTP API; `clock` gives the simulated 'now' (epoch seconds)."""
     app = Flask("c3-sim")
     observations = _Observations(city, city_name)
@@ -120,8 +122,15 @@ def create_sim_app(
     @app.get("/open311/v2/services.<fmt>")
     def open311_services(fmt: str):
         services = [
-            {"service_code": s.code, "service_name": s.name, "description": s.name,
-             "metadata": False, "type": "realtime", "keywords": s.group, "group": s.group}
+            {
+                "service_code": s.code,
+                "service_name": s.name,
+                "description": s.name,
+                "metadata": False,
+                "type": "realtime",
+                "keywords": s.group,
+                "group": s.group,
+            }
             for s in SERVICE_TYPES
         ]
         return jsonify(services) if fmt == "json" else _open311_error(fmt, 404, "use .json")
@@ -157,7 +166,9 @@ def create_sim_app(
             frame = frame[frame["status"].isin(status.split(","))]
         if codes := request.args.get("service_code"):
             frame = frame[frame["service_code"].isin(codes.split(","))]
-        rows = [open311_request(r, city.tz) for r in frame.head(OPEN311_MAX_RESULTS).to_dict("records")]
+        rows = [
+            open311_request(r, city.tz) for r in frame.head(OPEN311_MAX_RESULTS).to_dict("records")
+        ]
         if fmt == "xml":
             return Response(open311_xml(rows), mimetype="text/xml")
         return jsonify(rows)

@@ -30,16 +30,22 @@ class Cache:
         self._max_items = max_items
         self._lock = threading.Lock()
         self._redis = (
-            redis.Redis.from_url(redis_url, socket_timeout=REDIS_TIMEOUT_S,
-                                 socket_connect_timeout=REDIS_TIMEOUT_S)
-            if redis_url else None
+            redis.Redis.from_url(
+                redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
+            )
+            if redis_url
+            else None
         )
         self._redis_down_until = 0.0
         self.hits = self.misses = 0
 
     @property
     def backend(self) -> str:
-        return "redis" if self._redis is not None and time.monotonic() >= self._redis_down_until else "local"
+        return (
+            "redis"
+            if self._redis is not None and time.monotonic() >= self._redis_down_until
+            else "local"
+        )
 
     def _full_key(self, key: str, version: object) -> str:
         return f"{self.prefix}:{key}:v{version}"
@@ -50,8 +56,11 @@ class Cache:
         try:
             return fn(*args)
         except redis.RedisError as exc:
-            log.warning("Redis unavailable (%s); using the in-process cache for %.0fs",
-                        exc, REDIS_RETRY_AFTER_S)
+            log.warning(
+                "Redis unavailable (%s); using the in-process cache for %.0fs",
+                exc,
+                REDIS_RETRY_AFTER_S,
+            )
             self._redis_down_until = time.monotonic() + REDIS_RETRY_AFTER_S
             return None
 

@@ -27,8 +27,10 @@ class RunRecord:
     warnings: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        text = (f"{self.connector} {self.status}: fetched {self.fetched}, inserted {self.inserted}, "
-                f"updated {self.updated}, unchanged {self.unchanged}, quarantined {self.quarantined}")
+        text = (
+            f"{self.connector} {self.status}: fetched {self.fetched}, inserted {self.inserted}, "
+            f"updated {self.updated}, unchanged {self.unchanged}, quarantined {self.quarantined}"
+        )
         return text + (f" ({self.error})" if self.error else "")
 
     @property
@@ -41,11 +43,25 @@ def write_run(cur: duckdb.DuckDBPyConnection, run: RunRecord) -> int:
     """Insert the run record; return its run_id."""
     return cur.execute(
         """INSERT INTO ingest_runs (connector, domain, started_at, finished_at, window_start,
-               window_end, fetched, inserted, updated, unchanged, quarantined, status, error, warnings)
+               window_end, fetched, inserted, updated, unchanged, quarantined, status, error,
+               warnings)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
-        [run.connector, run.domain, run.started_at, run.finished_at, run.window_start,
-         run.window_end, run.fetched, run.inserted, run.updated, run.unchanged, run.quarantined,
-         run.status, run.error, "\n".join(run.warnings) or None],
+        [
+            run.connector,
+            run.domain,
+            run.started_at,
+            run.finished_at,
+            run.window_start,
+            run.window_end,
+            run.fetched,
+            run.inserted,
+            run.updated,
+            run.unchanged,
+            run.quarantined,
+            run.status,
+            run.error,
+            "\n".join(run.warnings) or None,
+        ],
     ).fetchone()[0]
 
 
@@ -60,10 +76,16 @@ def write_quarantine(
     if not rejects:
         return
     cur.executemany(
-        "INSERT INTO quarantine (connector, received_at, run_id, reason, raw) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO quarantine (connector, received_at, run_id, reason, raw) "
+        "VALUES (?, ?, ?, ?, ?)",
         [
-            [connector, received_at, run_id, reason,
-             raw if isinstance(raw, str) else json.dumps(raw, default=str)]
+            [
+                connector,
+                received_at,
+                run_id,
+                reason,
+                raw if isinstance(raw, str) else json.dumps(raw, default=str),
+            ]
             for reason, raw in rejects
         ],
     )

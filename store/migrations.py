@@ -30,7 +30,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("BEGIN")
         try:
             con.execute(sql)
-            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, name])
+            con.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, name]
+            )
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

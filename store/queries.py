@@ -115,9 +115,18 @@ def feed_status(cur: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def table_counts(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    tables = ["zones", "road_segments", "traffic_readings", "waste_containers",
-              "waste_readings", "waste_collections", "service_requests",
-              "service_request_events", "ingest_runs", "quarantine"]
+    tables = [
+        "zones",
+        "road_segments",
+        "traffic_readings",
+        "waste_containers",
+        "waste_readings",
+        "waste_collections",
+        "service_requests",
+        "service_request_events",
+        "ingest_runs",
+        "quarantine",
+    ]
     sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
     return dict(cur.execute(sql).fetchall())
 

@@ -52,9 +52,10 @@ def upsert(cur: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> Upser
 
     cur.register(src, batch)
     try:
+        key_list = ", ".join(map(_q, spec.key))
         has_dups = cur.execute(
-            f"SELECT count(*) <> (SELECT count(*) FROM (SELECT DISTINCT {', '.join(map(_q, spec.key))} "
-            f"FROM {src})) FROM {src}"
+            f"SELECT count(*) <> (SELECT count(*) FROM (SELECT DISTINCT {key_list} FROM {src})) "
+            f"FROM {src}"
         ).fetchone()[0]
         if has_dups:
             ordered = batch.append_column("_c3_ord", pa.array(range(batch.num_rows), pa.int64()))
@@ -67,12 +68,15 @@ def upsert(cur: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> Upser
         else:
             source = src
         join = " AND ".join(f"t.{_q(k)} = n.{_q(k)}" for k in spec.key)
-        differs = " OR ".join(
-            f"ST_AsWKB(n.{_q(v)}) IS DISTINCT FROM ST_AsWKB(t.{_q(v)})"
-            if v in spec.geometry
-            else f"n.{_q(v)} IS DISTINCT FROM t.{_q(v)}"
-            for v in values
-        ) or "false"
+        differs = (
+            " OR ".join(
+                f"ST_AsWKB(n.{_q(v)}) IS DISTINCT FROM ST_AsWKB(t.{_q(v)})"
+                if v in spec.geometry
+                else f"n.{_q(v)} IS DISTINCT FROM t.{_q(v)}"
+                for v in values
+            )
+            or "false"
+        )
         first_key = _q(spec.key[0])
         cur.execute(
             f"CREATE TEMP TABLE {stage} AS "
@@ -92,9 +96,7 @@ def upsert(cur: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> Upser
         if updated and values:
             sets = ", ".join(f"{_q(v)} = s.{_q(v)}" for v in values)
             match = " AND ".join(f"{table}.{_q(k)} = s.{_q(k)}" for k in spec.key)
-            cur.execute(
-                f"UPDATE {table} SET {sets} FROM {stage} s WHERE s._c3_changed AND {match}"
-            )
+            cur.execute(f"UPDATE {table} SET {sets} FROM {stage} s WHERE s._c3_changed AND {match}")
         cur.execute(f"DROP TABLE {stage}")
     finally:
         cur.unregister(src)

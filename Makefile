@@ -1,0 +1,51 @@
+# C3 — two commands do all the set-up: `make run` (the demo city) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint bench system-test-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install whenever pyproject.toml changes.
+$(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@ $(VENV)/.installed-runtime
+
+## run: the demo city (simulator + connectors + DuckDB + dashboard on http://localhost:8050)
+run: $(VENV)/.installed-runtime
+	$(BIN)/c3 demo
+
+## test: install what the tests need (Chromium, its driver, Redis when absent) and run them
+test: $(VENV)/.installed-test system-test-deps
+	$(BIN)/pytest
+
+system-test-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; \
+	fi
+	@if ! $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 6379), 0.5)" 2>/dev/null \
+	    && ! command -v redis-server >/dev/null; then \
+	  echo "No Redis on 127.0.0.1:6379: installing redis-server (the tests start a private one)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server; \
+	fi
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+## bench: budgets of the spine, each against a baseline measured in the same run
+bench: $(VENV)/.installed-test system-test-deps
+	$(BIN)/python bench/bench_upsert.py
+	$(BIN)/python bench/bench_backfill.py
+	$(BIN)/python bench/bench_first_load.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,70 @@
+"""The real app on a temporary DuckDB seeded by the simulator, for dash_duo."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime
+
+import pytest
+from selenium.webdriver.chrome.options import Options
+
+from app import create_app, use_services
+from callbacks.context import Services
+from config import load_settings
+from connectors.runner import build_connector, run_connector
+from geo.basemap import basemap_file
+from jobs.bootstrap import backfill_demo
+from sim.http import BackgroundServer
+from sim.server import create_sim_app
+from store.cache import Cache
+from tests.conftest import TZ, demo_feeds
+
+
+def pytest_setup_options():
+    options = Options()
+    for flag in (
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--window-size=1920,1080",
+    ):
+        options.add_argument(flag)
+    return options
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def dash_app():
+    """One Dash app per test session (Dash's callback registry is per process)."""
+    return {}
+
+
+@pytest.fixture
+def live_app(dash_app, store, city, demo_city, tmp_path):
+    """The dashboard over a store holding a day of history and one poll of every feed."""
+    now = datetime.now(UTC)
+    backfill_demo(store, demo_city, days=1, step_minutes=60, now=now)
+    with BackgroundServer(create_sim_app(demo_city, "Helsinki")) as sim:
+        feeds = demo_feeds(sim.url)
+        for feed in feeds:
+            run = run_connector(build_connector(feed, TZ), store, now=now)
+            assert run.status == "ok", run.error
+    settings = load_settings(timezone=TZ)
+    services = Services(
+        settings=settings,
+        store=store,
+        cache=Cache(None),
+        map_bounds=city.bounds,
+        basemap_path=basemap_file(city.extract_path, tmp_path / "basemap"),
+        feed_intervals={f.name: f.interval_s for f in feeds},
+    )
+    if "app" not in dash_app:
+        dash_app["app"] = create_app(services)
+    use_services(dash_app["app"], services)
+    return dash_app["app"]

@@ -1,0 +1,90 @@
+"""`/` in headless Chromium: the map with its three layers, legend, layer toggle, feed line."""
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.browser.conftest import free_port
+
+pytestmark = pytest.mark.browser
+
+ON_MAP = "return window.c3 && window.c3.map.onMap"
+
+
+def wait_for_layers(dash_duo, timeout=20):
+    return WebDriverWait(dash_duo.driver, timeout).until(
+        lambda d: (
+            lambda m: (
+                m
+                if m and all(m.get(k, 0) > 0 for k in ("waste", "traffic", "complaints"))
+                else None
+            )
+        )(d.execute_script(ON_MAP))
+    )
+
+
+def test_home_shows_three_layers_legend_and_feeds(dash_duo, live_app, demo_city):
+    dash_duo.start_server(live_app, port=free_port())
+    on_map = wait_for_layers(dash_duo)
+    assert on_map["waste"] == len(demo_city.containers)
+    assert on_map["traffic"] == len(demo_city.segments)
+    assert dash_duo.find_elements(".c3-cluster, .c3-complaint")  # complaints, clustered
+
+    legend = dash_duo.find_element(".c3-legend").text
+    for words in (
+        "Waste container fill",
+        "≥ 95 %",
+        "Travel time vs free flow",
+        "congested",
+        "Open complaints",
+    ):
+        assert words in legend
+
+    dash_duo.wait_for_text_to_equal(".c3-feed[data-feed='waste'] b", "waste")
+    states = {
+        el.get_attribute("data-feed"): el.get_attribute("data-state")
+        for el in dash_duo.find_elements(".c3-feed")
+    }
+    assert states == {"waste": "live", "traffic": "live", "complaints": "live"}
+    assert dash_duo.find_element(".c3-sim-badge").text.startswith("SIMULATED DATA")
+    assert dash_duo.get_logs() == []
+
+
+def test_toggling_a_layer_hides_it(dash_duo, live_app):
+    dash_duo.start_server(live_app, port=free_port())
+    wait_for_layers(dash_duo)
+    labels = dash_duo.driver.find_elements(
+        By.CSS_SELECTOR, ".leaflet-control-layers-overlays label"
+    )
+    waste = next(label for label in labels if "Waste containers" in label.text)
+    waste.find_element(By.TAG_NAME, "input").click()
+    WebDriverWait(dash_duo.driver, 5).until(lambda d: d.execute_script(ON_MAP)["waste"] == 0)
+    assert dash_duo.driver.execute_script(ON_MAP)["traffic"] > 0  # the others stay
+    waste.find_element(By.TAG_NAME, "input").click()
+    WebDriverWait(dash_duo.driver, 5).until(lambda d: d.execute_script(ON_MAP)["waste"] > 0)
+    assert dash_duo.get_logs() == []
+
+
+def test_popup_shows_citizen_text_as_text(dash_duo, live_app, store):
+    with store.transaction() as cur:
+        cur.execute(
+            "UPDATE service_requests SET description = '<img src=x onerror=alert(1)>bold' "
+            "WHERE status = 'open'"
+        )
+        cur.execute("UPDATE data_versions SET version = version + 1 WHERE domain = 'complaints'")
+    dash_duo.start_server(live_app, port=free_port())
+    wait_for_layers(dash_duo)
+    # zoom in until single complaint markers appear, then open one
+    for _ in range(5):
+        if dash_duo.find_elements(".c3-complaint"):
+            break
+        dash_duo.find_element(".leaflet-control-zoom-in").click()
+        dash_duo.driver.implicitly_wait(0.5)
+    WebDriverWait(dash_duo.driver, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".c3-complaint")
+    )
+    dash_duo.driver.execute_script("document.querySelector('.c3-complaint').click()")
+    popup = dash_duo.wait_for_element(".c3-popup", timeout=5)
+    assert "<img src=x onerror=alert(1)>bold" in popup.text
+    assert popup.find_elements(By.TAG_NAME, "img") == []
+    assert dash_duo.get_logs() == []

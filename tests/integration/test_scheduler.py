@@ -1,0 +1,42 @@
+"""The scheduler polls every connector; a dead feed does not hold up a healthy one."""
+
+import time
+
+from config import ConnectorSettings
+from connectors.runner import build_connector
+from jobs.scheduler import build_scheduler
+from tests.conftest import TZ, demo_feeds
+
+
+def test_each_connector_runs_on_its_own_and_failures_stay_local(store, sim_fixed):
+    healthy = build_connector(next(f for f in demo_feeds(sim_fixed.url) if f.name == "waste"), TZ)
+    dead = build_connector(
+        ConnectorSettings(
+            name="dead",
+            kind="ngsi-v2",
+            url="http://127.0.0.1:9",
+            entity_type="WasteContainer",
+            retries=0,
+            timeout_s=0.5,
+        ),
+        TZ,
+    )
+    scheduler = build_scheduler([dead, healthy], store)
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with store.reading() as cur:
+                runs = dict(
+                    cur.execute(
+                        "SELECT connector, arg_max(status, run_id) FROM ingest_runs GROUP BY 1"
+                    ).fetchall()
+                )
+            if len(runs) == 2:
+                break
+            time.sleep(0.2)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert runs == {"waste": "ok", "dead": "failed"}
+    jobs = {job.id: job for job in build_scheduler([healthy], store).get_jobs()}
+    assert jobs["ingest:waste"].trigger.interval.total_seconds() == healthy.settings.interval_s
