@@ -142,7 +142,7 @@ class MapShell(html.Div):
                 dl.GeoJSON(
                     cluster=True,
                     zoomToBoundsOnClick=True,
-                    superClusterOptions={"radius": 60, "maxZoom": 17},
+                    superClusterOptions={"radius": 45, "maxZoom": 17},
                     pointToLayer=js("complaintMarker"),
                     clusterToLayer=js("complaintCluster"),
                     onEachFeature=js("complaintPopup"),
@@ -168,10 +168,17 @@ class MapShell(html.Div):
                         ),
                         dl.ScaleControl(position="bottomleft", imperial=False),
                     ],
-                    # center/zoom as well: dash-leaflet compares against them on every move
+                    # dash-leaflet needs center/zoom; `viewport` then fits the city to the screen
                     center=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
                     zoom=15,
-                    bounds=[[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
+                    viewport={
+                        "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
+                        "transition": "fitBounds",
+                    },
+                    maxBounds=[
+                        [bounds[1] - 0.02, bounds[0] - 0.04],
+                        [bounds[3] + 0.02, bounds[2] + 0.04],
+                    ],
                     minZoom=12,
                     maxZoom=19,
                     preferCanvas=True,

@@ -34,21 +34,13 @@ def main() -> None:
     parser.add_argument("out")
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--wait", type=float, default=6.0, help="seconds to let the page settle")
-    parser.add_argument("--scale", type=float, default=1.0, help="device scale factor")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     driver = browser(width, height)
     try:
-        if args.scale != 1.0:
-            driver.execute_cdp_cmd(
-                "Emulation.setDeviceMetricsOverride",
-                {
-                    "width": width,
-                    "height": height,
-                    "deviceScaleFactor": args.scale,
-                    "mobile": False,
-                },
-            )
+        # the exact viewport asked for: grow the window by its own chrome
+        extra = driver.execute_script("return window.outerHeight - window.innerHeight")
+        driver.set_window_size(width, height + extra)
         driver.get(args.url)
         time.sleep(args.wait)
         driver.save_screenshot(args.out)

@@ -1,0 +1,95 @@
+"""The `c3` command: its verbs, `c3 ingest --once` on the simulator, `c3 demo` end to end."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cli import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_help_lists_the_verbs():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for verb in ("demo", "serve", "ingest", "sim", "config"):
+        assert verb in result.output
+
+
+def test_ingest_once_prints_a_summary_per_connector(tmp_path, monkeypatch, sim_fixed):
+    config = tmp_path / "c3.toml"
+    feeds = [
+        ("waste", "ngsi-v2", sim_fixed.url, "WasteContainer"),
+        ("traffic", "ngsi-v2", sim_fixed.url, "TrafficFlowObserved"),
+        ("complaints", "open311", f"{sim_fixed.url}/open311/v2", None),
+    ]
+    text = f'data_dir = "{tmp_path}"\n'
+    for name, kind, url, entity_type in feeds:
+        text += f'[[connectors]]\nname = "{name}"\nkind = "{kind}"\nurl = "{url}"\n'
+        text += f'entity_type = "{entity_type}"\n' if entity_type else ""
+    config.write_text(text)
+    monkeypatch.setenv("C3_CONFIG", str(config))
+    result = CliRunner().invoke(cli, ["ingest", "--once"])
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line.split() for line in result.output.splitlines()[2:] if line}
+    assert set(lines) == {"waste", "traffic", "complaints"}
+    for name, cells in lines.items():
+        status, fetched, inserted, updated, unchanged, quarantined = cells[1:7]
+        assert status == "ok"
+        as_int = [
+            int(v.replace(",", "")) for v in (fetched, inserted, updated, unchanged, quarantined)
+        ]
+        assert as_int[0] > 0 and as_int[0] == sum(as_int[1:]), name
+    assert (tmp_path / "c3.duckdb").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_demo_starts_backfills_polls_and_serves(tmp_path):
+    web, sim = free_port(), free_port()
+    env = dict(
+        os.environ,
+        C3_DATA_DIR=str(tmp_path),
+        C3_HTTP_PORT=str(web),
+        C3_SIM_PORT=str(sim),
+        C3_SIM_BACKFILL_DAYS="2",
+        C3_CONFIG=str(tmp_path / "x.toml"),
+    )
+    demo = subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), "demo"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        versions, deadline = {}, time.monotonic() + 90
+        while time.monotonic() < deadline and not {"waste", "traffic", "complaints"} <= set(
+            versions
+        ):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{web}/api/version", timeout=2) as r:
+                    versions = json.load(r)
+            except OSError:
+                time.sleep(0.5)
+        assert {"city", "waste", "traffic", "complaints"} <= set(versions), versions
+        with urllib.request.urlopen(f"http://127.0.0.1:{web}/", timeout=5) as page:
+            assert page.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{sim}/open311/v2/services.json") as r:
+            assert len(json.load(r)) >= 5
+    finally:
+        demo.terminate()
+        output, _ = demo.communicate(timeout=15)
+    assert "C3 is running: http://localhost:" in output
+    assert "Traceback" not in output
