@@ -26,6 +26,7 @@ def _logging(verbose: bool) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("pyrosm").setLevel(logging.WARNING)
+    logging.getLogger("dash.dash").setLevel(logging.WARNING)  # it prints its own banner
 
 
 def _city(settings: Settings):

@@ -16,13 +16,12 @@ import urllib.request
 from pathlib import Path
 
 from dash import Dash, html
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scripts.chromium import chromium  # noqa: E402
 from sim.http import BackgroundServer  # noqa: E402
 
 BUDGET_BYTES = 2_000_000
@@ -46,20 +45,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def chromium() -> webdriver.Chrome:
-    options = Options()
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--window-size=1920,1080",
-    ):
-        options.add_argument(flag)
-    return webdriver.Chrome(options=options)
 
 
 def first_load(url: str, ready_js: str) -> tuple[float, int]:

@@ -6,26 +6,13 @@ python scripts/screenshot.py http://localhost:8050/ docs/home.png --size 1920x10
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def browser(width: int, height: int) -> webdriver.Chrome:
-    options = Options()
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--hide-scrollbars",
-        f"--window-size={width},{height}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(options=options)
+from scripts.chromium import chromium  # noqa: E402
 
 
 def main() -> None:
@@ -36,7 +23,7 @@ def main() -> None:
     parser.add_argument("--wait", type=float, default=6.0, help="seconds to let the page settle")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
-    driver = browser(width, height)
+    driver = chromium(width, height)
     try:
         # the exact viewport asked for: grow the window by its own chrome
         extra = driver.execute_script("return window.outerHeight - window.innerHeight")

@@ -6,7 +6,6 @@ import socket
 from datetime import UTC, datetime
 
 import pytest
-from selenium.webdriver.chrome.options import Options
 
 from app import create_app, use_services
 from callbacks.context import Services
@@ -14,6 +13,7 @@ from config import load_settings
 from connectors.runner import build_connector, run_connector
 from geo.basemap import basemap_file
 from jobs.bootstrap import backfill_demo
+from scripts.chromium import options as chromium_options
 from sim.http import BackgroundServer
 from sim.server import create_sim_app
 from store.cache import Cache
@@ -21,16 +21,8 @@ from tests.conftest import TZ, demo_feeds
 
 
 def pytest_setup_options():
-    options = Options()
-    for flag in (
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--window-size=1920,1080",
-    ):
-        options.add_argument(flag)
-    return options
+    """Chromium for dash_duo, started like every other tool here starts it."""
+    return chromium_options(headless=False)  # dash adds --headless itself
 
 
 def free_port() -> int:
