@@ -88,3 +88,32 @@ def test_popup_shows_citizen_text_as_text(dash_duo, live_app, store):
     assert "<img src=x onerror=alert(1)>bold" in popup.text
     assert popup.find_elements(By.TAG_NAME, "img") == []
     assert dash_duo.get_logs() == []
+
+
+def test_a_failing_feed_is_flagged_and_the_map_still_draws(dash_duo, live_app, store):
+    from datetime import UTC, datetime
+
+    from store.ledger import RunRecord, write_run
+
+    now = datetime.now(UTC)
+    with store.transaction() as cur:
+        write_run(
+            cur,
+            RunRecord(
+                "complaints",
+                "complaints",
+                started_at=now,
+                finished_at=now,
+                status="failed",
+                error="ConnectionError: feed unreachable",
+            ),
+        )
+    dash_duo.start_server(live_app, port=free_port())
+    wait_for_layers(dash_duo)
+    badge = dash_duo.wait_for_element(".c3-feed[data-feed='complaints']")
+    assert badge.get_attribute("data-state") == "failing"
+    assert "feed unreachable" in badge.get_attribute("title")
+    assert (
+        dash_duo.find_element(".c3-feed[data-feed='waste']").get_attribute("data-state") == "live"
+    )
+    assert dash_duo.get_logs() == []

@@ -139,3 +139,18 @@ def test_unreachable_feed_is_a_failed_run_not_an_exception(store):
     run = run_connector(build_connector(settings, TZ), store, now=NOW)
     assert run.status == "failed"
     assert "Connection" in run.error
+
+
+def test_a_slow_feed_times_out_as_a_failed_run(store):
+    def slow():
+        time.sleep(2)
+        return jsonify([container(1)])
+
+    feed = ScriptedFeed([], script=[slow] * 3)
+    with BackgroundServer(feed.app) as server:
+        settings = waste_settings(server.url, retries=0, timeout_s=0.5)
+        started = time.monotonic()
+        run = run_connector(build_connector(settings, TZ), store, now=NOW)
+    assert run.status == "failed"
+    assert "timed out" in run.error.lower() or "timeout" in run.error.lower()
+    assert time.monotonic() - started < 2  # gave up at the timeout, did not wait for the feed
