@@ -77,7 +77,7 @@ def _serve_dashboard(settings: Settings, store, city) -> None:
     services = Services(
         settings=settings,
         store=store,
-        cache=Cache(settings.redis_url),
+        cache=Cache(settings.redis_url, prefix=f"c3:{store.store_id}"),
         map_bounds=city.bounds,
         basemap_path=basemap_file(city.extract_path, settings.data_dir.resolve() / "basemap"),
         feed_intervals={c.name: c.settings.interval_s for c in connectors},

@@ -35,7 +35,21 @@ class ConnectorSettings(BaseModel):
     interval_s: int = Field(default=60, ge=5, description="Seconds between polls.")
     timeout_s: float = Field(default=10.0, gt=0, description="HTTP timeout per request, seconds.")
     retries: int = Field(default=4, ge=0, description="Retries per request on 429/5xx/timeouts.")
-    page_size: int = Field(default=1000, ge=1, le=1000, description="Records per page requested.")
+    page_size: int = Field(
+        default=1000, ge=1, le=1000, description="NGSI: entities per page (the limit parameter)."
+    )
+    format: Literal["json", "xml"] = Field(
+        default="json", description="Open311: read requests.json or requests.xml."
+    )
+    max_results: int = Field(
+        default=1000,
+        ge=1,
+        description="Open311: the server's cap per query; a full answer is split.",
+    )
+    jurisdiction_id: str | None = Field(
+        default=None,
+        description="Open311: jurisdiction_id sent with every query, if the server needs it.",
+    )
     fiware_service: str | None = Field(
         default=None, description="NGSI tenant sent as the Fiware-Service header."
     )

@@ -1,10 +1,10 @@
-"""Feed freshness: is a connector live, delayed, stale or failing?"""
+"""Feed freshness: is a connector live, delayed or stale?"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-STATES = ("live", "delayed", "stale", "failing", "never")
+STATES = ("live", "delayed", "stale", "never")
 
 
 def feed_state(
@@ -14,16 +14,14 @@ def feed_state(
     interval_s: float,
     stale_after_intervals: float,
 ) -> str:
-    """live: succeeded within ~1.5 intervals; delayed: within the stale limit; stale: older.
+    """live: succeeded within 1.5 intervals; delayed: within the stale limit; else stale.
 
-    A feed whose latest run failed is 'failing' until it succeeds again, unless it is
-    already stale (stale says more: the data on screen is old).
+    A feed whose latest run failed is stale at once: no new data is arriving, whatever
+    the age of the last success (the badge also says the run failed, and why).
     """
     if last_success_at is None:
-        return "failing" if last_status == "failed" else "never"
+        return "stale" if last_status == "failed" else "never"
     age = (now - last_success_at).total_seconds()
-    if age > interval_s * stale_after_intervals:
+    if last_status == "failed" or age > interval_s * stale_after_intervals:
         return "stale"
-    if last_status == "failed":
-        return "failing"
     return "live" if age <= interval_s * 1.5 else "delayed"

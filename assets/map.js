@@ -82,7 +82,9 @@ window.c3 = Object.assign({}, window.c3, {
       },
 
       zoneLabel: function (feature, layer) {
-        layer.bindTooltip(feature.properties.name || feature.properties.id, {sticky: true});
+        const label = document.createElement("span");
+        label.textContent = feature.properties.name || feature.properties.id;  // names are data
+        layer.bindTooltip(label, {sticky: true});
       },
 
       segmentStyle: function (feature) {

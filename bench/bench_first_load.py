@@ -7,7 +7,6 @@ and the same browser: a bare one-line Dash page served by the same kind of serve
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scripts.chromium import chromium  # noqa: E402
-from sim.http import BackgroundServer  # noqa: E402
+from sim.http import BackgroundServer, free_port  # noqa: E402
 
 BUDGET_BYTES = 2_000_000
 BUDGET_S = 2.0
@@ -39,12 +38,6 @@ return m && m.waste > 0 && m.traffic > 0 && m.complaints > 0 ? performance.now()
 PAGE_READY = """
 return document.querySelector('#hello') ? performance.now() : null;
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def first_load(url: str, ready_js: str) -> tuple[float, int]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, abort, request
 
 from callbacks.context import services
 from store.ledger import data_versions
-from store.queries import LAYER_QUERIES, zones_geojson
+from store.queries import LAYERS, layer_version
 
 api = Blueprint("c3_api", __name__, url_prefix="/api")
-LAYER_DOMAIN = {"waste": "waste", "traffic": "traffic", "complaints": "complaints", "zones": "city"}
 GEOJSON = "application/geo+json"
 
 
@@ -26,19 +27,18 @@ def version() -> dict:
 
 @api.get("/layers/<name>.geojson")
 def layer(name: str) -> Response:
-    if name not in LAYER_DOMAIN:
+    if name not in LAYERS:
         abort(404)
     svc = services()
-    version = current_versions().get(LAYER_DOMAIN[name], 0)
-    query = zones_geojson if name == "zones" else LAYER_QUERIES[name]
+    version = layer_version(name, current_versions(), time.time())
 
     def compute() -> bytes:
         with svc.store.reading() as cur:
-            return query(cur).encode()
+            return LAYERS[name].query(cur).encode()
 
     body = svc.cache.get_or_compute(f"layer:{name}", version, compute)
     response = Response(body, mimetype=GEOJSON)
-    if request.args.get("v") == str(version):
+    if request.args.get("v") == version:
         response.headers["Cache-Control"] = "public, max-age=86400, immutable"
     else:
         response.headers["Cache-Control"] = "no-cache"

@@ -12,17 +12,10 @@ from callbacks.context import services
 from layouts import ids
 from layouts.ids import MapShellIds
 from store.ledger import data_versions
-from store.queries import feed_status
-
-LAYERS = (
-    ("traffic", "traffic"),
-    ("waste", "waste"),
-    ("complaints", "complaints"),
-    ("zones", "city"),
-)
+from store.queries import LAYERS, feed_status, layer_version
 
 
-def layer_url(layer: str, version: int) -> str:
+def layer_url(layer: str, version: str) -> str:
     return f"/api/layers/{layer}.geojson?v={version}"
 
 
@@ -47,33 +40,34 @@ def feed_badges(
         run = by_name.get(name, {})
         last_ok = run.get("last_success_at")
         state = feed_state(now, last_ok, run.get("last_status"), interval, stale_after)
+        failed = run.get("last_status") == "failed"
         if last_ok is None:
             when = "no data yet"
         else:
             local = last_ok.astimezone(zone)
             when = f"updated {local:%H:%M:%S %Z} ({humanize_age((now - last_ok).total_seconds())})"
-        title = run.get("last_error") if state == "failing" else None
         badges.append(
             html.Span(
                 [
                     html.Span(className=f"c3-dot c3-state-{state}"),
                     html.B(name),
                     f" {state} · {when}",
+                    html.Span(" · last run failed", className="c3-feed-failed") if failed else None,
                 ],
                 className=f"c3-feed c3-feed-{state}",
-                title=title or f"{name}: {state}",
-                **{"data-feed": name, "data-state": state},
+                title=run.get("last_error") if failed else f"{name}: {state}",
+                **{"data-feed": name, "data-state": state, "data-failed": str(failed).lower()},
             )
         )
     return badges
 
 
 @callback(
-    [Output(MapShellIds.layer(ids.HOME_MAP, layer), "url") for layer, _ in LAYERS],
+    [Output(MapShellIds.layer(ids.HOME_MAP, layer), "url") for layer in LAYERS],
     Output(ids.HOME_FEEDS, "children"),
     Output(ids.HOME_CLOCK, "children"),
     Input(ids.HOME_REFRESH, "n_intervals"),
-    [State(MapShellIds.layer(ids.HOME_MAP, layer), "url") for layer, _ in LAYERS],
+    [State(MapShellIds.layer(ids.HOME_MAP, layer), "url") for layer in LAYERS],
 )
 def refresh_home(_tick, *current_urls):
     """Point each layer at its current data version (unchanged URL = no refetch)."""
@@ -81,9 +75,9 @@ def refresh_home(_tick, *current_urls):
     with svc.store.reading() as cur:
         versions = data_versions(cur)
         runs = feed_status(cur)
-    urls = [layer_url(layer, versions.get(domain, 0)) for layer, domain in LAYERS]
-    urls = [new if new != old else no_update for new, old in zip(urls, current_urls, strict=True)]
     now = datetime.now(UTC)
+    urls = [layer_url(layer, layer_version(layer, versions, now.timestamp())) for layer in LAYERS]
+    urls = [new if new != old else no_update for new, old in zip(urls, current_urls, strict=True)]
     badges = feed_badges(
         runs, svc.feed_intervals, now, svc.settings.timezone, svc.settings.stale_after_intervals
     )

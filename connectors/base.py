@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,15 @@ import requests
 from config import ConnectorSettings
 
 Row = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Window:
+    """What one run asks the feed for: [start, end], and whether it is the first pull."""
+
+    start: datetime
+    end: datetime
+    backfill: bool
 
 
 class Rejected(ValueError):
@@ -36,14 +46,15 @@ class Connector(ABC):
         """Read what normalize() needs from the store (called before each run)."""
         self.warnings = []
 
-    def window(self, watermark: datetime | None, now: datetime) -> tuple[datetime, datetime]:
-        """The time window this run asks the feed for."""
+    def window(self, watermark: datetime | None, now: datetime) -> Window:
+        """The time window this run asks the feed for (re-reading a little before the watermark)."""
         if watermark is None:
-            return now - timedelta(days=self.settings.backfill_days), now
-        return watermark - timedelta(minutes=self.settings.lookback_minutes), now
+            return Window(now - timedelta(days=self.settings.backfill_days), now, backfill=True)
+        start = min(watermark, now) - timedelta(minutes=self.settings.lookback_minutes)
+        return Window(start, now, backfill=False)
 
     @abstractmethod
-    def fetch(self, http: requests.Session, start: datetime, end: datetime) -> Iterator[list[dict]]:
+    def fetch(self, http: requests.Session, window: Window) -> Iterator[list[dict]]:
         """Yield the feed's raw records, a page at a time."""
 
     @abstractmethod

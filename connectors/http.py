@@ -10,6 +10,7 @@ from urllib3.util.retry import Retry
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 USER_AGENT = "C3-city-operations/0.1"
+MAX_RETRY_AFTER_S = 120.0  # a longer ask fails this run; the next poll tries again
 
 
 class JitteredRetry(Retry):
@@ -21,6 +22,11 @@ class JitteredRetry(Retry):
     def get_backoff_time(self) -> float:
         backoff = super().get_backoff_time()
         return random.uniform(backoff / 2, backoff) if backoff else 0.0
+
+    def get_retry_after(self, response) -> float | None:
+        """Honour Retry-After, but never park a poll for longer than MAX_RETRY_AFTER_S."""
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, MAX_RETRY_AFTER_S)
 
 
 def make_session(retries: int, backoff_s: float = 0.5) -> requests.Session:

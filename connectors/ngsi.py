@@ -13,9 +13,19 @@ import duckdb
 import requests
 
 from analytics.traffic import travel_time_and_ratio
-from connectors.base import Connector, Rejected, Row, optional_float, parse_coordinate
+from connectors.base import (
+    Connector,
+    Rejected,
+    Row,
+    Window,
+    optional_float,
+    optional_text,
+    parse_coordinate,
+)
 from connectors.http import FeedError, get_json
+from store.queries import segment_lengths
 
+MAX_PAGES = 10_000  # 10 million entities at the largest page size: a broker gone wrong
 WASTE_STATUSES = {"ok", "lidOpen", "dropped", "moved", "vandalized", "burning", "unknown"}
 
 
@@ -49,12 +59,13 @@ class NgsiV2Connector(Connector):
     def prepare(self, cur: duckdb.DuckDBPyConnection) -> None:
         super().prepare(cur)
         if self.settings.entity_type == "TrafficFlowObserved":
-            rows = cur.execute(
-                "SELECT segment_id, length_m, freeflow_kmh FROM road_segments"
-            ).fetchall()
-            self._segments = {sid: (length, freeflow) for sid, length, freeflow in rows}
+            self._segments = segment_lengths(cur)
 
-    def fetch(self, http: requests.Session, start: datetime, end: datetime) -> Iterator[list[dict]]:
+    def window(self, watermark: datetime | None, now: datetime) -> Window:
+        """NGSI-v2 serves current state: this run reads what changed since the last observation."""
+        return Window(watermark or now, now, backfill=watermark is None)
+
+    def fetch(self, http: requests.Session, window: Window) -> Iterator[list[dict]]:
         headers = {}
         if self.settings.fiware_service:
             headers["Fiware-Service"] = self.settings.fiware_service
@@ -62,7 +73,8 @@ class NgsiV2Connector(Connector):
             headers["Fiware-ServicePath"] = self.settings.fiware_service_path
         url = self.settings.url.rstrip("/") + "/v2/entities"
         offset, limit = 0, self.settings.page_size
-        while True:
+        previous_ids: list | None = None
+        for _ in range(MAX_PAGES):
             params = {
                 "type": self.settings.entity_type,
                 "options": "keyValues,count",
@@ -74,6 +86,10 @@ class NgsiV2Connector(Connector):
             if not isinstance(page, list):
                 raise FeedError(f"NGSI answered a {type(page).__name__}, expected a list")
             total = response.headers.get("Fiware-Total-Count")
+            ids = [e.get("id") if isinstance(e, dict) else None for e in page]
+            if page and ids == previous_ids:
+                raise FeedError(f"{url} returned the same page for offset {offset}: offset ignored")
+            previous_ids = ids
             yield page
             offset += len(page)
             if (
@@ -82,10 +98,15 @@ class NgsiV2Connector(Connector):
                 or (total is None and len(page) < limit)
             ):
                 return
+        raise FeedError(f"{url}: more than {MAX_PAGES} pages; stopping")
 
     def normalize(self, record: dict) -> dict[str, Row]:
-        if not isinstance(record, dict) or not record.get("id"):
-            raise Rejected("entity without an id")
+        if (
+            not isinstance(record, dict)
+            or not isinstance(record.get("id"), str)
+            or not record["id"]
+        ):
+            raise Rejected("entity without a text id")
         entity = key_values(record)
         if entity.get("type") != self.settings.entity_type:
             raise Rejected(
@@ -112,16 +133,18 @@ class NgsiV2Connector(Connector):
         fill = optional_float(e.get("fillingLevel"), "fillingLevel")
         if fill is not None and not 0 <= fill <= 1:
             raise Rejected(f"fillingLevel {fill} outside 0-1")
-        status = e.get("status")
+        status = optional_text(e.get("status"), "status")
         if status is not None and status not in WASTE_STATUSES:
             raise Rejected(f"unknown status {status!r}")
         observed = self._observed_at(e)
         address = e.get("address")
-        street = address.get("streetAddress") if isinstance(address, dict) else address
+        street = optional_text(
+            address.get("streetAddress") if isinstance(address, dict) else address, "address"
+        )
         rows: dict[str, Row] = {
             "waste_containers": {
                 "container_id": e["id"],
-                "waste_type": e.get("storedWasteKind"),
+                "waste_type": optional_text(e.get("storedWasteKind"), "storedWasteKind"),
                 "capacity_l": optional_float(e.get("binCapacity"), "binCapacity"),
                 "address": street,
                 "lon": lon,
@@ -145,7 +168,7 @@ class NgsiV2Connector(Connector):
         segment = e.get("refRoadSegment")
         if isinstance(segment, list):
             segment = segment[0] if segment else None
-        if segment not in self._segments:
+        if not isinstance(segment, str) or segment not in self._segments:
             raise Rejected(f"unknown road segment {segment!r}")
         speed = optional_float(e.get("averageVehicleSpeed"), "averageVehicleSpeed")
         if speed is None or speed < 0:

@@ -1,25 +1,27 @@
 """Open311 GeoReport v2 complaints: date-windowed pulls of requests.json / requests.xml.
 
 The spec caps a query at 90 days or 1,000 requests; windows are split until every
-piece is under both, so nothing at a boundary is missed (the upsert absorbs overlaps).
+piece is under both, the halves overlapping by a second so nothing at a boundary is
+missed (the upsert absorbs the overlap).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 import duckdb
 import requests
 
-from connectors.base import Connector, Rejected, Row, optional_text, parse_coordinate
+from connectors.base import Connector, Rejected, Row, Window, optional_text, parse_coordinate
 from connectors.http import FeedError, get_json
 from store.ledger import append_status_events
+from store.queries import open_requests
 
 MAX_WINDOW = timedelta(days=90)
-MAX_RESULTS = 1000
 MIN_SPLIT = timedelta(seconds=2)
+IDS_PER_QUERY = 50  # service_request_id=a,b,c… (the spec's way to re-read known requests)
 STATUSES = {"open", "closed"}
 TEXT_FIELDS = (
     "status_notes",
@@ -31,6 +33,11 @@ TEXT_FIELDS = (
     "zipcode",
     "media_url",
 )
+
+
+def _w3c(when: datetime) -> str:
+    """2026-11-24T10:00:00Z: whole seconds, as servers that parse strictly expect."""
+    return when.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def parse_requests_xml(body: bytes) -> list[dict]:
@@ -57,47 +64,56 @@ class Open311Connector(Connector):
     domain = "complaints"
     primary_table = "service_requests"
 
-    def __init__(self, settings, city_tz):
-        super().__init__(settings, city_tz)
-        self._first_run = True  # the first pull backfills by request date
-
     @property
     def _cursor_field(self) -> str:
         return "updated_at" if self.settings.updated_after else "requested_at"
 
-    def window(self, watermark, now):
-        start, end = super().window(watermark, now)
-        self._first_run = watermark is None
-        return start, end
+    def __init__(self, settings, city_tz):
+        super().__init__(settings, city_tz)
+        self._open: list[tuple[str, datetime]] = []
 
-    def fetch(self, http: requests.Session, start: datetime, end: datetime) -> Iterator[list[dict]]:
-        pieces = []
-        cursor = start
-        while cursor < end:
-            pieces.append((cursor, min(cursor + MAX_WINDOW, end)))
-            cursor = pieces[-1][1]
-        for piece in pieces:
-            yield from self._fetch_window(http, *piece)
+    def prepare(self, cur: duckdb.DuckDBPyConnection) -> None:
+        super().prepare(cur)
+        # Without updated_after a server cannot say what changed: ask for our open ones by id.
+        self._open = [] if self.settings.updated_after else open_requests(cur, self.name)
 
-    def _fetch_window(self, http, start: datetime, end: datetime) -> Iterator[list[dict]]:
-        records = self._query(http, start, end)
-        if len(records) >= MAX_RESULTS and end - start > MIN_SPLIT:
-            middle = start + (end - start) / 2
-            yield from self._fetch_window(http, start, middle)
-            yield from self._fetch_window(http, middle, end)
+    def fetch(self, http: requests.Session, window: Window) -> Iterator[list[dict]]:
+        by_update = self.settings.updated_after and not window.backfill
+        cursor = window.start
+        while cursor < window.end:
+            piece_end = min(cursor + MAX_WINDOW, window.end)
+            yield from self._fetch_window(http, cursor, piece_end, by_update)
+            cursor = piece_end
+        older = [rid for rid, requested in self._open if requested < window.start]
+        for i in range(0, len(older), IDS_PER_QUERY):
+            ids = ",".join(older[i : i + IDS_PER_QUERY])
+            yield self._get(http, {"service_request_id": ids})
+
+    def _fetch_window(self, http, start: datetime, end: datetime, by_update: bool):
+        """Query [start, end]; at the server's cap, split in halves that overlap by a second."""
+        records = self._query(http, start, end, by_update)
+        if len(records) < self.settings.max_results:
+            yield records
             return
-        if len(records) >= MAX_RESULTS:
-            self.warn_once(f"more than {MAX_RESULTS} requests within {MIN_SPLIT} at {start}")
-        yield records
+        if end - start <= MIN_SPLIT:
+            # Refuse to guess: failing keeps the watermark, so nothing is skipped for good.
+            raise FeedError(
+                f"{len(records)} requests between {start:%Y-%m-%d %H:%M:%S} and "
+                f"{end:%H:%M:%S}: more than the server returns per query"
+            )
+        middle = (start + (end - start) / 2).replace(microsecond=0)
+        yield from self._fetch_window(http, start, middle + timedelta(seconds=1), by_update)
+        yield from self._fetch_window(http, middle, end, by_update)
 
-    def _query(self, http, start: datetime, end: datetime) -> list[dict]:
-        fmt = "xml" if self.settings.url.endswith(".xml") else "json"
-        base = self.settings.url.rstrip("/").removesuffix(".xml").removesuffix(".json")
-        by_update = self.settings.updated_after and not self._first_run
+    def _query(self, http, start: datetime, end: datetime, by_update: bool) -> list[dict]:
         names = ("updated_after", "updated_before") if by_update else ("start_date", "end_date")
-        params = {names[0]: start.isoformat(), names[1]: end.isoformat()}
-        url = f"{base}/requests.{fmt}"
-        if fmt == "xml":
+        return self._get(http, {names[0]: _w3c(start), names[1]: _w3c(end)})
+
+    def _get(self, http, params: dict) -> list[dict]:
+        if self.settings.jurisdiction_id:
+            params["jurisdiction_id"] = self.settings.jurisdiction_id
+        url = f"{self.settings.url.rstrip('/')}/requests.{self.settings.format}"
+        if self.settings.format == "xml":
             response = http.get(url, params=params, timeout=self.settings.timeout_s)
             response.raise_for_status()
             return parse_requests_xml(response.content)
@@ -109,17 +125,17 @@ class Open311Connector(Connector):
     def normalize(self, record: dict) -> dict[str, Row]:
         if not isinstance(record, dict):
             raise Rejected("record is not an object")
-        request_id = record.get("service_request_id")
-        if request_id in (None, ""):
+        request_id = optional_text(record.get("service_request_id"), "service_request_id")
+        if not request_id:
             raise Rejected("no service_request_id (not yet assigned by the server)")
-        status = (record.get("status") or "").strip().lower()
+        status = (optional_text(record.get("status"), "status") or "").strip().lower()
         if status not in STATUSES:
             raise Rejected(f"unknown status {record.get('status')!r}")
         lon, lat = parse_coordinate(record.get("long"), record.get("lat"))
         text = {name: optional_text(record.get(name), name) for name in TEXT_FIELDS}
         row = {
             "source": self.name,
-            "request_id": str(request_id),
+            "request_id": request_id,
             "status": status,
             "status_notes": text["status_notes"],
             "service_code": text["service_code"],

@@ -22,7 +22,6 @@ from connectors.open311 import Open311Connector
 from store import Store
 from store.ledger import (
     RunRecord,
-    assign_zones,
     bump_version,
     get_watermark,
     set_watermark,
@@ -31,6 +30,7 @@ from store.ledger import (
 )
 from store.schema import to_arrow
 from store.upsert import upsert
+from store.zoning import ZONED_TABLES, assign_zones
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,18 @@ def run_connector(
         with store.reading() as cur:
             watermark = get_watermark(cur, connector.name)
             connector.prepare(cur)
-        run.window_start, run.window_end = connector.window(watermark, now)
-        for page in connector.fetch(http, run.window_start, run.window_end):
+        window = connector.window(watermark, now)
+        run.window_start, run.window_end = window.start, window.end
+        for page in connector.fetch(http, window):
             for record in page:
                 run.fetched += 1
                 try:
                     normalized = connector.normalize(record)
                 except Rejected as exc:
                     rejects.append((str(exc), record))
+                    continue
+                except Exception as exc:  # a record of a shape no check foresaw
+                    rejects.append((f"invalid record: {_error_text(exc)}", record))
                     continue
                 for table, row in normalized.items():
                     rows[table].append(row)
@@ -93,7 +97,7 @@ def run_connector(
 
     if run.status == "ok":
         try:
-            _commit(connector, store, run, rows, rejects)
+            _commit(connector, store, run, rows, rejects, now)
             log.info("%s: %s", connector.name, run)
             return run
         except Exception as exc:
@@ -108,7 +112,7 @@ def run_connector(
     return run
 
 
-def _commit(connector, store, run, rows, rejects) -> None:
+def _commit(connector, store, run, rows, rejects, now) -> None:
     with store.transaction() as cur:
         for table in TABLE_ORDER:
             if not rows.get(table):
@@ -124,13 +128,12 @@ def _commit(connector, store, run, rows, rejects) -> None:
                 cur.register("_c3_primary_batch", batch)
                 connector.after_upsert(cur, "_c3_primary_batch")
                 cur.unregister("_c3_primary_batch")
-        if not rows.get(connector.primary_table):
-            run.inserted = run.updated = run.unchanged = 0
-        if rows.get("waste_containers") or rows.get("service_requests"):
-            assign_zones(cur)
+            if table in ZONED_TABLES:
+                assign_zones(cur, table, batch)
         watermark = connector.watermark_of(rows.get(connector.primary_table, []))
         if watermark is not None:
-            set_watermark(cur, connector.name, watermark)
+            # never past this run's end: one future-dated record must not hide what follows
+            set_watermark(cur, connector.name, min(watermark, now))
         if run.inserted or run.updated:
             bump_version(cur, connector.domain)
         run.finished_at = datetime.now(UTC)

@@ -51,9 +51,12 @@ class CityModel:
         for row in self.segments.itertuples():
             seconds = row.length_m / (row.freeflow_kmh / 3.6)
             attrs = {"segment_id": row.segment_id, "length_m": row.length_m, "freeflow_s": seconds}
-            g.add_edge(row.from_node, row.to_node, **attrs)
+            pairs = [(row.from_node, row.to_node)]
             if not row.oneway:
-                g.add_edge(row.to_node, row.from_node, **attrs)
+                pairs.append((row.to_node, row.from_node))
+            for u, v in pairs:  # of parallel segments, routing takes the quicker
+                if not g.has_edge(u, v) or g[u][v]["freeflow_s"] > seconds:
+                    g.add_edge(u, v, **attrs)
         return g
 
     @property

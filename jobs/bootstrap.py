@@ -17,6 +17,7 @@ from store import Store
 from store.ledger import RunRecord, bump_version, write_run
 from store.schema import TABLES
 from store.upsert import upsert
+from store.zoning import assign_zones
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +83,9 @@ def backfill_demo(
     )
     totals = {"traffic": 0, "waste": 0, "collections": 0}
     with store.transaction() as cur:
-        upsert(cur, "waste_containers", backfill.containers_batch(city))
-        cur.execute(
-            "UPDATE waste_containers SET zone_id = z.zone_id FROM zones z "
-            "WHERE waste_containers.zone_id IS NULL AND ST_Contains(z.geom, waste_containers.geom)"
-        )
+        containers = backfill.containers_batch(city)
+        upsert(cur, "waste_containers", containers)
+        assign_zones(cur, "waste_containers", containers)
         for table, key, batches in (
             ("traffic_readings", "traffic", backfill.traffic_batches(city, times)),
             ("waste_readings", "waste", backfill.waste_batches(city, times)),

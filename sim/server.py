@@ -147,6 +147,10 @@ def create_sim_app(city: DemoCity, city_name: str, clock: Callable[[], float] = 
             updated_before = _parse_when(request.args.get("updated_before"))
         except ValueError as exc:
             return _open311_error(fmt, 400, f"bad date: {exc}")
+        if ids := request.args.get("service_request_id"):  # overrides every other argument
+            frame = city.requests_as_of(int(now), int(now) - OPEN311_MAX_DAYS * 86400)
+            frame = frame[frame["service_request_id"].isin(ids.split(","))]
+            return requests_response(frame, fmt)
         end = min(end or now, now)
         if start is None:
             start = end - OPEN311_MAX_DAYS * 86400
@@ -166,12 +170,7 @@ def create_sim_app(city: DemoCity, city_name: str, clock: Callable[[], float] = 
             frame = frame[frame["status"].isin(status.split(","))]
         if codes := request.args.get("service_code"):
             frame = frame[frame["service_code"].isin(codes.split(","))]
-        rows = [
-            open311_request(r, city.tz) for r in frame.head(OPEN311_MAX_RESULTS).to_dict("records")
-        ]
-        if fmt == "xml":
-            return Response(open311_xml(rows), mimetype="text/xml")
-        return jsonify(rows)
+        return requests_response(frame.head(OPEN311_MAX_RESULTS), fmt)
 
     @app.get("/open311/v2/requests/<request_id>.<fmt>")
     def open311_request_one(request_id: str, fmt: str):
@@ -180,6 +179,9 @@ def create_sim_app(city: DemoCity, city_name: str, clock: Callable[[], float] = 
         frame = frame[frame["service_request_id"] == request_id]
         if frame.empty:
             return _open311_error(fmt, 404, f"no request {request_id}")
+        return requests_response(frame, fmt)
+
+    def requests_response(frame, fmt: str) -> Response:
         rows = [open311_request(r, city.tz) for r in frame.to_dict("records")]
         return Response(open311_xml(rows), mimetype="text/xml") if fmt == "xml" else jsonify(rows)
 

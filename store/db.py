@@ -35,6 +35,9 @@ class Store:
         self._con.execute("LOAD spatial")
         self._con.execute("SET GLOBAL TimeZone = 'UTC'")
         self.schema_version = migrate(self._con)
+        self.store_id: str = self._con.execute(
+            "SELECT value FROM store_meta WHERE key = 'store_id'"
+        ).fetchone()[0]
         self._write_lock = threading.Lock()
 
     @contextmanager

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
+import pyarrow as pa
 
 
 @dataclass
@@ -72,23 +73,37 @@ def write_quarantine(
     received_at: datetime,
     rejects: list[tuple[str, object]],
 ) -> None:
-    """Keep each rejected raw record with the reason it was rejected."""
+    """Keep each rejected raw record with its reason; a repeat bumps its seen_count."""
     if not rejects:
         return
-    cur.executemany(
-        "INSERT INTO quarantine (connector, received_at, run_id, reason, raw) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [
-            [
-                connector,
-                received_at,
-                run_id,
-                reason,
-                raw if isinstance(raw, str) else json.dumps(raw, default=str),
-            ]
-            for reason, raw in rejects
-        ],
+    batch = pa.table(
+        {
+            "reason": [reason for reason, _ in rejects],
+            "raw": [
+                raw if isinstance(raw, str) else json.dumps(raw, default=str) for _, raw in rejects
+            ],
+        }
     )
+    cur.register("_c3_rejects", batch)
+    try:
+        cur.execute(
+            """UPDATE quarantine SET seen_count = seen_count + r.n, last_seen_at = ?
+               FROM (SELECT reason, raw, count(*) AS n FROM _c3_rejects GROUP BY ALL) r
+               WHERE quarantine.connector = ? AND quarantine.reason = r.reason
+                 AND quarantine.raw = r.raw""",
+            [received_at, connector],
+        )
+        cur.execute(
+            """INSERT INTO quarantine (connector, received_at, run_id, reason, raw, seen_count,
+                                       last_seen_at)
+               SELECT ?, ?, ?, reason, raw, count(*), ? FROM _c3_rejects r
+               WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.connector = ?
+                                 AND q.reason = r.reason AND q.raw = r.raw)
+               GROUP BY ALL""",
+            [connector, received_at, run_id, received_at, connector],
+        )
+    finally:
+        cur.unregister("_c3_rejects")
 
 
 def get_watermark(cur: duckdb.DuckDBPyConnection, connector: str) -> datetime | None:
@@ -101,7 +116,8 @@ def get_watermark(cur: duckdb.DuckDBPyConnection, connector: str) -> datetime | 
 def set_watermark(cur: duckdb.DuckDBPyConnection, connector: str, watermark: datetime) -> None:
     cur.execute(
         """INSERT INTO connector_state VALUES (?, ?, now())
-           ON CONFLICT (connector) DO UPDATE SET watermark = excluded.watermark,
+           ON CONFLICT (connector) DO UPDATE
+               SET watermark = greatest(connector_state.watermark, excluded.watermark),
                updated_at = excluded.updated_at""",
         [connector, watermark],
     )
@@ -119,16 +135,6 @@ def bump_version(cur: duckdb.DuckDBPyConnection, domain: str) -> None:
 
 def data_versions(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(cur.execute("SELECT domain, version FROM data_versions").fetchall())
-
-
-def assign_zones(cur: duckdb.DuckDBPyConnection) -> None:
-    """Give points without a zone the zone polygon they fall in."""
-    for table in ("waste_containers", "service_requests"):
-        cur.execute(
-            f"""UPDATE {table} SET zone_id = z.zone_id FROM zones z
-                WHERE {table}.zone_id IS NULL AND {table}.lon IS NOT NULL
-                  AND ST_Contains(z.geom, ST_Point({table}.lon, {table}.lat))"""
-        )
 
 
 def append_status_events(cur: duckdb.DuckDBPyConnection, source: str, batch_view: str) -> None:

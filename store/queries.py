@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import duckdb
 
 # A reading older than this is not "now" on the live map.
@@ -88,13 +91,6 @@ def open_requests_geojson(cur: duckdb.DuckDBPyConnection) -> str:
     )
 
 
-LAYER_QUERIES = {
-    "waste": containers_geojson,
-    "traffic": segments_geojson,
-    "complaints": open_requests_geojson,
-}
-
-
 def feed_status(cur: duckdb.DuckDBPyConnection) -> list[dict]:
     """Per connector: its last run, last success and the rows of that success."""
     rows = cur.execute(
@@ -140,3 +136,41 @@ def zones_geojson(cur: duckdb.DuckDBPyConnection) -> str:
         FROM zones ORDER BY zone_id
         """,
     )
+
+
+@dataclass(frozen=True)
+class Layer:
+    domain: str  # whose data version the layer follows
+    query: Callable[[duckdb.DuckDBPyConnection], str]
+    live: bool  # shows only recent readings, so it also changes as time passes
+
+
+LAYERS: dict[str, Layer] = {
+    "traffic": Layer("traffic", segments_geojson, live=True),
+    "waste": Layer("waste", containers_geojson, live=True),
+    "complaints": Layer("complaints", open_requests_geojson, live=False),
+    "zones": Layer("city", zones_geojson, live=False),
+}
+LIVE_BUCKET_S = 300  # a live layer is re-read at least this often, even with no new data
+
+
+def layer_version(layer: str, versions: dict[str, int], now_s: float) -> str:
+    """The version a layer's URL and cache key carry: data version (+ time bucket if live)."""
+    spec = LAYERS[layer]
+    version = str(versions.get(spec.domain, 0))
+    return f"{version}.{int(now_s // LIVE_BUCKET_S)}" if spec.live else version
+
+
+def segment_lengths(cur: duckdb.DuckDBPyConnection) -> dict[str, tuple[float, float]]:
+    """segment_id -> (length in m, free-flow speed in km/h), for deriving travel times."""
+    rows = cur.execute("SELECT segment_id, length_m, freeflow_kmh FROM road_segments").fetchall()
+    return {sid: (length, freeflow) for sid, length, freeflow in rows}
+
+
+def open_requests(cur: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, object]]:
+    """(request_id, requested_at) of the requests from `source` that we hold as open."""
+    return cur.execute(
+        "SELECT request_id, requested_at FROM service_requests "
+        "WHERE source = ? AND status = 'open' ORDER BY requested_at",
+        [source],
+    ).fetchall()

@@ -140,5 +140,11 @@ DOMAINS = ("city", "waste", "traffic", "complaints")
 
 
 def to_arrow(table: str, rows: list[dict]) -> pa.Table:
-    """Build the Arrow batch for `table` from row dicts (missing keys become nulls)."""
-    return pa.Table.from_pylist(rows, schema=TABLES[table].schema)
+    """Build the Arrow batch for `table` from row dicts.
+
+    Only the columns the rows carry are in the batch, so an upsert never blanks a column
+    that a feed does not provide (a collection's vehicle, say).
+    """
+    present = {name for row in rows for name in row}
+    fields = [f for f in TABLES[table].schema if f.name in present]
+    return pa.Table.from_pylist(rows, schema=pa.schema(fields))

@@ -118,6 +118,8 @@ CREATE TABLE quarantine (
     run_id       BIGINT,
     reason       VARCHAR NOT NULL,
     raw          VARCHAR NOT NULL,
+    seen_count   INTEGER NOT NULL DEFAULT 1,   -- the same record rejected again, run after run
+    last_seen_at TIMESTAMPTZ,
     PRIMARY KEY (connector, received_at, seq)
 );
 
@@ -126,6 +128,14 @@ CREATE TABLE connector_state (
     watermark   TIMESTAMPTZ,
     updated_at  TIMESTAMPTZ
 );
+
+-- Identity of this database: caches shared through Redis key on it, so a recreated
+-- file (whose data versions start again at 1) never reads another file's entries.
+CREATE TABLE store_meta (
+    key    VARCHAR PRIMARY KEY,
+    value  VARCHAR NOT NULL
+);
+INSERT INTO store_meta VALUES ('store_id', uuid()::VARCHAR);
 
 CREATE TABLE data_versions (
     domain      VARCHAR PRIMARY KEY,   -- city | waste | traffic | complaints

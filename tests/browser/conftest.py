@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime
 
 import pytest
@@ -23,12 +22,6 @@ from tests.conftest import TZ, demo_feeds
 def pytest_setup_options():
     """Chromium for dash_duo, started like every other tool here starts it."""
     return chromium_options(headless=False)  # dash adds --headless itself
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

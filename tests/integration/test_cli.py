@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cli import cli
+from sim.http import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,12 +48,6 @@ def test_ingest_once_prints_a_summary_per_connector(tmp_path, monkeypatch, sim_f
         ]
         assert as_int[0] > 0 and as_int[0] == sum(as_int[1:]), name
     assert (tmp_path / "c3.duckdb").exists()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_demo_starts_backfills_polls_and_serves(tmp_path):

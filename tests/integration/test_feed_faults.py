@@ -154,3 +154,52 @@ def test_a_slow_feed_times_out_as_a_failed_run(store):
     assert run.status == "failed"
     assert "timed out" in run.error.lower() or "timeout" in run.error.lower()
     assert time.monotonic() - started < 2  # gave up at the timeout, did not wait for the feed
+
+
+def test_records_of_unexpected_shapes_are_quarantined_and_the_rest_lands(store):
+    entities = [container(i) for i in range(6)]
+    entities[1] = container(1, status=["ok"])
+    entities[2] = dict(container(2), id=12345)
+    entities[3] = container(3, storedWasteKind={"kind": "mixed"})
+    entities[4] = container(4, address=["Kaivokatu", 8])
+    feed = ScriptedFeed(entities)
+    with BackgroundServer(feed.app) as server:
+        run = run_connector(build_connector(waste_settings(server.url), TZ), store, now=NOW)
+    assert run.status == "ok", run.error
+    assert (run.inserted, run.quarantined) == (2, 4)
+    assert run.fetched == run.inserted + run.updated + run.unchanged + run.quarantined
+
+
+def test_the_same_bad_record_every_poll_is_kept_once_and_counted(store):
+    feed = ScriptedFeed([container(1), container(2, fillingLevel=7)])
+    with BackgroundServer(feed.app) as server:
+        connector = build_connector(waste_settings(server.url), TZ)
+        for minute in range(3):
+            run_connector(connector, store, now=NOW.replace(minute=minute))
+    assert rows(store, "SELECT seen_count FROM quarantine") == [(3,)]
+
+
+def test_a_broker_that_ignores_offset_fails_instead_of_looping(store):
+    def same_page():
+        response = jsonify([container(1), container(2)])
+        return response  # no Fiware-Total-Count, always the same full page
+
+    feed = ScriptedFeed([], script=[same_page] * 10)
+    with BackgroundServer(feed.app) as server:
+        run = run_connector(
+            build_connector(waste_settings(server.url, page_size=2), TZ), store, now=NOW
+        )
+    assert run.status == "failed" and "offset ignored" in run.error
+    assert feed.calls == 2
+
+
+def test_retry_after_is_honoured_up_to_a_cap():
+    from urllib3.response import HTTPResponse
+
+    from connectors.http import MAX_RETRY_AFTER_S, JitteredRetry
+
+    retry = JitteredRetry(total=3)
+    assert retry.get_retry_after(HTTPResponse(headers={"Retry-After": "3"})) == 3
+    assert (
+        retry.get_retry_after(HTTPResponse(headers={"Retry-After": "86400"})) == MAX_RETRY_AFTER_S
+    )

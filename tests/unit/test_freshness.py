@@ -17,8 +17,7 @@ def test_states_follow_the_age_of_the_last_success():
     assert feed_state(NOW, ago(200), "ok", 60, 3) == "stale"
 
 
-def test_failing_feed_is_failing_until_it_is_stale():
-    assert feed_state(NOW, ago(30), "failed", 60, 3) == "failing"
-    assert feed_state(NOW, ago(600), "failed", 60, 3) == "stale"
-    assert feed_state(NOW, None, "failed", 60, 3) == "failing"
+def test_a_failed_last_run_makes_the_feed_stale_at_once():
+    assert feed_state(NOW, ago(30), "failed", 60, 3) == "stale"
+    assert feed_state(NOW, None, "failed", 60, 3) == "stale"
     assert feed_state(NOW, None, None, 60, 3) == "never"

@@ -38,6 +38,8 @@ def test_a_feed_without_recent_success_reads_stale_and_shows_its_age():
     assert badge_states(badges) == {"waste": "live", "traffic": "stale", "complaints": "never"}
     text = str(badges[1].to_plotly_json())
     assert "2.0 h ago" in text and ("EET" in text or "EEST" in text)
+    assert "last run failed" in text
+    assert badges[1].to_plotly_json()["props"]["title"] == "ConnectionError: refused"
 
 
 def test_refresh_points_layers_at_the_current_versions_and_only_when_they_change(store):
@@ -63,8 +65,9 @@ def test_refresh_points_layers_at_the_current_versions_and_only_when_they_change
         unwrapped = getattr(refresh_home, "__wrapped__", refresh_home)
         first = unwrapped(1, None, None, None, None)
         traffic, waste, complaints, zones, badges, clock = first
-        assert waste == "/api/layers/waste.geojson?v=2"
-        assert traffic == "/api/layers/traffic.geojson?v=0"
+        assert waste.startswith("/api/layers/waste.geojson?v=2.")  # live: version.time-bucket
+        assert traffic.startswith("/api/layers/traffic.geojson?v=0.")
+        assert complaints == "/api/layers/complaints.geojson?v=0"
         assert badge_states(badges) == {"waste": "live"}
         again = unwrapped(2, traffic, waste, complaints, zones)
     assert all(url is no_update for url in again[:4])  # same versions: nothing refetched

@@ -100,3 +100,32 @@ def test_reopening_the_file_keeps_schema_and_rows(tmp_path):
     assert second.schema_version == version >= 1
     assert len(rows_of(second, "waste_readings")) == 3
     second.close()
+
+
+def test_a_feed_that_omits_a_column_does_not_blank_it(db):
+    stamp = {"container_id": "c1", "collected_at": T0}
+    with db.transaction() as cur:
+        upsert(
+            cur,
+            "waste_collections",
+            to_arrow("waste_collections", [dict(stamp, vehicle_id="truck-2")]),
+        )
+        again = upsert(cur, "waste_collections", to_arrow("waste_collections", [stamp]))
+    assert again.unchanged == 1
+    assert rows_of(db, "waste_collections") == [("c1", T0, "truck-2")]
+
+
+def test_a_moved_container_changes_zone(store, city):
+    from store.zoning import assign_zones
+
+    zones = city.zones.to_crs("EPSG:3067")
+    inside = zones.representative_point().to_crs("EPSG:4326")
+    (a, pa_), (b, pb) = list(zip(city.zones["zone_id"], inside, strict=True))[:2]
+    row = {"container_id": "c1", "lon": pa_.x, "lat": pa_.y}
+    with store.transaction() as cur:
+        for point in (pa_, pb):
+            batch = to_arrow("waste_containers", [dict(row, lon=point.x, lat=point.y)])
+            upsert(cur, "waste_containers", batch)
+            assign_zones(cur, "waste_containers", batch)
+            zone = cur.execute("SELECT zone_id FROM waste_containers").fetchone()[0]
+            assert zone == (a if point is pa_ else b)
