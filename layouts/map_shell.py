@@ -14,11 +14,34 @@ from layouts.ids import MapShellIds
 
 js = Namespace("c3", "map")
 
-# (layer key, label shown in the layer control)
-DOMAIN_LAYERS = (
-    ("traffic", "Road congestion"),
-    ("waste", "Waste containers (fill level)"),
-    ("complaints", "Open complaints"),
+# (layer key, label in the layer control, shown at start, browser-side styling)
+OVERLAYS = (
+    ("zones", "Zones", False, {"style": js("zoneStyle"), "onEachFeature": js("zoneLabel")}),
+    (
+        "traffic",
+        "Road congestion",
+        True,
+        {"style": js("segmentStyle"), "onEachFeature": js("segmentPopup")},
+    ),
+    (
+        "waste",
+        "Waste containers (fill level)",
+        True,
+        {"pointToLayer": js("containerMarker"), "onEachFeature": js("containerPopup")},
+    ),
+    (
+        "complaints",
+        "Open complaints",
+        True,
+        {
+            "cluster": True,
+            "zoomToBoundsOnClick": True,
+            "superClusterOptions": {"radius": 45, "maxZoom": 17},
+            "pointToLayer": js("complaintMarker"),
+            "clusterToLayer": js("complaintCluster"),
+            "onEachFeature": js("complaintPopup"),
+        },
+    ),
 )
 
 FILL_LEGEND = (
@@ -110,48 +133,11 @@ class MapShell(html.Div):
             base.insert(0, dl.TileLayer(url=tile_url, attribution=attribution))
         overlays = [
             dl.Overlay(
-                dl.GeoJSON(
-                    style=js("zoneStyle"),
-                    onEachFeature=js("zoneLabel"),
-                    id=MapShellIds.layer(aio_id, "zones"),
-                ),
-                name="Zones",
-                checked=False,
-            ),
-            dl.Overlay(
-                dl.GeoJSON(
-                    style=js("segmentStyle"),
-                    onEachFeature=js("segmentPopup"),
-                    hideout=hideout,
-                    id=MapShellIds.layer(aio_id, "traffic"),
-                ),
-                name=DOMAIN_LAYERS[0][1],
-                checked=True,
-            ),
-            dl.Overlay(
-                dl.GeoJSON(
-                    pointToLayer=js("containerMarker"),
-                    onEachFeature=js("containerPopup"),
-                    hideout=hideout,
-                    id=MapShellIds.layer(aio_id, "waste"),
-                ),
-                name=DOMAIN_LAYERS[1][1],
-                checked=True,
-            ),
-            dl.Overlay(
-                dl.GeoJSON(
-                    cluster=True,
-                    zoomToBoundsOnClick=True,
-                    superClusterOptions={"radius": 45, "maxZoom": 17},
-                    pointToLayer=js("complaintMarker"),
-                    clusterToLayer=js("complaintCluster"),
-                    onEachFeature=js("complaintPopup"),
-                    hideout=hideout,
-                    id=MapShellIds.layer(aio_id, "complaints"),
-                ),
-                name=DOMAIN_LAYERS[2][1],
-                checked=True,
-            ),
+                dl.GeoJSON(id=MapShellIds.layer(aio_id, layer), hideout=hideout, **styling),
+                name=name,
+                checked=checked,
+            )
+            for layer, name, checked, styling in OVERLAYS
         ]
         super().__init__(
             [
