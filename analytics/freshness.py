@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-STATES = ("live", "delayed", "stale", "never")
-
 
 def feed_state(
     now: datetime,

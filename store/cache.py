@@ -37,7 +37,6 @@ class Cache:
             else None
         )
         self._redis_down_until = 0.0
-        self.hits = self.misses = 0
 
     @property
     def backend(self) -> str:
@@ -69,16 +68,12 @@ class Cache:
         with self._lock:
             if full in self._local:
                 self._local.move_to_end(full)
-                self.hits += 1
                 return self._local[full]
         value = self._redis_call(self._redis.get, full) if self._redis else None
         if value is None:
-            self.misses += 1
             value = compute()
             if self._redis:
                 self._redis_call(self._redis.set, full, value, TTL_S)
-        else:
-            self.hits += 1
         with self._lock:
             self._local[full] = value
             while len(self._local) > self._max_items:

@@ -34,11 +34,6 @@ class RunRecord:
         )
         return text + (f" ({self.error})" if self.error else "")
 
-    @property
-    def balanced(self) -> bool:
-        """fetched = inserted + updated + unchanged + quarantined."""
-        return self.fetched == self.inserted + self.updated + self.unchanged + self.quarantined
-
 
 def write_run(cur: duckdb.DuckDBPyConnection, run: RunRecord) -> int:
     """Insert the run record; return its run_id."""

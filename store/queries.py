@@ -110,23 +110,6 @@ def feed_status(cur: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-def table_counts(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    tables = [
-        "zones",
-        "road_segments",
-        "traffic_readings",
-        "waste_containers",
-        "waste_readings",
-        "waste_collections",
-        "service_requests",
-        "service_request_events",
-        "ingest_runs",
-        "quarantine",
-    ]
-    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
-    return dict(cur.execute(sql).fetchall())
-
-
 def zones_geojson(cur: duckdb.DuckDBPyConnection) -> str:
     return _feature_collection(
         cur,

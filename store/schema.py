@@ -136,8 +136,6 @@ TABLES: dict[str, TableSpec] = {
     ]
 }
 
-DOMAINS = ("city", "waste", "traffic", "complaints")
-
 
 def to_arrow(table: str, rows: list[dict]) -> pa.Table:
     """Build the Arrow batch for `table` from row dicts.

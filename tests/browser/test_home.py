@@ -87,6 +87,8 @@ def test_popup_shows_citizen_text_as_text(dash_duo, live_app, store):
     )
     dash_duo.driver.execute_script("document.querySelector('.c3-complaint').click()")
     popup = dash_duo.wait_for_element(".c3-popup", timeout=5)
+    # the popup fades in: wait until it is visible before reading what it shows
+    WebDriverWait(dash_duo.driver, 5).until(lambda _: popup.text)
     assert "<img src=x onerror=alert(1)>bold" in popup.text
     assert popup.find_elements(By.TAG_NAME, "img") == []
     assert dash_duo.get_logs() == []
