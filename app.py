@@ -41,7 +41,8 @@ def create_app(services: Services) -> Dash:
         update_title=None,
     )
     import callbacks  # noqa: F401  (registers every @callback)
-    import layouts.home  # noqa: F401  (registers the page)
+    import layouts.home  # noqa: F401  (registers the pages)
+    import layouts.wall  # noqa: F401
 
     app.layout = html.Div(dash.page_container, className="c3-root")
     app.server.register_blueprint(api)

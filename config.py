@@ -21,6 +21,59 @@ from pydantic_settings import (
 CONFIG_FILE_ENV = "C3_CONFIG"
 
 
+class Threshold(BaseModel):
+    """When a wall figure turns amber, and when red (value >= the limit)."""
+
+    amber: float = Field(description="Value at which the tile turns amber.")
+    red: float = Field(description="Value at which the tile turns red.")
+
+
+DEFAULT_THRESHOLDS = {
+    "waste_over_95": Threshold(amber=10, red=25),
+    "waste_overflowing": Threshold(amber=5, red=20),
+    "waste_forecast_6h": Threshold(amber=15, red=40),
+    "traffic_index": Threshold(amber=1.25, red=1.5),
+    "traffic_incidents": Threshold(amber=1, red=3),
+    "complaints_overdue": Threshold(amber=10, red=30),
+    "feeds_stale": Threshold(amber=1, red=2),
+}
+
+
+class WallScene(BaseModel):
+    """One scene of the wall: which map layers and tiles it shows, and where the map looks."""
+
+    name: str = Field(description="Scene id, as in /wall?scene=<name>.")
+    title: str = Field(description="Title shown on the wall while the scene is on.")
+    layers: list[str] = Field(description="Map layers shown: traffic, waste, complaints, zones.")
+    tiles: list[str] = Field(description="Tiles shown: waste, traffic, complaints, feeds.")
+    bounds: list[float] | None = Field(
+        default=None, description="Map view [west, south, east, north]; unset = the whole city."
+    )
+
+
+DEFAULT_SCENES = [
+    WallScene(
+        name="overview",
+        title="City overview",
+        layers=["traffic", "waste", "complaints"],
+        tiles=["waste", "traffic", "complaints", "feeds"],
+    ),
+    WallScene(
+        name="waste",
+        title="Waste",
+        layers=["waste", "complaints"],
+        tiles=["waste", "complaints", "feeds"],
+    ),
+    WallScene(name="traffic", title="Traffic", layers=["traffic"], tiles=["traffic", "feeds"]),
+    WallScene(
+        name="complaints",
+        title="Complaints",
+        layers=["complaints", "zones"],
+        tiles=["complaints", "waste", "feeds"],
+    ),
+]
+
+
 class ConnectorSettings(BaseModel):
     """One feed to poll."""
 
@@ -145,7 +198,28 @@ class Settings(BaseSettings):
         description="A feed is stale after this many poll intervals without success.",
     )
     refresh_ms: int = Field(
-        default=10_000, ge=1000, description="How often screens check for new data, ms."
+        default=10_000, ge=500, description="How often screens check for new data, ms."
+    )
+    wall_thresholds: dict[str, Threshold] = Field(
+        default_factory=lambda: dict(DEFAULT_THRESHOLDS),
+        description="Wall tiles: amber/red limits per figure (see DEFAULT_THRESHOLDS).",
+    )
+    wall_scenes: list[WallScene] = Field(
+        default_factory=lambda: list(DEFAULT_SCENES),
+        description="Scenes the wall rotates through (see DEFAULT_SCENES).",
+    )
+    wall_rotate_s: int = Field(
+        default=0, ge=0, description="Wall scene rotation in seconds; 0 = stay (?rotate= wins)."
+    )
+    complaint_target_h: dict[str, float] = Field(
+        default_factory=dict,
+        description="Hours to close per service code, when a feed gives no expected_datetime.",
+    )
+    complaint_default_target_h: float = Field(
+        default=72, gt=0, description="Hours to close for service codes without their own target."
+    )
+    alert_congested_minutes: int = Field(
+        default=15, ge=1, description="Alert when a segment stays congested this many minutes."
     )
 
     @classmethod

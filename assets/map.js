@@ -66,7 +66,17 @@ window.c3 = Object.assign({}, window.c3, {
       FILL_CLASSES: FILL_CLASSES,
       RATIO_CLASSES: RATIO_CLASSES,
 
-      basemapStyle: function (feature) {
+      basemapStyle: function (feature, context) {
+        if (context && context.hideout && context.hideout.theme === "dark") {
+          switch (feature.properties.layer) {
+            case "water": return {stroke: false, fillColor: "#1b2a3d", fillOpacity: 1};
+            case "green": return {stroke: false, fillColor: "#1d2b22", fillOpacity: 1};
+            case "building": return {color: "#2a2f3a", weight: 0.5, fillColor: "#232834", fillOpacity: 1};
+            case "road-major": return {color: "#3a4150", weight: 5, opacity: 1};
+            case "road-minor": return {color: "#323846", weight: 3, opacity: 1};
+            default: return {color: "#2c3240", weight: 1, opacity: 0.8, dashArray: "2 3"};
+          }
+        }
         switch (feature.properties.layer) {
           case "water": return {stroke: false, fillColor: "#a9cce3", fillOpacity: 1};
           case "green": return {stroke: false, fillColor: "#cfe3c4", fillOpacity: 1};

@@ -21,9 +21,44 @@ class MapShellIds:
         return {"component": "MapShell", "part": "layer", "layer": layer, "aio_id": aio_id}
 
     @staticmethod
+    def overlay(aio_id: str, layer: str) -> dict:
+        return {"component": "MapShell", "part": "overlay", "layer": layer, "aio_id": aio_id}
+
+    @staticmethod
     def layers_control(aio_id: str) -> dict:
         return {"component": "MapShell", "part": "layers", "aio_id": aio_id}
 
     @staticmethod
     def legend(aio_id: str) -> dict:
         return {"component": "MapShell", "part": "legend", "aio_id": aio_id}
+
+
+# Wall (/wall)
+WALL_ROOT = "wall-root"
+WALL_MAP = "wall"  # aio_id of the wall's map shell
+WALL_POLL = "wall-poll"
+WALL_ROTATE = "wall-rotate"
+WALL_SCENES = "wall-scenes"
+WALL_SCENE_INDEX = "wall-scene-index"
+WALL_SCENE_TITLE = "wall-scene-title"
+WALL_CLOCK = "wall-clock"
+WALL_TILES = "wall-tiles"
+WALL_ALERT_LIST = "wall-alerts"
+WALL_DOMAINS = ("waste", "traffic", "complaints", "feeds")
+
+
+def wall_tile(domain: str) -> str:
+    return f"wall-tile-{domain}"
+
+
+def wall_token(domain: str) -> str:
+    """What the wall last saw of a domain: data version (+ time bucket)."""
+    return f"wall-token-{domain}"
+
+
+def wall_alerts(domain: str) -> str:
+    return f"wall-alerts-{domain}"
+
+
+def wall_alert_button(key: str) -> dict:
+    return {"type": "wall-alert", "key": key}

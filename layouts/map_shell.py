@@ -118,12 +118,15 @@ class MapShell(html.Div):
         tz: str,
         tile_url: str = "",
         attribution: str = "© OpenStreetMap contributors (ODbL)",
+        theme: str = "light",
+        show_layer_control: bool = True,
     ):
-        hideout = {"tz": tz}
+        hideout = {"tz": tz, "theme": theme}
         base = [
             dl.GeoJSON(
                 url="/api/basemap.geojson",
                 style=js("basemapStyle"),
+                hideout=hideout,
                 interactive=False,
                 attribution=attribution,
                 id=MapShellIds.layer(aio_id, "basemap"),
@@ -136,6 +139,7 @@ class MapShell(html.Div):
                 dl.GeoJSON(id=MapShellIds.layer(aio_id, layer), hideout=hideout, **styling),
                 name=name,
                 checked=checked,
+                id=MapShellIds.overlay(aio_id, layer),
             )
             for layer, name, checked, styling in OVERLAYS
         ]
@@ -175,5 +179,6 @@ class MapShell(html.Div):
                 ),
                 legend(aio_id),
             ],
-            className="c3-map-shell",
+            className=f"c3-map-shell c3-map-{theme}"
+            + ("" if show_layer_control else " c3-no-layer-control"),
         )

@@ -110,7 +110,7 @@ class DemoCity:
         nearby = np.minimum(self._poi_counts(points, 100), 5)
         rate = np.clip(0.16 + 0.11 * nearby + rng.normal(0, 0.05, n), 0.08, 0.9)
         rate *= np.vectorize(_KIND_RATE.get)(kinds[kind_idx])
-        period = np.clip(np.round(0.95 / rate) + (rng.random(n) < 0.15), 1, 7).astype(int)
+        period = np.clip(np.floor(0.9 / rate) + (rng.random(n) < 0.12), 1, 7).astype(int)
         zone = assign_zone(gpd.GeoSeries(points), self.city.zones).to_numpy()
         zone_rank = {z: i for i, z in enumerate(self.city.zones["zone_id"])}
         zone_idx = np.array([zone_rank.get(z, 0) for z in zone])

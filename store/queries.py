@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import duckdb
 
 # A reading older than this is not "now" on the live map.
-LIVE_WINDOW = "INTERVAL 2 HOUR"
+LIVE_WINDOW = "INTERVAL 30 MINUTE"  # older readings are not "now": grey on the map
 
 
 def _feature_collection(cur: duckdb.DuckDBPyConnection, sql: str, params=()) -> str:
@@ -128,10 +128,29 @@ class Layer:
     live: bool  # shows only recent readings, so it also changes as time passes
 
 
+def public_requests_geojson(cur: duckdb.DuckDBPyConnection) -> str:
+    """Open requests for public screens (the wall): type, status and time; no citizen text."""
+    return _feature_collection(
+        cur,
+        """
+        SELECT json_object(
+            'type', 'Feature',
+            'geometry', json_object('type', 'Point', 'coordinates', [lon, lat]),
+            'properties', json_object(
+                'id', request_id, 'service', service_name, 'status', status,
+                'requested_at', strftime(requested_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
+        FROM service_requests
+        WHERE status = 'open' AND lon IS NOT NULL
+        ORDER BY requested_at
+        """,
+    )
+
+
 LAYERS: dict[str, Layer] = {
     "traffic": Layer("traffic", segments_geojson, live=True),
     "waste": Layer("waste", containers_geojson, live=True),
     "complaints": Layer("complaints", open_requests_geojson, live=False),
+    "complaints_public": Layer("complaints", public_requests_geojson, live=False),
     "zones": Layer("city", zones_geojson, live=False),
 }
 LIVE_BUCKET_S = 300  # a live layer is re-read at least this often, even with no new data

@@ -7,7 +7,8 @@ from flask import Flask
 
 from app import use_services
 from callbacks.context import Services
-from callbacks.home import feed_badges, refresh_home
+from callbacks.feed_badges import feed_badges
+from callbacks.home import refresh_home
 from config import load_settings
 from store.cache import Cache
 from store.ledger import RunRecord, bump_version, write_run

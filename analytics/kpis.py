@@ -1,0 +1,160 @@
+"""The wall's figures and alerts, computed from plain tables of the current state.
+
+Inputs are DataFrames shaped like the `store.wall` queries' results; nothing here knows
+about Dash or DuckDB, so each figure is tested against hand-made rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+FULL = 0.999  # fillingLevel 1.0 means full; allow for rounding
+STOPPED_RATIO = 3.0  # travel time three times free flow: an incident until a feed says otherwise
+
+
+def level(value: float | None, amber: float, red: float) -> str:
+    """'red' at or over red, 'amber' at or over amber, else 'ok' ('none' without a value)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "none"
+    return "red" if value >= red else "amber" if value >= amber else "ok"
+
+
+def waste_figures(containers: pd.DataFrame, horizon_h: float = 6) -> dict:
+    """Containers over 80 % and 95 %, full now, and forecast to be full within `horizon_h`."""
+    fill = containers["fill"].astype(float)
+    rate = containers["rate_per_h"].astype(float).fillna(0)
+    hours_to_full = np.where(rate > 0, (1 - fill) / rate.where(rate > 0, 1), np.inf)
+    full = fill >= FULL
+    return {
+        "over_80": int((fill > 0.8).sum()),
+        "over_95": int((fill > 0.95).sum()),
+        "overflowing": int(full.sum()),
+        "forecast_6h": int(((~full) & (hours_to_full <= horizon_h)).sum()),
+        "reporting": int(len(containers)),
+    }
+
+
+def traffic_figures(segments: pd.DataFrame, worst: int = 5) -> dict:
+    """City congestion index (observed / free-flow travel time over all live segments),
+    the `worst` streets by their worst segment, and segments at a standstill."""
+    live = segments[np.isfinite(segments["travel_time_s"].astype(float))]
+    total_free = live["freeflow_s"].sum()
+    index = float(live["travel_time_s"].sum() / total_free) if total_free else None
+    by_street = (
+        segments.dropna(subset=["ratio"])
+        .sort_values("ratio", ascending=False)
+        .drop_duplicates("name")
+        .head(worst)
+    )
+    return {
+        "index": index,
+        "worst": [(str(r.name), float(r.ratio)) for r in by_street.itertuples()],
+        "incidents": int((segments["ratio"] >= STOPPED_RATIO).sum()),
+        "reporting": int(len(segments)),
+    }
+
+
+def due_times(
+    open_requests: pd.DataFrame, targets_h: dict[str, float], default_h: float
+) -> pd.Series:
+    """When each open request is due: the feed's expected time, else requested + target."""
+    hours = open_requests["service_code"].map(targets_h).fillna(default_h).astype(float)
+    computed = open_requests["requested_at"] + pd.to_timedelta(hours, unit="h")
+    return open_requests["expected_at"].where(open_requests["expected_at"].notna(), computed)
+
+
+def complaint_figures(
+    open_requests: pd.DataFrame,
+    due: pd.Series,
+    now: datetime,
+    opened_today: int,
+    median_close_h: float | None,
+) -> dict:
+    return {
+        "open": int(len(open_requests)),
+        "opened_today": int(opened_today),
+        "overdue": int((due < now).sum()),
+        "median_close_h": None if median_close_h is None else float(median_close_h),
+    }
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # waste | traffic | complaints | feeds
+    key: str  # stable id of what crossed the line
+    at: datetime  # when it crossed
+    title: str
+    place: str
+    lat: float | None = None
+    lon: float | None = None
+
+
+def waste_alerts(containers: pd.DataFrame) -> list[Alert]:
+    """A container full now, since the first full reading after its last collection."""
+    return [
+        Alert(
+            "waste",
+            f"bin:{r.container_id}",
+            r.full_since,
+            f"Container {r.container_id} full",
+            r.address or "",
+            r.lat,
+            r.lon,
+        )
+        for r in containers[containers["full_since"].notna()].itertuples()
+    ]
+
+
+def traffic_alerts(segments: pd.DataFrame, now: datetime, minutes: int) -> list[Alert]:
+    """A street congested without a break for at least `minutes` (its worst segment)."""
+    jammed = segments[segments["congested_since"].notna()]
+    jammed = jammed[jammed["congested_since"] <= now - timedelta(minutes=minutes)]
+    found = []
+    for r in jammed.sort_values("ratio", ascending=False).drop_duplicates("name").itertuples():
+        lasted = int((now - r.congested_since).total_seconds() // 60)
+        found.append(
+            Alert(
+                "traffic",
+                f"seg:{r.segment_id}",
+                r.congested_since,
+                f"Congested {lasted} min (× {r.ratio:.1f})",
+                r.name,
+                r.lat,
+                r.lon,
+            )
+        )
+    return found
+
+
+def complaint_alerts(open_requests: pd.DataFrame, due: pd.Series, now: datetime) -> list[Alert]:
+    """An open request past its target time; it names the type and street, never the text."""
+    late = open_requests.assign(due=due)
+    return [
+        Alert(
+            "complaints",
+            f"req:{r.request_id}",
+            r.due,
+            f"{r.service_name} past target",
+            r.street or "",
+            r.lat,
+            r.lon,
+        )
+        for r in late[late["due"] < now].itertuples()
+    ]
+
+
+def feed_alerts(stale_feeds: list[tuple[str, datetime]]) -> list[Alert]:
+    return [
+        Alert("feeds", f"feed:{name}", since, f"Feed {name} stale", "data feed")
+        for name, since in stale_feeds
+    ]
+
+
+def newest_first(*groups: list[Alert], limit: int = 20) -> list[Alert]:
+    merged = [a for group in groups for a in group]
+    merged.sort(key=lambda a: a.at, reverse=True)
+    return merged[:limit]

@@ -1,0 +1,53 @@
+"""Feed badges: one per configured connector, its state and when it last updated."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from dash import html
+
+from analytics.freshness import feed_state
+
+
+def humanize_age(seconds: float) -> str:
+    if seconds < 90:
+        return f"{int(seconds)} s ago"
+    if seconds < 90 * 60:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h ago"
+    return f"{int(seconds // 86400)} days ago"
+
+
+def feed_badges(
+    runs: list[dict], intervals: dict[str, int], now: datetime, tz: str, stale_after: float
+) -> list[html.Span]:
+    """One badge per configured feed: state dot, name, last update in city time and age."""
+    by_name = {r["connector"]: r for r in runs}
+    zone = ZoneInfo(tz)
+    badges = []
+    for name, interval in intervals.items():
+        run = by_name.get(name, {})
+        last_ok = run.get("last_success_at")
+        state = feed_state(now, last_ok, run.get("last_status"), interval, stale_after)
+        failed = run.get("last_status") == "failed"
+        if last_ok is None:
+            when = "no data yet"
+        else:
+            local = last_ok.astimezone(zone)
+            when = f"updated {local:%H:%M:%S %Z} ({humanize_age((now - last_ok).total_seconds())})"
+        badges.append(
+            html.Span(
+                [
+                    html.Span(className=f"c3-dot c3-state-{state}"),
+                    html.B(name),
+                    f" {state} · {when}",
+                    html.Span(" · last run failed", className="c3-feed-failed") if failed else None,
+                ],
+                className=f"c3-feed c3-feed-{state}",
+                title=run.get("last_error") if failed else f"{name}: {state}",
+                **{"data-feed": name, "data-state": state, "data-failed": str(failed).lower()},
+            )
+        )
+    return badges

@@ -1,0 +1,340 @@
+"""Callbacks of `/wall`: poll data versions, refresh only the domains that changed.
+
+A cheap poll compares each domain's data version (plus a time bucket for figures that
+age) with what the wall last showed; only a changed domain's tile, layer URL and alerts
+are recomputed and sent. Scene rotation and the clock run in the browser (assets/wall.js).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+
+from analytics import kpis
+from analytics.freshness import feed_state
+from callbacks.context import services
+from callbacks.feed_badges import feed_badges
+from callbacks.wall_view import alert_items, figure, fmt, sparkline, tile
+from config import DEFAULT_THRESHOLDS
+from layouts import ids
+from layouts.ids import MapShellIds
+from store import wall
+from store.ledger import data_versions
+from store.queries import feed_status, layer_version
+
+MAP_LAYERS = ("traffic", "waste", "complaints", "zones")
+
+
+def _level(settings, key: str, value) -> str:
+    limit = settings.wall_thresholds.get(key, DEFAULT_THRESHOLDS[key])
+    return kpis.level(value, limit.amber, limit.red)
+
+
+def _worst(*levels: str) -> str:
+    order = ["none", "ok", "amber", "red"]
+    return max(levels, key=order.index)
+
+
+def _url(layer: str, version: str) -> str:
+    return f"/api/layers/{layer}.geojson?v={version}"
+
+
+def _alert_data(alerts: list[kpis.Alert]) -> list[dict]:
+    return [dict(dataclasses.asdict(a), at=pd.Timestamp(a.at).isoformat()) for a in alerts]
+
+
+@callback(
+    [Output(ids.wall_token(d), "data") for d in ids.WALL_DOMAINS],
+    Input(ids.WALL_POLL, "n_intervals"),
+    [State(ids.wall_token(d), "data") for d in ids.WALL_DOMAINS],
+)
+def poll_versions(_tick, *seen):
+    """Which domains changed since the wall last looked (a tiny response when none did)."""
+    with services().store.reading() as cur:
+        versions = data_versions(cur)
+    now_s = time.time()
+    tokens = {
+        "waste": layer_version("waste", versions, now_s),
+        "traffic": layer_version("traffic", versions, now_s),
+        # overdue and 'since midnight' change with time: look again every minute
+        "complaints": f"{versions.get('complaints', 0)}.{int(now_s // 60)}",
+        "feeds": f"{sum(versions.values())}.{int(now_s // 15)}",
+    }
+    fresh = [tokens[d] for d in ids.WALL_DOMAINS]
+    if fresh == list(seen):
+        raise PreventUpdate
+    return [new if new != old else no_update for new, old in zip(fresh, seen, strict=True)]
+
+
+@callback(
+    Output(ids.wall_tile("waste"), "children"),
+    Output(ids.wall_tile("waste"), "className"),
+    Output(MapShellIds.layer(ids.WALL_MAP, "waste"), "url"),
+    Output(ids.wall_alerts("waste"), "data"),
+    Input(ids.wall_token("waste"), "data"),
+    prevent_initial_call=True,
+)
+def waste_panel(token):
+    svc, now = services(), datetime.now(UTC)
+    with svc.store.reading() as cur:
+        states = wall.container_states(cur, now).to_pandas()
+        spark = wall.hourly_series(cur, now, "waste")
+    f = kpis.waste_figures(states)
+    s = svc.settings
+    levels = {
+        "over_95": _level(s, "waste_over_95", f["over_95"]),
+        "overflowing": _level(s, "waste_overflowing", f["overflowing"]),
+        "forecast_6h": _level(s, "waste_forecast_6h", f["forecast_6h"]),
+    }
+    children = tile(
+        "Waste",
+        figure("waste.over_95", fmt(f["over_95"]), "containers", "≥ 95 % full", levels["over_95"]),
+        [
+            figure("waste.over_80", fmt(f["over_80"]), "containers", "≥ 80 % full"),
+            figure(
+                "waste.overflowing",
+                fmt(f["overflowing"]),
+                "containers",
+                "overflowing now",
+                levels["overflowing"],
+            ),
+            figure(
+                "waste.forecast_6h",
+                fmt(f["forecast_6h"]),
+                "containers",
+                "full within 6 h (forecast)",
+                levels["forecast_6h"],
+            ),
+        ],
+        sparkline(spark, "containers over 80 %"),
+    )
+    level = _worst(*levels.values())
+    return (
+        children,
+        f"c3-tile c3-tile-waste c3-level-{level}",
+        _url("waste", token),
+        _alert_data(kpis.waste_alerts(states)),
+    )
+
+
+@callback(
+    Output(ids.wall_tile("traffic"), "children"),
+    Output(ids.wall_tile("traffic"), "className"),
+    Output(MapShellIds.layer(ids.WALL_MAP, "traffic"), "url"),
+    Output(ids.wall_alerts("traffic"), "data"),
+    Input(ids.wall_token("traffic"), "data"),
+    prevent_initial_call=True,
+)
+def traffic_panel(token):
+    svc, now = services(), datetime.now(UTC)
+    minutes = svc.settings.alert_congested_minutes
+    with svc.store.reading() as cur:
+        states = wall.segment_states(cur, now, minutes).to_pandas()
+        spark = wall.hourly_series(cur, now, "traffic")
+    f = kpis.traffic_figures(states)
+    s = svc.settings
+    levels = {
+        "index": _level(s, "traffic_index", f["index"]),
+        "incidents": _level(s, "traffic_incidents", f["incidents"]),
+    }
+    worst = [
+        figure(f"traffic.worst.{i}", f"× {ratio:.2f}", "", name)
+        for i, (name, ratio) in enumerate(f["worst"])
+    ]
+    children = tile(
+        "Traffic",
+        figure(
+            "traffic.index",
+            "—" if f["index"] is None else f"{f['index']:.2f}",
+            "×",
+            "congestion index (travel time vs free flow)",
+            levels["index"],
+        ),
+        [
+            figure(
+                "traffic.incidents",
+                fmt(f["incidents"]),
+                "segments",
+                "at a standstill",
+                levels["incidents"],
+            ),
+            html_list("Slowest streets now", worst),
+        ],
+        sparkline(spark, "congestion index"),
+    )
+    return (
+        children,
+        f"c3-tile c3-tile-traffic c3-level-{_worst(*levels.values())}",
+        _url("traffic", token),
+        _alert_data(kpis.traffic_alerts(states, now, minutes)),
+    )
+
+
+def html_list(title, items):
+    return html.Div(
+        [html.Div(title, className="c3-fig-list-title"), *items], className="c3-fig-list"
+    )
+
+
+@callback(
+    Output(ids.wall_tile("complaints"), "children"),
+    Output(ids.wall_tile("complaints"), "className"),
+    Output(MapShellIds.layer(ids.WALL_MAP, "complaints"), "url"),
+    Output(MapShellIds.layer(ids.WALL_MAP, "zones"), "url"),
+    Output(ids.wall_alerts("complaints"), "data"),
+    Input(ids.wall_token("complaints"), "data"),
+    prevent_initial_call=True,
+)
+def complaints_panel(token):
+    svc, now = services(), datetime.now(UTC)
+    s = svc.settings
+    day_start = now.astimezone(ZoneInfo(s.timezone)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    with svc.store.reading() as cur:
+        open_requests = wall.open_complaints(cur).to_pandas()
+        counts = wall.complaint_counts(cur, now, day_start)
+        spark = wall.hourly_series(cur, now, "complaints")
+        versions = data_versions(cur)
+    due = kpis.due_times(open_requests, s.complaint_target_h, s.complaint_default_target_h)
+    f = kpis.complaint_figures(
+        open_requests, due, now, counts["opened_today"], counts["median_close_h"]
+    )
+    overdue_level = _level(s, "complaints_overdue", f["overdue"])
+    children = tile(
+        "Complaints",
+        figure("complaints.open", fmt(f["open"]), "open", "service requests"),
+        [
+            figure("complaints.opened_today", fmt(f["opened_today"]), "new", "since midnight"),
+            figure(
+                "complaints.overdue",
+                fmt(f["overdue"]),
+                "overdue",
+                "past their target time",
+                overdue_level,
+            ),
+            figure(
+                "complaints.median_close_h",
+                fmt(f["median_close_h"], 1),
+                "h",
+                "median time to close, last 7 days",
+            ),
+        ],
+        sparkline(spark, "open requests"),
+    )
+    return (
+        children,
+        f"c3-tile c3-tile-complaints c3-level-{overdue_level}",
+        _url("complaints_public", versions.get("complaints", 0)),
+        _url("zones", versions.get("city", 0)),
+        _alert_data(kpis.complaint_alerts(open_requests, due, now)),
+    )
+
+
+@callback(
+    Output(ids.wall_tile("feeds"), "children"),
+    Output(ids.wall_tile("feeds"), "className"),
+    Output(ids.wall_alerts("feeds"), "data"),
+    Input(ids.wall_token("feeds"), "data"),
+    prevent_initial_call=True,
+)
+def feeds_panel(_token):
+    svc, now = services(), datetime.now(UTC)
+    s = svc.settings
+    with svc.store.reading() as cur:
+        runs = feed_status(cur)
+        spark = wall.hourly_series(cur, now, "feeds")
+    badges = feed_badges(runs, svc.feed_intervals, now, s.timezone, s.stale_after_intervals)
+    by_name = {r["connector"]: r for r in runs}
+    stale = []
+    for name, interval in svc.feed_intervals.items():
+        run = by_name.get(name, {})
+        if (
+            feed_state(
+                now,
+                run.get("last_success_at"),
+                run.get("last_status"),
+                interval,
+                s.stale_after_intervals,
+            )
+            == "stale"
+        ):
+            last_ok = run.get("last_success_at")
+            since = (
+                last_ok + timedelta(seconds=interval * s.stale_after_intervals)
+                if last_ok and run.get("last_status") != "failed"
+                else run.get("last_run_at") or now
+            )
+            stale.append((name, min(since, now)))
+    level = _level(s, "feeds_stale", len(stale))
+    children = tile(
+        "Feeds",
+        figure(
+            "feeds.stale", fmt(len(stale)), f"of {len(svc.feed_intervals)}", "feeds stale", level
+        ),
+        badges,
+        sparkline(spark, "rows ingested per hour"),
+    )
+    return children, f"c3-tile c3-tile-feeds c3-level-{level}", _alert_data(kpis.feed_alerts(stale))
+
+
+@callback(
+    Output(ids.WALL_ALERT_LIST, "children"),
+    [Input(ids.wall_alerts(d), "data") for d in ids.WALL_DOMAINS],
+    State(ids.WALL_SCENES, "data"),
+)
+def alerts_strip(*args):
+    *groups, config = args
+    merged = sorted((a for g in groups for a in (g or [])), key=lambda a: a["at"], reverse=True)
+    return alert_items(merged[:20], services().settings.timezone, config.get("kiosk", True))
+
+
+@callback(
+    Output(MapShellIds.map(ids.WALL_MAP), "viewport", allow_duplicate=True),
+    Input(ids.wall_alert_button(ALL), "n_clicks"),
+    [State(ids.wall_alerts(d), "data") for d in ids.WALL_DOMAINS],
+    prevent_initial_call=True,
+)
+def pan_to_alert(clicks, *groups):
+    """On a non-kiosk screen, a click on an alert flies the map to its place."""
+    if not ctx.triggered_id or not any(clicks):
+        raise PreventUpdate
+    key = ctx.triggered_id["key"]
+    alert = next((a for g in groups for a in (g or []) if a["key"] == key), None)
+    if alert is None or alert.get("lat") is None:
+        raise PreventUpdate
+    return {"center": [alert["lat"], alert["lon"]], "zoom": 18, "transition": "flyTo"}
+
+
+clientside_callback(
+    "window.c3wall.nextScene",
+    Output(ids.WALL_SCENE_INDEX, "data"),
+    Input(ids.WALL_ROTATE, "n_intervals"),
+    State(ids.WALL_SCENE_INDEX, "data"),
+    State(ids.WALL_SCENES, "data"),
+    prevent_initial_call=True,
+)
+
+clientside_callback(
+    "window.c3wall.applyScene",
+    [Output(MapShellIds.overlay(ids.WALL_MAP, layer), "checked") for layer in MAP_LAYERS],
+    Output(ids.WALL_TILES, "className"),
+    Output(ids.WALL_SCENE_TITLE, "children"),
+    Output(ids.WALL_ROOT, "data-scene"),
+    Output(MapShellIds.map(ids.WALL_MAP), "viewport"),
+    Input(ids.WALL_SCENE_INDEX, "data"),
+    State(ids.WALL_SCENES, "data"),
+)
+
+clientside_callback(
+    "window.c3wall.clock",
+    Output(ids.WALL_CLOCK, "children"),
+    Input(ids.WALL_POLL, "n_intervals"),
+    State(ids.WALL_CLOCK, "data-tz"),
+)

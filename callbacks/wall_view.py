@@ -1,0 +1,92 @@
+"""How the wall shows figures: tiles with units and sparklines, and the alerts strip."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dash_svg as svg
+from dash import html
+
+from layouts import ids
+
+SPARK_W, SPARK_H = 240, 48
+
+
+def fmt(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}".replace(",", "\u2009")  # thin space between thousands
+
+
+def sparkline(values: list, label: str) -> html.Div:
+    """A 24-hour line, scaled to its own range, with its caption."""
+    known = [(i, v) for i, v in enumerate(values) if v is not None]
+    points = ""
+    if known:
+        low, high = min(v for _, v in known), max(v for _, v in known)
+        span = (high - low) or 1
+        step = SPARK_W / max(len(values) - 1, 1)
+        points = " ".join(
+            f"{i * step:.1f},{SPARK_H - 4 - (v - low) / span * (SPARK_H - 8):.1f}" for i, v in known
+        )
+    return html.Div(
+        [
+            svg.Svg(
+                svg.Polyline(points=points, fill="none", strokeWidth=3, className="c3-spark-line"),
+                viewBox=f"0 0 {SPARK_W} {SPARK_H}",
+                preserveAspectRatio="none",
+                className="c3-spark",
+                role="img",
+                **{"aria-label": f"{label}, last 24 hours"},
+            ),
+            html.Div(f"{label} · last 24 h", className="c3-spark-label"),
+        ]
+    )
+
+
+def figure(key: str, value: str, unit: str, label: str, level: str = "none") -> html.Div:
+    return html.Div(
+        [
+            html.Span(value, className="c3-fig-value", **{"data-figure": key}),
+            html.Span(unit, className="c3-fig-unit"),
+            html.Span(label, className="c3-fig-label"),
+        ],
+        className=f"c3-fig c3-level-{level}",
+    )
+
+
+def tile(title: str, headline: html.Div, rows: list, spark: html.Div | None) -> list:
+    """The children of a tile section."""
+    return [
+        html.H2(title, className="c3-tile-title"),
+        headline,
+        html.Div(rows, className="c3-tile-rows"),
+        spark,
+    ]
+
+
+def alert_items(alerts: list[dict], tz: str, kiosk: bool) -> list[html.Li]:
+    zone = ZoneInfo(tz)
+    items = []
+    for a in alerts:
+        when = datetime.fromisoformat(a["at"]).astimezone(zone)
+        content = [
+            html.Span(f"{when:%H:%M}", className="c3-alert-time"),
+            html.Span(a["kind"], className=f"c3-alert-kind c3-kind-{a['kind']}"),
+            html.Span(a["title"], className="c3-alert-title"),
+            html.Span(a["place"], className="c3-alert-place"),
+        ]
+        if not kiosk and a.get("lat") is not None:
+            content = [
+                html.Button(
+                    content,
+                    id=ids.wall_alert_button(a["key"]),
+                    className="c3-alert-button",
+                    title=f"Show {a['place']} on the map",
+                )
+            ]
+        items.append(
+            html.Li(content, className=f"c3-alert c3-alert-{a['kind']}", **{"data-key": a["key"]})
+        )
+    return items
