@@ -40,7 +40,7 @@ def live_app(dash_app, store, city, demo_city, tmp_path):
         for feed in feeds:
             run = run_connector(build_connector(feed, TZ), store, now=now)
             assert run.status == "ok", run.error
-    settings = load_settings(timezone=TZ)
+    settings = load_settings(timezone=TZ, refresh_ms=1000)
     services = Services(
         settings=settings,
         store=store,

@@ -1,0 +1,172 @@
+"""`/wall` in headless Chromium: figures that match the store, updates in place, scenes,
+privacy, and what it says when the server goes away."""
+
+import time
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+
+from analytics import kpis
+from sim.http import free_port
+from store import wall
+from store.ledger import bump_version
+from store.schema import to_arrow
+from store.upsert import upsert
+from tests.conftest import TZ
+
+pytestmark = pytest.mark.browser
+
+ON_MAP = "return window.c3 && window.c3.map.onMap"
+SECRET = "Call me on 040-1234567, Matti Meikäläinen, Kotikatu 3 B 12"
+
+
+def figure(dash_duo, key: str) -> str:
+    return dash_duo.find_element(f"[data-figure='{key}']").text
+
+
+def open_wall(dash_duo, app, query=""):
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/wall{query}")
+    WebDriverWait(dash_duo.driver, 20).until(
+        lambda d: d.find_elements("css selector", "[data-figure='feeds.stale']")
+    )
+
+
+def expected_figures(store):
+    now = datetime.now(UTC)
+    midnight = now.astimezone(ZoneInfo(TZ)).replace(hour=0, minute=0, second=0, microsecond=0)
+    with store.reading() as cur:
+        waste = kpis.waste_figures(wall.container_states(cur, now).to_pandas())
+        traffic = kpis.traffic_figures(wall.segment_states(cur, now, 15).to_pandas())
+        open_requests = wall.open_complaints(cur).to_pandas()
+        counts = wall.complaint_counts(cur, now, midnight)
+    due = kpis.due_times(open_requests, {}, 72)
+    complaints = kpis.complaint_figures(
+        open_requests, due, now, counts["opened_today"], counts["median_close_h"]
+    )
+    return waste, traffic, complaints
+
+
+def test_tiles_show_what_the_store_says(dash_duo, live_app, store):
+    open_wall(dash_duo, live_app)
+    waste, traffic, complaints = expected_figures(store)
+    for key in ("over_95", "over_80", "overflowing", "forecast_6h"):
+        assert figure(dash_duo, f"waste.{key}") == str(waste[key]), key
+    assert figure(dash_duo, "traffic.index") == f"{traffic['index']:.2f}"
+    assert figure(dash_duo, "traffic.incidents") == str(traffic["incidents"])
+    assert figure(dash_duo, "complaints.open") == str(complaints["open"])
+    assert figure(dash_duo, "complaints.overdue") == str(complaints["overdue"])
+    assert figure(dash_duo, "complaints.opened_today") == str(complaints["opened_today"])
+    assert figure(dash_duo, "feeds.stale") == "0"
+    units = dash_duo.find_element(".c3-tile-waste").text
+    assert "containers" in units and "last 24 h" in units
+    assert dash_duo.find_elements(".c3-tile-waste .c3-spark-line")
+    assert dash_duo.find_element("#wall-root").get_attribute("data-scene") == "overview"
+    assert dash_duo.get_logs() == []
+
+
+def test_a_new_ingest_changes_a_tile_in_place_and_keeps_the_map_view(dash_duo, live_app, store):
+    open_wall(dash_duo, live_app)
+    WebDriverWait(dash_duo.driver, 20).until(
+        lambda d: (d.execute_script(ON_MAP) or {}).get("waste", 0) > 0
+    )
+    before = int(figure(dash_duo, "waste.over_95"))
+    view = (
+        "return [document.querySelector('.leaflet-map-pane').style.transform,"
+        " document.querySelector('.leaflet-proxy').style.transform]"
+    )
+    dash_duo.driver.execute_script("window.__sameDocument = 42")
+    map_view = dash_duo.driver.execute_script(view)
+
+    now = datetime.now(UTC)
+    with store.reading() as cur:
+        states = wall.container_states(cur, now).to_pandas()
+    not_full = states[states["fill"] < 0.95]["container_id"].head(5).tolist()
+    rows = [
+        {"container_id": c, "observed_at": now, "fill_level": 0.97, "status": "ok"}
+        for c in not_full
+    ]
+    with store.transaction() as cur:
+        upsert(cur, "waste_readings", to_arrow("waste_readings", rows))
+        bump_version(cur, "waste")
+
+    WebDriverWait(dash_duo.driver, 15).until(
+        lambda _: figure(dash_duo, "waste.over_95") == str(before + len(not_full))
+    )
+    assert dash_duo.driver.execute_script("return window.__sameDocument") == 42  # no reload
+    assert dash_duo.driver.execute_script(view) == map_view  # the map kept its view
+    assert dash_duo.get_logs() == []
+
+
+def test_a_pinned_scene_shows_its_layers_and_tiles(dash_duo, live_app):
+    open_wall(dash_duo, live_app, "?scene=traffic")
+    WebDriverWait(dash_duo.driver, 20).until(
+        lambda d: (d.execute_script(ON_MAP) or {}).get("traffic", 0) > 0
+    )
+    tiles = dash_duo.find_element("#wall-tiles").get_attribute("class")
+    assert "c3-show-traffic" in tiles and "c3-show-waste" not in tiles
+    assert not dash_duo.find_element(".c3-tile-waste").is_displayed()
+    assert dash_duo.find_element(".c3-tile-traffic").is_displayed()
+    on_map = dash_duo.driver.execute_script(ON_MAP)
+    assert on_map.get("waste", 0) == 0 and on_map.get("complaints", 0) == 0
+    assert dash_duo.find_element("#wall-scene-title").text == "Traffic"
+    time.sleep(3)  # pinned: no rotation
+    assert dash_duo.find_element("#wall-root").get_attribute("data-scene") == "traffic"
+    assert dash_duo.get_logs() == []
+
+
+def test_rotation_moves_through_the_scenes(dash_duo, live_app):
+    open_wall(dash_duo, live_app, "?rotate=5")
+    root = dash_duo.find_element("#wall-root")
+    assert root.get_attribute("data-scene") == "overview"
+    WebDriverWait(dash_duo.driver, 12).until(lambda _: root.get_attribute("data-scene") == "waste")
+    WebDriverWait(dash_duo.driver, 12).until(
+        lambda _: root.get_attribute("data-scene") == "traffic"
+    )
+    assert dash_duo.get_logs() == []
+
+
+def test_the_wall_never_receives_complainants_text(dash_duo, live_app, store):
+    with store.transaction() as cur:
+        cur.execute(
+            "UPDATE service_requests SET description = ?, address = ? WHERE true",
+            [SECRET, "Kotikatu 3 B 12"],
+        )
+        bump_version(cur, "complaints")
+    dash_duo.driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {
+            "source": """
+        window.__bodies = [];
+        const original = window.fetch;
+        window.fetch = async (...args) => {
+            const response = await original(...args);
+            response.clone().text().then((t) => window.__bodies.push(t));
+            return response;
+        };"""
+        },
+    )
+    open_wall(dash_duo, live_app)
+    WebDriverWait(dash_duo.driver, 20).until(
+        lambda d: (d.execute_script(ON_MAP) or {}).get("complaints", 0) > 0
+    )
+    time.sleep(2)
+    bodies = dash_duo.driver.execute_script("return window.__bodies")
+    assert len(bodies) > 5  # layout, callbacks, layers
+    everything = "\n".join(bodies) + dash_duo.driver.page_source
+    assert "Matti" not in everything and "040-1234567" not in everything
+    assert "Kotikatu 3 B 12" not in everything
+    assert '"description":' not in everything  # no such field in any response
+    assert dash_duo.get_logs() == []
+
+
+def test_the_wall_says_so_when_the_server_is_gone(dash_duo, live_app):
+    open_wall(dash_duo, live_app)
+    assert dash_duo.find_element("#wall-connection").text == ""
+    dash_duo.server.stop()
+    WebDriverWait(dash_duo.driver, 15).until(
+        lambda d: "reconnecting" in d.find_element("css selector", "#wall-connection").text
+    )
+    assert "c3-offline" in dash_duo.find_element("#wall-root").get_attribute("class")
