@@ -46,6 +46,7 @@ bench: $(VENV)/.installed-test system-test-deps
 	$(BIN)/python bench/bench_upsert.py
 	$(BIN)/python bench/bench_backfill.py
 	$(BIN)/python bench/bench_first_load.py
+	$(BIN)/python bench/bench_wall_soak.py --minutes 10
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -19,6 +19,11 @@ window.c3 = Object.assign({}, window.c3, {
     // Features currently on the map, per layer (read by the browser tests and benches).
     const onMap = {};
 
+    // Screens larger than 1080p (4K walls) draw features proportionally larger.
+    function uiScale() {
+      return Math.max(1, Math.min(window.innerWidth / 1920, window.innerHeight / 1080));
+    }
+
     function pick(classes, value) {
       if (value === null || value === undefined) return NO_DATA;
       for (const [min, colour] of classes) if (value >= min) return colour;
@@ -100,8 +105,8 @@ window.c3 = Object.assign({}, window.c3, {
       segmentStyle: function (feature) {
         const p = feature.properties;
         const major = ["primary", "secondary", "trunk", "motorway"].includes(p.road_class);
-        return {color: pick(RATIO_CLASSES, p.ratio), weight: major ? 5 : 3, opacity: 0.9,
-                lineCap: "round"};
+        return {color: pick(RATIO_CLASSES, p.ratio), weight: (major ? 5 : 3) * uiScale(),
+                opacity: 0.9, lineCap: "round"};
       },
 
       segmentPopup: function (feature, layer, context) {
@@ -120,7 +125,7 @@ window.c3 = Object.assign({}, window.c3, {
       containerMarker: function (feature, latlng) {
         const p = feature.properties;
         return L.circleMarker(latlng, {
-          radius: 6, weight: 1.5, color: "#1d2433", fillOpacity: 0.95,
+          radius: 6 * uiScale(), weight: 1.5 * uiScale(), color: "#1d2433", fillOpacity: 0.95,
           fillColor: pick(FILL_CLASSES, p.fill), className: "c3-container",
         });
       },
@@ -141,7 +146,7 @@ window.c3 = Object.assign({}, window.c3, {
 
       complaintMarker: function (feature, latlng) {
         return L.marker(latlng, {
-          icon: L.divIcon({className: "c3-complaint", iconSize: [16, 16],
+          icon: L.divIcon({className: "c3-complaint", iconSize: [16 * uiScale(), 16 * uiScale()],
                            html: '<div class="c3-complaint-pin"></div>'}),
           keyboard: true, title: feature.properties.service || "complaint",
         });
@@ -149,7 +154,7 @@ window.c3 = Object.assign({}, window.c3, {
 
       complaintCluster: function (feature, latlng) {
         const count = feature.properties.point_count;
-        const size = count < 10 ? 30 : count < 50 ? 38 : 46;
+        const size = (count < 10 ? 30 : count < 50 ? 38 : 46) * uiScale();
         return L.marker(latlng, {
           icon: L.divIcon({
             html: "<span>" + feature.properties.point_count_abbreviated + "</span>",
