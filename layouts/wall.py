@@ -33,7 +33,12 @@ def layout(scene: str | None = None, rotate: str | None = None, kiosk: str = "1"
         [
             dcc.Store(
                 id=ids.WALL_SCENES,
-                data={"scenes": scenes, "pinned": pinned, "bounds": list(c3.map_bounds)},
+                data={
+                    "scenes": scenes,
+                    "pinned": pinned,
+                    "bounds": list(c3.map_bounds),
+                    "kiosk": kiosk_mode,
+                },
             ),
             dcc.Store(id=ids.WALL_SCENE_INDEX, data=names.index(pinned) if pinned else 0),
             dcc.Interval(

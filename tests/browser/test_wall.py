@@ -170,3 +170,16 @@ def test_the_wall_says_so_when_the_server_is_gone(dash_duo, live_app):
         lambda d: "reconnecting" in d.find_element("css selector", "#wall-connection").text
     )
     assert "c3-offline" in dash_duo.find_element("#wall-root").get_attribute("class")
+
+
+def test_on_a_desk_screen_an_alert_click_flies_the_map_there(dash_duo, live_app):
+    open_wall(dash_duo, live_app, "?kiosk=0")
+    button = WebDriverWait(dash_duo.driver, 20).until(
+        lambda d: d.find_elements("css selector", ".c3-alert-button")
+    )[0]
+    zoom = "return document.querySelector('.leaflet-proxy').style.transform"
+    before = dash_duo.driver.execute_script(zoom)
+    button.click()
+    WebDriverWait(dash_duo.driver, 10).until(lambda d: d.execute_script(zoom) != before)
+    assert dash_duo.find_elements(".leaflet-control-zoom")  # desk screens keep their controls
+    assert dash_duo.get_logs() == []
