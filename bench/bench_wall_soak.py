@@ -125,11 +125,16 @@ def main() -> None:
             heap0, rss0 = heap_mb(driver), rss_mb(demo.pid)
 
             by_purpose: dict[str, list[float]] = defaultdict(list)
-            deadline = time.monotonic() + args.minutes * 60
+            started = time.monotonic()
+            deadline = started + args.minutes * 60
+            samples = []  # (minute, server RSS MB, JS heap MB) once a minute, to show the trend
             while time.monotonic() < deadline:
                 time.sleep(5)
                 for u, body, size in net.drain():
                     by_purpose[purpose(u, body)].append(size)
+                minute = int((time.monotonic() - started) // 60)
+                if minute > len(samples) - 1 and minute >= 1:
+                    samples.append((minute, rss_mb(demo.pid), heap_mb(driver)))
             heap1, rss1 = heap_mb(driver), rss_mb(demo.pid)
         finally:
             driver.quit()
@@ -151,9 +156,11 @@ def main() -> None:
         f"  server RSS: {rss0:6.1f} MB at start, {rss1:6.1f} MB at end "
         f"({rss1 - rss0:+.1f} MB, simulator and connectors included)"
     )
+    trend = ", ".join(f"{m} min {r:.0f}/{h:.1f}" for m, r, h in samples)
+    print(f"  each minute, server RSS MB / JS heap MB: {trend}")
     print(
-        f"  polls: {len(polls)}, {sum(polls) / max(len(polls), 1) / 1000:.2f} KB each "
-        "(nothing changed: versions only)"
+        f"  polls: {len(polls)}, {sum(polls) / max(len(polls), 1) / 1000:.2f} KB of body each "
+        "(nothing changed: the versions poll)"
     )
     for domain, (count, avg) in per_domain.items():
         print(
