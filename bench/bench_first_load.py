@@ -6,12 +6,9 @@ and the same browser: a bare one-line Dash page served by the same kind of serve
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from dash import Dash, html
@@ -20,6 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._demo import start_demo  # noqa: E402
 from scripts.chromium import chromium  # noqa: E402
 from sim.http import BackgroundServer, free_port  # noqa: E402
 
@@ -54,38 +52,12 @@ def first_load(url: str, ready_js: str) -> tuple[float, int]:
         driver.quit()
 
 
-def wait_for(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(url)
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(
-            os.environ,
-            C3_DATA_DIR=tmp,
-            C3_HTTP_PORT=str(free_port()),
-            C3_SIM_PORT=str(free_port()),
-            C3_CONFIG=str(Path(tmp) / "none.toml"),
-        )
-        demo = subprocess.Popen(
-            [sys.executable, str(ROOT / "cli.py"), "demo"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        demo, url = start_demo(tmp)
         try:
-            url = f"http://127.0.0.1:{env['C3_HTTP_PORT']}/"
-            wait_for(url + "api/version")
             time.sleep(3)  # first polls of the connectors
-            c3 = [first_load(url, MAP_READY) for _ in range(RUNS)]
+            c3 = [first_load(url + "/", MAP_READY) for _ in range(RUNS)]
         finally:
             demo.terminate()
             demo.wait(10)

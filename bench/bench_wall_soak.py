@@ -11,13 +11,10 @@ wall without in-place updates would do on every change.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
@@ -26,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from selenium import webdriver  # noqa: E402
 
+from bench._demo import start_demo  # noqa: E402
 from scripts.chromium import options  # noqa: E402
-from sim.http import free_port  # noqa: E402
 
 BUDGET_BYTES = 100_000
 DOMAINS = ("waste", "traffic", "complaints", "feeds")
@@ -91,31 +88,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = dict(
-            os.environ,
-            C3_DATA_DIR=tmp,
-            C3_HTTP_PORT=str(port),
-            C3_REFRESH_MS="1000",
-            C3_SIM_PORT=str(free_port()),
-            C3_SIM_BACKFILL_DAYS="2",
-            C3_CONFIG=str(Path(tmp) / "none.toml"),
-        )
-        demo = subprocess.Popen(
-            [sys.executable, str(ROOT / "cli.py"), "demo"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        demo, base = start_demo(tmp, refresh_ms="1000", sim_backfill_days="2")
         driver = webdriver.Chrome(options=options(1920, 1080))
         try:
-            url = f"http://127.0.0.1:{port}/wall"
-            for _ in range(240):
-                try:
-                    urllib.request.urlopen(url.replace("/wall", "/api/version"), timeout=2)
-                    break
-                except OSError:
-                    time.sleep(0.5)
+            url = f"{base}/wall"
             net = Network(driver)
             driver.get(url)
             time.sleep(15)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import duckdb
 
@@ -72,17 +73,17 @@ def segments_geojson(cur: duckdb.DuckDBPyConnection) -> str:
     )
 
 
-def open_requests_geojson(cur: duckdb.DuckDBPyConnection) -> str:
-    """Open service requests (no personal data beyond what Open311 publishes)."""
+def open_requests_geojson(cur: duckdb.DuckDBPyConnection, public: bool = False) -> str:
+    """Open service requests; `public` (the wall) leaves out the citizen's text and address."""
+    citizen = "" if public else "'description', description, 'address', address,"
     return _feature_collection(
         cur,
-        """
+        f"""
         SELECT json_object(
             'type', 'Feature',
             'geometry', json_object('type', 'Point', 'coordinates', [lon, lat]),
             'properties', json_object(
-                'id', request_id, 'service', service_name, 'status', status,
-                'description', description, 'address', address,
+                'id', request_id, 'service', service_name, 'status', status, {citizen}
                 'requested_at', strftime(requested_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
         FROM service_requests
         WHERE status = 'open' AND lon IS NOT NULL
@@ -128,29 +129,11 @@ class Layer:
     live: bool  # shows only recent readings, so it also changes as time passes
 
 
-def public_requests_geojson(cur: duckdb.DuckDBPyConnection) -> str:
-    """Open requests for public screens (the wall): type, status and time; no citizen text."""
-    return _feature_collection(
-        cur,
-        """
-        SELECT json_object(
-            'type', 'Feature',
-            'geometry', json_object('type', 'Point', 'coordinates', [lon, lat]),
-            'properties', json_object(
-                'id', request_id, 'service', service_name, 'status', status,
-                'requested_at', strftime(requested_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
-        FROM service_requests
-        WHERE status = 'open' AND lon IS NOT NULL
-        ORDER BY requested_at
-        """,
-    )
-
-
 LAYERS: dict[str, Layer] = {
     "traffic": Layer("traffic", segments_geojson, live=True),
     "waste": Layer("waste", containers_geojson, live=True),
     "complaints": Layer("complaints", open_requests_geojson, live=False),
-    "complaints_public": Layer("complaints", public_requests_geojson, live=False),
+    "complaints_public": Layer("complaints", partial(open_requests_geojson, public=True), False),
     "zones": Layer("city", zones_geojson, live=False),
 }
 LIVE_BUCKET_S = 300  # a live layer is re-read at least this often, even with no new data

@@ -1,0 +1,43 @@
+"""Start `c3 demo` in a subprocess on free ports with its own data directory (benches)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from sim.http import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_demo(data_dir: str, **settings: str) -> tuple[subprocess.Popen, str]:
+    """(process, dashboard URL) of a demo that answers; extra C3_* settings as keywords."""
+    port = free_port()
+    env = dict(
+        os.environ,
+        C3_DATA_DIR=data_dir,
+        C3_HTTP_PORT=str(port),
+        C3_SIM_PORT=str(free_port()),
+        C3_CONFIG=str(Path(data_dir) / "none.toml"),
+        **{f"C3_{k.upper()}": v for k, v in settings.items()},
+    )
+    demo = subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), "demo"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/api/version", timeout=2):
+                return demo, url
+        except OSError:
+            time.sleep(0.5)
+    demo.terminate()
+    raise TimeoutError("c3 demo did not answer within 120 s")
