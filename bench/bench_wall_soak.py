@@ -111,7 +111,7 @@ def main() -> None:
                 for u, body, size in net.drain():
                     by_purpose[purpose(u, body)].append(size)
                 minute = int((time.monotonic() - started) // 60)
-                if minute > len(samples) - 1 and minute >= 1:
+                if minute >= 1 and (not samples or minute > samples[-1][0]):
                     samples.append((minute, rss_mb(demo.pid), heap_mb(driver)))
             heap1, rss1 = heap_mb(driver), rss_mb(demo.pid)
         finally:
