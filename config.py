@@ -218,6 +218,10 @@ class Settings(BaseSettings):
     complaint_default_target_h: float = Field(
         default=72, gt=0, description="Hours to close for service codes without their own target."
     )
+    show_personal_data: bool = Field(
+        default=False,
+        description="Explore: show complainants' own text and address (roles come later).",
+    )
     alert_congested_minutes: int = Field(
         default=15, ge=1, description="Alert when a segment stays congested this many minutes."
     )

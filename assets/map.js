@@ -60,7 +60,10 @@ window.c3 = Object.assign({}, window.c3, {
     }
 
     function track(layer, name) {
-      layer.on("add", () => { onMap[name] = (onMap[name] || 0) + 1; });
+      layer.on("add", () => {
+        onMap[name] = (onMap[name] || 0) + 1;
+        window.c3.map.instance = layer._map;  // for tests: project lat/lon to screen points
+      });
       layer.on("remove", () => { onMap[name] = (onMap[name] || 1) - 1; });
     }
 
@@ -70,6 +73,23 @@ window.c3 = Object.assign({}, window.c3, {
       onMap: onMap,
       FILL_CLASSES: FILL_CLASSES,
       RATIO_CLASSES: RATIO_CLASSES,
+
+      // Per-layer filters from hideout.filter: {property: [allowed values]}; empty = all.
+      featureFilter: function (feature, context) {
+        const filter = (context && context.hideout && context.hideout.filter) || {};
+        for (const [prop, allowed] of Object.entries(filter)) {
+          if (allowed && allowed.length && !allowed.includes(feature.properties[prop])) return false;
+        }
+        return true;
+      },
+
+      // A click on a feature reports which one (the side panel shows its history).
+      featureClick: function (e, ctx) {
+        const p = e.layer && e.layer.feature && e.layer.feature.properties;
+        if (!p || p.cluster) return;
+        ctx.setProps({clickData: {id: p.id, source: p.source || null,
+                                  latlng: [e.latlng.lat, e.latlng.lng]}});
+      },
 
       basemapStyle: function (feature, context) {
         if (context && context.hideout && context.hideout.theme === "dark") {

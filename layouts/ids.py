@@ -62,3 +62,23 @@ def wall_alerts(domain: str) -> str:
 
 def wall_alert_button(key: str) -> dict:
     return {"type": "wall-alert", "key": key}
+
+
+# Explore (/explore)
+EXPLORE_MAP = "explore"  # aio_id of the explore map shell
+EXPLORE_URL = "explore-url"
+EXPLORE_INITIAL = "explore-initial"
+EXPLORE_LAYERS = "explore-layers"
+EXPLORE_POLL = "explore-poll"
+EXPLORE_PANEL = "explore-panel"
+EXPLORE_FILTERS = ("zone", "waste_type", "road_class", "service")
+# which filters apply to which map layer (feature property names)
+EXPLORE_LAYER_FILTERS = {
+    "waste": ("zone", "waste_type"),
+    "traffic": ("zone", "road_class"),
+    "complaints": ("zone", "service"),
+}
+
+
+def explore_filter(name: str) -> str:
+    return f"explore-filter-{name}"

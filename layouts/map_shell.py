@@ -120,6 +120,9 @@ class MapShell(html.Div):
         attribution: str = "© OpenStreetMap contributors (ODbL)",
         theme: str = "light",
         show_layer_control: bool = True,
+        selectable: bool = False,
+        checked: tuple[str, ...] | None = None,
+        filters: dict[str, dict] | None = None,
     ):
         hideout = {"tz": tz, "theme": theme}
         base = [
@@ -136,12 +139,25 @@ class MapShell(html.Div):
             base.insert(0, dl.TileLayer(url=tile_url, attribution=attribution))
         overlays = [
             dl.Overlay(
-                dl.GeoJSON(id=MapShellIds.layer(aio_id, layer), hideout=hideout, **styling),
+                dl.GeoJSON(
+                    id=MapShellIds.layer(aio_id, layer),
+                    # filters from the start, so the first data load is already filtered
+                    hideout={**hideout, "filter": (filters or {}).get(layer, {})},
+                    **styling,
+                    **(
+                        {
+                            "filter": js("featureFilter"),
+                            "eventHandlers": {"click": js("featureClick")},
+                        }
+                        if selectable
+                        else {}
+                    ),
+                ),
                 name=name,
-                checked=checked,
+                checked=shown if checked is None else layer in checked,
                 id=MapShellIds.overlay(aio_id, layer),
             )
-            for layer, name, checked, styling in OVERLAYS
+            for layer, name, shown, styling in OVERLAYS
         ]
         super().__init__(
             [

@@ -65,6 +65,7 @@ def segments_geojson(cur: duckdb.DuckDBPyConnection) -> str:
             'geometry', ST_AsGeoJSON(s.geom)::JSON,
             'properties', json_object(
                 'id', s.segment_id, 'name', s.name, 'road_class', s.road_class,
+                'zone', s.zone_id,
                 'freeflow_kmh', s.freeflow_kmh, 'speed_kmh', round(l.speed_kmh, 1),
                 'ratio', round(l.ratio, 2), 'congested', l.congested,
                 'observed_at', strftime(l.observed_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
@@ -83,7 +84,8 @@ def open_requests_geojson(cur: duckdb.DuckDBPyConnection, public: bool = False) 
             'type', 'Feature',
             'geometry', json_object('type', 'Point', 'coordinates', [lon, lat]),
             'properties', json_object(
-                'id', request_id, 'service', service_name, 'status', status, {citizen}
+                'id', request_id, 'source', source, 'service', service_name, 'status', status,
+                'zone', zone_id, {citizen}
                 'requested_at', strftime(requested_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
         FROM service_requests
         WHERE status = 'open' AND lon IS NOT NULL

@@ -13,8 +13,6 @@ from config import load_settings
 from store.cache import Cache
 from store.ledger import RunRecord, bump_version, write_run
 
-NOW = datetime.now(UTC)
-
 
 def badge_states(badges):
     return {
@@ -24,6 +22,7 @@ def badge_states(badges):
 
 
 def test_a_feed_without_recent_success_reads_stale_and_shows_its_age():
+    NOW = datetime.now(UTC)
     runs = [
         {"connector": "waste", "last_status": "ok", "last_success_at": NOW - timedelta(seconds=20)},
         {
@@ -44,6 +43,7 @@ def test_a_feed_without_recent_success_reads_stale_and_shows_its_age():
 
 
 def test_refresh_points_layers_at_the_current_versions_and_only_when_they_change(store):
+    NOW = datetime.now(UTC)
     with store.transaction() as cur:
         bump_version(cur, "waste")
         bump_version(cur, "waste")

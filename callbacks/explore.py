@@ -1,0 +1,234 @@
+"""Callbacks of `/explore`: filters and layers -> map (hideout) and URL; clicks -> history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import plotly.graph_objects as go
+from dash import Input, Output, State, callback, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+
+from callbacks.context import services
+from callbacks.home import changed_layer_urls
+from layouts import ids
+from layouts.ids import MapShellIds
+from store import explore
+from store.ledger import data_versions
+
+MAP_LAYERS = ("traffic", "waste", "complaints", "zones")
+LAYER_FILTERS = ids.EXPLORE_LAYER_FILTERS
+HISTORY_DAYS = 7
+
+
+@callback(
+    [Output(ids.explore_filter(name), "options") for name in ids.EXPLORE_FILTERS],
+    [Output(ids.explore_filter(name), "value") for name in ids.EXPLORE_FILTERS],
+    Input(ids.EXPLORE_INITIAL, "data"),
+)
+def filter_options(initial):
+    """Offer the values the data has (zones by name), then select what the URL asked for."""
+    with services().store.reading() as cur:
+        choices = explore.filter_choices(cur)
+    options = [[{"label": name, "value": zone_id} for zone_id, name in choices["zone"]]] + [
+        [{"label": v.replace("_", " "), "value": v} for v in choices[name]]
+        for name in ids.EXPLORE_FILTERS[1:]
+    ]
+    values = [
+        [v for v in (initial or {}).get(name, []) if v in {o["value"] for o in opts}]
+        for name, opts in zip(ids.EXPLORE_FILTERS, options, strict=True)
+    ]
+    return options + values
+
+
+@callback(
+    [Output(MapShellIds.layer(ids.EXPLORE_MAP, layer), "url") for layer in MAP_LAYERS],
+    Input(ids.EXPLORE_POLL, "n_intervals"),
+    [State(MapShellIds.layer(ids.EXPLORE_MAP, layer), "url") for layer in MAP_LAYERS],
+)
+def refresh_layers(_tick, *current):
+    """Complaints come without citizens' text unless the settings allow it."""
+    svc = services()
+    with svc.store.reading() as cur:
+        versions = data_versions(cur)
+    complaints = "complaints" if svc.settings.show_personal_data else "complaints_public"
+    sources = ("traffic", "waste", complaints, "zones")
+    return changed_layer_urls(sources, versions, datetime.now(UTC).timestamp(), current)
+
+
+def view_query(layers: list[str], filters: dict[str, list[str]]) -> str:
+    """The URL query that reproduces this view."""
+    params = {"layers": ",".join(layers)}
+    params.update({name: ",".join(values) for name, values in filters.items() if values})
+    return "?" + urlencode(params, safe=",:")
+
+
+@callback(
+    [Output(MapShellIds.overlay(ids.EXPLORE_MAP, layer), "checked") for layer in MAP_LAYERS],
+    [Output(MapShellIds.layer(ids.EXPLORE_MAP, layer), "hideout") for layer in LAYER_FILTERS],
+    Output(ids.EXPLORE_URL, "search"),
+    Input(ids.EXPLORE_LAYERS, "value"),
+    [Input(ids.explore_filter(name), "value") for name in ids.EXPLORE_FILTERS],
+    prevent_initial_call=True,  # runs once the filters hold their choices and the URL's values
+)
+def apply_view(layers, *values):
+    """Filters change how the browser draws the loaded layers, not the data it loaded."""
+    filters = dict(zip(ids.EXPLORE_FILTERS, (v or [] for v in values), strict=True))
+    tz = services().settings.timezone
+    hideouts = [
+        {
+            "tz": tz,
+            "theme": "light",
+            "filter": {f: filters[f] for f in wanted},
+        }
+        for wanted in LAYER_FILTERS.values()
+    ]
+    checked = [layer in (layers or []) for layer in MAP_LAYERS]
+    return [*checked, *hideouts, view_query(layers or [], filters)]
+
+
+def _local(table, column: str, tz: str):
+    return table.to_pandas()[column].dt.tz_convert(tz)
+
+
+def _chart(fig: go.Figure, title: str) -> dcc.Graph:
+    fig.update_layout(
+        title=title,
+        height=260,
+        margin={"l": 40, "r": 10, "t": 40, "b": 30},
+        template="plotly_white",
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return dcc.Graph(
+        figure=fig, config={"displaylogo": False, "responsive": True}, className="c3-history-chart"
+    )
+
+
+def _details(rows: list[tuple[str, object]]) -> html.Dl:
+    items = []
+    for label, value in rows:
+        items += [html.Dt(label), html.Dd("—" if value in (None, "") else str(value))]
+    return html.Dl(items, className="c3-details")
+
+
+def container_panel(cur, key: str, now: datetime, tz: str) -> list:
+    record = explore.feature_record(cur, "waste", key)
+    history = explore.container_history(cur, key, now - timedelta(days=HISTORY_DAYS), now)
+    readings, collected = history["readings"], history["collections"]
+    fig = go.Figure(
+        go.Scatter(
+            x=_local(readings, "observed_at", tz),
+            y=readings.to_pandas()["fill_level"] * 100,
+            name="fill level %",
+            mode="lines",
+        )
+    )
+    if collected.num_rows:
+        fig.add_trace(
+            go.Scatter(
+                x=_local(collected, "collected_at", tz),
+                y=[0] * collected.num_rows,
+                mode="markers",
+                name="collected",
+                marker={"symbol": "triangle-up", "size": 11},
+            )
+        )
+    fig.update_yaxes(range=[0, 105], title="%")
+    return [
+        html.H2(f"Container {key}", className="c3-panel-title"),
+        _details(
+            [
+                ("Waste type", record["waste_type"]),
+                ("Capacity", f"{record['capacity_l']:g} L" if record["capacity_l"] else None),
+                ("Address", record["address"]),
+                ("Zone", record["zone_id"]),
+                ("Collections, 7 days", collected.num_rows),
+            ]
+        ),
+        _chart(fig, "Fill level, last 7 days (collections marked)"),
+    ]
+
+
+def segment_panel(cur, key: str, now: datetime, tz: str) -> list:
+    record = explore.feature_record(cur, "traffic", key)
+    history = explore.segment_history(cur, key, now - timedelta(days=HISTORY_DAYS), now, tz)
+    readings, profile = history["readings"], history["profile"].to_pandas()
+    fig = go.Figure(
+        go.Scatter(
+            x=_local(readings, "observed_at", tz),
+            y=readings.to_pandas()["speed_kmh"],
+            name="observed",
+            mode="lines",
+        )
+    )
+    fig.add_hline(
+        y=record["freeflow_kmh"],
+        line_dash="dash",
+        annotation_text=f"free flow {record['freeflow_kmh']:g} km/h",
+    )
+    fig.update_yaxes(title="km/h", rangemode="tozero")
+    weekday = go.Figure(go.Bar(x=profile["hour"], y=profile["speed_kmh"], name="weekday mean"))
+    weekday.update_xaxes(title="hour of day (local)", dtick=3)
+    weekday.update_yaxes(title="km/h", rangemode="tozero")
+    return [
+        html.H2(record["name"], className="c3-panel-title"),
+        _details(
+            [
+                ("Segment", key),
+                ("Road class", record["road_class"]),
+                ("Length", f"{record['length_m']:.0f} m"),
+                ("Free-flow speed", f"{record['freeflow_kmh']:g} km/h"),
+                ("Zone", record["zone_id"]),
+            ]
+        ),
+        _chart(fig, "Speed, last 7 days"),
+        _chart(weekday, "Weekday profile: mean speed by hour"),
+    ]
+
+
+def complaint_panel(cur, source: str, key: str, tz: str, personal: bool) -> list:
+    record = explore.feature_record(cur, "complaints", key)
+    timeline = explore.complaint_timeline(cur, source, key).to_pandas()
+    events = [
+        html.Li(f"{row.changed_at.tz_convert(tz):%a %d %b %H:%M} — {row.status}")
+        for row in timeline.itertuples()
+    ]
+    rows = [
+        ("Request", key),
+        ("Type", record["service_name"]),
+        ("Status", record["status"]),
+        ("Agency", record["agency_responsible"]),
+        ("Zone", record["zone_id"]),
+    ]
+    if personal:  # citizens' own words: text, never HTML
+        rows += [("Address", record["address"]), ("Description", record["description"])]
+    return [
+        html.H2(record["service_name"] or "Complaint", className="c3-panel-title"),
+        _details(rows),
+        html.H3("Status changes"),
+        html.Ol(events, className="c3-timeline"),
+    ]
+
+
+@callback(
+    Output(ids.EXPLORE_PANEL, "children"),
+    [Input(MapShellIds.layer(ids.EXPLORE_MAP, layer), "clickData") for layer in LAYER_FILTERS],
+    prevent_initial_call=True,
+)
+def feature_panel(*clicks):
+    """The clicked feature's details and history."""
+    if not ctx.triggered_id or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    layer = ctx.triggered_id["layer"]
+    click = ctx.triggered[0]["value"]
+    svc, now = services(), datetime.now(UTC)
+    tz = svc.settings.timezone
+    with svc.store.reading() as cur:
+        if layer == "waste":
+            return container_panel(cur, click["id"], now, tz)
+        if layer == "traffic":
+            return segment_panel(cur, click["id"], now, tz)
+        return complaint_panel(
+            cur, click.get("source") or "", click["id"], tz, svc.settings.show_personal_data
+        )

@@ -1,0 +1,96 @@
+"""`/explore` in headless Chromium: the URL is the view, filters redraw, clicks open history."""
+
+import time
+
+import pytest
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.webdriver.support.ui import WebDriverWait
+
+from sim.http import free_port
+
+pytestmark = pytest.mark.browser
+
+ON_MAP = "return (window.c3 && window.c3.map.onMap) || {}"
+
+
+def open_explore(dash_duo, app, query):
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/explore{query}")
+
+
+def drawn(dash_duo, layer, count=None, timeout=20):
+    def ready(d):
+        n = d.execute_script(ON_MAP).get(layer, 0)
+        return n if (n > 0 if count is None else n == count) else None
+
+    try:
+        return WebDriverWait(dash_duo.driver, timeout).until(ready)
+    except Exception as exc:
+        state = dash_duo.driver.execute_script(ON_MAP)
+        raise AssertionError(f"{layer}: wanted {count or 'some'}, on the map {state}") from exc
+
+
+def click_at(dash_duo, lat, lon):
+    """Click the map, as a person would, where (lat, lon) is drawn."""
+    time.sleep(1)  # let the map finish fitting the city before projecting
+    x, y = dash_duo.driver.execute_script(
+        "const m = window.c3.map.instance, r = m.getContainer().getBoundingClientRect();"
+        "const p = m.latLngToContainerPoint([arguments[0], arguments[1]]);"
+        "return [r.left + p.x, r.top + p.y];",
+        lat,
+        lon,
+    )
+    actions = ActionBuilder(dash_duo.driver)
+    actions.pointer_action.move_to_location(int(round(x)), int(round(y))).click()
+    actions.perform()
+
+
+def test_the_url_is_the_view_and_round_trips(dash_duo, live_app, demo_city):
+    glass = int((demo_city.containers["waste_type"] == "glass").sum())
+    open_explore(dash_duo, live_app, "?layers=waste&waste_type=glass")
+    drawn(dash_duo, "waste", glass)
+    assert dash_duo.driver.execute_script(ON_MAP).get("traffic", 0) == 0
+    dash_duo.wait_for_contains_text("#explore-filter-waste_type", "glass")
+
+    # turn road congestion on: the map and the address bar follow
+    boxes = dash_duo.find_elements("#explore-layers input")
+    boxes[0].click()
+    drawn(dash_duo, "traffic", len(demo_city.segments))
+    WebDriverWait(dash_duo.driver, 5).until(lambda d: "traffic" in d.current_url)
+    url = dash_duo.driver.current_url
+    assert "waste_type=glass" in url
+
+    # the same URL in a fresh page gives the same view
+    dash_duo.driver.get(url)
+    drawn(dash_duo, "waste", glass)
+    drawn(dash_duo, "traffic", len(demo_city.segments))
+    assert dash_duo.get_logs() == []
+
+
+def test_clicking_a_container_opens_its_fill_history(dash_duo, live_app, demo_city):
+    open_explore(dash_duo, live_app, "?layers=waste")
+    drawn(dash_duo, "waste")
+    target = demo_city.containers.iloc[10]
+    click_at(dash_duo, target.lat, target.lon)
+    dash_duo.wait_for_contains_text(
+        "#explore-panel", f"Container {target.container_id}", timeout=10
+    )
+    dash_duo.wait_for_element("#explore-panel .c3-history-chart .main-svg", timeout=10)
+    assert "Fill level, last 7 days" in dash_duo.find_element("#explore-panel").text
+    assert dash_duo.get_logs() == []
+
+
+def test_clicking_a_segment_opens_speed_and_weekday_profile(dash_duo, live_app, store):
+    with store.reading() as cur:
+        sid, name, lon, lat = cur.execute(
+            "SELECT segment_id, name, ST_X(ST_LineInterpolatePoint(geom, 0.5)), "
+            "ST_Y(ST_LineInterpolatePoint(geom, 0.5)) FROM road_segments "
+            "WHERE road_class = 'primary' ORDER BY length_m DESC LIMIT 1"
+        ).fetchone()
+    open_explore(dash_duo, live_app, "?layers=traffic")
+    drawn(dash_duo, "traffic")
+    click_at(dash_duo, lat, lon)
+    dash_duo.wait_for_contains_text("#explore-panel", "Weekday profile", timeout=10)
+    assert sid in dash_duo.find_element("#explore-panel").text
+    assert len(dash_duo.find_elements("#explore-panel .c3-history-chart")) == 2
+    assert dash_duo.get_logs() == []
