@@ -101,7 +101,10 @@ def _chart(fig: go.Figure, title: str) -> dcc.Graph:
         legend={"orientation": "h", "y": -0.25},
     )
     return dcc.Graph(
-        figure=fig, config={"displaylogo": False, "responsive": True}, className="c3-history-chart"
+        figure=fig,
+        config={"displaylogo": False, "displayModeBar": False},
+        style={"height": "260px"},
+        className="c3-history-chart",
     )
 
 
