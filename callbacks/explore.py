@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
+import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
@@ -212,6 +214,65 @@ def complaint_panel(cur, source: str, key: str, tz: str, personal: bool) -> list
         html.H3("Status changes"),
         html.Ol(events, className="c3-timeline"),
     ]
+
+
+COLUMN_TITLES = {
+    "container_id": "Container",
+    "waste_type": "Waste type",
+    "zone_id": "Zone",
+    "address": "Address",
+    "fill_pct": "Fill %",
+    "status": "Status",
+    "observed_at": "Observed",
+    "segment_id": "Segment",
+    "name": "Street",
+    "road_class": "Road class",
+    "freeflow_kmh": "Free flow km/h",
+    "speed_kmh": "Speed km/h",
+    "ratio": "× free flow",
+    "request_id": "Request",
+    "service_name": "Type",
+    "requested_at": "Filed",
+    "expected_at": "Due",
+    "description": "Description",
+}
+
+
+@callback(
+    Output(ids.EXPLORE_TABLE, "rowData"),
+    Output(ids.EXPLORE_TABLE, "columnDefs"),
+    Output(ids.EXPLORE_TABLE, "csvExportParams"),
+    Output(ids.EXPLORE_TABLE_COUNT, "children"),
+    Input(ids.EXPLORE_TABLE_LAYER, "value"),
+    [Input(ids.explore_filter(name), "value") for name in ids.EXPLORE_FILTERS],
+    Input(ids.EXPLORE_POLL, "n_intervals"),
+)
+def table_rows(layer, *args):
+    """The rows behind the layer as filtered: what is drawn is what is listed (and exported).
+    Times are ISO 8601 in the city's time zone, with its offset."""
+    *values, _tick = args
+    filters = dict(zip(ids.EXPLORE_FILTERS, (v or [] for v in values), strict=True))
+    svc = services()
+    with svc.store.reading() as cur:
+        frame = explore.layer_rows(cur, layer, filters, svc.settings.show_personal_data).to_pandas()
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            local = frame[column].dt.tz_convert(svc.settings.timezone)
+            frame[column] = [None if pd.isna(t) else t.isoformat() for t in local]
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    columns = [{"field": c, "headerName": COLUMN_TITLES.get(c, c)} for c in frame.columns]
+    stamp = datetime.now(UTC).astimezone(ZoneInfo(svc.settings.timezone))
+    export = {"fileName": f"c3-{layer}-{stamp:%Y-%m-%dT%H%M}.csv"}
+    return rows, columns, export, f"{len(rows):,} rows"
+
+
+@callback(
+    Output(ids.EXPLORE_TABLE, "exportDataAsCsv"),
+    Input(ids.EXPLORE_EXPORT, "n_clicks"),
+    prevent_initial_call=True,
+)
+def export_csv(_clicks):
+    return True
 
 
 @callback(

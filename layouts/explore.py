@@ -4,6 +4,7 @@ view can be bookmarked and sent; a click on a feature opens its details and hist
 from __future__ import annotations
 
 import dash
+import dash_ag_grid as dag
 from dash import dcc, html
 from flask import current_app
 
@@ -17,6 +18,11 @@ LAYER_OPTIONS = [
     {"label": "Zones", "value": "zones"},
 ]
 DEFAULT_LAYERS = ("traffic", "waste", "complaints")
+TABLE_OPTIONS = [
+    {"label": "Containers", "value": "waste"},
+    {"label": "Road segments", "value": "traffic"},
+    {"label": "Complaints", "value": "complaints"},
+]
 FILTER_LABELS = {  # name: (label, what "nothing selected" means)
     "zone": ("Zone", "All zones"),
     "waste_type": ("Waste type", "All waste types"),
@@ -93,19 +99,61 @@ def layout(layers: str | None = None, **query) -> html.Div:
                         className="c3-explore-controls",
                     ),
                     html.Main(
-                        MapShell(
-                            ids.EXPLORE_MAP,
-                            bounds=c3.map_bounds,
-                            tz=settings.timezone,
-                            tile_url=settings.basemap_tile_url,
-                            show_layer_control=False,
-                            selectable=True,
-                            checked=shown,
-                            filters={
-                                layer: {f: _split(query.get(f)) for f in wanted}
-                                for layer, wanted in ids.EXPLORE_LAYER_FILTERS.items()
-                            },
-                        ),
+                        [
+                            MapShell(
+                                ids.EXPLORE_MAP,
+                                bounds=c3.map_bounds,
+                                tz=settings.timezone,
+                                tile_url=settings.basemap_tile_url,
+                                show_layer_control=False,
+                                selectable=True,
+                                checked=shown,
+                                filters={
+                                    layer: {f: _split(query.get(f)) for f in wanted}
+                                    for layer, wanted in ids.EXPLORE_LAYER_FILTERS.items()
+                                },
+                            ),
+                            html.Section(
+                                [
+                                    html.Div(
+                                        [
+                                            dcc.RadioItems(
+                                                id=ids.EXPLORE_TABLE_LAYER,
+                                                options=TABLE_OPTIONS,
+                                                value="waste",
+                                                inline=True,
+                                                className="c3-table-choice",
+                                            ),
+                                            html.Span(
+                                                id=ids.EXPLORE_TABLE_COUNT,
+                                                className="c3-table-count",
+                                            ),
+                                            html.Button(
+                                                "Export CSV",
+                                                id=ids.EXPLORE_EXPORT,
+                                                className="c3-button",
+                                            ),
+                                        ],
+                                        className="c3-table-bar",
+                                    ),
+                                    dag.AgGrid(
+                                        id=ids.EXPLORE_TABLE,
+                                        rowData=[],
+                                        columnDefs=[],
+                                        defaultColDef={
+                                            "sortable": True,
+                                            "filter": True,
+                                            "resizable": True,
+                                        },
+                                        dashGridOptions={"animateRows": False},
+                                        style={"height": "100%"},
+                                        className="ag-theme-alpine",
+                                    ),
+                                ],
+                                className="c3-explore-table",
+                                **{"aria-label": "Rows behind the map"},
+                            ),
+                        ],
                         className="c3-explore-map",
                     ),
                     html.Aside(

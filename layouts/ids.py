@@ -71,6 +71,10 @@ EXPLORE_INITIAL = "explore-initial"
 EXPLORE_LAYERS = "explore-layers"
 EXPLORE_POLL = "explore-poll"
 EXPLORE_PANEL = "explore-panel"
+EXPLORE_TABLE = "explore-table"
+EXPLORE_TABLE_LAYER = "explore-table-layer"
+EXPLORE_TABLE_COUNT = "explore-table-count"
+EXPLORE_EXPORT = "explore-export"
 EXPLORE_FILTERS = ("zone", "waste_type", "road_class", "service")
 # which filters apply to which map layer (feature property names)
 EXPLORE_LAYER_FILTERS = {

@@ -7,6 +7,8 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+from store.queries import LIVE_WINDOW
+
 
 def container_history(
     cur: duckdb.DuckDBPyConnection, container_id: str, since: datetime, until: datetime
@@ -93,3 +95,59 @@ def filter_choices(cur: duckdb.DuckDBPyConnection) -> dict[str, list]:
             "WHERE service_name IS NOT NULL ORDER BY 1"
         ),
     }
+
+
+ROW_QUERIES = {
+    "waste": f"""
+        WITH latest AS (
+            SELECT container_id, max(observed_at) AS observed_at,
+                   arg_max(fill_level, observed_at) AS fill_level,
+                   arg_max(status, observed_at) AS status
+            FROM waste_readings WHERE observed_at > now() - {LIVE_WINDOW} GROUP BY ALL)
+        SELECT c.container_id, c.waste_type, z.name AS zone, c.address,
+               round(l.fill_level * 100, 1) AS fill_pct, l.status, l.observed_at
+        FROM waste_containers c LEFT JOIN latest l USING (container_id)
+        LEFT JOIN zones z ON z.zone_id = c.zone_id
+        WHERE c.lon IS NOT NULL
+          AND (len($zone) = 0 OR list_contains($zone, c.zone_id))
+          AND (len($waste_type) = 0 OR list_contains($waste_type, c.waste_type))
+        ORDER BY fill_pct DESC NULLS LAST, c.container_id""",
+    "traffic": f"""
+        WITH latest AS (
+            SELECT segment_id, max(observed_at) AS observed_at,
+                   arg_max(speed_kmh, observed_at) AS speed_kmh,
+                   arg_max(congestion_ratio, observed_at) AS ratio
+            FROM traffic_readings WHERE observed_at > now() - {LIVE_WINDOW} GROUP BY ALL)
+        SELECT s.segment_id, s.name, s.road_class, z.name AS zone, s.freeflow_kmh,
+               round(l.speed_kmh, 1) AS speed_kmh, round(l.ratio, 2) AS ratio, l.observed_at
+        FROM road_segments s LEFT JOIN latest l USING (segment_id)
+        LEFT JOIN zones z ON z.zone_id = s.zone_id
+        WHERE (len($zone) = 0 OR list_contains($zone, s.zone_id))
+          AND (len($road_class) = 0 OR list_contains($road_class, s.road_class))
+        ORDER BY ratio DESC NULLS LAST, s.segment_id""",
+    "complaints": """
+        SELECT r.request_id, r.service_name, r.status, z.name AS zone, r.requested_at,
+               r.expected_at, r.address, r.description
+        FROM service_requests r LEFT JOIN zones z ON z.zone_id = r.zone_id
+        WHERE r.status = 'open' AND r.lon IS NOT NULL
+          AND (len($zone) = 0 OR list_contains($zone, r.zone_id))
+          AND (len($service) = 0 OR list_contains($service, r.service_name))
+        ORDER BY r.requested_at""",
+}
+ROW_FILTERS = {
+    "waste": ("zone", "waste_type"),
+    "traffic": ("zone", "road_class"),
+    "complaints": ("zone", "service"),
+}
+PERSONAL_COLUMNS = ("address", "description")
+
+
+def layer_rows(
+    cur: duckdb.DuckDBPyConnection, layer: str, filters: dict[str, list[str]], personal: bool
+) -> pa.Table:
+    """Exactly the features a filtered layer draws, as rows (no geometry)."""
+    params = {name: list(filters.get(name) or []) for name in ROW_FILTERS[layer]}
+    table = cur.execute(ROW_QUERIES[layer], params).fetch_arrow_table()
+    if layer == "complaints" and not personal:  # complainants' own words and address
+        table = table.drop_columns(list(PERSONAL_COLUMNS))
+    return table

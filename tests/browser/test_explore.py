@@ -94,3 +94,25 @@ def test_clicking_a_segment_opens_speed_and_weekday_profile(dash_duo, live_app, 
     assert sid in dash_duo.find_element("#explore-panel").text
     assert len(dash_duo.find_elements("#explore-panel .c3-history-chart")) == 2
     assert dash_duo.get_logs() == []
+
+
+def test_the_table_lists_what_is_drawn_and_exports_it(dash_duo, live_app, demo_city):
+    import csv
+    import glob
+    import os
+
+    glass = int((demo_city.containers["waste_type"] == "glass").sum())
+    open_explore(dash_duo, live_app, "?layers=waste&waste_type=glass")
+    drawn(dash_duo, "waste", glass)
+    dash_duo.wait_for_text_to_equal("#explore-table-count", f"{glass} rows", timeout=10)
+    dash_duo.find_element("#explore-export").click()
+    pattern = os.path.join(dash_duo.download_path, "c3-waste-*.csv")
+    WebDriverWait(dash_duo.driver, 10).until(lambda _: glob.glob(pattern))
+    time.sleep(0.5)
+    with open(glob.glob(pattern)[0], newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == glass
+    assert {r["Waste type"] for r in rows} == {"glass"}
+    stamped = [r["Observed"] for r in rows if r["Observed"]]
+    assert stamped and all(s.endswith(("+02:00", "+03:00")) for s in stamped)  # city time, ISO
+    assert dash_duo.get_logs() == []

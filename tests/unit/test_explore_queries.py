@@ -77,3 +77,36 @@ def test_filter_choices_come_from_the_data(history, city):
     assert {z for z, _ in choices["zone"]} == set(city.zones["zone_id"])
     assert set(choices["waste_type"]) == {"mixed", "organic", "paper", "glass"}
     assert "primary" in choices["road_class"]
+
+
+def test_layer_rows_follow_the_filters_and_hide_citizens_text(history, demo_city):
+    with history.transaction() as cur:
+        upsert(
+            cur,
+            "service_requests",
+            to_arrow(
+                "service_requests",
+                [
+                    {
+                        "source": "311",
+                        "request_id": "r9",
+                        "status": "open",
+                        "service_name": "Graffiti",
+                        "description": "call me on 040 123",
+                        "address": "Kotikatu 3",
+                        "lon": 24.94,
+                        "lat": 60.17,
+                        "requested_at": NOW,
+                    }
+                ],
+            ),
+        )
+    with history.reading() as cur:
+        glass = explore.layer_rows(cur, "waste", {"waste_type": ["glass"]}, personal=False)
+        everything = explore.layer_rows(cur, "waste", {}, personal=False)
+        hidden = explore.layer_rows(cur, "complaints", {"service": ["Graffiti"]}, personal=False)
+        shown = explore.layer_rows(cur, "complaints", {"service": ["Graffiti"]}, personal=True)
+    assert glass.num_rows == int((demo_city.containers["waste_type"] == "glass").sum())
+    assert everything.num_rows == len(demo_city.containers)
+    assert "description" not in hidden.column_names and "address" not in hidden.column_names
+    assert shown.column("description").to_pylist() == ["call me on 040 123"]
