@@ -219,7 +219,7 @@ def complaint_panel(cur, source: str, key: str, tz: str, personal: bool) -> list
 COLUMN_TITLES = {
     "container_id": "Container",
     "waste_type": "Waste type",
-    "zone_id": "Zone",
+    "zone": "Zone",
     "address": "Address",
     "fill_pct": "Fill %",
     "status": "Status",
