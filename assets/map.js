@@ -113,10 +113,13 @@ window.c3 = Object.assign({}, window.c3, {
       },
 
       zoneStyle: function () {
-        return {color: "#3b4a6b", weight: 1.5, dashArray: "6 4", fill: false, opacity: 0.6};
+        // a faint fill makes the whole zone clickable on /explore
+        return {color: "#3b4a6b", weight: 1.5, dashArray: "6 4", fill: true, fillOpacity: 0.04,
+                opacity: 0.6};
       },
 
       zoneLabel: function (feature, layer) {
+        track(layer, "zones");
         const label = document.createElement("span");
         label.textContent = feature.properties.name || feature.properties.id;  // names are data
         layer.bindTooltip(label, {sticky: true});

@@ -8,18 +8,20 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from analytics import kpis
 from callbacks.context import services
 from callbacks.home import changed_layer_urls
 from layouts import ids
 from layouts.ids import MapShellIds
-from store import explore
+from store import explore, wall
 from store.ledger import data_versions
 
 MAP_LAYERS = ("traffic", "waste", "complaints", "zones")
 LAYER_FILTERS = ids.EXPLORE_LAYER_FILTERS
+PANEL_LAYERS = ("waste", "traffic", "complaints", "zones")
 HISTORY_DAYS = 7
 
 
@@ -275,13 +277,74 @@ def export_csv(_clicks):
     return True
 
 
+def zone_figures(cur, zone_id: str, now: datetime, settings) -> dict:
+    """The wall's figures for one zone."""
+    midnight = now.astimezone(ZoneInfo(settings.timezone)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    containers = wall.container_states(cur, now).to_pandas()
+    segments = wall.segment_states(cur, now, settings.alert_congested_minutes).to_pandas()
+    requests = wall.open_complaints(cur).to_pandas()
+    containers = containers[containers["zone_id"] == zone_id]
+    segments = segments[segments["zone_id"] == zone_id]
+    requests = requests[requests["zone_id"] == zone_id]
+    counts = wall.complaint_counts(cur, now, midnight, zone_id)
+    due = kpis.due_times(requests, settings.complaint_target_h, settings.complaint_default_target_h)
+    return {
+        "waste": kpis.waste_figures(containers),
+        "traffic": kpis.traffic_figures(segments),
+        "complaints": kpis.complaint_figures(
+            requests, due, now, counts["opened_today"], counts["median_close_h"]
+        ),
+    }
+
+
+def zone_panel(cur, zone_id: str, now: datetime, settings) -> list:
+    summary = explore.zone_summary(cur, zone_id)
+    f = zone_figures(cur, zone_id, now, settings)
+    w, t, c = f["waste"], f["traffic"], f["complaints"]
+    index = "—" if t["index"] is None else f"{t['index']:.2f} ×"
+    median = "—" if c["median_close_h"] is None else f"{c['median_close_h']:.1f} h"
+    return [
+        html.H2(summary["name"] if summary else zone_id, className="c3-panel-title"),
+        html.H3("Waste"),
+        _details(
+            [
+                ("≥ 95 % full", w["over_95"]),
+                ("≥ 80 % full", w["over_80"]),
+                ("Overflowing now", w["overflowing"]),
+                ("Full within 6 h", w["forecast_6h"]),
+                ("Containers reporting", w["reporting"]),
+            ]
+        ),
+        html.H3("Traffic"),
+        _details(
+            [
+                ("Congestion index", index),
+                ("At a standstill", t["incidents"]),
+                ("Slowest streets", ", ".join(f"{n} × {r:.2f}" for n, r in t["worst"])),
+            ]
+        ),
+        html.H3("Complaints"),
+        _details(
+            [
+                ("Open", c["open"]),
+                ("New since midnight", c["opened_today"]),
+                ("Overdue", c["overdue"]),
+                ("Median time to close, 7 days", median),
+            ]
+        ),
+    ]
+
+
 @callback(
     Output(ids.EXPLORE_PANEL, "children"),
-    [Input(MapShellIds.layer(ids.EXPLORE_MAP, layer), "clickData") for layer in LAYER_FILTERS],
+    Output(MapShellIds.map(ids.EXPLORE_MAP), "viewport"),
+    [Input(MapShellIds.layer(ids.EXPLORE_MAP, layer), "clickData") for layer in PANEL_LAYERS],
     prevent_initial_call=True,
 )
 def feature_panel(*clicks):
-    """The clicked feature's details and history."""
+    """The clicked feature's details and history; a clicked zone's figures, zoomed to it."""
     if not ctx.triggered_id or not ctx.triggered[0]["value"]:
         raise PreventUpdate
     layer = ctx.triggered_id["layer"]
@@ -289,10 +352,24 @@ def feature_panel(*clicks):
     svc, now = services(), datetime.now(UTC)
     tz = svc.settings.timezone
     with svc.store.reading() as cur:
+        if layer == "zones":
+            summary = explore.zone_summary(cur, click["id"])
+            view = (
+                no_update
+                if summary is None
+                else {
+                    "bounds": [
+                        [summary["bounds"][1], summary["bounds"][0]],
+                        [summary["bounds"][3], summary["bounds"][2]],
+                    ],
+                    "transition": "flyToBounds",
+                }
+            )
+            return zone_panel(cur, click["id"], now, svc.settings), view
         if layer == "waste":
-            return container_panel(cur, click["id"], now, tz)
+            return container_panel(cur, click["id"], now, tz), no_update
         if layer == "traffic":
-            return segment_panel(cur, click["id"], now, tz)
+            return segment_panel(cur, click["id"], now, tz), no_update
         return complaint_panel(
             cur, click.get("source") or "", click["id"], tz, svc.settings.show_personal_data
-        )
+        ), no_update

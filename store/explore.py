@@ -151,3 +151,13 @@ def layer_rows(
     if layer == "complaints" and not personal:  # complainants' own words and address
         table = table.drop_columns(list(PERSONAL_COLUMNS))
     return table
+
+
+def zone_summary(cur: duckdb.DuckDBPyConnection, zone_id: str) -> dict | None:
+    """A zone's name and extent [west, south, east, north]."""
+    row = cur.execute(
+        """SELECT coalesce(name, zone_id), ST_XMin(geom), ST_YMin(geom), ST_XMax(geom),
+                  ST_YMax(geom) FROM zones WHERE zone_id = $id""",
+        {"id": zone_id},
+    ).fetchone()
+    return None if row is None else {"name": row[0], "bounds": list(row[1:])}

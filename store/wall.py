@@ -60,7 +60,8 @@ def segment_states(cur: duckdb.DuckDBPyConnection, now: datetime, minutes: int) 
                    max(observed_at) FILTER (NOT congested) AS last_free,
                    min(observed_at) AS first_seen
             FROM recent GROUP BY ALL)
-        SELECT s.segment_id, s.name, s.length_m, s.length_m / (s.freeflow_kmh / 3.6) AS freeflow_s,
+        SELECT s.segment_id, s.name, s.zone_id, s.length_m,
+               s.length_m / (s.freeflow_kmh / 3.6) AS freeflow_s,
                l.travel_time_s, l.ratio, l.observed_at,
                CASE WHEN l.congested THEN coalesce(
                    (SELECT min(r.observed_at) FROM recent r
@@ -78,15 +79,18 @@ def open_complaints(cur: duckdb.DuckDBPyConnection) -> pa.Table:
     """Open requests with what the wall may show: type, times, position, street (no text)."""
     return cur.execute(
         """
-        SELECT request_id, service_code, service_name, requested_at, expected_at,
+        SELECT request_id, service_code, service_name, requested_at, expected_at, zone_id,
                regexp_replace(coalesce(address, ''), '\\s*\\d.*$', '') AS street, lon, lat
         FROM service_requests WHERE status = 'open'
         """
     ).fetch_arrow_table()
 
 
-def complaint_counts(cur: duckdb.DuckDBPyConnection, now: datetime, day_start: datetime) -> dict:
-    """Opened since the city's midnight, and median hours to close over the last 7 days."""
+def complaint_counts(
+    cur: duckdb.DuckDBPyConnection, now: datetime, day_start: datetime, zone_id: str | None = None
+) -> dict:
+    """Opened since the city's midnight, and median hours to close over the last 7 days
+    (in one zone, or the whole city)."""
     opened, median_h = cur.execute(
         """
         SELECT count(*) FILTER (requested_at >= $day_start AND requested_at <= $now),
@@ -94,8 +98,9 @@ def complaint_counts(cur: duckdb.DuckDBPyConnection, now: datetime, day_start: d
                    FILTER (status = 'closed' AND updated_at > $now - INTERVAL 7 DAY
                            AND updated_at <= $now)
         FROM service_requests
+        WHERE $zone IS NULL OR zone_id = $zone
         """,
-        {"now": now, "day_start": day_start},
+        {"now": now, "day_start": day_start, "zone": zone_id},
     ).fetchone()
     return {"opened_today": opened, "median_close_h": median_h}
 

@@ -116,3 +116,34 @@ def test_the_table_lists_what_is_drawn_and_exports_it(dash_duo, live_app, demo_c
     stamped = [r["Observed"] for r in rows if r["Observed"]]
     assert stamped and all(s.endswith(("+02:00", "+03:00")) for s in stamped)  # city time, ISO
     assert dash_duo.get_logs() == []
+
+
+def test_clicking_a_zone_shows_its_figures_and_zooms_to_it(dash_duo, live_app, store, city):
+    zones = city.zones.to_crs("EPSG:3067")
+    inside = zones.representative_point().to_crs("EPSG:4326")
+    busiest = None
+    with store.reading() as cur:
+        for zone_id, name, point in zip(
+            city.zones["zone_id"], city.zones["name"], inside, strict=True
+        ):
+            n_open = cur.execute(
+                "SELECT count(*) FROM service_requests WHERE status = 'open' AND zone_id = ?",
+                [zone_id],
+            ).fetchone()[0]
+            if busiest is None or n_open > busiest[3]:
+                busiest = (zone_id, name, point, n_open)
+        zone_id, name, point, n_open = busiest
+        reporting = cur.execute(
+            "SELECT count(DISTINCT container_id) FROM waste_containers WHERE zone_id = ?", [zone_id]
+        ).fetchone()[0]
+    open_explore(dash_duo, live_app, "?layers=zones")
+    drawn(dash_duo, "zones", len(city.zones))
+    zoom = "return document.querySelector('.leaflet-proxy').style.transform"
+    before = dash_duo.driver.execute_script(zoom)
+    click_at(dash_duo, point.y, point.x)
+    dash_duo.wait_for_contains_text("#explore-panel", name, timeout=10)
+    panel = dash_duo.find_element("#explore-panel").text
+    assert f"Open\n{n_open}" in panel
+    assert f"Containers reporting\n{reporting}" in panel
+    WebDriverWait(dash_duo.driver, 10).until(lambda d: d.execute_script(zoom) != before)
+    assert dash_duo.get_logs() == []
