@@ -9,6 +9,7 @@ from dash import dcc, html
 from flask import current_app
 
 from layouts import ids
+from layouts.chrome import page_header
 from layouts.map_shell import MapShell
 
 LAYER_OPTIONS = [
@@ -64,20 +65,7 @@ def layout(layers: str | None = None, **query) -> html.Div:
                 data={name: _split(query.get(name)) for name in FILTER_LABELS},
             ),
             dcc.Interval(id=ids.EXPLORE_POLL, interval=settings.refresh_ms),
-            html.Header(
-                [
-                    html.Div(
-                        [
-                            html.Span("C3", className="c3-brand"),
-                            html.Span(f"Explore · {settings.city_name}", className="c3-title"),
-                        ]
-                    ),
-                    html.Span("SIMULATED DATA · demo city", className="c3-sim-badge")
-                    if settings.is_demo
-                    else None,
-                ],
-                className="c3-header",
-            ),
+            page_header("Explore", settings, "/explore"),
             html.Div(
                 [
                     html.Aside(

@@ -7,6 +7,7 @@ from dash import dcc, html
 from flask import current_app
 
 from layouts import ids
+from layouts.chrome import page_header
 from layouts.map_shell import MapShell
 
 
@@ -15,33 +16,11 @@ def layout(**_query) -> html.Div:
     settings = c3.settings
     return html.Div(
         [
-            html.Header(
-                [
-                    html.Div(
-                        [
-                            html.Span("C3", className="c3-brand"),
-                            html.Span(
-                                f"City operations · {settings.city_name}", className="c3-title"
-                            ),
-                        ]
-                    ),
-                    html.Div(
-                        [
-                            html.Span(
-                                "SIMULATED DATA · demo city",
-                                className="c3-sim-badge",
-                                title="Every feed on this screen comes from the C3 simulator",
-                            )
-                            if settings.is_demo
-                            else None,
-                            html.Span(
-                                id=ids.HOME_CLOCK, className="c3-clock", **{"aria-live": "off"}
-                            ),
-                        ],
-                        className="c3-header-right",
-                    ),
-                ],
-                className="c3-header",
+            page_header(
+                "City operations",
+                settings,
+                "/",
+                [html.Span(id=ids.HOME_CLOCK, className="c3-clock", **{"aria-live": "off"})],
             ),
             html.Main(
                 MapShell(
