@@ -19,7 +19,6 @@ from layouts.ids import MapShellIds
 from store import explore, wall
 from store.ledger import data_versions
 
-MAP_LAYERS = ("traffic", "waste", "complaints", "zones")
 LAYER_FILTERS = ids.EXPLORE_LAYER_FILTERS
 PANEL_LAYERS = ("waste", "traffic", "complaints", "zones")
 HISTORY_DAYS = 7
@@ -46,9 +45,9 @@ def filter_options(initial):
 
 
 @callback(
-    [Output(MapShellIds.layer(ids.EXPLORE_MAP, layer), "url") for layer in MAP_LAYERS],
+    [Output(MapShellIds.layer(ids.EXPLORE_MAP, layer), "url") for layer in ids.MAP_LAYERS],
     Input(ids.EXPLORE_POLL, "n_intervals"),
-    [State(MapShellIds.layer(ids.EXPLORE_MAP, layer), "url") for layer in MAP_LAYERS],
+    [State(MapShellIds.layer(ids.EXPLORE_MAP, layer), "url") for layer in ids.MAP_LAYERS],
 )
 def refresh_layers(_tick, *current):
     """Complaints come without citizens' text unless the settings allow it."""
@@ -68,7 +67,7 @@ def view_query(layers: list[str], filters: dict[str, list[str]]) -> str:
 
 
 @callback(
-    [Output(MapShellIds.overlay(ids.EXPLORE_MAP, layer), "checked") for layer in MAP_LAYERS],
+    [Output(MapShellIds.overlay(ids.EXPLORE_MAP, layer), "checked") for layer in ids.MAP_LAYERS],
     [Output(MapShellIds.layer(ids.EXPLORE_MAP, layer), "hideout") for layer in LAYER_FILTERS],
     Output(ids.EXPLORE_URL, "search"),
     Input(ids.EXPLORE_LAYERS, "value"),
@@ -87,7 +86,7 @@ def apply_view(layers, *values):
         }
         for wanted in LAYER_FILTERS.values()
     ]
-    checked = [layer in (layers or []) for layer in MAP_LAYERS]
+    checked = [layer in (layers or []) for layer in ids.MAP_LAYERS]
     return [*checked, *hideouts, view_query(layers or [], filters)]
 
 

@@ -14,8 +14,6 @@ from layouts.ids import MapShellIds
 from store.ledger import data_versions
 from store.queries import feed_status, layer_version
 
-MAP_LAYERS = ("traffic", "waste", "complaints", "zones")  # the map shell's data layers, in order
-
 
 def changed_layer_urls(sources, versions: dict, now_s: float, current: tuple) -> list:
     """URL of each layer's current version; no_update where the map already has it."""
@@ -26,11 +24,11 @@ def changed_layer_urls(sources, versions: dict, now_s: float, current: tuple) ->
 
 
 @callback(
-    [Output(MapShellIds.layer(ids.HOME_MAP, layer), "url") for layer in MAP_LAYERS],
+    [Output(MapShellIds.layer(ids.HOME_MAP, layer), "url") for layer in ids.MAP_LAYERS],
     Output(ids.HOME_FEEDS, "children"),
     Output(ids.HOME_CLOCK, "children"),
     Input(ids.HOME_REFRESH, "n_intervals"),
-    [State(MapShellIds.layer(ids.HOME_MAP, layer), "url") for layer in MAP_LAYERS],
+    [State(MapShellIds.layer(ids.HOME_MAP, layer), "url") for layer in ids.MAP_LAYERS],
 )
 def refresh_home(_tick, *current_urls):
     """Point each layer at its current data version (unchanged URL = no refetch)."""
@@ -39,7 +37,7 @@ def refresh_home(_tick, *current_urls):
         versions = data_versions(cur)
         runs = feed_status(cur)
     now = datetime.now(UTC)
-    urls = changed_layer_urls(MAP_LAYERS, versions, now.timestamp(), current_urls)
+    urls = changed_layer_urls(ids.MAP_LAYERS, versions, now.timestamp(), current_urls)
     badges = feed_badges(
         runs, svc.feed_intervals, now, svc.settings.timezone, svc.settings.stale_after_intervals
     )

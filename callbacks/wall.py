@@ -28,8 +28,6 @@ from store import wall
 from store.ledger import data_versions
 from store.queries import feed_status, layer_version
 
-MAP_LAYERS = ("traffic", "waste", "complaints", "zones")
-
 
 def _level(settings, key: str, value) -> str:
     limit = settings.wall_thresholds.get(key, DEFAULT_THRESHOLDS[key])
@@ -323,7 +321,7 @@ clientside_callback(
 
 clientside_callback(
     "window.c3wall.applyScene",
-    [Output(MapShellIds.overlay(ids.WALL_MAP, layer), "checked") for layer in MAP_LAYERS],
+    [Output(MapShellIds.overlay(ids.WALL_MAP, layer), "checked") for layer in ids.MAP_LAYERS],
     Output(ids.WALL_TILES, "className"),
     Output(ids.WALL_SCENE_TITLE, "children"),
     Output(ids.WALL_ROOT, "data-scene"),

@@ -9,6 +9,10 @@ HOME_CLOCK = "home-clock"
 HOME_MAP = "home"  # aio_id of the home map shell
 
 
+# The map shell's data layers, in the order callbacks list their outputs.
+MAP_LAYERS = ("traffic", "waste", "complaints", "zones")
+
+
 class MapShellIds:
     """Ids of one map shell instance (All-in-One component)."""
 
