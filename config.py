@@ -222,6 +222,14 @@ class Settings(BaseSettings):
         default=False,
         description="Explore: show complainants' own text and address (roles come later).",
     )
+    hotspot_resolution: int = Field(
+        default=9, ge=5, le=11, description="Explore: H3 resolution of complaint hotspots."
+    )
+    cluster_containers_over: int = Field(
+        default=5000,
+        ge=0,
+        description="Explore: cluster waste containers when a city has more than this many.",
+    )
     alert_congested_minutes: int = Field(
         default=15, ge=1, description="Alert when a segment stays congested this many minutes."
     )

@@ -1,12 +1,17 @@
-"""HTTP endpoints the map shell loads its layers from (GeoJSON by URL, cached by version)."""
+"""HTTP endpoints the map shell loads its layers from (GeoJSON by URL, cached by version),
+and `/explore`'s time-dependent data: the values at a moment, requests over a range,
+complaint hotspots."""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, request
 
+from analytics import timewindow
 from callbacks.context import services
+from store import explore
 from store.ledger import data_versions
 from store.queries import LAYERS, layer_version
 
@@ -58,3 +63,78 @@ def basemap() -> Response:
     response = Response(body, mimetype=GEOJSON)
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+def _json(body: bytes | str, mimetype: str = "application/json") -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def view_window() -> explore.Window:
+    """The explore view's time from the query string (range, start, end, at)."""
+    args = request.args
+    try:
+        at = float(args["at"]) if args.get("at") else None
+        view = timewindow.resolve(
+            args.get("range"),
+            args.get("start"),
+            args.get("end"),
+            at,
+            datetime.now(UTC),
+            services().settings.timezone,
+        )
+    except ValueError as exc:
+        abort(400, f"bad time: {exc}")
+    return explore.Window(view.since, view.until, view.at)
+
+
+def _listed(name: str) -> list[str]:
+    return [v for v in request.args.get(name, "").split(",") if v]
+
+
+@api.get("/frame")
+def frame() -> Response:
+    """Each container's fill and each segment's congestion at `?at=` (epoch seconds)."""
+    try:
+        at = datetime.fromtimestamp(float(request.args["at"]), UTC)
+    except (KeyError, ValueError):
+        abort(400, "at: epoch seconds required")
+    svc = services()
+    versions = current_versions()
+    version = f"{versions.get('waste', 0)}.{versions.get('traffic', 0)}"
+
+    def compute() -> bytes:
+        with svc.store.reading() as cur:
+            return explore.frame(cur, at).encode()
+
+    return _json(svc.cache.get_or_compute(f"frame:{int(at.timestamp())}", version, compute))
+
+
+@api.get("/requests.geojson")
+def requests_in_range() -> Response:
+    """Every request open at some point in the view's range, with when it opened and closed."""
+    svc = services()
+    window = view_window()
+    personal = svc.settings.show_personal_data
+    version = current_versions().get("complaints", 0)
+    # a range that ends now moves with time: key it by the minute
+    key = f"requests:{int(window.since.timestamp()) // 60}:{int(window.until.timestamp()) // 60}"
+
+    def compute() -> bytes:
+        with svc.store.reading() as cur:
+            return explore.requests_geojson(cur, window.since, window.until, personal).encode()
+
+    return _json(svc.cache.get_or_compute(f"{key}:{personal}", version, compute), GEOJSON)
+
+
+@api.get("/hotspots.geojson")
+def hotspots() -> Response:
+    """Requests shown at the view's moment, aggregated into H3 cells."""
+    svc = services()
+    window = view_window()
+    filters = {name: _listed(name) for name in ("zone", "service", "status")}
+    resolution = min(max(int(request.args.get("res", svc.settings.hotspot_resolution)), 5), 11)
+    with svc.store.reading() as cur:
+        body = explore.hotspots_geojson(cur, window, filters, resolution)
+    return _json(body, GEOJSON)

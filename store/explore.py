@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
+import h3
 import pyarrow as pa
 
-from store.queries import LIVE_WINDOW
+from store.queries import LIVE_WINDOW, feature_collection
 
 
 def container_history(
@@ -97,56 +100,200 @@ def filter_choices(cur: duckdb.DuckDBPyConnection) -> dict[str, list]:
     }
 
 
+# The state of a reading layer at a moment: each feature's latest reading no older
+# than LIVE_WINDOW before it (the same rule the live map uses for "now").
+_STATE = {
+    "waste": f"""
+        SELECT container_id AS id, arg_max(fill_level, observed_at) AS fill_level,
+               arg_max(status, observed_at) AS status, max(observed_at) AS observed_at
+        FROM waste_readings
+        WHERE observed_at > $at - {LIVE_WINDOW} AND observed_at <= $at GROUP BY ALL""",
+    "traffic": f"""
+        SELECT segment_id AS id, arg_max(speed_kmh, observed_at) AS speed_kmh,
+               arg_max(congestion_ratio, observed_at) AS ratio, max(observed_at) AS observed_at
+        FROM traffic_readings
+        WHERE observed_at > $at - {LIVE_WINDOW} AND observed_at <= $at GROUP BY ALL""",
+}
+
+
+def frame(cur: duckdb.DuckDBPyConnection, at: datetime) -> str:
+    """The map's values at `at` as JSON: {"waste": {id: fill 0-1}, "traffic": {id: ratio}}.
+    Geometry stays in the browser; moving the time slider only fetches this."""
+    return cur.execute(
+        f"""SELECT json_object(
+                'at', epoch($at)::BIGINT,
+                'waste', (SELECT coalesce(json_group_object(id, round(fill_level, 2)), '{{}}')
+                          FROM ({_STATE["waste"]})),
+                'traffic', (SELECT coalesce(json_group_object(id, round(ratio, 2)), '{{}}')
+                            FROM ({_STATE["traffic"]})))::VARCHAR""",
+        {"at": at},
+    ).fetchone()[0]
+
+
+# Requests that were open at some point in [since, until], with when they closed.
+_REQUESTS_IN_RANGE = """
+    WITH closed AS (
+        SELECT source, request_id, min(changed_at) AS closed_at
+        FROM service_request_events WHERE status = 'closed' GROUP BY ALL),
+    spans AS (
+        SELECT r.*, coalesce(c.closed_at, CASE WHEN r.status = 'closed' THEN r.updated_at END)
+                    AS closed_at
+        FROM service_requests r LEFT JOIN closed c USING (source, request_id)
+        WHERE r.lon IS NOT NULL AND r.requested_at IS NOT NULL)
+    SELECT * FROM spans
+    WHERE requested_at <= $until AND (closed_at IS NULL OR closed_at >= $since)"""
+# At the slider's moment: filed by then, and open or closed as the status filter asks.
+_STATUS_AT = """
+    requested_at <= $at
+    AND (len($status) = 0
+         OR (list_contains($status, 'open') AND (closed_at IS NULL OR closed_at > $at))
+         OR (list_contains($status, 'closed') AND closed_at <= $at))"""
+
+
+def requests_geojson(
+    cur: duckdb.DuckDBPyConnection, since: datetime, until: datetime, personal: bool
+) -> str:
+    """Every request open at some point in the range, with its filing and closing times
+    (epoch seconds), so the browser shows those open at any moment of the range."""
+    citizen = "'description', description, 'address', address," if personal else ""
+    return feature_collection(
+        cur,
+        f"""
+        SELECT json_object(
+            'type', 'Feature',
+            'geometry', json_object('type', 'Point', 'coordinates', [lon, lat]),
+            'properties', json_object(
+                'id', request_id, 'source', source, 'service', service_name,
+                'zone', zone_id, {citizen}
+                'opened', epoch(requested_at)::BIGINT,
+                'closed', epoch(closed_at)::BIGINT)) AS feature
+        FROM ({_REQUESTS_IN_RANGE}) ORDER BY requested_at
+        """,
+        {"since": since, "until": until},
+    )
+
+
+def request_spans(
+    cur: duckdb.DuckDBPyConnection, window: Window, filters: dict[str, list[str]]
+) -> pa.Table:
+    """The requests shown at `window.at` under the filters: position, days open by then."""
+    return cur.execute(
+        f"""SELECT request_id, lat, lon,
+                   (epoch(least(coalesce(closed_at, $at), $at)) - epoch(requested_at)) / 86400
+                       AS days_open
+            FROM ({_REQUESTS_IN_RANGE})
+            WHERE {_STATUS_AT}
+              AND (len($zone) = 0 OR list_contains($zone, zone_id))
+              AND (len($service) = 0 OR list_contains($service, service_name))""",
+        {**window.params(), **_filter_params(filters, ("zone", "service", "status"))},
+    ).fetch_arrow_table()
+
+
+def _ring(cell: str) -> list[list[float]]:
+    """A cell's outline as a closed GeoJSON ring ([lon, lat] pairs)."""
+    ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(cell)]
+    return ring + ring[:1]
+
+
+def hotspots_geojson(
+    cur: duckdb.DuckDBPyConnection, window: Window, filters: dict[str, list[str]], resolution: int
+) -> str:
+    """Requests aggregated into H3 cells: how many, and their median days open."""
+    spans = request_spans(cur, window, filters)
+    cells = pa.table(
+        {
+            "cell": [
+                h3.latlng_to_cell(lat, lon, resolution)
+                for lat, lon in zip(spans["lat"].to_pylist(), spans["lon"].to_pylist(), strict=True)
+            ],
+            "days_open": spans["days_open"],
+        }
+    )
+    rows = (
+        cur.from_arrow(cells)
+        .aggregate("cell, count(*) AS requests, round(median(days_open), 1) AS median_days")
+        .order("requests DESC, cell")
+        .fetchall()
+    )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [_ring(cell)]},
+            "properties": {"id": cell, "requests": n, "median_days": median},
+        }
+        for cell, n, median in rows
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features})
+
+
 ROW_QUERIES = {
     "waste": f"""
-        WITH latest AS (
-            SELECT container_id, max(observed_at) AS observed_at,
-                   arg_max(fill_level, observed_at) AS fill_level,
-                   arg_max(status, observed_at) AS status
-            FROM waste_readings WHERE observed_at > now() - {LIVE_WINDOW} GROUP BY ALL)
         SELECT c.container_id, c.waste_type, z.name AS zone, c.address,
                round(l.fill_level * 100, 1) AS fill_pct, l.status, l.observed_at
-        FROM waste_containers c LEFT JOIN latest l USING (container_id)
+        FROM waste_containers c LEFT JOIN ({_STATE["waste"]}) l ON l.id = c.container_id
         LEFT JOIN zones z ON z.zone_id = c.zone_id
         WHERE c.lon IS NOT NULL
           AND (len($zone) = 0 OR list_contains($zone, c.zone_id))
           AND (len($waste_type) = 0 OR list_contains($waste_type, c.waste_type))
+          AND (len($ids) = 0 OR list_contains($ids, c.container_id))
         ORDER BY fill_pct DESC NULLS LAST, c.container_id""",
     "traffic": f"""
-        WITH latest AS (
-            SELECT segment_id, max(observed_at) AS observed_at,
-                   arg_max(speed_kmh, observed_at) AS speed_kmh,
-                   arg_max(congestion_ratio, observed_at) AS ratio
-            FROM traffic_readings WHERE observed_at > now() - {LIVE_WINDOW} GROUP BY ALL)
         SELECT s.segment_id, s.name, s.road_class, z.name AS zone, s.freeflow_kmh,
                round(l.speed_kmh, 1) AS speed_kmh, round(l.ratio, 2) AS ratio, l.observed_at
-        FROM road_segments s LEFT JOIN latest l USING (segment_id)
+        FROM road_segments s LEFT JOIN ({_STATE["traffic"]}) l ON l.id = s.segment_id
         LEFT JOIN zones z ON z.zone_id = s.zone_id
         WHERE (len($zone) = 0 OR list_contains($zone, s.zone_id))
           AND (len($road_class) = 0 OR list_contains($road_class, s.road_class))
+          AND (len($ids) = 0 OR list_contains($ids, s.segment_id))
         ORDER BY ratio DESC NULLS LAST, s.segment_id""",
-    "complaints": """
-        SELECT r.request_id, r.service_name, r.status, z.name AS zone, r.requested_at,
-               r.expected_at, r.address, r.description
-        FROM service_requests r LEFT JOIN zones z ON z.zone_id = r.zone_id
-        WHERE r.status = 'open' AND r.lon IS NOT NULL
+    "complaints": f"""
+        SELECT r.request_id, r.service_name,
+               CASE WHEN r.closed_at <= $at THEN 'closed' ELSE 'open' END AS status,
+               z.name AS zone, r.requested_at, r.closed_at, r.expected_at,
+               r.address, r.description
+        FROM ({_REQUESTS_IN_RANGE}) r LEFT JOIN zones z ON z.zone_id = r.zone_id
+        WHERE {_STATUS_AT.replace("requested_at", "r.requested_at")}
           AND (len($zone) = 0 OR list_contains($zone, r.zone_id))
           AND (len($service) = 0 OR list_contains($service, r.service_name))
+          AND (len($ids) = 0 OR list_contains($ids, r.request_id))
         ORDER BY r.requested_at""",
 }
 ROW_FILTERS = {
     "waste": ("zone", "waste_type"),
     "traffic": ("zone", "road_class"),
-    "complaints": ("zone", "service"),
+    "complaints": ("zone", "service", "status"),
 }
 PERSONAL_COLUMNS = ("address", "description")
 
 
+@dataclass(frozen=True)
+class Window:
+    """The time an explore view shows: the range [since, until] and the slider's moment."""
+
+    since: datetime
+    until: datetime
+    at: datetime
+
+    def params(self) -> dict:
+        return {"since": self.since, "until": self.until, "at": self.at}
+
+
+def _filter_params(filters: dict[str, list[str]], names) -> dict[str, list[str]]:
+    return {name: list(filters.get(name) or []) for name in names}
+
+
 def layer_rows(
-    cur: duckdb.DuckDBPyConnection, layer: str, filters: dict[str, list[str]], personal: bool
+    cur: duckdb.DuckDBPyConnection,
+    layer: str,
+    filters: dict[str, list[str]],
+    personal: bool,
+    window: Window,
+    ids: list[str] | None = None,
 ) -> pa.Table:
-    """Exactly the features a filtered layer draws, as rows (no geometry)."""
-    params = {name: list(filters.get(name) or []) for name in ROW_FILTERS[layer]}
+    """Exactly the features a filtered layer draws at the window's moment, as rows (no
+    geometry); `ids` narrows them to the features behind one figure."""
+    params = {**_filter_params(filters, ROW_FILTERS[layer]), "ids": list(ids or [])}
+    params.update(window.params() if layer == "complaints" else {"at": window.at})
     table = cur.execute(ROW_QUERIES[layer], params).fetch_arrow_table()
     if layer == "complaints" and not personal:  # complainants' own words and address
         table = table.drop_columns(list(PERSONAL_COLUMNS))

@@ -12,18 +12,18 @@ import duckdb
 LIVE_WINDOW = "INTERVAL 30 MINUTE"  # older readings are not "now": grey on the map
 
 
-def _feature_collection(cur: duckdb.DuckDBPyConnection, sql: str, params=()) -> str:
+def feature_collection(cur: duckdb.DuckDBPyConnection, sql: str, params=None) -> str:
     """Run `sql` (selecting `feature` JSON values) and wrap them in a FeatureCollection."""
     wrapped = (
         "SELECT json_object('type', 'FeatureCollection', 'features', "
         f"coalesce(json_group_array(feature), '[]'::JSON))::VARCHAR FROM ({sql})"
     )
-    return cur.execute(wrapped, list(params)).fetchone()[0]
+    return cur.execute(wrapped, params or []).fetchone()[0]
 
 
 def containers_geojson(cur: duckdb.DuckDBPyConnection) -> str:
     """Every container with its latest fill level and status."""
-    return _feature_collection(
+    return feature_collection(
         cur,
         f"""
         WITH latest AS (
@@ -49,7 +49,7 @@ def containers_geojson(cur: duckdb.DuckDBPyConnection) -> str:
 
 def segments_geojson(cur: duckdb.DuckDBPyConnection) -> str:
     """Every road segment with its latest congestion ratio and speed."""
-    return _feature_collection(
+    return feature_collection(
         cur,
         f"""
         WITH latest AS (
@@ -77,7 +77,7 @@ def segments_geojson(cur: duckdb.DuckDBPyConnection) -> str:
 def open_requests_geojson(cur: duckdb.DuckDBPyConnection, public: bool = False) -> str:
     """Open service requests; `public` (the wall) leaves out the citizen's text and address."""
     citizen = "" if public else "'description', description, 'address', address,"
-    return _feature_collection(
+    return feature_collection(
         cur,
         f"""
         SELECT json_object(
@@ -114,7 +114,7 @@ def feed_status(cur: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def zones_geojson(cur: duckdb.DuckDBPyConnection) -> str:
-    return _feature_collection(
+    return feature_collection(
         cur,
         """
         SELECT json_object('type', 'Feature', 'geometry', ST_AsGeoJSON(geom)::JSON,

@@ -1,7 +1,9 @@
 """The queries behind /explore's history panels, on a small DuckDB built here."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from jobs.bootstrap import backfill_demo
@@ -102,11 +104,125 @@ def test_layer_rows_follow_the_filters_and_hide_citizens_text(history, demo_city
             ),
         )
     with history.reading() as cur:
-        glass = explore.layer_rows(cur, "waste", {"waste_type": ["glass"]}, personal=False)
-        everything = explore.layer_rows(cur, "waste", {}, personal=False)
-        hidden = explore.layer_rows(cur, "complaints", {"service": ["Graffiti"]}, personal=False)
-        shown = explore.layer_rows(cur, "complaints", {"service": ["Graffiti"]}, personal=True)
+        glass = explore.layer_rows(
+            cur, "waste", {"waste_type": ["glass"]}, personal=False, window=_window(NOW)
+        )
+        everything = explore.layer_rows(cur, "waste", {}, personal=False, window=_window(NOW))
+        hidden = explore.layer_rows(
+            cur, "complaints", {"service": ["Graffiti"]}, personal=False, window=_window(NOW)
+        )
+        shown = explore.layer_rows(
+            cur, "complaints", {"service": ["Graffiti"]}, personal=True, window=_window(NOW)
+        )
     assert glass.num_rows == int((demo_city.containers["waste_type"] == "glass").sum())
     assert everything.num_rows == len(demo_city.containers)
     assert "description" not in hidden.column_names and "address" not in hidden.column_names
     assert shown.column("description").to_pylist() == ["call me on 040 123"]
+
+
+def _window(at: datetime, days: int = 7) -> explore.Window:
+    return explore.Window(NOW - timedelta(days=days), NOW, at)
+
+
+def test_frame_gives_each_container_its_fill_at_that_moment(history, demo_city):
+    t0, t1 = NOW - timedelta(hours=30), NOW - timedelta(hours=2)
+    with history.reading() as cur:
+        f0, f1 = (json.loads(explore.frame(cur, t)) for t in (t0, t1))
+    assert f0["at"] == int(t0.timestamp())
+    assert len(f0["waste"]) == len(demo_city.containers)
+    assert len(f1["traffic"]) == len(demo_city.segments)
+    expected = demo_city.waste(np.array([int(t1.timestamp())]))["fill_level"][0]
+    by_id = dict(zip(demo_city.containers["container_id"], expected, strict=True))
+    assert all(abs(f1["waste"][k] - by_id[k]) <= 0.006 for k in f1["waste"])
+    assert sum(f0["waste"][k] != f1["waste"][k] for k in f0["waste"]) > len(f0["waste"]) / 2
+    # before the history starts there is nothing to show
+    with history.reading() as cur:
+        empty = json.loads(explore.frame(cur, NOW - timedelta(days=30)))
+    assert empty["waste"] == {} and empty["traffic"] == {}
+
+
+def _request(request_id: str, opened: datetime, closed: datetime | None, service="Litter"):
+    return {
+        "source": "311",
+        "request_id": request_id,
+        "status": "closed" if closed else "open",
+        "service_name": service,
+        "lon": 24.9410,
+        "lat": 60.1690,
+        "requested_at": opened,
+        "updated_at": closed or opened,
+    }
+
+
+@pytest.fixture
+def requests(store):
+    rows = [
+        _request("old", NOW - timedelta(days=20), NOW - timedelta(days=15)),  # before the range
+        _request("closed", NOW - timedelta(days=3), NOW - timedelta(days=1)),
+        _request("open", NOW - timedelta(days=2), None, service="Graffiti"),
+        _request("new", NOW - timedelta(hours=1), None),
+    ]
+    with store.transaction() as cur:
+        upsert(cur, "service_requests", to_arrow("service_requests", rows))
+        for r in rows:
+            cur.execute(
+                "INSERT INTO service_request_events VALUES ('311', ?, 'open', ?)",
+                [r["request_id"], r["requested_at"]],
+            )
+            if r["status"] == "closed":
+                cur.execute(
+                    "INSERT INTO service_request_events VALUES ('311', ?, 'closed', ?)",
+                    [r["request_id"], r["updated_at"]],
+                )
+    return store
+
+
+def test_requests_over_a_range_carry_when_they_opened_and_closed(requests):
+    with requests.reading() as cur:
+        fc = json.loads(explore.requests_geojson(cur, NOW - timedelta(days=7), NOW, personal=False))
+    props = {f["properties"]["id"]: f["properties"] for f in fc["features"]}
+    assert set(props) == {"closed", "open", "new"}
+    assert props["closed"]["closed"] == int((NOW - timedelta(days=1)).timestamp())
+    assert props["open"]["closed"] is None
+    assert "description" not in props["open"]
+
+
+def test_complaint_rows_follow_the_slider_moment_and_status(requests):
+    two_days_ago = NOW - timedelta(days=2, hours=-1)
+    with requests.reading() as cur:
+
+        def ids(at, status=()):
+            rows = explore.layer_rows(
+                cur, "complaints", {"status": list(status)}, False, _window(at)
+            ).to_pylist()
+            return {r["request_id"]: r["status"] for r in rows}
+
+        assert ids(NOW) == {"closed": "closed", "open": "open", "new": "open"}
+        assert ids(NOW, ["open"]) == {"open": "open", "new": "open"}
+        # two days ago: "closed" was still open, "new" not filed yet
+        assert ids(two_days_ago, ["open"]) == {"closed": "open", "open": "open"}
+        assert ids(two_days_ago, ["closed"]) == {}
+
+
+def test_hotspots_count_requests_per_cell_with_median_days_open(requests):
+    with requests.reading() as cur:
+        fc = json.loads(
+            explore.hotspots_geojson(cur, _window(NOW), {"status": ["open"]}, resolution=9)
+        )
+    (cell,) = fc["features"]  # all four share a position
+    assert cell["properties"]["requests"] == 2  # "open" and "new"
+    assert cell["properties"]["median_days"] == pytest.approx((2 + 1 / 24) / 2, abs=0.05)
+    ring = cell["geometry"]["coordinates"][0]
+    assert ring[0] == ring[-1] and len(ring) == 7
+
+
+def test_container_rows_at_a_moment_match_the_frame_and_narrow_to_ids(history, demo_city):
+    at = NOW - timedelta(hours=30)
+    with history.reading() as cur:
+        frame = json.loads(explore.frame(cur, at))["waste"]
+        rows = explore.layer_rows(cur, "waste", {}, False, _window(at)).to_pylist()
+        some = [r["container_id"] for r in rows[:3]]
+        narrowed = explore.layer_rows(cur, "waste", {}, False, _window(at), ids=some)
+    assert len(rows) == len(demo_city.containers)
+    assert all(abs(r["fill_pct"] - frame[r["container_id"]] * 100) < 0.6 for r in rows)
+    assert narrowed.column("container_id").to_pylist() == some
