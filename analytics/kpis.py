@@ -23,18 +23,31 @@ def level(value: float | None, amber: float, red: float) -> str:
     return "red" if value >= red else "amber" if value >= amber else "ok"
 
 
-def waste_figures(containers: pd.DataFrame, horizon_h: float = 6) -> dict:
-    """Containers over 80 % and 95 %, full now, and forecast to be full within `horizon_h`."""
+def waste_members(containers: pd.DataFrame, horizon_h: float = 6) -> dict[str, pd.Series]:
+    """Which containers each waste figure counts (boolean masks over the rows)."""
     fill = containers["fill"].astype(float)
     rate = containers["rate_per_h"].astype(float).fillna(0)
     hours_to_full = np.where(rate > 0, (1 - fill) / rate.where(rate > 0, 1), np.inf)
     full = fill >= FULL
     return {
-        "over_80": int((fill > 0.8).sum()),
-        "over_95": int((fill > 0.95).sum()),
-        "overflowing": int(full.sum()),
-        "forecast_6h": int(((~full) & (hours_to_full <= horizon_h)).sum()),
-        "reporting": int(len(containers)),
+        "over_80": fill > 0.8,
+        "over_95": fill > 0.95,
+        "overflowing": full,
+        "forecast_6h": (~full) & (hours_to_full <= horizon_h),
+        "reporting": pd.Series(True, index=containers.index),
+    }
+
+
+def waste_figures(containers: pd.DataFrame, horizon_h: float = 6) -> dict:
+    """Containers over 80 % and 95 %, full now, and forecast to be full within `horizon_h`."""
+    return {k: int(m.sum()) for k, m in waste_members(containers, horizon_h).items()}
+
+
+def traffic_members(segments: pd.DataFrame) -> dict[str, pd.Series]:
+    """Which segments the traffic figures count: at a standstill, and all reporting."""
+    return {
+        "incidents": segments["ratio"].astype(float) >= STOPPED_RATIO,
+        "reporting": pd.Series(True, index=segments.index),
     }
 
 
@@ -53,8 +66,7 @@ def traffic_figures(segments: pd.DataFrame, worst: int = 5) -> dict:
     return {
         "index": index,
         "worst": [(str(r.name), float(r.ratio)) for r in by_street.itertuples()],
-        "incidents": int((segments["ratio"] >= STOPPED_RATIO).sum()),
-        "reporting": int(len(segments)),
+        **{k: int(m.sum()) for k, m in traffic_members(segments).items()},
     }
 
 

@@ -69,6 +69,32 @@ window.c3 = Object.assign({}, window.c3, {
 
     function pct(v) { return v === null || v === undefined ? null : Math.round(v * 100) + " %"; }
 
+    function hideoutOf(context) { return (context && context.hideout) || {}; }
+
+    // The layer's opacity (explore's sliders); 1 elsewhere.
+    function alpha(context) {
+      const o = hideoutOf(context).opacity;
+      return o === undefined || o === null ? 1 : o;
+    }
+
+    // A feature's value at the time slider's moment (from /api/frame), else its live value.
+    function valueAt(layer, p, context, live) {
+      const at = hideoutOf(context).at;
+      if (!at) return live;
+      const frame = window.c3.explore && window.c3.explore.frameAt(at);
+      if (!frame) return null;
+      const v = frame[layer][p.id];
+      return v === undefined ? null : v;
+    }
+
+    // A request's status at the moment: null before it was filed.
+    function requestStatus(p, context) {
+      if (p.opened === undefined) return p.status;  // live layer: open requests only
+      const at = hideoutOf(context).at || Date.now() / 1000;
+      if (p.opened > at) return null;
+      return p.closed !== null && p.closed !== undefined && p.closed <= at ? "closed" : "open";
+    }
+
     return {
       onMap: onMap,
       FILL_CLASSES: FILL_CLASSES,
@@ -76,11 +102,25 @@ window.c3 = Object.assign({}, window.c3, {
 
       // Per-layer filters from hideout.filter: {property: [allowed values]}; empty = all.
       featureFilter: function (feature, context) {
-        const filter = (context && context.hideout && context.hideout.filter) || {};
+        const hideout = hideoutOf(context);
+        const filter = hideout.filter || {};
         for (const [prop, allowed] of Object.entries(filter)) {
           if (allowed && allowed.length && !allowed.includes(feature.properties[prop])) return false;
         }
+        if (feature.properties.opened !== undefined) {  // requests: as they were at the moment
+          const status = requestStatus(feature.properties, context);
+          if (status === null) return false;
+          if (hideout.status && hideout.status.length && !hideout.status.includes(status)) return false;
+        }
         return true;
+      },
+
+      // The basemap can be switched off (explore): hideout.show === false hides it.
+      basemapFilter: function (feature, context) { return hideoutOf(context).show !== false; },
+
+      // Explore keeps the map's view in the address bar.
+      mapMoved: function (e) {
+        if (window.c3.explore) window.c3.explore.moved(e.target);
       },
 
       // A click on a feature reports which one (the side panel shows its history).
@@ -92,6 +132,16 @@ window.c3 = Object.assign({}, window.c3, {
       },
 
       basemapStyle: function (feature, context) {
+        const style = window.c3.map.basemapColours(feature, context);
+        const a = alpha(context);
+        if (a < 1) {
+          style.opacity = (style.opacity === undefined ? 1 : style.opacity) * a;
+          style.fillOpacity = (style.fillOpacity === undefined ? 0.2 : style.fillOpacity) * a;
+        }
+        return style;
+      },
+
+      basemapColours: function (feature, context) {
         if (context && context.hideout && context.hideout.theme === "dark") {
           switch (feature.properties.layer) {
             case "water": return {stroke: false, fillColor: "#1b2a3d", fillOpacity: 1};
@@ -112,10 +162,11 @@ window.c3 = Object.assign({}, window.c3, {
         }
       },
 
-      zoneStyle: function () {
+      zoneStyle: function (feature, context) {
         // a faint fill makes the whole zone clickable on /explore
-        return {color: "#3b4a6b", weight: 1.5, dashArray: "6 4", fill: true, fillOpacity: 0.04,
-                opacity: 0.6};
+        const a = alpha(context);
+        return {color: "#3b4a6b", weight: 1.5, dashArray: "6 4", fill: true, fillOpacity: 0.04 * a,
+                opacity: 0.6 * a};
       },
 
       zoneLabel: function (feature, layer) {
@@ -125,18 +176,26 @@ window.c3 = Object.assign({}, window.c3, {
         layer.bindTooltip(label, {sticky: true});
       },
 
-      segmentStyle: function (feature) {
+      segmentStyle: function (feature, context) {
         const p = feature.properties;
         const major = ["primary", "secondary", "trunk", "motorway"].includes(p.road_class);
-        return {color: pick(RATIO_CLASSES, p.ratio), weight: (major ? 5 : 3) * uiScale(),
-                opacity: 0.9, lineCap: "round"};
+        const ratio = valueAt("traffic", p, context, p.ratio);
+        return {color: pick(RATIO_CLASSES, ratio), weight: (major ? 5 : 3) * uiScale(),
+                opacity: 0.9 * alpha(context), lineCap: "round"};
       },
 
       segmentPopup: function (feature, layer, context) {
         const p = feature.properties;
         const tz = context.hideout.tz;
         track(layer, "traffic");
-        layer.bindPopup(() => popup(p.name, [
+        const at = hideoutOf(context).at;
+        const ratio = valueAt("traffic", p, context, p.ratio);
+        layer.bindPopup(() => popup(p.name, at ? [
+          ["Travel time vs free flow", ratio === null ? null : "× " + ratio],
+          ["Free-flow speed", p.freeflow_kmh + " km/h"],
+          ["Road class", p.road_class],
+          ["At", formatTime(new Date(at * 1000).toISOString(), tz)],
+        ] : [
           ["Speed", p.speed_kmh === null ? null : p.speed_kmh + " km/h"],
           ["Free-flow speed", p.freeflow_kmh + " km/h"],
           ["Travel time vs free flow", p.ratio === null ? null : "× " + p.ratio],
@@ -145,11 +204,26 @@ window.c3 = Object.assign({}, window.c3, {
         ]));
       },
 
-      containerMarker: function (feature, latlng) {
+      containerMarker: function (feature, latlng, context) {
         const p = feature.properties;
+        const a = alpha(context);
         return L.circleMarker(latlng, {
-          radius: 6 * uiScale(), weight: 1.5 * uiScale(), color: "#1d2433", fillOpacity: 0.95,
-          fillColor: pick(FILL_CLASSES, p.fill), className: "c3-container",
+          radius: 6 * uiScale(), weight: 1.5 * uiScale(), color: "#1d2433",
+          fillOpacity: 0.95 * a, opacity: a,
+          fillColor: pick(FILL_CLASSES, valueAt("waste", p, context, p.fill)),
+          className: "c3-container",
+        });
+      },
+
+      containerCluster: function (feature, latlng, index, context) {
+        const count = feature.properties.point_count;
+        const size = (count < 100 ? 30 : count < 1000 ? 38 : 46) * uiScale();
+        return L.marker(latlng, {
+          icon: L.divIcon({
+            html: "<span>" + feature.properties.point_count_abbreviated + "</span>",
+            className: "c3-cluster c3-cluster-waste", iconSize: L.point(size, size),
+          }),
+          opacity: alpha(context), title: count + " containers",
         });
       },
 
@@ -157,7 +231,14 @@ window.c3 = Object.assign({}, window.c3, {
         const p = feature.properties;
         const tz = context.hideout.tz;
         track(layer, "waste");
-        layer.bindPopup(() => popup("Container " + p.id, [
+        const at = hideoutOf(context).at;
+        const fill = valueAt("waste", p, context, p.fill);
+        layer.bindPopup(() => popup("Container " + p.id, at ? [
+          ["Fill level", pct(fill)],
+          ["Waste type", p.waste_type],
+          ["Address", p.address],
+          ["At", formatTime(new Date(at * 1000).toISOString(), tz)],
+        ] : [
           ["Fill level", pct(p.fill)],
           ["Status", p.status],
           ["Waste type", p.waste_type],
@@ -167,15 +248,18 @@ window.c3 = Object.assign({}, window.c3, {
         ]));
       },
 
-      complaintMarker: function (feature, latlng) {
+      complaintMarker: function (feature, latlng, context) {
+        const closed = requestStatus(feature.properties, context) === "closed";
         return L.marker(latlng, {
-          icon: L.divIcon({className: "c3-complaint", iconSize: [16 * uiScale(), 16 * uiScale()],
+          icon: L.divIcon({className: "c3-complaint" + (closed ? " c3-complaint-closed" : ""),
+                           iconSize: [16 * uiScale(), 16 * uiScale()],
                            html: '<div class="c3-complaint-pin"></div>'}),
-          keyboard: true, title: feature.properties.service || "complaint",
+          keyboard: true, opacity: alpha(context),
+          title: (feature.properties.service || "complaint") + (closed ? " (closed)" : ""),
         });
       },
 
-      complaintCluster: function (feature, latlng) {
+      complaintCluster: function (feature, latlng, index, context) {
         const count = feature.properties.point_count;
         const size = (count < 10 ? 30 : count < 50 ? 38 : 46) * uiScale();
         return L.marker(latlng, {
@@ -183,7 +267,7 @@ window.c3 = Object.assign({}, window.c3, {
             html: "<span>" + feature.properties.point_count_abbreviated + "</span>",
             className: "c3-cluster", iconSize: L.point(size, size),
           }),
-          title: count + " open complaints",
+          opacity: alpha(context), title: count + " complaints",
         });
       },
 
@@ -192,13 +276,32 @@ window.c3 = Object.assign({}, window.c3, {
         if (p.cluster) { track(layer, "complaints"); return; }
         const tz = context.hideout.tz;
         track(layer, "complaints");
+        const filed = p.opened ? new Date(p.opened * 1000).toISOString() : p.requested_at;
         layer.bindPopup(() => popup(p.service || "Complaint", [
           ["Request", p.id],
-          ["Status", p.status],
-          ["Filed", formatTime(p.requested_at, tz)],
+          ["Status", requestStatus(p, context)],
+          ["Filed", formatTime(filed, tz)],
           ["Address", p.address],
           ["Description", p.description],
         ]));
+      },
+
+      hotspotStyle: function (feature, context) {
+        const share = feature.properties.share;
+        const colour = share >= 0.75 ? "#8c1d13" : share >= 0.4 ? "#e34a33"
+          : share >= 0.15 ? "#f59e6c" : "#fde0c5";
+        const a = alpha(context);
+        return {color: "#7a2a12", weight: 1, opacity: 0.7 * a, fillColor: colour,
+                fillOpacity: 0.6 * a};
+      },
+
+      hotspotTooltip: function (feature, layer) {
+        const p = feature.properties;
+        track(layer, "hotspots");
+        layer.bindTooltip(p.requests + (p.requests === 1 ? " request" : " requests")
+          + " · median " + p.median_days + " days open", {sticky: true});
+        layer.on("mouseover", () => layer.setStyle({weight: 3}));
+        layer.on("mouseout", () => layer.setStyle({weight: 1}));
       },
     };
   })(),

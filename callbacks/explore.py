@@ -8,10 +8,22 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import (
+    ALL,
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    html,
+    no_update,
+)
 from dash.exceptions import PreventUpdate
 
-from analytics import kpis
+from analytics import kpis, timewindow
 from callbacks.context import services
 from callbacks.home import changed_layer_urls
 from layouts import ids
@@ -19,7 +31,6 @@ from layouts.ids import MapShellIds
 from store import explore, wall
 from store.ledger import data_versions
 
-LAYER_FILTERS = ids.EXPLORE_LAYER_FILTERS
 PANEL_LAYERS = ("waste", "traffic", "complaints", "zones")
 HISTORY_DAYS = 7
 
@@ -27,11 +38,14 @@ HISTORY_DAYS = 7
 @callback(
     [Output(ids.explore_filter(name), "options") for name in ids.EXPLORE_FILTERS],
     [Output(ids.explore_filter(name), "value") for name in ids.EXPLORE_FILTERS],
+    Output(MapShellIds.layer(ids.EXPLORE_MAP, "waste"), "cluster"),
     Input(ids.EXPLORE_INITIAL, "data"),
 )
 def filter_options(initial):
-    """Offer the values the data has (zones by name), then select what the URL asked for."""
-    with services().store.reading() as cur:
+    """Offer the values the data has (zones by name), then select what the URL asked for;
+    cluster the containers when the city has too many to draw one by one."""
+    svc = services()
+    with svc.store.reading() as cur:
         choices = explore.filter_choices(cur)
     options = [[{"label": name, "value": zone_id} for zone_id, name in choices["zone"]]] + [
         [{"label": v.replace("_", " "), "value": v} for v in choices[name]]
@@ -41,53 +55,121 @@ def filter_options(initial):
         [v for v in (initial or {}).get(name, []) if v in {o["value"] for o in opts}]
         for name, opts in zip(ids.EXPLORE_FILTERS, options, strict=True)
     ]
-    return options + values
+    return [*options, *values, choices["containers"] > svc.settings.cluster_containers_over]
+
+
+CHECKABLE = ("traffic", "waste", "complaints", "zones", "hotspots")  # overlays of the shell
+
+clientside_callback(
+    ClientsideFunction("c3_explore", "view"),
+    [Output(MapShellIds.overlay(ids.EXPLORE_MAP, layer), "checked") for layer in CHECKABLE],
+    [
+        Output(MapShellIds.layer(ids.EXPLORE_MAP, layer), "hideout")
+        for layer in ids.EXPLORE_LAYERS_ALL
+    ],
+    Output(MapShellIds.layer(ids.EXPLORE_MAP, "hotspots"), "url"),
+    Output(ids.EXPLORE_MOMENT, "children"),
+    Input(ids.EXPLORE_LAYERS, "value"),
+    [Input(ids.explore_opacity(layer), "value") for layer in ids.EXPLORE_LAYERS_ALL],
+    [Input(ids.explore_filter(name), "value") for name in ids.EXPLORE_FILTERS],
+    Input(ids.EXPLORE_SLIDER, "value"),
+    Input(ids.EXPLORE_SLIDER, "max"),
+    Input(ids.EXPLORE_RANGE, "value"),
+    Input(ids.EXPLORE_DATES, "start_date"),
+    Input(ids.EXPLORE_DATES, "end_date"),
+    Input(MapShellIds.layer(ids.EXPLORE_MAP, "complaints"), "url"),
+    [
+        State(MapShellIds.layer(ids.EXPLORE_MAP, layer), "hideout")
+        for layer in ids.EXPLORE_LAYERS_ALL
+    ],
+    State(MapShellIds.layer(ids.EXPLORE_MAP, "hotspots"), "url"),
+    prevent_initial_call=True,  # runs once the filters hold their choices and the URL's values
+)
+
+clientside_callback(
+    ClientsideFunction("c3_explore", "play"),
+    Output(ids.EXPLORE_SLIDER, "value", allow_duplicate=True),
+    Output(ids.EXPLORE_PLAY_TICK, "disabled"),
+    Output(ids.EXPLORE_PLAY, "children"),
+    Input(ids.EXPLORE_PLAY, "n_clicks"),
+    Input(ids.EXPLORE_PLAY_TICK, "n_intervals"),
+    State(ids.EXPLORE_SLIDER, "value"),
+    State(ids.EXPLORE_SLIDER, "min"),
+    State(ids.EXPLORE_SLIDER, "max"),
+    State(ids.EXPLORE_SLIDER, "step"),
+    State(ids.EXPLORE_PLAY_TICK, "disabled"),
+    prevent_initial_call=True,
+)
+
+
+def time_view(range_key, start, end, at_s) -> timewindow.TimeView:
+    svc = services()
+    return timewindow.resolve(range_key, start, end, at_s, datetime.now(UTC), svc.settings.timezone)
+
+
+def window_of(view: timewindow.TimeView) -> explore.Window:
+    return explore.Window(view.since, view.until, view.at)
+
+
+@callback(
+    Output(ids.EXPLORE_SLIDER, "min"),
+    Output(ids.EXPLORE_SLIDER, "max"),
+    Output(ids.EXPLORE_SLIDER, "step"),
+    Output(ids.EXPLORE_SLIDER, "marks"),
+    Output(ids.EXPLORE_SLIDER, "value"),
+    Output(ids.EXPLORE_DATES, "disabled"),
+    Input(ids.EXPLORE_RANGE, "value"),
+    Input(ids.EXPLORE_DATES, "start_date"),
+    Input(ids.EXPLORE_DATES, "end_date"),
+    Input(ids.EXPLORE_POLL, "n_intervals"),
+    State(ids.EXPLORE_SLIDER, "value"),
+    State(ids.EXPLORE_SLIDER, "max"),
+    State(ids.EXPLORE_INITIAL, "data"),
+)
+def time_slider(range_key, start, end, _tick, value, old_max, initial):
+    """The slider spans the range; it keeps its moment unless that was 'now' (live)."""
+    first = ctx.triggered_id is None
+    if first:  # the URL's moment, if any
+        at = (initial or {}).get("at")
+        at_s = float(at) if at else None
+    elif ctx.triggered_id == ids.EXPLORE_POLL and value is not None and value < old_max:
+        at_s = value  # looking at the past: stay there
+    elif ctx.triggered_id == ids.EXPLORE_POLL:
+        at_s = None  # live: follow now
+    else:
+        at_s = None  # a new range starts at its end
+    view = time_view(range_key, start, end, at_s)
+    tz = services().settings.timezone
+    lo, hi = int(view.since.timestamp()), int(view.until.timestamp())
+    moment = int(view.at.timestamp())
+    if not view.live:  # the slider moves in whole steps
+        moment = max(lo, moment - moment % view.step_s)
+    marks = {str(k): v for k, v in timewindow.slider_marks(view, tz).items()}
+    return lo, hi, view.step_s, marks, moment, range_key != "custom"
 
 
 @callback(
     [Output(MapShellIds.layer(ids.EXPLORE_MAP, layer), "url") for layer in ids.MAP_LAYERS],
     Input(ids.EXPLORE_POLL, "n_intervals"),
+    Input(ids.EXPLORE_RANGE, "value"),
+    Input(ids.EXPLORE_DATES, "start_date"),
+    Input(ids.EXPLORE_DATES, "end_date"),
     [State(MapShellIds.layer(ids.EXPLORE_MAP, layer), "url") for layer in ids.MAP_LAYERS],
 )
-def refresh_layers(_tick, *current):
-    """Complaints come without citizens' text unless the settings allow it."""
+def refresh_layers(_tick, range_key, start, end, *current):
+    """Live layers follow their data versions; complaints cover the whole time range, so
+    the slider can show any moment of it without a new load."""
     svc = services()
     with svc.store.reading() as cur:
         versions = data_versions(cur)
-    complaints = "complaints" if svc.settings.show_personal_data else "complaints_public"
-    sources = ("traffic", "waste", complaints, "zones")
-    return changed_layer_urls(sources, versions, datetime.now(UTC).timestamp(), current)
-
-
-def view_query(layers: list[str], filters: dict[str, list[str]]) -> str:
-    """The URL query that reproduces this view."""
-    params = {"layers": ",".join(layers)}
-    params.update({name: ",".join(values) for name, values in filters.items() if values})
-    return "?" + urlencode(params, safe=",:")
-
-
-@callback(
-    [Output(MapShellIds.overlay(ids.EXPLORE_MAP, layer), "checked") for layer in ids.MAP_LAYERS],
-    [Output(MapShellIds.layer(ids.EXPLORE_MAP, layer), "hideout") for layer in LAYER_FILTERS],
-    Output(ids.EXPLORE_URL, "search"),
-    Input(ids.EXPLORE_LAYERS, "value"),
-    [Input(ids.explore_filter(name), "value") for name in ids.EXPLORE_FILTERS],
-    prevent_initial_call=True,  # runs once the filters hold their choices and the URL's values
-)
-def apply_view(layers, *values):
-    """Filters change how the browser draws the loaded layers, not the data it loaded."""
-    filters = dict(zip(ids.EXPLORE_FILTERS, (v or [] for v in values), strict=True))
-    tz = services().settings.timezone
-    hideouts = [
-        {
-            "tz": tz,
-            "theme": "light",
-            "filter": {f: filters[f] for f in wanted},
-        }
-        for wanted in LAYER_FILTERS.values()
-    ]
-    checked = [layer in (layers or []) for layer in ids.MAP_LAYERS]
-    return [*checked, *hideouts, view_query(layers or [], filters)]
+    urls = changed_layer_urls(ids.MAP_LAYERS, versions, datetime.now(UTC).timestamp(), current)
+    query = {"range": range_key, "v": versions.get("complaints", 0)}
+    if range_key == "custom" and start and end:
+        query.update(start=start, end=end)
+    requests_url = "/api/requests.geojson?" + urlencode(query)
+    complaints = ids.MAP_LAYERS.index("complaints")
+    urls[complaints] = requests_url if requests_url != current[complaints] else no_update
+    return urls
 
 
 def _local(table, column: str, tz: str):
@@ -109,13 +191,6 @@ def _chart(fig: go.Figure, title: str) -> dcc.Graph:
         style={"height": "260px"},
         className="c3-history-chart",
     )
-
-
-def _details(rows: list[tuple[str, object]]) -> html.Dl:
-    items = []
-    for label, value in rows:
-        items += [html.Dt(label), html.Dd("—" if value in (None, "") else str(value))]
-    return html.Dl(items, className="c3-details")
 
 
 def container_panel(cur, key: str, now: datetime, tz: str) -> list:
@@ -234,6 +309,7 @@ COLUMN_TITLES = {
     "request_id": "Request",
     "service_name": "Type",
     "requested_at": "Filed",
+    "closed_at": "Closed",
     "expected_at": "Due",
     "description": "Description",
 }
@@ -244,27 +320,51 @@ COLUMN_TITLES = {
     Output(ids.EXPLORE_TABLE, "columnDefs"),
     Output(ids.EXPLORE_TABLE, "csvExportParams"),
     Output(ids.EXPLORE_TABLE_COUNT, "children"),
+    Output(ids.EXPLORE_SUBSET_BAR, "children"),
+    Output(f"{ids.EXPLORE_SUBSET_BAR}-box", "hidden"),
     Input(ids.EXPLORE_TABLE_LAYER, "value"),
     [Input(ids.explore_filter(name), "value") for name in ids.EXPLORE_FILTERS],
+    Input(ids.EXPLORE_SLIDER, "value"),
+    Input(ids.EXPLORE_SUBSET, "data"),
     Input(ids.EXPLORE_POLL, "n_intervals"),
+    State(ids.EXPLORE_RANGE, "value"),
+    State(ids.EXPLORE_DATES, "start_date"),
+    State(ids.EXPLORE_DATES, "end_date"),
+    State(ids.EXPLORE_SLIDER, "max"),
 )
 def table_rows(layer, *args):
-    """The rows behind the layer as filtered: what is drawn is what is listed (and exported).
+    """The rows behind the layer as drawn at the slider's moment: what is drawn is what is
+    listed (and exported); a clicked figure lists exactly the features it counts.
     Times are ISO 8601 in the city's time zone, with its offset."""
-    *values, _tick = args
+    *values, at_s, subset, _tick, range_key, start, end, slider_max = args
     filters = dict(zip(ids.EXPLORE_FILTERS, (v or [] for v in values), strict=True))
+    live = at_s is None or slider_max is None or at_s >= slider_max
+    view = time_view(range_key, start, end, None if live else at_s)
     svc = services()
+    subset = subset if subset and subset.get("layer") == layer else None
     with svc.store.reading() as cur:
-        frame = explore.layer_rows(cur, layer, filters, svc.settings.show_personal_data).to_pandas()
+        frame = explore.layer_rows(
+            cur,
+            layer,
+            {} if subset else filters,
+            svc.settings.show_personal_data,
+            window_of(time_view(range_key, start, end, None)) if subset else window_of(view),
+            ids=subset["ids"] if subset else None,
+        ).to_pandas()
+    if subset and not subset["ids"]:
+        frame = frame.iloc[0:0]
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
             local = frame[column].dt.tz_convert(svc.settings.timezone)
             frame[column] = [None if pd.isna(t) else t.isoformat() for t in local]
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     columns = [{"field": c, "headerName": COLUMN_TITLES.get(c, c)} for c in frame.columns]
-    stamp = datetime.now(UTC).astimezone(ZoneInfo(svc.settings.timezone))
+    stamp = view.at.astimezone(ZoneInfo(svc.settings.timezone))
     export = {"fileName": f"c3-{layer}-{stamp:%Y-%m-%dT%H%M}.csv"}
-    return rows, columns, export, f"{len(rows):,} rows"
+    moment = "now" if view.live and not subset else f"{stamp:%a %d %b %H:%M %Z}"
+    count = f"{len(rows):,} rows · {moment}"
+    label = f"Showing: {subset['label']}" if subset else ""
+    return rows, columns, export, count, label, subset is None
 
 
 @callback(
@@ -276,26 +376,89 @@ def export_csv(_clicks):
     return True
 
 
-def zone_figures(cur, zone_id: str, now: datetime, settings) -> dict:
-    """The wall's figures for one zone."""
-    midnight = now.astimezone(ZoneInfo(settings.timezone)).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
+def zone_state(cur, zone_id: str, now: datetime, settings) -> dict:
+    """The current rows of one zone that the wall's figures are computed from."""
     containers = wall.container_states(cur, now).to_pandas()
     segments = wall.segment_states(cur, now, settings.alert_congested_minutes).to_pandas()
     requests = wall.open_complaints(cur).to_pandas()
-    containers = containers[containers["zone_id"] == zone_id]
-    segments = segments[segments["zone_id"] == zone_id]
-    requests = requests[requests["zone_id"] == zone_id]
-    counts = wall.complaint_counts(cur, now, midnight, zone_id)
+    return {
+        "waste": containers[containers["zone_id"] == zone_id],
+        "traffic": segments[segments["zone_id"] == zone_id],
+        "complaints": requests[requests["zone_id"] == zone_id],
+    }
+
+
+def _midnight(now: datetime, tz: str) -> datetime:
+    return now.astimezone(ZoneInfo(tz)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def zone_figures(cur, zone_id: str, now: datetime, settings) -> dict:
+    """The wall's figures for one zone."""
+    state = zone_state(cur, zone_id, now, settings)
+    requests = state["complaints"]
+    counts = wall.complaint_counts(cur, now, _midnight(now, settings.timezone), zone_id)
     due = kpis.due_times(requests, settings.complaint_target_h, settings.complaint_default_target_h)
     return {
-        "waste": kpis.waste_figures(containers),
-        "traffic": kpis.traffic_figures(segments),
+        "waste": kpis.waste_figures(state["waste"]),
+        "traffic": kpis.traffic_figures(state["traffic"]),
         "complaints": kpis.complaint_figures(
             requests, due, now, counts["opened_today"], counts["median_close_h"]
         ),
     }
+
+
+def figure_ids(cur, zone_id: str, layer: str, metric: str, now: datetime, settings) -> list:
+    """The features one zone figure counts."""
+    if layer == "complaints" and metric == "opened_today":
+        return explore.requests_filed_since(cur, zone_id, _midnight(now, settings.timezone), now)
+    rows = zone_state(cur, zone_id, now, settings)[layer]
+    if layer == "waste":
+        mask = kpis.waste_members(rows)[metric]
+        return rows.loc[mask, "container_id"].tolist()
+    if layer == "traffic":
+        mask = kpis.traffic_members(rows)[metric]
+        return rows.loc[mask, "segment_id"].tolist()
+    if metric == "overdue":
+        due = kpis.due_times(rows, settings.complaint_target_h, settings.complaint_default_target_h)
+        return rows.loc[due < now, "request_id"].tolist()
+    return rows["request_id"].tolist()  # open
+
+
+FIGURE_LABELS = {
+    ("waste", "over_95"): "≥ 95 % full",
+    ("waste", "over_80"): "≥ 80 % full",
+    ("waste", "overflowing"): "Overflowing now",
+    ("waste", "forecast_6h"): "Full within 6 h",
+    ("waste", "reporting"): "Containers reporting",
+    ("traffic", "incidents"): "At a standstill",
+    ("traffic", "reporting"): "Segments reporting",
+    ("complaints", "open"): "Open",
+    ("complaints", "opened_today"): "New since midnight",
+    ("complaints", "overdue"): "Overdue",
+}
+
+
+def _figure(zone_id: str, layer: str, metric: str, value: int) -> tuple[str, object]:
+    """A figure as a link to the rows behind it."""
+    button = html.Button(
+        f"{value:,}",
+        id={**ids.explore_figure(layer, metric), "zone": zone_id},
+        className="c3-figure-link",
+        title="List these in the table",
+    )
+    return FIGURE_LABELS[(layer, metric)], button
+
+
+def _details(rows: list[tuple[str, object]]) -> html.Dl:
+    items = []
+    for label, value in rows:
+        shown = (
+            value
+            if isinstance(value, html.Button)
+            else ("—" if value in (None, "") else str(value))
+        )
+        items += [html.Dt(label), html.Dd(shown)]
+    return html.Dl(items, className="c3-details")
 
 
 def zone_panel(cur, zone_id: str, now: datetime, settings) -> list:
@@ -306,34 +469,56 @@ def zone_panel(cur, zone_id: str, now: datetime, settings) -> list:
     median = "—" if c["median_close_h"] is None else f"{c['median_close_h']:.1f} h"
     return [
         html.H2(summary["name"] if summary else zone_id, className="c3-panel-title"),
+        html.P("Now. Click a figure to list what it counts.", className="c3-hint"),
         html.H3("Waste"),
         _details(
             [
-                ("≥ 95 % full", w["over_95"]),
-                ("≥ 80 % full", w["over_80"]),
-                ("Overflowing now", w["overflowing"]),
-                ("Full within 6 h", w["forecast_6h"]),
-                ("Containers reporting", w["reporting"]),
+                _figure(zone_id, "waste", m, w[m])
+                for m in ("over_95", "over_80", "overflowing", "forecast_6h", "reporting")
             ]
         ),
         html.H3("Traffic"),
         _details(
             [
                 ("Congestion index", index),
-                ("At a standstill", t["incidents"]),
+                _figure(zone_id, "traffic", "incidents", t["incidents"]),
+                _figure(zone_id, "traffic", "reporting", t["reporting"]),
                 ("Slowest streets", ", ".join(f"{n} × {r:.2f}" for n, r in t["worst"])),
             ]
         ),
         html.H3("Complaints"),
         _details(
             [
-                ("Open", c["open"]),
-                ("New since midnight", c["opened_today"]),
-                ("Overdue", c["overdue"]),
+                *[_figure(zone_id, "complaints", m, c[m]) for m in ("open", "opened_today")],
+                _figure(zone_id, "complaints", "overdue", c["overdue"]),
                 ("Median time to close, 7 days", median),
             ]
         ),
     ]
+
+
+@callback(
+    Output(ids.EXPLORE_SUBSET, "data"),
+    Output(ids.EXPLORE_TABLE_LAYER, "value"),
+    Input({"type": "explore-figure", "layer": ALL, "metric": ALL, "zone": ALL}, "n_clicks"),
+    Input(ids.EXPLORE_SUBSET_CLEAR, "n_clicks"),
+    prevent_initial_call=True,
+)
+def list_figure(_figures, _clear):
+    """A clicked figure puts exactly the features it counts in the table."""
+    trigger = ctx.triggered_id
+    if trigger == ids.EXPLORE_SUBSET_CLEAR:
+        return None, no_update
+    if not trigger or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    svc, now = services(), datetime.now(UTC)
+    layer, metric, zone_id = trigger["layer"], trigger["metric"], trigger["zone"]
+    with svc.store.reading() as cur:
+        found = figure_ids(cur, zone_id, layer, metric, now, svc.settings)
+        summary = explore.zone_summary(cur, zone_id)
+    name = summary["name"] if summary else zone_id
+    label = f"{FIGURE_LABELS[(layer, metric)]} in {name} ({len(found):,})"
+    return {"layer": layer, "ids": found, "label": label}, layer
 
 
 @callback(

@@ -1,5 +1,6 @@
-"""`/explore`: department heads drill into layers. Layers and filters live in the URL, so a
-view can be bookmarked and sent; a click on a feature opens its details and history."""
+"""`/explore`: department heads drill into layers. Layers, opacity, filters, time and the
+map view live in the URL, so a view can be bookmarked and sent; a click on a feature
+opens its details and history; every figure lists the rows behind it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 from flask import current_app
 
+from analytics.timewindow import DEFAULT_RANGE
 from layouts import ids
 from layouts.chrome import page_header
 from layouts.map_shell import MapShell
@@ -15,10 +17,12 @@ from layouts.map_shell import MapShell
 LAYER_OPTIONS = [
     {"label": "Road congestion", "value": "traffic"},
     {"label": "Waste containers", "value": "waste"},
-    {"label": "Open complaints", "value": "complaints"},
+    {"label": "Complaints (points)", "value": "complaints"},
+    {"label": "Complaint hotspots (H3)", "value": "hotspots"},
     {"label": "Zones", "value": "zones"},
+    {"label": "Basemap", "value": "basemap"},
 ]
-DEFAULT_LAYERS = ("traffic", "waste", "complaints")
+DEFAULT_LAYERS = ("traffic", "waste", "complaints", "basemap")
 TABLE_OPTIONS = [
     {"label": "Containers", "value": "waste"},
     {"label": "Road segments", "value": "traffic"},
@@ -29,21 +33,171 @@ FILTER_LABELS = {  # name: (label, what "nothing selected" means)
     "waste_type": ("Waste type", "All waste types"),
     "road_class": ("Road class", "All road classes"),
     "service": ("Complaint type", "All complaint types"),
+    "status": ("Complaint status", "Open and closed"),
 }
+RANGE_OPTIONS = [
+    {"label": "24 h", "value": "24h"},
+    {"label": "7 days", "value": "7d"},
+    {"label": "30 days", "value": "30d"},
+    {"label": "Custom", "value": "custom"},
+]
 
 
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
 
+def _opacities(value: str | None) -> dict[str, float]:
+    """`op=waste:0.5,traffic:0.8` -> {"waste": 0.5, "traffic": 0.8}."""
+    found = {}
+    for item in _split(value):
+        layer, _, number = item.partition(":")
+        try:
+            found[layer] = min(max(float(number), 0.1), 1.0)
+        except ValueError:
+            continue
+    return found
+
+
+def _view(value: str | None) -> tuple[float, float, float] | None:
+    """`view=lat,lon,zoom` -> (lat, lon, zoom), or None when absent or unreadable."""
+    try:
+        lat, lon, zoom = (float(v) for v in (value or "").split(","))
+    except ValueError:
+        return None
+    return (lat, lon, zoom)
+
+
+def _layer_controls(shown: tuple[str, ...], opacity: dict[str, float]) -> html.Div:
+    return html.Div(
+        [
+            dcc.Checklist(
+                id=ids.EXPLORE_LAYERS,
+                options=LAYER_OPTIONS,
+                value=list(shown),
+                className="c3-layer-list",
+            ),
+            html.Details(
+                [
+                    html.Summary("Opacity"),
+                    *[
+                        html.Div(
+                            [
+                                html.Label(
+                                    o["label"],
+                                    htmlFor=ids.explore_opacity(o["value"]),
+                                    className="c3-opacity-label",
+                                ),
+                                dcc.Slider(
+                                    id=ids.explore_opacity(o["value"]),
+                                    min=0.1,
+                                    max=1,
+                                    step=0.1,
+                                    value=opacity.get(o["value"], 1.0),
+                                    marks=None,
+                                    allow_direct_input=False,
+                                    className="c3-opacity-slider",
+                                ),
+                            ],
+                            className="c3-opacity-row",
+                        )
+                        for o in LAYER_OPTIONS
+                    ],
+                ],
+                className="c3-opacity",
+                open=bool(opacity),
+            ),
+        ]
+    )
+
+
+def _time_bar() -> html.Section:
+    return html.Section(
+        [
+            html.Button(
+                "▶ Play",
+                id=ids.EXPLORE_PLAY,
+                className="c3-button c3-play",
+                title="Play the range (Space when focused)",
+            ),
+            html.Div(
+                dcc.Slider(
+                    id=ids.EXPLORE_SLIDER,
+                    min=0,
+                    max=1,
+                    step=1,
+                    value=1,
+                    updatemode="mouseup",
+                    included=False,
+                    allow_direct_input=False,
+                    className="c3-time-slider",
+                ),
+                className="c3-time-track",
+            ),
+            html.Output(
+                id=ids.EXPLORE_MOMENT,
+                className="c3-moment",
+                htmlFor=ids.EXPLORE_SLIDER,
+                **{"aria-live": "polite"},
+            ),
+            dcc.Interval(id=ids.EXPLORE_PLAY_TICK, interval=900, disabled=True),
+        ],
+        className="c3-time-bar",
+        **{"aria-label": "Time slider: every layer shows this moment"},
+    )
+
+
+def _table() -> html.Section:
+    return html.Section(
+        [
+            html.Div(
+                [
+                    dcc.RadioItems(
+                        id=ids.EXPLORE_TABLE_LAYER,
+                        options=TABLE_OPTIONS,
+                        value="waste",
+                        inline=True,
+                        className="c3-table-choice",
+                    ),
+                    html.Div(
+                        [
+                            html.Span(id=ids.EXPLORE_SUBSET_BAR),
+                            html.Button(
+                                "Show all",
+                                id=ids.EXPLORE_SUBSET_CLEAR,
+                                className="c3-button c3-link-button",
+                            ),
+                        ],
+                        className="c3-subset",
+                        hidden=True,
+                        id=f"{ids.EXPLORE_SUBSET_BAR}-box",
+                    ),
+                    html.Span(id=ids.EXPLORE_TABLE_COUNT, className="c3-table-count"),
+                    html.Button("Export CSV", id=ids.EXPLORE_EXPORT, className="c3-button"),
+                ],
+                className="c3-table-bar",
+            ),
+            dag.AgGrid(
+                id=ids.EXPLORE_TABLE,
+                rowData=[],
+                columnDefs=[],
+                defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                dashGridOptions={"animateRows": False},
+                style={"height": "100%"},
+                className="ag-theme-alpine",
+            ),
+        ],
+        className="c3-explore-table",
+        **{"aria-label": "Rows behind the map"},
+    )
+
+
 def layout(layers: str | None = None, **query) -> html.Div:
     c3 = current_app.extensions["c3"]  # settings and the city's extent, set at start-up
     settings = c3.settings
-    shown = (
-        tuple(v for v in _split(layers) if v in {o["value"] for o in LAYER_OPTIONS})
-        if layers is not None
-        else DEFAULT_LAYERS
-    )
+    known = {o["value"] for o in LAYER_OPTIONS}
+    shown = tuple(v for v in _split(layers) if v in known) if layers is not None else DEFAULT_LAYERS
+    opacity = _opacities(query.get("op"))
     filters = [
         html.Div(
             [
@@ -56,14 +210,18 @@ def layout(layers: str | None = None, **query) -> html.Div:
         )
         for name, (label, placeholder) in FILTER_LABELS.items()
     ]
+    range_key = query.get("range") or DEFAULT_RANGE
     return html.Div(
         [
-            dcc.Location(id=ids.EXPLORE_URL, refresh=False),
-            # the filters the URL asked for, applied once the choices have loaded
+            # the filters and moment the URL asked for, applied once the choices have loaded
             dcc.Store(
                 id=ids.EXPLORE_INITIAL,
-                data={name: _split(query.get(name)) for name in FILTER_LABELS},
+                data={
+                    **{name: _split(query.get(name)) for name in FILTER_LABELS},
+                    "at": query.get("at"),
+                },
             ),
+            dcc.Store(id=ids.EXPLORE_SUBSET, data=None),
             dcc.Interval(id=ids.EXPLORE_POLL, interval=settings.refresh_ms),
             page_header("Explore", settings, "/explore"),
             html.Div(
@@ -71,11 +229,22 @@ def layout(layers: str | None = None, **query) -> html.Div:
                     html.Aside(
                         [
                             html.H2("Layers", className="c3-side-title"),
-                            dcc.Checklist(
-                                id=ids.EXPLORE_LAYERS,
-                                options=LAYER_OPTIONS,
-                                value=list(shown),
-                                className="c3-layer-list",
+                            _layer_controls(shown, opacity),
+                            html.H2("Time", className="c3-side-title"),
+                            dcc.RadioItems(
+                                id=ids.EXPLORE_RANGE,
+                                options=RANGE_OPTIONS,
+                                value=range_key,
+                                inline=True,
+                                className="c3-range",
+                            ),
+                            dcc.DatePickerRange(
+                                id=ids.EXPLORE_DATES,
+                                start_date=query.get("start"),
+                                end_date=query.get("end"),
+                                display_format="YYYY-MM-DD",
+                                first_day_of_week=1,
+                                className="c3-dates",
                             ),
                             html.H2("Filters", className="c3-side-title"),
                             *filters,
@@ -95,59 +264,23 @@ def layout(layers: str | None = None, **query) -> html.Div:
                                 tile_url=settings.basemap_tile_url,
                                 show_layer_control=False,
                                 selectable=True,
+                                hotspots=True,
                                 checked=shown,
+                                view=_view(query.get("view")),
                                 filters={
                                     layer: {f: _split(query.get(f)) for f in wanted}
                                     for layer, wanted in ids.EXPLORE_LAYER_FILTERS.items()
                                 },
                             ),
-                            html.Section(
-                                [
-                                    html.Div(
-                                        [
-                                            dcc.RadioItems(
-                                                id=ids.EXPLORE_TABLE_LAYER,
-                                                options=TABLE_OPTIONS,
-                                                value="waste",
-                                                inline=True,
-                                                className="c3-table-choice",
-                                            ),
-                                            html.Span(
-                                                id=ids.EXPLORE_TABLE_COUNT,
-                                                className="c3-table-count",
-                                            ),
-                                            html.Button(
-                                                "Export CSV",
-                                                id=ids.EXPLORE_EXPORT,
-                                                className="c3-button",
-                                            ),
-                                        ],
-                                        className="c3-table-bar",
-                                    ),
-                                    dag.AgGrid(
-                                        id=ids.EXPLORE_TABLE,
-                                        rowData=[],
-                                        columnDefs=[],
-                                        defaultColDef={
-                                            "sortable": True,
-                                            "filter": True,
-                                            "resizable": True,
-                                        },
-                                        dashGridOptions={"animateRows": False},
-                                        style={"height": "100%"},
-                                        className="ag-theme-alpine",
-                                    ),
-                                ],
-                                className="c3-explore-table",
-                                **{"aria-label": "Rows behind the map"},
-                            ),
+                            _time_bar(),
+                            _table(),
                         ],
                         className="c3-explore-map",
                     ),
                     html.Aside(
                         html.P(
-                            "Click a container, a road segment or a complaint to see its "
-                            "details and history.",
+                            "Click a zone for its figures, or a container, a road segment or "
+                            "a complaint for its details and history.",
                             className="c3-hint",
                         ),
                         id=ids.EXPLORE_PANEL,

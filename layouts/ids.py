@@ -79,7 +79,18 @@ EXPLORE_TABLE = "explore-table"
 EXPLORE_TABLE_LAYER = "explore-table-layer"
 EXPLORE_TABLE_COUNT = "explore-table-count"
 EXPLORE_EXPORT = "explore-export"
-EXPLORE_FILTERS = ("zone", "waste_type", "road_class", "service")
+EXPLORE_FILTERS = ("zone", "waste_type", "road_class", "service", "status")
+EXPLORE_RANGE = "explore-range"
+EXPLORE_DATES = "explore-dates"
+EXPLORE_SLIDER = "explore-slider"
+EXPLORE_MOMENT = "explore-moment"
+EXPLORE_PLAY = "explore-play"
+EXPLORE_PLAY_TICK = "explore-play-tick"
+EXPLORE_SUBSET = "explore-subset"  # the features behind a clicked figure
+EXPLORE_SUBSET_BAR = "explore-subset-bar"
+EXPLORE_SUBSET_CLEAR = "explore-subset-clear"
+# every layer the explore map can show, in the order the clientside view lists them
+EXPLORE_LAYERS_ALL = ("traffic", "waste", "complaints", "hotspots", "zones", "basemap")
 # which filters apply to which map layer (feature property names)
 EXPLORE_LAYER_FILTERS = {
     "waste": ("zone", "waste_type"),
@@ -90,3 +101,12 @@ EXPLORE_LAYER_FILTERS = {
 
 def explore_filter(name: str) -> str:
     return f"explore-filter-{name}"
+
+
+def explore_opacity(layer: str) -> str:
+    return f"explore-opacity-{layer}"
+
+
+def explore_figure(layer: str, metric: str) -> dict:
+    """A figure in the zone panel: a click lists the features it counts."""
+    return {"type": "explore-figure", "layer": layer, "metric": metric}

@@ -27,7 +27,14 @@ OVERLAYS = (
         "waste",
         "Waste containers (fill level)",
         True,
-        {"pointToLayer": js("containerMarker"), "onEachFeature": js("containerPopup")},
+        {
+            "pointToLayer": js("containerMarker"),
+            "onEachFeature": js("containerPopup"),
+            # used when a callback turns `cluster` on (large cities)
+            "clusterToLayer": js("containerCluster"),
+            "zoomToBoundsOnClick": True,
+            "superClusterOptions": {"radius": 60, "maxZoom": 16},
+        },
     ),
     (
         "complaints",
@@ -43,6 +50,23 @@ OVERLAYS = (
         },
     ),
 )
+
+# Explore only: complaints aggregated into H3 cells, shaded by count, numbers on hover.
+HOTSPOTS = (
+    "hotspots",
+    "Complaint hotspots (H3)",
+    False,
+    {"style": js("hotspotStyle"), "onEachFeature": js("hotspotTooltip")},
+)
+
+# Each layer draws in its own pane, so a layer redrawn (new filter, new moment) stays at
+# its depth instead of landing on top: basemap < zones < hotspots < roads < points.
+PANES = {"basemap": 250, "zones": 350, "hotspots": 370, "traffic": 390}
+
+
+def pane(layer: str) -> str:
+    return f"c3-{layer}"
+
 
 FILL_LEGEND = (
     ("#2e7d32", "< 50 %"),
@@ -79,7 +103,15 @@ def _swatches(title: str, items, shape: str) -> html.Div:
     )
 
 
-def legend(aio_id: str) -> html.Div:
+HOTSPOT_LEGEND = (  # share of the busiest cell's count (assets/map.js hotspotStyle)
+    ("#fde0c5", "a few"),
+    ("#f59e6c", "more"),
+    ("#e34a33", "many"),
+    ("#8c1d13", "most (busiest cell)"),
+)
+
+
+def legend(aio_id: str, hotspots: bool = False) -> html.Div:
     return html.Div(
         [
             _swatches("Waste container fill", FILL_LEGEND, "dot"),
@@ -98,6 +130,7 @@ def legend(aio_id: str) -> html.Div:
                 ],
                 className="c3-legend-group",
             ),
+            *([_swatches("Complaint hotspots", HOTSPOT_LEGEND, "dot")] if hotspots else []),
         ],
         id=MapShellIds.legend(aio_id),
         className="c3-legend",
@@ -123,15 +156,21 @@ class MapShell(html.Div):
         selectable: bool = False,
         checked: tuple[str, ...] | None = None,
         filters: dict[str, dict] | None = None,
+        hotspots: bool = False,
+        view: tuple[float, float, float] | None = None,
     ):
+        """`view` (lat, lon, zoom) opens the map there instead of fitting the city;
+        `hotspots` adds the H3 complaint layer; `selectable` reports clicks and map moves."""
         hideout = {"tz": tz, "theme": theme}
         base = [
             dl.GeoJSON(
                 url="/api/basemap.geojson",
                 style=js("basemapStyle"),
+                filter=js("basemapFilter"),
                 hideout=hideout,
                 interactive=False,
                 attribution=attribution,
+                pane=pane("basemap"),
                 id=MapShellIds.layer(aio_id, "basemap"),
             )
         ]
@@ -141,6 +180,7 @@ class MapShell(html.Div):
             dl.Overlay(
                 dl.GeoJSON(
                     id=MapShellIds.layer(aio_id, layer),
+                    **({"pane": pane(layer)} if layer in PANES else {}),
                     # filters from the start, so the first data load is already filtered
                     hideout={**hideout, "filter": (filters or {}).get(layer, {})},
                     **styling,
@@ -157,12 +197,31 @@ class MapShell(html.Div):
                 checked=shown if checked is None else layer in checked,
                 id=MapShellIds.overlay(aio_id, layer),
             )
-            for layer, name, shown, styling in OVERLAYS
+            for layer, name, shown, styling in OVERLAYS + ((HOTSPOTS,) if hotspots else ())
         ]
+        lon = (bounds[0] + bounds[2]) / 2
+        lat = (bounds[1] + bounds[3]) / 2
+        placement = (
+            {"center": [view[0], view[1]], "zoom": view[2]}
+            if view
+            else {
+                # dash-leaflet needs center/zoom; `viewport` then fits the city to the screen
+                "center": [lat, lon],
+                "zoom": 15,
+                "viewport": {
+                    "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
+                    "transition": "fitBounds",
+                },
+            }
+        )
         super().__init__(
             [
                 dl.Map(
                     [
+                        *[
+                            dl.Pane(name=pane(layer), style={"zIndex": z})
+                            for layer, z in PANES.items()
+                        ],
                         *base,
                         # `overlays` starts as the checked names: dash-leaflet filters it
                         dl.LayersControl(
@@ -174,13 +233,8 @@ class MapShell(html.Div):
                         ),
                         dl.ScaleControl(position="bottomleft", imperial=False),
                     ],
-                    # dash-leaflet needs center/zoom; `viewport` then fits the city to the screen
-                    center=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
-                    zoom=15,
-                    viewport={
-                        "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
-                        "transition": "fitBounds",
-                    },
+                    **placement,
+                    **({"eventHandlers": {"moveend": js("mapMoved")}} if selectable else {}),
                     maxBounds=[
                         [bounds[1] - 0.02, bounds[0] - 0.04],
                         [bounds[3] + 0.02, bounds[2] + 0.04],
@@ -193,7 +247,7 @@ class MapShell(html.Div):
                     id=MapShellIds.map(aio_id),
                     className="c3-map",
                 ),
-                legend(aio_id),
+                legend(aio_id, hotspots),
             ],
             className=f"c3-map-shell c3-map-{theme}"
             + ("" if show_layer_control else " c3-no-layer-control"),

@@ -97,6 +97,8 @@ def filter_choices(cur: duckdb.DuckDBPyConnection) -> dict[str, list]:
             "SELECT DISTINCT service_name FROM service_requests "
             "WHERE service_name IS NOT NULL ORDER BY 1"
         ),
+        "status": ["open", "closed"],  # at the slider's moment
+        "containers": cur.execute("SELECT count(*) FROM waste_containers").fetchone()[0],
     }
 
 
@@ -219,7 +221,12 @@ def hotspots_geojson(
         {
             "type": "Feature",
             "geometry": {"type": "Polygon", "coordinates": [_ring(cell)]},
-            "properties": {"id": cell, "requests": n, "median_days": median},
+            "properties": {
+                "id": cell,
+                "requests": n,
+                "median_days": median,
+                "share": round(n / rows[0][1], 3),  # of the busiest cell, for the shading
+            },
         }
         for cell, n, median in rows
     ]
@@ -298,6 +305,19 @@ def layer_rows(
     if layer == "complaints" and not personal:  # complainants' own words and address
         table = table.drop_columns(list(PERSONAL_COLUMNS))
     return table
+
+
+def requests_filed_since(
+    cur: duckdb.DuckDBPyConnection, zone_id: str, since: datetime, until: datetime
+) -> list[str]:
+    """Requests filed in a zone in [since, until], whatever their status now."""
+    rows = cur.execute(
+        """SELECT request_id FROM service_requests
+           WHERE zone_id = $zone AND requested_at >= $since AND requested_at <= $until
+           ORDER BY requested_at""",
+        {"zone": zone_id, "since": since, "until": until},
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def zone_summary(cur: duckdb.DuckDBPyConnection, zone_id: str) -> dict | None:

@@ -112,7 +112,7 @@ def test_the_table_lists_what_is_drawn_and_exports_it(dash_duo, live_app, demo_c
     glass = int((demo_city.containers["waste_type"] == "glass").sum())
     open_explore(dash_duo, live_app, "?layers=waste&waste_type=glass")
     drawn(dash_duo, "waste", glass)
-    dash_duo.wait_for_text_to_equal("#explore-table-count", f"{glass} rows", timeout=10)
+    dash_duo.wait_for_contains_text("#explore-table-count", f"{glass} rows", timeout=10)
     dash_duo.find_element("#explore-export").click()
     pattern = os.path.join(dash_duo.download_path, "c3-waste-*.csv")
     WebDriverWait(dash_duo.driver, 10).until(lambda _: glob.glob(pattern))
