@@ -32,6 +32,8 @@ _ACTIVITY = np.asarray(HOURLY_ACTIVITY) / np.sum(HOURLY_ACTIVITY)  # one "day" o
 _CUM_ACTIVITY = np.concatenate([[0.0], np.cumsum(_ACTIVITY)])
 _KIND_RATE = {"mixed": 1.0, "organic": 1.1, "paper": 0.7, "glass": 0.4}
 _BASE_INTENSITY = {"primary": 110, "secondary": 75, "tertiary": 40}  # vehicles / 5 min
+ROUNDS_SPAN_S = 14 * 3600  # collection rounds start within 14 h of 06:00
+DEMO_REQUESTS = (55, 40)  # mean requests a weekday, a weekend day (demo rate)
 
 
 def _stream(seed: int, *parts: int) -> np.random.Generator:
@@ -58,10 +60,21 @@ class Incident:
 class DemoCity:
     """The simulated city on top of a real road network."""
 
-    def __init__(self, city: CityModel, seed: int, n_containers: int, tz: str):
+    def __init__(
+        self,
+        city: CityModel,
+        seed: int,
+        n_containers: int,
+        tz: str,
+        *,
+        requests_per_day: float | None = None,
+    ):
+        """`requests_per_day` scales the complaint rate (synthetic cities of any size); by
+        default the demo's rate holds: about 55 requests a weekday and 40 a weekend day."""
         self.city = city
         self.seed = seed
         self.tz = tz
+        self.requests_per_day = requests_per_day
         seg = city.segments.reset_index(drop=True)
         self.segments = seg
         self._freeflow = seg["freeflow_kmh"].to_numpy(float)
@@ -81,8 +94,13 @@ class DemoCity:
         kx, ky = metres_per_degree(lat0)
         px, py = shapely.get_x(pois.geometry.values) * kx, shapely.get_y(pois.geometry.values) * ky
         x, y = shapely.get_x(points) * kx, shapely.get_y(points) * ky
-        d2 = (x[:, None] - px[None, :]) ** 2 + (y[:, None] - py[None, :]) ** 2
-        return (d2 <= radius_m**2).sum(axis=1)
+        counts = np.empty(len(points), dtype="int64")
+        step = max(1, 4_000_000 // max(len(px), 1))  # bounded memory for big cities
+        for i in range(0, len(points), step):
+            xs, ys = x[i : i + step, None], y[i : i + step, None]
+            d2 = (xs - px[None, :]) ** 2 + (ys - py[None, :]) ** 2
+            counts[i : i + step] = (d2 <= radius_m**2).sum(axis=1)
+        return counts
 
     def _place_containers(self, n: int) -> pd.DataFrame:
         rng = _stream(self.seed, 2)
@@ -115,7 +133,9 @@ class DemoCity:
         zone_rank = {z: i for i, z in enumerate(self.city.zones["zone_id"])}
         zone_idx = np.array([zone_rank.get(z, 0) for z in zone])
         order = pd.Series(range(n)).groupby(zone_idx).cumcount().to_numpy()
-        tod = 6 * 3600 + zone_idx * 45 * 60 + (order % 60) * 90  # collection time of day
+        # collection time of day: zone rounds start 45 min apart from 06:00 (wrapping after
+        # 14 h, so that with many zones every round still starts between 06:00 and 20:00)
+        tod = 6 * 3600 + (zone_idx * 45 * 60) % ROUNDS_SPAN_S + (order % 60) * 90
         numbers = rng.integers(1, 60, n)
         return pd.DataFrame(
             {
@@ -261,9 +281,11 @@ class DemoCity:
     @lru_cache(maxsize=128)  # noqa: B019 - bounded; one DemoCity per process
     def requests_on(self, local_day: int) -> pd.DataFrame:
         """All service requests filed on one local day, with their (future) close times."""
+        if self.requests_per_day is not None:
+            return self._many_requests_on(local_day)
         rng = _stream(self.seed, 7, local_day)
         weekend = local_day_type(np.array([local_day * DAY_S]))[0] > 0
-        n = min(rng.poisson(40 if weekend else 55), 999)
+        n = min(rng.poisson(DEMO_REQUESTS[1] if weekend else DEMO_REQUESTS[0]), 999)
         hours = rng.choice(24, size=n, p=_ACTIVITY)
         local = local_day * DAY_S + hours * 3600 + rng.integers(0, 3600, n)
         requested = from_local_seconds(local, self.tz)
@@ -303,6 +325,65 @@ class DemoCity:
                 }
             )
         return pd.DataFrame(rows)
+
+    def _many_requests_on(self, local_day: int) -> pd.DataFrame:
+        """`requests_on` at `requests_per_day`, drawn as arrays (thousands a day).
+
+        The same model as the demo's: arrivals by time of day, weekends at the demo's
+        weekend/weekday ratio, types by their share, waste complaints at the bins that fill
+        fastest, the rest along streets by length, and the same close-time distribution.
+        """
+        rng = _stream(self.seed, 8, local_day)
+        weekday_mean, weekend_mean = DEMO_REQUESTS
+        week_mean = (5 * weekday_mean + 2 * weekend_mean) / 7
+        weekend = local_day_type(np.array([local_day * DAY_S]))[0] > 0
+        mean = self.requests_per_day * (weekend_mean if weekend else weekday_mean) / week_mean
+        n = min(rng.poisson(mean), 99_999)
+        hours = rng.choice(24, size=n, p=_ACTIVITY)
+        local = local_day * DAY_S + hours * 3600 + rng.integers(0, 3600, n)
+        requested = from_local_seconds(local, self.tz)
+        kinds = rng.choice(len(SERVICE_TYPES), size=n, p=[t.weight for t in SERVICE_TYPES])
+        waste = np.array([t.group == "waste" for t in SERVICE_TYPES])[kinds]
+        seg, cont = self.segments, self.containers
+        lon, lat = np.empty(n), np.empty(n)
+        street = np.empty(n, dtype=object)
+        rate = cont["rate_per_day"].to_numpy()
+        j = rng.choice(len(cont), size=int(waste.sum()), p=rate / rate.sum())
+        lon[waste], lat[waste] = cont["lon"].to_numpy()[j], cont["lat"].to_numpy()[j]
+        street[waste] = cont["address"].to_numpy()[j]
+        j = rng.choice(len(seg), size=int((~waste).sum()), p=self._length / self._length.sum())
+        points = shapely.line_interpolate_point(
+            seg.geometry.values[j], rng.random(len(j)), normalized=True
+        )
+        lon[~waste], lat[~waste] = shapely.get_x(points), shapely.get_y(points)
+        numbers = rng.integers(1, 60, len(j)).astype(str)
+        street[~waste] = seg["name"].to_numpy()[j].astype(str).astype(object) + " " + numbers
+        lon = (lon + rng.normal(0, 0.00012, n)).round(6)
+        lat = (lat + rng.normal(0, 0.00007, n)).round(6)
+        never = rng.random(n) < 0.05
+        median_h = np.array([t.median_close_h for t in SERVICE_TYPES])[kinds]
+        close_h = rng.lognormal(np.log(median_h), 0.8) * np.where(never, 8, 1)
+        year = 1970 + local_day // 365  # approximate: only a readable id prefix
+        return pd.DataFrame(
+            {
+                "service_request_id": [
+                    f"{year % 100:02d}-{local_day % 100000:05d}{i:05d}" for i in range(n)
+                ],
+                "service_code": [SERVICE_TYPES[k].code for k in kinds],
+                "service_name": [SERVICE_TYPES[k].name for k in kinds],
+                "agency_responsible": [SERVICE_TYPES[k].agency for k in kinds],
+                "description": [
+                    SERVICE_TYPES[k].description.format(street=s)
+                    for k, s in zip(kinds, street, strict=True)
+                ],
+                "address": street,
+                "lon": lon,
+                "lat": lat,
+                "requested_s": requested.astype("int64"),
+                "closed_s": (requested + close_h * 3600).astype("int64"),
+                "expected_s": (requested + 2 * median_h * 3600).astype("int64"),
+            }
+        )
 
     def requests_as_of(self, now_s: int, since_s: int) -> pd.DataFrame:
         """Requests filed in [since, now], each with its status as seen at `now`."""
