@@ -39,7 +39,7 @@ ZONE_NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 @dataclass
 class CityModel:
     name: str
-    extract_path: Path
+    extract_path: Path | None  # None for a city without an OSM extract (geo.synthetic)
     segments: gpd.GeoDataFrame  # segment_id, osm_way_id, name, road_class, length_m, ...
     pois: gpd.GeoDataFrame  # point geometries with a `kind`
     zones: gpd.GeoDataFrame  # zone_id, name, kind, department, geometry
