@@ -1,4 +1,4 @@
-"""The `c3` command: demo, serve, ingest, sim, config. Wiring only."""
+"""The `c3` command: demo, serve, ingest, sim, synthetic, config. Wiring only."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import typer
 
@@ -63,7 +64,8 @@ def _start_sim(settings: Settings, demo_city):
     return BackgroundServer(app, settings.sim_host, settings.sim_port).start()
 
 
-def _serve_dashboard(settings: Settings, store, city) -> None:
+def _serve_dashboard(settings: Settings, store, city, connectors=None, basemap_path=None) -> None:
+    """Serve the dashboard on `store`; connectors default to the configured feeds."""
     from app import create_app
     from callbacks.context import Services
     from connectors.runner import build_connectors
@@ -71,7 +73,8 @@ def _serve_dashboard(settings: Settings, store, city) -> None:
     from jobs.scheduler import build_scheduler
     from store.cache import Cache
 
-    connectors = build_connectors(settings)
+    connectors = build_connectors(settings) if connectors is None else connectors
+    basemap_dir = settings.data_dir.resolve() / "basemap"
     scheduler = build_scheduler(connectors, store)
     scheduler.start()
     services = Services(
@@ -79,7 +82,7 @@ def _serve_dashboard(settings: Settings, store, city) -> None:
         store=store,
         cache=Cache(settings.redis_url, prefix=f"c3:{store.store_id}"),
         map_bounds=city.bounds,
-        basemap_path=basemap_file(city.extract_path, settings.data_dir.resolve() / "basemap"),
+        basemap_path=basemap_path or basemap_file(city.extract_path, basemap_dir),
         feed_intervals={c.name: c.settings.interval_s for c in connectors},
     )
     app = create_app(services)
@@ -181,6 +184,53 @@ def sim(
     except KeyboardInterrupt:
         pass
     server.stop()
+
+
+@cli.command()
+def synthetic(
+    containers: int = typer.Option(50_000, min=1, help="Waste containers."),
+    segments: int = typer.Option(20_000, min=1, help="Road segments (block edges of the grid)."),
+    requests: int = typer.Option(200_000, min=0, help="Service requests over the days."),
+    days: int = typer.Option(30, min=1, help="Days of history, ending when the file is built."),
+    db: str = typer.Option(None, help="DuckDB file (default: <data_dir>/synthetic.duckdb)."),
+    seed: int = typer.Option(7, help="Seed of the city and of its simulator."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Build anew even if the file matches."),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the dashboard on it."),
+    port: int = typer.Option(None, help="Dashboard port (default: setting http_port)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Build a synthetic grid city of any size (scale tests); serve the dashboard on it."""
+    _logging(verbose)
+    from sim.synthetic import NotSynthetic, SyntheticParams, ensure_synthetic_store
+
+    overrides = {"http_port": port} if port else {}
+    settings = load_settings(**overrides)
+    db = Path(db) if db else settings.data_dir / "synthetic.duckdb"
+    params = SyntheticParams(containers, segments, requests, days, seed, settings.timezone)
+    try:
+        summary = ensure_synthetic_store(db, params, rebuild=rebuild, progress=typer.echo)
+    except NotSynthetic as exc:
+        raise typer.BadParameter(f"{exc}; choose another --db", param_hint="--db") from None
+    typer.echo(f"{summary.path}: {summary.file_bytes / 1e9:.2f} GB")
+    for table, rows in summary.rows.items():
+        typer.echo(f"  {table:<24}{rows:>13,}")
+    if not serve:
+        return
+    from geo.synthetic import basemap_file
+    from store import Store
+
+    city = params.city()
+    settings = load_settings(**overrides, duckdb_path=db, city_name=city.name)
+    age_min = (datetime.now(UTC) - summary.now).total_seconds() / 60
+    log.warning(
+        "synthetic city: no connectors run, the data is frozen at build time (it ends %s UTC, "
+        "%.0f min ago); the live map shows the last 30 minutes of readings, so rebuild "
+        "(--rebuild) for a live-looking map",
+        f"{summary.now:%Y-%m-%d %H:%M}",
+        age_min,
+    )
+    basemap = basemap_file(city, settings.data_dir.resolve() / "basemap")
+    _serve_dashboard(settings, Store(db), city, connectors=[], basemap_path=basemap)
 
 
 @cli.command("config")
