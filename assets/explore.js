@@ -31,6 +31,18 @@ window.c3 = Object.assign({}, window.c3, {
       }
     }
 
+    // Keep the map's view in the address bar once the map is there.
+    function trackView() {
+      const map = window.c3.map && window.c3.map.instance;
+      if (!map || map._c3ViewTracked) return;
+      map._c3ViewTracked = true;
+      map.on("moveend", () => {
+        const c = map.getCenter();
+        mapView = [c.lat.toFixed(5), c.lng.toFixed(5), map.getZoom()].join(",");
+        writeUrl();
+      });
+    }
+
     function formatMoment(at, tz) {
       return new Intl.DateTimeFormat("en-GB", {
         timeZone: tz, weekday: "short", day: "2-digit", month: "short", hour: "2-digit",
@@ -44,11 +56,6 @@ window.c3 = Object.assign({}, window.c3, {
       // The frame the layers show (null = live): style functions read it.
       frameAt: function (at) { return at ? frames[at] || null : null; },
 
-      moved: function (map) {
-        const c = map.getCenter();
-        mapView = [c.lat.toFixed(5), c.lng.toFixed(5), map.getZoom()].join(",");
-        writeUrl();
-      },
 
       // Arguments in callbacks/explore.py's order: layers, opacity x6, filters x5, slider
       // value and max, range, start, end, complaints url, hideout x6, hotspots url.
@@ -97,6 +104,7 @@ window.c3 = Object.assign({}, window.c3, {
           at: moment,
         };
         writeUrl();
+        trackView();
         let url = NO;
         if (layers.includes("hotspots")) {
           const v = (new URLSearchParams((requestsUrl || "").split("?")[1] || "")).get("v");

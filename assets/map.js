@@ -118,10 +118,6 @@ window.c3 = Object.assign({}, window.c3, {
       // The basemap can be switched off (explore): hideout.show === false hides it.
       basemapFilter: function (feature, context) { return hideoutOf(context).show !== false; },
 
-      // Explore keeps the map's view in the address bar.
-      mapMoved: function (e) {
-        if (window.c3.explore) window.c3.explore.moved(e.target);
-      },
 
       // A click on a feature reports which one (the side panel shows its history).
       featureClick: function (e, ctx) {

@@ -142,8 +142,6 @@ def time_slider(range_key, start, end, _tick, value, old_max, initial):
     tz = services().settings.timezone
     lo, hi = int(view.since.timestamp()), int(view.until.timestamp())
     moment = int(view.at.timestamp())
-    if not view.live:  # the slider moves in whole steps
-        moment = max(lo, moment - moment % view.step_s)
     marks = {str(k): v for k, v in timewindow.slider_marks(view, tz).items()}
     return lo, hi, view.step_s, marks, moment, range_key != "custom"
 

@@ -160,7 +160,7 @@ class MapShell(html.Div):
         view: tuple[float, float, float] | None = None,
     ):
         """`view` (lat, lon, zoom) opens the map there instead of fitting the city;
-        `hotspots` adds the H3 complaint layer; `selectable` reports clicks and map moves."""
+        `hotspots` adds the H3 complaint layer; `selectable` reports clicks on features."""
         hideout = {"tz": tz, "theme": theme}
         base = [
             dl.GeoJSON(
@@ -234,7 +234,6 @@ class MapShell(html.Div):
                         dl.ScaleControl(position="bottomleft", imperial=False),
                     ],
                     **placement,
-                    **({"eventHandlers": {"moveend": js("mapMoved")}} if selectable else {}),
                     maxBounds=[
                         [bounds[1] - 0.02, bounds[0] - 0.04],
                         [bounds[3] + 0.02, bounds[2] + 0.04],

@@ -1,5 +1,6 @@
 """`/explore` in headless Chromium: the URL is the view, filters redraw, clicks open history."""
 
+import math
 import time
 
 import pytest
@@ -156,4 +157,183 @@ def test_clicking_a_zone_shows_its_figures_and_zooms_to_it(dash_duo, live_app, s
     assert f"Open\n{n_open}" in panel
     assert f"Containers reporting\n{reporting}" in panel
     WebDriverWait(dash_duo.driver, 10).until(lambda d: d.execute_script(zoom) != before)
+    assert dash_duo.get_logs() == []
+
+
+COLOURS = """
+const out = {waste: {}, traffic: {}, complaints: 0};
+window.c3.map.instance.eachLayer((l) => {
+  const p = l.feature && l.feature.properties;
+  if (!p) return;
+  if (p.waste_type !== undefined) out.waste[p.id] = l.options.fillColor;
+  else if (p.road_class !== undefined) out.traffic[p.id] = l.options.color;
+  else if (p.opened !== undefined || p.cluster) out.complaints += p.cluster ? p.point_count : 1;
+});
+return out;"""
+
+
+def _colours_at(dash_duo, at, previous=None):
+    """Move the slider to `at` and wait until the layers have redrawn for it."""
+    dash_duo.driver.execute_script(
+        "window.dash_clientside.set_props('explore-slider', {value: arguments[0]})", at
+    )
+    WebDriverWait(dash_duo.driver, 15).until(
+        lambda d: (
+            f"at={at}" in d.current_url
+            and (c := d.execute_script(COLOURS))["waste"]
+            and c != previous
+        )
+    )
+    time.sleep(0.5)  # let the last layer finish redrawing
+    return dash_duo.driver.execute_script(COLOURS)
+
+
+def test_the_slider_moves_every_layer_to_its_moment(dash_duo, live_app, store, demo_city):
+    """A container's colour at t0 differs from t1 when its fill did; roads and complaints
+    follow the same moment."""
+    open_explore(dash_duo, live_app, "?layers=traffic,waste,complaints&range=24h")
+    drawn(dash_duo, "waste", len(demo_city.containers))
+    with store.reading() as cur:
+        t0, t1 = (
+            int(t)
+            for (t,) in cur.execute(
+                "SELECT DISTINCT epoch(observed_at)::BIGINT FROM waste_readings "
+                "ORDER BY 1 DESC LIMIT 20"
+            ).fetchall()[::19][::-1]
+        )
+        fills = {
+            t: dict(
+                cur.execute(
+                    "SELECT container_id, fill_level FROM waste_readings "
+                    "WHERE epoch(observed_at) = ?",
+                    [t],
+                ).fetchall()
+            )
+            for t in (t0, t1)
+        }
+    before = _colours_at(dash_duo, t0)
+    after = _colours_at(dash_duo, t1, before)
+
+    def colour(v):  # assets/map.js FILL_CLASSES, on the 2-decimal value the frame carries
+        v = math.floor(v * 100 + 0.5) / 100  # DuckDB rounds half away from zero
+        return (
+            "#b71c1c"
+            if v >= 0.95
+            else "#ef6c00"
+            if v >= 0.8
+            else ("#f9a825" if v >= 0.5 else "#2e7d32")
+        )
+
+    for drawn_at, t in ((before, t0), (after, t1)):
+        wrong = {
+            k: (v, drawn_at["waste"][k])
+            for k, v in fills[t].items()
+            if drawn_at["waste"][k] != colour(v)
+        }
+        assert not wrong, (t, list(wrong.items())[:5])
+    changed = [k for k in fills[t0] if colour(fills[t0][k]) != colour(fills[t1][k])]
+    assert changed, "the simulator's bins should fill over 19 hours"
+    assert before["traffic"] != after["traffic"]  # rush hour or not, some segment changed
+    assert dash_duo.find_element("#explore-moment").text != "Live · now"
+    assert dash_duo.get_logs() == []
+
+
+def test_a_full_view_round_trips_through_the_url(dash_duo, live_app, demo_city):
+    """Layers, opacity, filters, range, moment and map view come back from the address."""
+    open_explore(dash_duo, live_app, "?layers=waste,hotspots,zones&range=24h")
+    drawn(dash_duo, "hotspots")
+    at = int(time.time()) - 6 * 3600
+    at -= at % 900
+    script = "window.dash_clientside.set_props(arguments[0], {value: arguments[1]})"
+    dash_duo.driver.execute_script(script, "explore-slider", at)
+    dash_duo.driver.execute_script(script, "explore-opacity-waste", 0.4)
+    dash_duo.driver.execute_script(script, "explore-filter-status", ["open"])
+    dash_duo.driver.execute_script("window.c3.map.instance.setView([60.168, 24.942], 16)")
+    wanted = (f"at={at}", "op=waste:0.4", "status=open", "view=60.168", "range=24h")
+    try:
+        WebDriverWait(dash_duo.driver, 10).until(
+            lambda d: all(part in d.current_url for part in wanted)
+        )
+    except Exception as exc:
+        raise AssertionError(f"{dash_duo.driver.current_url} lacks some of {wanted}") from exc
+    url = dash_duo.driver.current_url
+    shown = dash_duo.find_element("#explore-moment").text
+
+    dash_duo.driver.get("about:blank")  # nothing of the page survives; only the address
+    dash_duo.driver.get(url)
+    drawn(dash_duo, "hotspots")
+    drawn(dash_duo, "zones")
+    WebDriverWait(dash_duo.driver, 10).until(
+        lambda d: d.find_element("id", "explore-moment").text == shown
+    )
+    state = dash_duo.driver.execute_script(
+        "const m = window.c3.map.instance;"
+        "return [m.getZoom(), m.getCenter().lat, window.location.search,"
+        " [...document.querySelectorAll('#explore-layers input')].map((i) => i.checked)];"
+    )
+    zoom, lat, search, checked = state
+    assert zoom == 16 and abs(lat - 60.168) < 1e-3
+    assert checked == [False, True, False, True, True, False]  # waste, hotspots, zones
+    assert "op=waste:0.4" in search and "status=open" in search
+    assert dash_duo.driver.execute_script(ON_MAP).get("traffic", 0) == 0
+    assert dash_duo.get_logs() == []
+
+
+def test_hotspots_count_the_complaints_the_points_show(dash_duo, live_app, store):
+    open_explore(dash_duo, live_app, "?layers=hotspots&status=open")
+    drawn(dash_duo, "hotspots")
+    counts = dash_duo.driver.execute_script(
+        "let n = 0; window.c3.map.instance.eachLayer((l) => {"
+        " const p = l.feature && l.feature.properties;"
+        " if (p && p.requests) n += p.requests; }); return n;"
+    )
+    with store.reading() as cur:
+        open_now = cur.execute(
+            "SELECT count(*) FROM service_requests WHERE status = 'open' AND lon IS NOT NULL"
+        ).fetchone()[0]
+    assert counts == open_now > 0
+    tooltip = dash_duo.driver.execute_script(
+        "let t = null; window.c3.map.instance.eachLayer((l) => {"
+        " if (!t && l.feature && l.feature.properties.requests) t = l.getTooltip().getContent();"
+        "}); return t;"
+    )
+    assert "median" in tooltip and "days open" in tooltip
+    assert dash_duo.get_logs() == []
+
+
+def test_a_zone_figure_lists_exactly_the_rows_it_counts(dash_duo, live_app, store):
+    with store.reading() as cur:
+        zone_id, n_containers = cur.execute(
+            "SELECT zone_id, count(*) FROM waste_containers GROUP BY ALL ORDER BY 2 DESC LIMIT 1"
+        ).fetchone()
+    open_explore(dash_duo, live_app, "?layers=zones")
+    drawn(dash_duo, "zones")
+    dash_duo.driver.execute_script(
+        "window.dash_clientside.set_props(arguments[0], {clickData: {id: arguments[1]}})",
+        {"aio_id": "explore", "component": "MapShell", "layer": "zones", "part": "layer"},
+        zone_id,
+    )
+    figure = '#explore-panel button[id*=\'"metric":"reporting"\'][id*=\'"layer":"waste"\']'
+    dash_duo.wait_for_element(figure, timeout=10).click()
+    dash_duo.wait_for_contains_text("#explore-table-count", f"{n_containers} rows", timeout=10)
+    assert "Containers reporting" in dash_duo.find_element("#explore-subset-bar").text
+    dash_duo.find_element("#explore-subset-clear").click()
+    dash_duo.wait_for_contains_text("#explore-table-count", "rows · now", timeout=10)
+    assert not dash_duo.find_element("#explore-subset-bar").is_displayed()
+    assert dash_duo.get_logs() == []
+
+
+def test_play_walks_the_range_to_now(dash_duo, live_app):
+    open_explore(dash_duo, live_app, "?layers=waste&range=24h")
+    drawn(dash_duo, "waste")
+    start = int(time.time()) - 3 * 3600
+    dash_duo.driver.execute_script(
+        "window.dash_clientside.set_props('explore-slider', {value: arguments[0]})", start
+    )
+    dash_duo.wait_for_element("#explore-play").click()
+    dash_duo.wait_for_contains_text("#explore-play", "Pause", timeout=5)
+    WebDriverWait(dash_duo.driver, 30).until(
+        lambda d: d.find_element("id", "explore-moment").text == "Live · now"
+    )
+    assert "Play" in dash_duo.find_element("#explore-play").text
     assert dash_duo.get_logs() == []
