@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-test system-test-deps
 	$(BIN)/python bench/bench_backfill.py
 	$(BIN)/python bench/bench_first_load.py
 	$(BIN)/python bench/bench_wall_soak.py --minutes 10
+	$(BIN)/python bench/bench_explore.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

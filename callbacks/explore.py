@@ -33,6 +33,7 @@ from store.ledger import data_versions
 
 PANEL_LAYERS = ("waste", "traffic", "complaints", "zones")
 HISTORY_DAYS = 7
+TABLE_LIMIT = 5_000  # rows sent to the browser's table (and its CSV export)
 
 
 @callback(
@@ -341,16 +342,16 @@ def table_rows(layer, *args):
     svc = services()
     subset = subset if subset and subset.get("layer") == layer else None
     with svc.store.reading() as cur:
-        frame = explore.layer_rows(
+        table = explore.layer_rows(
             cur,
             layer,
             {} if subset else filters,
             svc.settings.show_personal_data,
             window_of(time_view(range_key, start, end, None)) if subset else window_of(view),
             ids=subset["ids"] if subset else None,
-        ).to_pandas()
-    if subset and not subset["ids"]:
-        frame = frame.iloc[0:0]
+        )
+    total = 0 if subset and not subset["ids"] else table.num_rows
+    frame = table.slice(0, min(total, TABLE_LIMIT)).to_pandas()
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
             local = frame[column].dt.tz_convert(svc.settings.timezone)
@@ -360,7 +361,9 @@ def table_rows(layer, *args):
     stamp = view.at.astimezone(ZoneInfo(svc.settings.timezone))
     export = {"fileName": f"c3-{layer}-{stamp:%Y-%m-%dT%H%M}.csv"}
     moment = "now" if view.live and not subset else f"{stamp:%a %d %b %H:%M %Z}"
-    count = f"{len(rows):,} rows · {moment}"
+    count = f"{total:,} rows · {moment}"
+    if total > len(rows):  # a big city: the browser gets the first rows, most urgent first
+        count = f"first {len(rows):,} of {total:,} rows (filter to see the rest) · {moment}"
     label = f"Showing: {subset['label']}" if subset else ""
     return rows, columns, export, count, label, subset is None
 

@@ -174,10 +174,11 @@ return out;"""
 
 def _colours_at(dash_duo, at, previous=None):
     """Move the slider to `at` and wait until the layers have redrawn for it."""
+    dash_duo.wait_for_contains_text("#explore-moment", " ", timeout=15)  # slider has its range
     dash_duo.driver.execute_script(
         "window.dash_clientside.set_props('explore-slider', {value: arguments[0]})", at
     )
-    WebDriverWait(dash_duo.driver, 15).until(
+    WebDriverWait(dash_duo.driver, 30).until(
         lambda d: (
             f"at={at}" in d.current_url
             and (c := d.execute_script(COLOURS))["waste"]
@@ -245,6 +246,7 @@ def test_a_full_view_round_trips_through_the_url(dash_duo, live_app, demo_city):
     at = int(time.time()) - 6 * 3600
     at -= at % 900
     script = "window.dash_clientside.set_props(arguments[0], {value: arguments[1]})"
+    dash_duo.wait_for_contains_text("#explore-moment", " ", timeout=15)  # slider has its range
     dash_duo.driver.execute_script(script, "explore-slider", at)
     dash_duo.driver.execute_script(script, "explore-opacity-waste", 0.4)
     dash_duo.driver.execute_script(script, "explore-filter-status", ["open"])
@@ -326,6 +328,7 @@ def test_a_zone_figure_lists_exactly_the_rows_it_counts(dash_duo, live_app, stor
 def test_play_walks_the_range_to_now(dash_duo, live_app):
     open_explore(dash_duo, live_app, "?layers=waste&range=24h")
     drawn(dash_duo, "waste")
+    dash_duo.wait_for_contains_text("#explore-moment", " ", timeout=15)  # slider has its range
     start = int(time.time()) - 3 * 3600
     dash_duo.driver.execute_script(
         "window.dash_clientside.set_props('explore-slider', {value: arguments[0]})", start
