@@ -85,6 +85,9 @@ def _serve_dashboard(settings: Settings, store, city, connectors=None, basemap_p
         basemap_path=basemap_path or basemap_file(city.extract_path, basemap_dir),
         feed_intervals={c.name: c.settings.interval_s for c in connectors},
     )
+    with store.reading() as cur:
+        containers = cur.execute("SELECT count(*) FROM waste_containers").fetchone()[0]
+    services.large_city = containers > settings.cluster_containers_over
     app = create_app(services)
     host = "localhost" if settings.http_host in ("127.0.0.1", "0.0.0.0") else settings.http_host
     url = f"http://{host}:{settings.http_port}"

@@ -34,7 +34,8 @@ SCALE = {"containers": 50_000, "segments": 20_000, "requests": 200_000, "days": 
 BUDGET = {"first_render_s": 3.0, "p95_ms": 300.0, "response_mb": 1.0, "rss_gb": 2.0}
 MAP_READY = """
 const m = window.c3 && window.c3.map.onMap;
-return m && m.waste > 0 && m.traffic > 0 && m.complaints > 0 ? performance.now() : null;
+return m && m.waste > 0 && m.traffic > 0 && (m.complaints > 0 || m.hotspots > 0)
+    ? performance.now() : null;
 """
 PAGE_READY = "return document.querySelector('#hello') ? performance.now() : null;"
 ENTRIES = """
@@ -101,13 +102,14 @@ def interactions(url: str, steps: int) -> dict[str, list[dict]]:
         time.sleep(2)
         layers = driver.execute_script(ENTRIES)
         found["layers"] = [e for e in layers if "/api/" in e["name"]]
+        rng = random.Random(4)
         now = int(time.time())
         for _ in range(steps):
             driver.execute_script("performance.clearResourceTimings()")
             at = now - rng.randrange(3600, 7 * 86400)
             at -= at % 3600
             driver.execute_script(SET, "explore-slider", at)
-            WebDriverWait(driver, 30).until(lambda d: f"at={at}" in d.current_url)
+            WebDriverWait(driver, 30).until(lambda d, at=at: f"at={at}" in d.current_url)
             time.sleep(0.6)
             found["slider"] += driver.execute_script(ENTRIES)
         options = {
@@ -173,7 +175,8 @@ def main() -> None:
         calls = [
             e
             for e in seen[kind]
-            if "_dash-update-component" in e["name"] or "/api/frame" in e["name"]
+            if "_dash-update-component" in e["name"]
+            or "/api/frame" in e["name"]
             or "/api/hotspots" in e["name"]
         ]
         ms = [e["ms"] for e in calls]

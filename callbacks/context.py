@@ -22,6 +22,8 @@ class Services:
     map_bounds: tuple[float, float, float, float]  # lon/lat: west, south, east, north
     basemap_path: Path | None = None
     feed_intervals: dict[str, int] = field(default_factory=dict)
+    # more containers than settings.cluster_containers_over: explore opens on hotspots
+    large_city: bool = False
 
 
 def services() -> Services:

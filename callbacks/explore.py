@@ -153,11 +153,13 @@ def time_slider(range_key, start, end, _tick, value, old_max, initial):
     Input(ids.EXPLORE_RANGE, "value"),
     Input(ids.EXPLORE_DATES, "start_date"),
     Input(ids.EXPLORE_DATES, "end_date"),
+    Input(ids.EXPLORE_LAYERS, "value"),
     [State(MapShellIds.layer(ids.EXPLORE_MAP, layer), "url") for layer in ids.MAP_LAYERS],
 )
-def refresh_layers(_tick, range_key, start, end, *current):
+def refresh_layers(_tick, range_key, start, end, shown, *current):
     """Live layers follow their data versions; complaints cover the whole time range, so
-    the slider can show any moment of it without a new load."""
+    the slider can show any moment of it without a new load. A layer that is off is not
+    loaded until it is turned on."""
     svc = services()
     with svc.store.reading() as cur:
         versions = data_versions(cur)
@@ -168,7 +170,10 @@ def refresh_layers(_tick, range_key, start, end, *current):
     requests_url = "/api/requests.geojson?" + urlencode(query)
     complaints = ids.MAP_LAYERS.index("complaints")
     urls[complaints] = requests_url if requests_url != current[complaints] else no_update
-    return urls
+    return [
+        url if layer in (shown or []) or old else no_update
+        for layer, url, old in zip(ids.MAP_LAYERS, urls, current, strict=True)
+    ]
 
 
 def _local(table, column: str, tz: str):

@@ -23,6 +23,8 @@ LAYER_OPTIONS = [
     {"label": "Basemap", "value": "basemap"},
 ]
 DEFAULT_LAYERS = ("traffic", "waste", "complaints", "basemap")
+# a big city: tens of thousands of complaint points read better as hotspots
+DEFAULT_LAYERS_LARGE = ("traffic", "waste", "hotspots", "basemap")
 TABLE_OPTIONS = [
     {"label": "Containers", "value": "waste"},
     {"label": "Road segments", "value": "traffic"},
@@ -196,7 +198,8 @@ def layout(layers: str | None = None, **query) -> html.Div:
     c3 = current_app.extensions["c3"]  # settings and the city's extent, set at start-up
     settings = c3.settings
     known = {o["value"] for o in LAYER_OPTIONS}
-    shown = tuple(v for v in _split(layers) if v in known) if layers is not None else DEFAULT_LAYERS
+    default = DEFAULT_LAYERS_LARGE if c3.large_city else DEFAULT_LAYERS
+    shown = tuple(v for v in _split(layers) if v in known) if layers is not None else default
     opacity = _opacities(query.get("op"))
     filters = [
         html.Div(

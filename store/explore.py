@@ -163,7 +163,7 @@ def requests_geojson(
         f"""
         SELECT json_object(
             'type', 'Feature',
-            'geometry', json_object('type', 'Point', 'coordinates', [lon, lat]),
+            'geometry', json_object('type', 'Point', 'coordinates', [round(lon, 6), round(lat, 6)]),
             'properties', json_object(
                 'id', request_id, 'source', source, 'service', service_name,
                 'zone', zone_id, {citizen}

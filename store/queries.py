@@ -35,7 +35,8 @@ def containers_geojson(cur: duckdb.DuckDBPyConnection) -> str:
             GROUP BY container_id)
         SELECT json_object(
             'type', 'Feature',
-            'geometry', json_object('type', 'Point', 'coordinates', [c.lon, c.lat]),
+            'geometry', json_object(
+                'type', 'Point', 'coordinates', [round(c.lon, 6), round(c.lat, 6)]),
             'properties', json_object(
                 'id', c.container_id, 'waste_type', c.waste_type, 'address', c.address,
                 'zone', c.zone_id, 'capacity_l', c.capacity_l,
@@ -82,7 +83,7 @@ def open_requests_geojson(cur: duckdb.DuckDBPyConnection, public: bool = False) 
         f"""
         SELECT json_object(
             'type', 'Feature',
-            'geometry', json_object('type', 'Point', 'coordinates', [lon, lat]),
+            'geometry', json_object('type', 'Point', 'coordinates', [round(lon, 6), round(lat, 6)]),
             'properties', json_object(
                 'id', request_id, 'source', source, 'service', service_name, 'status', status,
                 'zone', zone_id, {citizen}
