@@ -29,6 +29,7 @@ def create_app(services: Services) -> Dash:
         "application/javascript",
         "application/json",
         "application/geo+json",
+        "application/x-protobuf",
     ]
     app = Dash(
         __name__,

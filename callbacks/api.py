@@ -11,12 +11,15 @@ from flask import Blueprint, Response, abort, request
 
 from analytics import timewindow
 from callbacks.context import services
+from geo.encoding import to_geobuf
 from store import explore
 from store.ledger import data_versions
 from store.queries import LAYERS, layer_version
 
 api = Blueprint("c3_api", __name__, url_prefix="/api")
 GEOJSON = "application/geo+json"
+GEOBUF = "application/x-protobuf"
+MIMETYPES = {"geojson": GEOJSON, "pbf": GEOBUF}
 
 
 def current_versions() -> dict[str, int]:
@@ -30,9 +33,10 @@ def version() -> dict:
     return current_versions()
 
 
-@api.get("/layers/<name>.geojson")
-def layer(name: str) -> Response:
-    if name not in LAYERS:
+@api.get("/layers/<name>.<fmt>")
+def layer(name: str, fmt: str) -> Response:
+    """A layer as GeoJSON, or as geobuf (`.pbf`) for large point sets."""
+    if name not in LAYERS or fmt not in MIMETYPES:
         abort(404)
     svc = services()
     version = layer_version(name, current_versions(), time.time())
@@ -42,7 +46,9 @@ def layer(name: str) -> Response:
             return LAYERS[name].query(cur).encode()
 
     body = svc.cache.get_or_compute(f"layer:{name}", version, compute)
-    response = Response(body, mimetype=GEOJSON)
+    if fmt == "pbf":
+        body = svc.cache.get_or_compute(f"layer-pbf:{name}", version, lambda: to_geobuf(body))
+    response = Response(body, mimetype=MIMETYPES[fmt])
     if request.args.get("v") == version:
         response.headers["Cache-Control"] = "public, max-age=86400, immutable"
     else:
@@ -111,9 +117,12 @@ def frame() -> Response:
     return _json(svc.cache.get_or_compute(f"frame:{int(at.timestamp())}", version, compute))
 
 
-@api.get("/requests.geojson")
-def requests_in_range() -> Response:
-    """Every request open at some point in the view's range, with when it opened and closed."""
+@api.get("/requests.<fmt>")
+def requests_in_range(fmt: str) -> Response:
+    """Every request open at some point in the view's range, with when it opened and closed
+    (GeoJSON, or geobuf as `.pbf`)."""
+    if fmt not in MIMETYPES:
+        abort(404)
     svc = services()
     window = view_window()
     personal = svc.settings.show_personal_data
@@ -125,7 +134,10 @@ def requests_in_range() -> Response:
         with svc.store.reading() as cur:
             return explore.requests_geojson(cur, window.since, window.until, personal).encode()
 
-    return _json(svc.cache.get_or_compute(f"{key}:{personal}", version, compute), GEOJSON)
+    body = svc.cache.get_or_compute(f"{key}:{personal}", version, compute)
+    if fmt == "pbf":
+        body = svc.cache.get_or_compute(f"{key}:{personal}:pbf", version, lambda: to_geobuf(body))
+    return _json(body, MIMETYPES[fmt])
 
 
 @api.get("/hotspots.geojson")

@@ -39,12 +39,10 @@ TABLE_LIMIT = 5_000  # rows sent to the browser's table (and its CSV export)
 @callback(
     [Output(ids.explore_filter(name), "options") for name in ids.EXPLORE_FILTERS],
     [Output(ids.explore_filter(name), "value") for name in ids.EXPLORE_FILTERS],
-    Output(MapShellIds.layer(ids.EXPLORE_MAP, "waste"), "cluster"),
     Input(ids.EXPLORE_INITIAL, "data"),
 )
 def filter_options(initial):
-    """Offer the values the data has (zones by name), then select what the URL asked for;
-    cluster the containers when the city has too many to draw one by one."""
+    """Offer the values the data has (zones by name), then select what the URL asked for."""
     svc = services()
     with svc.store.reading() as cur:
         choices = explore.filter_choices(cur)
@@ -56,7 +54,7 @@ def filter_options(initial):
         [v for v in (initial or {}).get(name, []) if v in {o["value"] for o in opts}]
         for name, opts in zip(ids.EXPLORE_FILTERS, options, strict=True)
     ]
-    return [*options, *values, choices["containers"] > svc.settings.cluster_containers_over]
+    return [*options, *values]
 
 
 CHECKABLE = ("traffic", "waste", "complaints", "zones", "hotspots")  # overlays of the shell
@@ -163,11 +161,15 @@ def refresh_layers(_tick, range_key, start, end, shown, *current):
     svc = services()
     with svc.store.reading() as cur:
         versions = data_versions(cur)
-    urls = changed_layer_urls(ids.MAP_LAYERS, versions, datetime.now(UTC).timestamp(), current)
+    geobuf = ids.EXPLORE_GEOBUF_LAYERS if svc.large_city else ()
+    urls = changed_layer_urls(
+        ids.MAP_LAYERS, versions, datetime.now(UTC).timestamp(), current, geobuf
+    )
     query = {"range": range_key, "v": versions.get("complaints", 0)}
     if range_key == "custom" and start and end:
         query.update(start=start, end=end)
-    requests_url = "/api/requests.geojson?" + urlencode(query)
+    ext = "pbf" if "complaints" in geobuf else "geojson"
+    requests_url = f"/api/requests.{ext}?" + urlencode(query)
     complaints = ids.MAP_LAYERS.index("complaints")
     urls[complaints] = requests_url if requests_url != current[complaints] else no_update
     return [

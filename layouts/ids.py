@@ -89,6 +89,8 @@ EXPLORE_PLAY_TICK = "explore-play-tick"
 EXPLORE_SUBSET = "explore-subset"  # the features behind a clicked figure
 EXPLORE_SUBSET_BAR = "explore-subset-bar"
 EXPLORE_SUBSET_CLEAR = "explore-subset-clear"
+# large point sets that a big city's explore map loads as geobuf
+EXPLORE_GEOBUF_LAYERS = ("waste", "complaints")
 # every layer the explore map can show, in the order the clientside view lists them
 EXPLORE_LAYERS_ALL = ("traffic", "waste", "complaints", "hotspots", "zones", "basemap")
 # which filters apply to which map layer (feature property names)

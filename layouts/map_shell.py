@@ -30,7 +30,7 @@ OVERLAYS = (
         {
             "pointToLayer": js("containerMarker"),
             "onEachFeature": js("containerPopup"),
-            # used when a callback turns `cluster` on (large cities)
+            # used when the shell is asked to cluster containers (large cities)
             "clusterToLayer": js("containerCluster"),
             "zoomToBoundsOnClick": True,
             "superClusterOptions": {"radius": 60, "maxZoom": 16},
@@ -158,9 +158,13 @@ class MapShell(html.Div):
         filters: dict[str, dict] | None = None,
         hotspots: bool = False,
         view: tuple[float, float, float] | None = None,
+        geobuf: tuple[str, ...] = (),
+        clustered: tuple[str, ...] = (),
     ):
         """`view` (lat, lon, zoom) opens the map there instead of fitting the city;
-        `hotspots` adds the H3 complaint layer; `selectable` reports clicks on features."""
+        `hotspots` adds the H3 complaint layer; `selectable` reports clicks on features;
+        layers in `geobuf` are loaded in that format; layers in `clustered` are clustered
+        (complaints always are)."""
         hideout = {"tz": tz, "theme": theme}
         base = [
             dl.GeoJSON(
@@ -181,6 +185,8 @@ class MapShell(html.Div):
                 dl.GeoJSON(
                     id=MapShellIds.layer(aio_id, layer),
                     **({"pane": pane(layer)} if layer in PANES else {}),
+                    **({"format": "geobuf"} if layer in geobuf else {}),
+                    **({"cluster": True} if layer in clustered else {}),
                     # filters from the start, so the first data load is already filtered
                     hideout={**hideout, "filter": (filters or {}).get(layer, {})},
                     **styling,

@@ -98,7 +98,6 @@ def filter_choices(cur: duckdb.DuckDBPyConnection) -> dict[str, list]:
             "WHERE service_name IS NOT NULL ORDER BY 1"
         ),
         "status": ["open", "closed"],  # at the slider's moment
-        "containers": cur.execute("SELECT count(*) FROM waste_containers").fetchone()[0],
     }
 
 
