@@ -477,6 +477,11 @@ def zone_panel(cur, zone_id: str, now: datetime, settings) -> list:
     median = "—" if c["median_close_h"] is None else f"{c['median_close_h']:.1f} h"
     return [
         html.H2(summary["name"] if summary else zone_id, className="c3-panel-title"),
+        html.Button(
+            "Filter the map to this zone",
+            id={"type": "explore-zone-filter", "zone": zone_id},
+            className="c3-button",
+        ),
         html.P("Now. Click a figure to list what it counts.", className="c3-hint"),
         html.H3("Waste"),
         _details(
@@ -503,6 +508,20 @@ def zone_panel(cur, zone_id: str, now: datetime, settings) -> list:
             ]
         ),
     ]
+
+
+@callback(
+    Output(ids.explore_filter("zone"), "value", allow_duplicate=True),
+    Input({"type": "explore-zone-filter", "zone": ALL}, "n_clicks"),
+    State(ids.explore_filter("zone"), "value"),
+    prevent_initial_call=True,
+)
+def filter_to_zone(_clicks, current):
+    """A zone picked on the map joins the zone filter."""
+    if not ctx.triggered_id or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    zone_id = ctx.triggered_id["zone"]
+    return [*(v for v in current or [] if v != zone_id), zone_id]
 
 
 @callback(

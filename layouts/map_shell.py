@@ -111,10 +111,17 @@ HOTSPOT_LEGEND = (  # share of the busiest cell's count (assets/map.js hotspotSt
 )
 
 
-def legend(aio_id: str, hotspots: bool = False) -> html.Div:
+def legend(aio_id: str, hotspots: bool = False, clustered_waste: bool = False) -> html.Div:
+    cluster_row = html.Div(
+        [html.Span("9", className="c3-swatch-cluster c3-swatch-cluster-waste"), "cluster (count)"],
+        className="c3-legend-row",
+    )
+    fill = _swatches("Waste container fill", FILL_LEGEND, "dot")
+    if clustered_waste:
+        fill.children.append(cluster_row)
     return html.Div(
         [
-            _swatches("Waste container fill", FILL_LEGEND, "dot"),
+            fill,
             _swatches("Travel time vs free flow", CONGESTION_LEGEND, "line"),
             html.Div(
                 [
@@ -252,7 +259,7 @@ class MapShell(html.Div):
                     id=MapShellIds.map(aio_id),
                     className="c3-map",
                 ),
-                legend(aio_id, hotspots),
+                legend(aio_id, hotspots, "waste" in clustered),
             ],
             className=f"c3-map-shell c3-map-{theme}"
             + ("" if show_layer_control else " c3-no-layer-control"),

@@ -340,3 +340,22 @@ def test_play_walks_the_range_to_now(dash_duo, live_app):
     )
     assert "Play" in dash_duo.find_element("#explore-play").text
     assert dash_duo.get_logs() == []
+
+
+def test_a_zone_picked_on_the_map_filters_every_layer_to_it(dash_duo, live_app, store):
+    with store.reading() as cur:
+        zone_id, in_zone = cur.execute(
+            "SELECT zone_id, count(*) FROM waste_containers GROUP BY ALL ORDER BY 2 DESC LIMIT 1"
+        ).fetchone()
+    open_explore(dash_duo, live_app, "?layers=zones,waste")
+    drawn(dash_duo, "zones")
+    dash_duo.driver.execute_script(
+        "window.dash_clientside.set_props(arguments[0], {clickData: {id: arguments[1]}})",
+        {"aio_id": "explore", "component": "MapShell", "layer": "zones", "part": "layer"},
+        zone_id,
+    )
+    dash_duo.wait_for_element("#explore-panel button.c3-button", timeout=10).click()
+    drawn(dash_duo, "waste", in_zone)
+    WebDriverWait(dash_duo.driver, 10).until(lambda d: f"zone={zone_id}" in d.current_url)
+    dash_duo.wait_for_contains_text("#explore-table-count", f"{in_zone} rows", timeout=10)
+    assert dash_duo.get_logs() == []
