@@ -4,6 +4,7 @@ complaint hotspots."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 
@@ -11,6 +12,7 @@ from flask import Blueprint, Response, abort, request
 
 from analytics import timewindow
 from callbacks.context import services
+from callbacks.explore_table import csv_export
 from geo.encoding import to_geobuf
 from store import explore
 from store.ledger import data_versions
@@ -150,3 +152,16 @@ def hotspots() -> Response:
     with svc.store.reading() as cur:
         body = explore.hotspots_geojson(cur, window, filters, resolution)
     return _json(body, GEOJSON)
+
+
+@api.get("/rows.csv")
+def rows_csv() -> Response:
+    """Every row `/explore`'s table lists (its query, sort and column filters in `q`)."""
+    try:
+        query = json.loads(request.args["q"])
+        name, body = csv_export(query, query.get("sort"), query.get("grid_filters"))
+    except (KeyError, ValueError, TypeError) as exc:
+        abort(400, f"bad table query: {exc}")
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

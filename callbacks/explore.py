@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import plotly.graph_objects as go
 from dash import (
     ALL,
@@ -33,7 +32,6 @@ from store.ledger import data_versions
 
 PANEL_LAYERS = ("waste", "traffic", "complaints", "zones")
 HISTORY_DAYS = 7
-TABLE_LIMIT = 5_000  # rows sent to the browser's table (and its CSV export)
 
 
 @callback(
@@ -298,92 +296,6 @@ def complaint_panel(cur, source: str, key: str, tz: str, personal: bool) -> list
     ]
 
 
-COLUMN_TITLES = {
-    "container_id": "Container",
-    "waste_type": "Waste type",
-    "zone": "Zone",
-    "address": "Address",
-    "fill_pct": "Fill %",
-    "status": "Status",
-    "observed_at": "Observed",
-    "segment_id": "Segment",
-    "name": "Street",
-    "road_class": "Road class",
-    "freeflow_kmh": "Free flow km/h",
-    "speed_kmh": "Speed km/h",
-    "ratio": "× free flow",
-    "request_id": "Request",
-    "service_name": "Type",
-    "requested_at": "Filed",
-    "closed_at": "Closed",
-    "expected_at": "Due",
-    "description": "Description",
-}
-
-
-@callback(
-    Output(ids.EXPLORE_TABLE, "rowData"),
-    Output(ids.EXPLORE_TABLE, "columnDefs"),
-    Output(ids.EXPLORE_TABLE, "csvExportParams"),
-    Output(ids.EXPLORE_TABLE_COUNT, "children"),
-    Output(ids.EXPLORE_SUBSET_BAR, "children"),
-    Output(f"{ids.EXPLORE_SUBSET_BAR}-box", "hidden"),
-    Input(ids.EXPLORE_TABLE_LAYER, "value"),
-    [Input(ids.explore_filter(name), "value") for name in ids.EXPLORE_FILTERS],
-    Input(ids.EXPLORE_SLIDER, "value"),
-    Input(ids.EXPLORE_SUBSET, "data"),
-    Input(ids.EXPLORE_POLL, "n_intervals"),
-    State(ids.EXPLORE_RANGE, "value"),
-    State(ids.EXPLORE_DATES, "start_date"),
-    State(ids.EXPLORE_DATES, "end_date"),
-    State(ids.EXPLORE_SLIDER, "max"),
-)
-def table_rows(layer, *args):
-    """The rows behind the layer as drawn at the slider's moment: what is drawn is what is
-    listed (and exported); a clicked figure lists exactly the features it counts.
-    Times are ISO 8601 in the city's time zone, with its offset."""
-    *values, at_s, subset, _tick, range_key, start, end, slider_max = args
-    filters = dict(zip(ids.EXPLORE_FILTERS, (v or [] for v in values), strict=True))
-    live = at_s is None or slider_max is None or at_s >= slider_max
-    view = time_view(range_key, start, end, None if live else at_s)
-    svc = services()
-    subset = subset if subset and subset.get("layer") == layer else None
-    with svc.store.reading() as cur:
-        table = explore.layer_rows(
-            cur,
-            layer,
-            {} if subset else filters,
-            svc.settings.show_personal_data,
-            window_of(time_view(range_key, start, end, None)) if subset else window_of(view),
-            ids=subset["ids"] if subset else None,
-        )
-    total = 0 if subset and not subset["ids"] else table.num_rows
-    frame = table.slice(0, min(total, TABLE_LIMIT)).to_pandas()
-    for column in frame.columns:
-        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
-            local = frame[column].dt.tz_convert(svc.settings.timezone)
-            frame[column] = [None if pd.isna(t) else t.isoformat() for t in local]
-    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    columns = [{"field": c, "headerName": COLUMN_TITLES.get(c, c)} for c in frame.columns]
-    stamp = view.at.astimezone(ZoneInfo(svc.settings.timezone))
-    export = {"fileName": f"c3-{layer}-{stamp:%Y-%m-%dT%H%M}.csv"}
-    moment = "now" if view.live and not subset else f"{stamp:%a %d %b %H:%M %Z}"
-    count = f"{total:,} rows · {moment}"
-    if total > len(rows):  # a big city: the browser gets the first rows, most urgent first
-        count = f"first {len(rows):,} of {total:,} rows (filter to see the rest) · {moment}"
-    label = f"Showing: {subset['label']}" if subset else ""
-    return rows, columns, export, count, label, subset is None
-
-
-@callback(
-    Output(ids.EXPLORE_TABLE, "exportDataAsCsv"),
-    Input(ids.EXPLORE_EXPORT, "n_clicks"),
-    prevent_initial_call=True,
-)
-def export_csv(_clicks):
-    return True
-
-
 def zone_state(cur, zone_id: str, now: datetime, settings) -> dict:
     """The current rows of one zone that the wall's figures are computed from."""
     containers = wall.container_states(cur, now).to_pandas()
@@ -545,7 +457,8 @@ def list_figure(_figures, _clear):
         summary = explore.zone_summary(cur, zone_id)
     name = summary["name"] if summary else zone_id
     label = f"{FIGURE_LABELS[(layer, metric)]} in {name} ({len(found):,})"
-    return {"layer": layer, "ids": found, "label": label}, layer
+    subset = {"layer": layer, "ids": found, "label": label, "zone": zone_id, "metric": metric}
+    return subset, layer
 
 
 @callback(

@@ -125,7 +125,9 @@ def legend(aio_id: str, hotspots: bool = False, clustered_waste: bool = False) -
             _swatches("Travel time vs free flow", CONGESTION_LEGEND, "line"),
             html.Div(
                 [
-                    html.Div("Open complaints", className="c3-legend-title"),
+                    html.Div(
+                        "Complaints" if hotspots else "Open complaints", className="c3-legend-title"
+                    ),
                     html.Div(
                         [html.Span("12", className="c3-swatch-cluster"), "cluster (count)"],
                         className="c3-legend-row",
@@ -133,6 +135,19 @@ def legend(aio_id: str, hotspots: bool = False, clustered_waste: bool = False) -
                     html.Div(
                         [html.Span(className="c3-swatch c3-complaint-swatch"), "one request"],
                         className="c3-legend-row",
+                    ),
+                    *(
+                        [
+                            html.Div(
+                                [
+                                    html.Span(className="c3-swatch c3-complaint-swatch-closed"),
+                                    "closed by that moment",
+                                ],
+                                className="c3-legend-row",
+                            )
+                        ]
+                        if hotspots  # explore: complaints over a time range
+                        else []
                     ),
                 ],
                 className="c3-legend-group",

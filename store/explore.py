@@ -10,6 +10,7 @@ import duckdb
 import h3
 import pyarrow as pa
 
+from store import grid
 from store.queries import LIVE_WINDOW, feature_collection
 
 
@@ -288,6 +289,50 @@ def _filter_params(filters: dict[str, list[str]], names) -> dict[str, list[str]]
     return {name: list(filters.get(name) or []) for name in names}
 
 
+ROW_COLUMNS = {
+    "waste": [
+        "container_id", "waste_type", "zone", "address", "fill_pct", "status", "observed_at"
+    ],
+    "traffic": [
+        "segment_id", "name", "road_class", "zone", "freeflow_kmh", "speed_kmh", "ratio",
+        "observed_at",
+    ],
+    "complaints": [
+        "request_id", "service_name", "status", "zone", "requested_at", "closed_at",
+        "expected_at", "address", "description",
+    ],
+}  # fmt: skip
+
+
+def row_columns(layer: str, personal: bool) -> list[str]:
+    """The table's columns; complainants' own words and address only when allowed."""
+    columns = ROW_COLUMNS[layer]
+    if layer == "complaints" and not personal:
+        columns = [c for c in columns if c not in PERSONAL_COLUMNS]
+    return columns
+
+
+def layer_page(
+    cur: duckdb.DuckDBPyConnection,
+    layer: str,
+    filters: dict[str, list[str]],
+    personal: bool,
+    window: Window,
+    ids: list[str] | None = None,
+    sort: list[dict] | None = None,
+    grid_filters: dict | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[pa.Table, int]:
+    """Exactly the features a filtered layer draws at the window's moment, as rows (no
+    geometry), after the table's own sort and column filters; `ids` narrows them to the
+    features behind one figure. Returns rows [offset, offset + limit) and the total."""
+    params = {**_filter_params(filters, ROW_FILTERS[layer]), "ids": list(ids or [])}
+    params.update(window.params() if layer == "complaints" else {"at": window.at})
+    columns = row_columns(layer, personal)
+    return grid.page(cur, ROW_QUERIES[layer], params, columns, sort, grid_filters, offset, limit)
+
+
 def layer_rows(
     cur: duckdb.DuckDBPyConnection,
     layer: str,
@@ -296,14 +341,8 @@ def layer_rows(
     window: Window,
     ids: list[str] | None = None,
 ) -> pa.Table:
-    """Exactly the features a filtered layer draws at the window's moment, as rows (no
-    geometry); `ids` narrows them to the features behind one figure."""
-    params = {**_filter_params(filters, ROW_FILTERS[layer]), "ids": list(ids or [])}
-    params.update(window.params() if layer == "complaints" else {"at": window.at})
-    table = cur.execute(ROW_QUERIES[layer], params).fetch_arrow_table()
-    if layer == "complaints" and not personal:  # complainants' own words and address
-        table = table.drop_columns(list(PERSONAL_COLUMNS))
-    return table
+    """Every row of `layer_page`, in the layer's own order (most urgent first)."""
+    return layer_page(cur, layer, filters, personal, window, ids)[0]
 
 
 def requests_filed_since(

@@ -122,6 +122,11 @@ def test_the_table_lists_what_is_drawn_and_exports_it(dash_duo, live_app, demo_c
         rows = list(csv.DictReader(f))
     assert len(rows) == glass
     assert {r["Waste type"] for r in rows} == {"glass"}
+    listed = dash_duo.driver.execute_script(
+        "const ids = []; window.dash_ag_grid.getApi('explore-table')"
+        ".forEachNode((n) => n.data && ids.push(n.data.container_id)); return ids;"
+    )
+    assert [r["Container"] for r in rows] == listed  # the same rows, in the table's order
     stamped = [r["Observed"] for r in rows if r["Observed"]]
     assert stamped and all(s.endswith(("+02:00", "+03:00")) for s in stamped)  # city time, ISO
     assert dash_duo.get_logs() == []

@@ -226,3 +226,40 @@ def test_container_rows_at_a_moment_match_the_frame_and_narrow_to_ids(history, d
     assert len(rows) == len(demo_city.containers)
     assert all(abs(r["fill_pct"] - frame[r["container_id"]] * 100) < 0.6 for r in rows)
     assert narrowed.column("container_id").to_pylist() == some
+
+
+def test_a_table_page_is_sorted_filtered_and_counted_in_duckdb(history, demo_city):
+    with history.reading() as cur:
+        everything = explore.layer_rows(
+            cur, "waste", {}, False, _window(NOW - timedelta(hours=1))
+        ).to_pylist()
+        page, total = explore.layer_page(
+            cur,
+            "waste",
+            {},
+            False,
+            _window(NOW - timedelta(hours=1)),
+            sort=[{"colId": "container_id", "sort": "desc"}],
+            grid_filters={
+                "waste_type": {"filterType": "text", "type": "contains", "filter": "GLA"},
+                "fill_pct": {"filterType": "number", "type": "greaterThan", "filter": 20},
+            },
+            offset=2,
+            limit=3,
+        )
+    matching = sorted(
+        (r for r in everything if r["waste_type"] == "glass" and (r["fill_pct"] or 0) > 20),
+        key=lambda r: r["container_id"],
+        reverse=True,
+    )
+    assert total == len(matching) > 5
+    assert page.column("container_id").to_pylist() == [r["container_id"] for r in matching[2:5]]
+    # the layer's own order, most urgent first, when the table is not sorted
+    assert [r["fill_pct"] for r in everything if r["fill_pct"] is not None] == sorted(
+        (r["fill_pct"] for r in everything if r["fill_pct"] is not None), reverse=True
+    )
+    with history.reading() as cur, pytest.raises(ValueError, match="unsupported"):
+        explore.layer_page(
+            cur, "waste", {}, False, _window(NOW - timedelta(hours=1)),
+            grid_filters={"address": {"filterType": "text", "type": "regex", "filter": "x"}},
+        )  # fmt: skip
