@@ -364,3 +364,40 @@ def test_a_zone_picked_on_the_map_filters_every_layer_to_it(dash_duo, live_app, 
     WebDriverWait(dash_duo.driver, 10).until(lambda d: f"zone={zone_id}" in d.current_url)
     dash_duo.wait_for_contains_text("#explore-table-count", f"{in_zone} rows", timeout=10)
     assert dash_duo.get_logs() == []
+
+
+def test_the_table_sorts_and_filters_in_the_store_and_exports_what_it_lists(
+    dash_duo, live_app, demo_city
+):
+    import csv
+    import glob
+    import os
+
+    open_explore(dash_duo, live_app, "?layers=waste")
+    dash_duo.wait_for_contains_text(
+        "#explore-table-count", f"{len(demo_city.containers)} rows", timeout=10
+    )
+    dash_duo.driver.execute_script(
+        "const api = window.dash_ag_grid.getApi('explore-table');"
+        "api.setFilterModel({waste_type: {filterType: 'text', type: 'equals', filter: 'paper'}});"
+        "api.applyColumnState({state: [{colId: 'container_id', sort: 'desc'}]});"
+    )
+    listed_js = (
+        "const ids = []; window.dash_ag_grid.getApi('explore-table')"
+        ".forEachNode((n) => n.data && ids.push(n.data.container_id)); return ids;"
+    )
+    paper = sorted(
+        demo_city.containers.loc[demo_city.containers["waste_type"] == "paper", "container_id"],
+        reverse=True,
+    )
+    WebDriverWait(dash_duo.driver, 10).until(lambda d: d.execute_script(listed_js) == paper)
+    WebDriverWait(dash_duo.driver, 10).until(
+        lambda d: "paper" in d.find_element("id", "explore-export").get_attribute("href")
+    )
+    dash_duo.find_element("#explore-export").click()
+    pattern = os.path.join(dash_duo.download_path, "c3-waste-*.csv")
+    WebDriverWait(dash_duo.driver, 10).until(lambda _: glob.glob(pattern))
+    time.sleep(0.5)
+    with open(glob.glob(pattern)[0], newline="", encoding="utf-8-sig") as f:
+        assert [r["Container"] for r in csv.DictReader(f)] == paper
+    assert dash_duo.get_logs() == []
