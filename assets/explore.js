@@ -6,8 +6,21 @@ window.c3 = Object.assign({}, window.c3, {
     const frames = {};  // epoch seconds -> {waste: {id: fill}, traffic: {id: ratio}}
     const order = [];  // frames kept, oldest first (a few hundred KB each at city scale)
     const KEEP = 48;
+    const pending = new Set();  // layers waiting for a moment's values
     let state = {};
-    let mapView = null;  // "lat,lon,zoom" once the user has moved the map
+    // "lat,lon,zoom": as the address asked, then as the user moves the map
+    let mapView = new URLSearchParams(window.location.search).get("view");
+
+    // Equal hideouts whatever their keys' order.
+    function canonical(value) {
+      if (Array.isArray(value)) return "[" + value.map(canonical).join(",") + "]";
+      if (value && typeof value === "object") {
+        return "{" + Object.keys(value).sort().map(
+          (k) => JSON.stringify(k) + ":" + canonical(value[k])).join(",") + "}";
+      }
+      return JSON.stringify(value === undefined ? null : value);
+    }
+    function same(a, b) { return canonical(a) === canonical(b); }
 
     async function loadFrame(at) {
       if (frames[at]) return frames[at];
@@ -51,25 +64,36 @@ window.c3 = Object.assign({}, window.c3, {
     }
 
     return {
-      frames: frames,
-
       // The frame the layers show (null = live): style functions read it.
       frameAt: function (at) { return at ? frames[at] || null : null; },
 
+      // A layer drawn before its moment's values arrived: draw it again when they have.
+      redrawWhenLoaded: function (at, context) {
+        const key = at + ":" + JSON.stringify(context.id);
+        if (pending.has(key) || !context.id) return;
+        pending.add(key);
+        loadFrame(at).then(() => {
+          pending.delete(key);
+          window.dash_clientside.set_props(context.id, {hideout: Object.assign({}, context.hideout)});
+        }, () => pending.delete(key));
+      },
+
 
       // Arguments in callbacks/explore.py's order: layers, opacity x6, filters x5, slider
-      // value and max, range, start, end, complaints url, hideout x6, hotspots url.
-      // Returns [checked x5, hideout x6, hotspots url, moment label].
+      // value and max, range, start, end, sources, hideout x6, url x5.
+      // Returns [checked x5, hideout x6, url x5, moment label]; what did not change is
+      // no_update, because a new hideout or url redraws the whole layer.
       view: async function (layers, ...rest) {
         const NO = window.dash_clientside.no_update;
         layers = layers || [];
         const ops = rest.slice(0, 6);
         const f = rest.slice(6, 11);
-        const [at, max, range, start, end, requestsUrl] = rest.slice(11, 17);
+        const [at, max, range, start, end, sources] = rest.slice(11, 17);
         const hideouts = rest.slice(17, 23);
-        const hotspotsUrl = rest[23];
+        const urls = rest.slice(23, 28);
         const tz = (hideouts[0] || {}).tz || "UTC";
         const names = ["traffic", "waste", "complaints", "hotspots", "zones", "basemap"];
+        const withUrl = ["traffic", "waste", "complaints", "zones", "hotspots"];
         const [zone, wasteType, roadClass, service, status] = f.map((v) => v || []);
         const live = at === null || at === undefined || max === null || at >= max;
         const moment = live ? null : at;
@@ -77,22 +101,21 @@ window.c3 = Object.assign({}, window.c3, {
         if (!live) {
           try { await loadFrame(moment); } catch (err) { frameError = err.message; }
         }
+        const serverFiltered = (sources && sources.server_filtered) || ["complaints"];
         const opacity = {};
-        names.forEach((n, i) => { opacity[n] = ops[i] === undefined ? 1 : ops[i]; });
-        const perLayer = {
+        names.forEach((n, i) => { opacity[n] = ops[i] === undefined || ops[i] === null ? 1 : ops[i]; });
+        const browserFilter = {
           traffic: {zone: zone, road_class: roadClass},
-          waste: {zone: zone, waste_type: wasteType},
-          complaints: {zone: zone, service: service},
-          hotspots: {},
-          zones: {},
-          basemap: {},
+          waste: serverFiltered.includes("waste") ? {} : {zone: zone, waste_type: wasteType},
         };
-        const newHideouts = names.map((n, i) => Object.assign({}, hideouts[i] || {}, {
-          tz: tz, theme: "light", filter: perLayer[n], opacity: opacity[n],
-          at: moment, status: status, show: layers.includes(n),
-        }));
-        const checked = ["traffic", "waste", "complaints", "zones", "hotspots"].map(
-          (n) => layers.includes(n));
+        const newHideouts = names.map((n, i) => {
+          const next = Object.assign({}, hideouts[i] || {}, {
+            tz: tz, theme: "light", filter: browserFilter[n] || {}, opacity: opacity[n],
+            at: moment, status: status, show: layers.includes(n),
+          });
+          return same(next, hideouts[i]) ? NO : next;
+        });
+        const checked = withUrl.map((n) => layers.includes(n));
         const custom = range === "custom" && start && end;
         state = {
           layers: layers.join(","),
@@ -105,21 +128,31 @@ window.c3 = Object.assign({}, window.c3, {
         };
         writeUrl();
         trackView();
-        let url = NO;
-        if (layers.includes("hotspots")) {
-          const v = (new URLSearchParams((requestsUrl || "").split("?")[1] || "")).get("v");
-          const q = new URLSearchParams({range: range || "7d", v: v || "0"});
-          if (custom) { q.set("start", start); q.set("end", end); }
-          if (moment) q.set("at", moment);
-          for (const [k, vals] of [["zone", zone], ["service", service], ["status", status]]) {
-            if (vals.length) q.set(k, vals.join(","));
+        // The view's moment and filters, for the layers filtered on the server.
+        const view = {range: range || "7d"};
+        if (custom) { view.start = start; view.end = end; }
+        if (moment) view.at = moment;
+        const listed = {zone: zone, service: service, status: status, waste_type: wasteType};
+        const params = {
+          complaints: ["zone", "service", "status"],
+          hotspots: ["zone", "service", "status"],
+          waste: serverFiltered.includes("waste") ? ["zone", "waste_type"] : null,
+        };
+        const newUrls = withUrl.map((n, i) => {
+          // a layer that is off loads when it is turned on
+          if (!sources || (!layers.includes(n) && !urls[i])) return NO;
+          let url = sources[n];
+          if (params[n]) {
+            const q = new URLSearchParams(n === "waste" ? {} : view);
+            for (const k of params[n]) if (listed[k].length) q.set(k, listed[k].join(","));
+            const extra = q.toString();
+            if (extra) url += "&" + extra;
           }
-          url = "/api/hotspots.geojson?" + q.toString();
-          if (url === hotspotsUrl) url = NO;
-        }
+          return url === urls[i] ? NO : url;
+        });
         const label = frameError ? "Could not load that moment (" + frameError + ")"
           : live ? "Live · now" : formatMoment(moment, tz);
-        return [...checked, ...newHideouts, url, label];
+        return [...checked, ...newHideouts, ...newUrls, label];
       },
 
       // Play: advance the slider one step per tick; stop at the range's end.

@@ -78,21 +78,18 @@ window.c3 = Object.assign({}, window.c3, {
     }
 
     // A feature's value at the time slider's moment (from /api/frame), else its live value.
+    // A layer drawn before its moment's values arrived is drawn again once they have.
     function valueAt(layer, p, context, live) {
       const at = hideoutOf(context).at;
       if (!at) return live;
-      const frame = window.c3.explore && window.c3.explore.frameAt(at);
-      if (!frame) return null;
+      const explore = window.c3.explore;
+      const frame = explore && explore.frameAt(at);
+      if (!frame) {
+        if (explore) explore.redrawWhenLoaded(at, context);
+        return null;
+      }
       const v = frame[layer][p.id];
       return v === undefined ? null : v;
-    }
-
-    // A request's status at the moment: null before it was filed.
-    function requestStatus(p, context) {
-      if (p.opened === undefined) return p.status;  // live layer: open requests only
-      const at = hideoutOf(context).at || Date.now() / 1000;
-      if (p.opened > at) return null;
-      return p.closed !== null && p.closed !== undefined && p.closed <= at ? "closed" : "open";
     }
 
     return {
@@ -102,15 +99,12 @@ window.c3 = Object.assign({}, window.c3, {
 
       // Per-layer filters from hideout.filter: {property: [allowed values]}; empty = all.
       featureFilter: function (feature, context) {
+        // clustered layers come filtered from the server; a cluster is what it counts
+        if (feature.properties.cluster) return true;
         const hideout = hideoutOf(context);
         const filter = hideout.filter || {};
         for (const [prop, allowed] of Object.entries(filter)) {
           if (allowed && allowed.length && !allowed.includes(feature.properties[prop])) return false;
-        }
-        if (feature.properties.opened !== undefined) {  // requests: as they were at the moment
-          const status = requestStatus(feature.properties, context);
-          if (status === null) return false;
-          if (hideout.status && hideout.status.length && !hideout.status.includes(status)) return false;
         }
         return true;
       },
@@ -238,14 +232,14 @@ window.c3 = Object.assign({}, window.c3, {
           ["Fill level", pct(p.fill)],
           ["Status", p.status],
           ["Waste type", p.waste_type],
-          ["Capacity", p.capacity_l === null ? null : p.capacity_l + " L"],
+          ["Capacity", p.capacity_l == null ? null : p.capacity_l + " L"],
           ["Address", p.address],
           ["Observed", formatTime(p.observed_at, tz)],
         ]));
       },
 
       complaintMarker: function (feature, latlng, context) {
-        const closed = requestStatus(feature.properties, context) === "closed";
+        const closed = feature.properties.status === "closed";
         return L.marker(latlng, {
           icon: L.divIcon({className: "c3-complaint" + (closed ? " c3-complaint-closed" : ""),
                            iconSize: [16 * uiScale(), 16 * uiScale()],
@@ -272,11 +266,10 @@ window.c3 = Object.assign({}, window.c3, {
         if (p.cluster) { track(layer, "complaints"); return; }
         const tz = context.hideout.tz;
         track(layer, "complaints");
-        const filed = p.opened ? new Date(p.opened * 1000).toISOString() : p.requested_at;
         layer.bindPopup(() => popup(p.service || "Complaint", [
           ["Request", p.id],
-          ["Status", requestStatus(p, context)],
-          ["Filed", formatTime(filed, tz)],
+          ["Status", p.status],
+          ["Filed", formatTime(p.requested_at, tz)],
           ["Address", p.address],
           ["Description", p.description],
         ]));

@@ -47,13 +47,20 @@ SET = "window.dash_clientside.set_props(arguments[0], {value: arguments[1]})"
 
 
 def start_server(db: Path, rebuild: bool) -> tuple[subprocess.Popen, str]:
+    """Build the city in one process (its memory is the builder's), then serve it in
+    another, whose peak memory is the server's."""
     port = free_port()
-    args = [sys.executable, str(ROOT / "cli.py"), "synthetic", "--db", str(db), "--port", str(port)]
+    args = [sys.executable, str(ROOT / "cli.py"), "synthetic", "--db", str(db)]
     args += [f"--{k}={v}" for k, v in SCALE.items()]
-    if rebuild:
-        args.append("--rebuild")
     env = dict(os.environ, C3_CONFIG=str(db.parent / "none.toml"), C3_DATA_DIR=str(db.parent))
-    server = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    build = args + ["--no-serve"] + (["--rebuild"] if rebuild else [])
+    subprocess.run(build, env=env, check=True, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        args + ["--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 900  # a fresh build takes about 70 s on 2 cores
     while time.monotonic() < deadline:

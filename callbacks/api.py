@@ -8,6 +8,7 @@ import json
 import time
 from datetime import UTC, datetime
 
+import duckdb
 from flask import Blueprint, Response, abort, request
 
 from analytics import timewindow
@@ -16,7 +17,7 @@ from callbacks.explore_table import csv_export
 from geo.encoding import to_geobuf
 from store import explore
 from store.ledger import data_versions
-from store.queries import LAYERS, layer_version
+from store.queries import LAYERS, containers_geojson, layer_version
 
 api = Blueprint("c3_api", __name__, url_prefix="/api")
 GEOJSON = "application/geo+json"
@@ -37,19 +38,27 @@ def version() -> dict:
 
 @api.get("/layers/<name>.<fmt>")
 def layer(name: str, fmt: str) -> Response:
-    """A layer as GeoJSON, or as geobuf (`.pbf`) for large point sets."""
+    """A layer as GeoJSON, or as geobuf (`.pbf`) for large point sets. Complaints carry
+    complainants' text only where the settings allow it. Containers can be filtered here
+    (`zone`, `waste_type`): a clustered layer must count only what it shows."""
     if name not in LAYERS or fmt not in MIMETYPES:
         abort(404)
     svc = services()
+    if name == "complaints" and not svc.settings.show_personal_data:
+        name = "complaints_public"
     version = layer_version(name, current_versions(), time.time())
+    filters = {f: _listed(f) for f in ("zone", "waste_type")} if name == "waste" else {}
+    key = f"layer:{name}:" + json.dumps(filters, sort_keys=True)
 
     def compute() -> bytes:
         with svc.store.reading() as cur:
+            if any(filters.values()):
+                return containers_geojson(cur, **filters).encode()
             return LAYERS[name].query(cur).encode()
 
-    body = svc.cache.get_or_compute(f"layer:{name}", version, compute)
+    body = svc.cache.get_or_compute(key, version, compute)
     if fmt == "pbf":
-        body = svc.cache.get_or_compute(f"layer-pbf:{name}", version, lambda: to_geobuf(body))
+        body = svc.cache.get_or_compute(f"{key}:pbf", version, lambda: to_geobuf(body))
     response = Response(body, mimetype=MIMETYPES[fmt])
     if request.args.get("v") == version:
         response.headers["Cache-Control"] = "public, max-age=86400, immutable"
@@ -92,9 +101,13 @@ def view_window() -> explore.Window:
             datetime.now(UTC),
             services().settings.timezone,
         )
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         abort(400, f"bad time: {exc}")
     return explore.Window(view.since, view.until, view.at)
+
+
+def _window_key(window: explore.Window) -> str:
+    return ":".join(str(int(t.timestamp())) for t in (window.since, window.until, window.at))
 
 
 def _listed(name: str) -> list[str]:
@@ -106,7 +119,7 @@ def frame() -> Response:
     """Each container's fill and each segment's congestion at `?at=` (epoch seconds)."""
     try:
         at = datetime.fromtimestamp(float(request.args["at"]), UTC)
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, OverflowError, OSError):
         abort(400, "at: epoch seconds required")
     svc = services()
     versions = current_versions()
@@ -119,26 +132,29 @@ def frame() -> Response:
     return _json(svc.cache.get_or_compute(f"frame:{int(at.timestamp())}", version, compute))
 
 
+REQUEST_FILTERS = ("zone", "service", "status")
+
+
 @api.get("/requests.<fmt>")
-def requests_in_range(fmt: str) -> Response:
-    """Every request open at some point in the view's range, with when it opened and closed
-    (GeoJSON, or geobuf as `.pbf`)."""
+def requests_shown(fmt: str) -> Response:
+    """The requests `/explore` shows at its moment under its filters, with their status
+    then (GeoJSON, or geobuf as `.pbf`)."""
     if fmt not in MIMETYPES:
         abort(404)
     svc = services()
     window = view_window()
+    filters = {name: _listed(name) for name in REQUEST_FILTERS}
     personal = svc.settings.show_personal_data
     version = current_versions().get("complaints", 0)
-    # a range that ends now moves with time: key it by the minute
-    key = f"requests:{int(window.since.timestamp()) // 60}:{int(window.until.timestamp()) // 60}"
+    key = f"requests:{_window_key(window)}:{json.dumps(filters, sort_keys=True)}:{personal}"
 
     def compute() -> bytes:
         with svc.store.reading() as cur:
-            return explore.requests_geojson(cur, window.since, window.until, personal).encode()
+            return explore.requests_geojson(cur, window, filters, personal).encode()
 
-    body = svc.cache.get_or_compute(f"{key}:{personal}", version, compute)
+    body = svc.cache.get_or_compute(key, version, compute)
     if fmt == "pbf":
-        body = svc.cache.get_or_compute(f"{key}:{personal}:pbf", version, lambda: to_geobuf(body))
+        body = svc.cache.get_or_compute(f"{key}:pbf", version, lambda: to_geobuf(body))
     return _json(body, MIMETYPES[fmt])
 
 
@@ -147,11 +163,19 @@ def hotspots() -> Response:
     """Requests shown at the view's moment, aggregated into H3 cells."""
     svc = services()
     window = view_window()
-    filters = {name: _listed(name) for name in ("zone", "service", "status")}
-    resolution = min(max(int(request.args.get("res", svc.settings.hotspot_resolution)), 5), 11)
-    with svc.store.reading() as cur:
-        body = explore.hotspots_geojson(cur, window, filters, resolution)
-    return _json(body, GEOJSON)
+    filters = {name: _listed(name) for name in REQUEST_FILTERS}
+    try:
+        resolution = min(max(int(request.args.get("res", svc.settings.hotspot_resolution)), 5), 11)
+    except ValueError:
+        abort(400, "res: an H3 resolution (5-11)")
+    version = current_versions().get("complaints", 0)
+    key = f"hotspots:{resolution}:{_window_key(window)}:{json.dumps(filters, sort_keys=True)}"
+
+    def compute() -> bytes:
+        with svc.store.reading() as cur:
+            return explore.hotspots_geojson(cur, window, filters, resolution).encode()
+
+    return _json(svc.cache.get_or_compute(key, version, compute), GEOJSON)
 
 
 @api.get("/rows.csv")
@@ -160,7 +184,7 @@ def rows_csv() -> Response:
     try:
         query = json.loads(request.args["q"])
         name, body = csv_export(query, query.get("sort"), query.get("grid_filters"))
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, duckdb.Error) as exc:
         abort(400, f"bad table query: {exc}")
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
@@ -24,11 +26,11 @@ from dash.exceptions import PreventUpdate
 
 from analytics import kpis, timewindow
 from callbacks.context import services
-from callbacks.home import changed_layer_urls
 from layouts import ids
 from layouts.ids import MapShellIds
 from store import explore, wall
 from store.ledger import data_versions
+from store.queries import layer_version
 
 PANEL_LAYERS = ("waste", "traffic", "complaints", "zones")
 HISTORY_DAYS = 7
@@ -64,7 +66,7 @@ clientside_callback(
         Output(MapShellIds.layer(ids.EXPLORE_MAP, layer), "hideout")
         for layer in ids.EXPLORE_LAYERS_ALL
     ],
-    Output(MapShellIds.layer(ids.EXPLORE_MAP, "hotspots"), "url"),
+    [Output(MapShellIds.layer(ids.EXPLORE_MAP, layer), "url") for layer in CHECKABLE],
     Output(ids.EXPLORE_MOMENT, "children"),
     Input(ids.EXPLORE_LAYERS, "value"),
     [Input(ids.explore_opacity(layer), "value") for layer in ids.EXPLORE_LAYERS_ALL],
@@ -74,12 +76,12 @@ clientside_callback(
     Input(ids.EXPLORE_RANGE, "value"),
     Input(ids.EXPLORE_DATES, "start_date"),
     Input(ids.EXPLORE_DATES, "end_date"),
-    Input(MapShellIds.layer(ids.EXPLORE_MAP, "complaints"), "url"),
+    Input(ids.EXPLORE_SOURCES, "data"),
     [
         State(MapShellIds.layer(ids.EXPLORE_MAP, layer), "hideout")
         for layer in ids.EXPLORE_LAYERS_ALL
     ],
-    State(MapShellIds.layer(ids.EXPLORE_MAP, "hotspots"), "url"),
+    [State(MapShellIds.layer(ids.EXPLORE_MAP, layer), "url") for layer in CHECKABLE],
     prevent_initial_call=True,  # runs once the filters hold their choices and the URL's values
 )
 
@@ -97,6 +99,15 @@ clientside_callback(
     State(ids.EXPLORE_PLAY_TICK, "disabled"),
     prevent_initial_call=True,
 )
+
+
+def _epoch(value) -> float | None:
+    """Epoch seconds from the URL, or None when missing or unreadable."""
+    try:
+        at = float(value)
+    except (TypeError, ValueError):
+        return None
+    return at if math.isfinite(at) else None
 
 
 def time_view(range_key, start, end, at_s) -> timewindow.TimeView:
@@ -127,8 +138,7 @@ def time_slider(range_key, start, end, _tick, value, old_max, initial):
     """The slider spans the range; it keeps its moment unless that was 'now' (live)."""
     first = ctx.triggered_id is None
     if first:  # the URL's moment, if any
-        at = (initial or {}).get("at")
-        at_s = float(at) if at else None
+        at_s = _epoch((initial or {}).get("at"))
     elif ctx.triggered_id == ids.EXPLORE_POLL and value is not None and value < old_max:
         at_s = value  # looking at the past: stay there
     elif ctx.triggered_id == ids.EXPLORE_POLL:
@@ -138,42 +148,46 @@ def time_slider(range_key, start, end, _tick, value, old_max, initial):
     view = time_view(range_key, start, end, at_s)
     tz = services().settings.timezone
     lo, hi = int(view.since.timestamp()), int(view.until.timestamp())
+    lo -= lo % view.step_s  # whole steps, so moments repeat and their frames are cached
     moment = int(view.at.timestamp())
     marks = {str(k): v for k, v in timewindow.slider_marks(view, tz).items()}
-    return lo, hi, view.step_s, marks, moment, range_key != "custom"
+    keep = ctx.triggered_id == ids.EXPLORE_POLL and at_s is not None and lo <= at_s
+    # a poll never moves a moment the user chose (it may have moved since the poll began)
+    return lo, hi, view.step_s, marks, no_update if keep else moment, range_key != "custom"
 
 
 @callback(
-    [Output(MapShellIds.layer(ids.EXPLORE_MAP, layer), "url") for layer in ids.MAP_LAYERS],
+    Output(ids.EXPLORE_SOURCES, "data"),
     Input(ids.EXPLORE_POLL, "n_intervals"),
-    Input(ids.EXPLORE_RANGE, "value"),
-    Input(ids.EXPLORE_DATES, "start_date"),
-    Input(ids.EXPLORE_DATES, "end_date"),
-    Input(ids.EXPLORE_LAYERS, "value"),
-    [State(MapShellIds.layer(ids.EXPLORE_MAP, layer), "url") for layer in ids.MAP_LAYERS],
+    State(ids.EXPLORE_SOURCES, "data"),
 )
-def refresh_layers(_tick, range_key, start, end, shown, *current):
-    """Live layers follow their data versions; complaints cover the whole time range, so
-    the slider can show any moment of it without a new load. A layer that is off is not
-    loaded until it is turned on."""
+def layer_sources(_tick, previous):
+    """Where each layer loads from at its data's current version; the browser adds the
+    view's moment and filters (assets/explore.js). Nothing changes, nothing reloads."""
     svc = services()
     with svc.store.reading() as cur:
         versions = data_versions(cur)
-    geobuf = ids.EXPLORE_GEOBUF_LAYERS if svc.large_city else ()
-    urls = changed_layer_urls(
-        ids.MAP_LAYERS, versions, datetime.now(UTC).timestamp(), current, geobuf
-    )
-    query = {"range": range_key, "v": versions.get("complaints", 0)}
-    if range_key == "custom" and start and end:
-        query.update(start=start, end=end)
-    ext = "pbf" if "complaints" in geobuf else "geojson"
-    requests_url = f"/api/requests.{ext}?" + urlencode(query)
-    complaints = ids.MAP_LAYERS.index("complaints")
-    urls[complaints] = requests_url if requests_url != current[complaints] else no_update
-    return [
-        url if layer in (shown or []) or old else no_update
-        for layer, url, old in zip(ids.MAP_LAYERS, urls, current, strict=True)
-    ]
+    sources = explore_sources(versions, datetime.now(UTC).timestamp(), svc.large_city)
+    if sources == previous:
+        raise PreventUpdate
+    return sources
+
+
+def explore_sources(versions: dict, now_s: float, large_city: bool) -> dict:
+    """Layer URLs without the view: containers and complaints as geobuf in a big city,
+    where containers are clustered and so filtered on the server."""
+    fmt = {name: "pbf" if large_city and name in ids.EXPLORE_GEOBUF_LAYERS else "geojson"
+           for name in CHECKABLE}  # fmt: skip
+    complaints_v = versions.get("complaints", 0)
+    return {
+        **{
+            name: f"/api/layers/{name}.{fmt[name]}?v={layer_version(name, versions, now_s)}"
+            for name in ("traffic", "waste", "zones")
+        },
+        "complaints": f"/api/requests.{fmt['complaints']}?v={complaints_v}",
+        "hotspots": f"/api/hotspots.geojson?v={complaints_v}",
+        "server_filtered": ["waste", "complaints"] if large_city else ["complaints"],
+    }
 
 
 def _local(table, column: str, tz: str):
@@ -273,8 +287,10 @@ def segment_panel(cur, key: str, now: datetime, tz: str) -> list:
 
 
 def complaint_panel(cur, source: str, key: str, tz: str, personal: bool) -> list:
-    record = explore.feature_record(cur, "complaints", key)
-    timeline = explore.complaint_timeline(cur, source, key).to_pandas()
+    record = explore.feature_record(cur, "complaints", key, source or None)
+    if record is None:
+        return [html.P(f"Request {key} is no longer in the store.", className="c3-hint")]
+    timeline = explore.complaint_timeline(cur, record["source"], key).to_pandas()
     events = [
         html.Li(f"{row.changed_at.tz_convert(tz):%a %d %b %H:%M} — {row.status}")
         for row in timeline.itertuples()
@@ -457,7 +473,10 @@ def list_figure(_figures, _clear):
         summary = explore.zone_summary(cur, zone_id)
     name = summary["name"] if summary else zone_id
     label = f"{FIGURE_LABELS[(layer, metric)]} in {name} ({len(found):,})"
-    subset = {"layer": layer, "ids": found, "label": label, "zone": zone_id, "metric": metric}
+    # the export link names the subset; the ids stay on the server
+    token = hashlib.sha256(json.dumps([layer, found]).encode()).hexdigest()[:20]
+    svc.cache.get_or_compute(f"subset:{token}", 0, lambda: json.dumps(found).encode())
+    subset = {"layer": layer, "ids": found, "label": label, "token": token}
     return subset, layer
 
 

@@ -9,12 +9,13 @@ import json
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.context import services
-from callbacks.explore import figure_ids, time_view, window_of
+from callbacks.explore import time_view, window_of
 from layouts import ids
 from store import explore
 from store.ledger import data_versions
@@ -41,18 +42,24 @@ COLUMN_TITLES = {
     "description": "Description",
 }
 NUMERIC = {"fill_pct", "freeflow_kmh", "speed_kmh", "ratio"}
-LAYER_DOMAIN = {"waste": "waste", "traffic": "traffic", "complaints": "complaints"}
+TIMES = {"observed_at", "requested_at", "closed_at", "expected_at"}
+
+
+def _filter(column: str) -> str | bool:
+    if column in TIMES:  # shown in local time, stored in UTC: sort them, do not text-match
+        return False
+    return "agNumberColumnFilter" if column in NUMERIC else "agTextColumnFilter"
 
 
 def column_defs(layer: str, personal: bool) -> list[dict]:
     return [
-        {
-            "field": c,
-            "headerName": COLUMN_TITLES.get(c, c),
-            "filter": "agNumberColumnFilter" if c in NUMERIC else "agTextColumnFilter",
-        }
+        {"field": c, "headerName": COLUMN_TITLES.get(c, c), "filter": _filter(c)}
         for c in explore.row_columns(layer, personal)
     ]
+
+
+def _expired() -> bytes:
+    raise ValueError("that list has expired: click the figure again")
 
 
 def query_rows(query: dict, sort=None, grid_filters=None, offset=0, limit=None):
@@ -60,14 +67,11 @@ def query_rows(query: dict, sort=None, grid_filters=None, offset=0, limit=None):
     svc = services()
     view = time_view(query["range"], query.get("start"), query.get("end"), query.get("at"))
     ids_ = query.get("ids")
+    if ids_ is None and query.get("subset"):  # an export of a figure's rows
+        ids_ = json.loads(svc.cache.get_or_compute(f"subset:{query['subset']}", 0, _expired))
+    if ids_ is not None and not ids_:
+        return [], 0
     with svc.store.reading() as cur:
-        if ids_ is None and query.get("figure"):  # an export of a figure's rows
-            figure = query["figure"]
-            ids_ = figure_ids(
-                cur, figure["zone"], query["layer"], figure["metric"], view.until, svc.settings
-            )
-        if ids_ is not None and not ids_:
-            return [], 0
         table, total = explore.layer_page(
             cur,
             query["layer"],
@@ -88,6 +92,13 @@ def query_rows(query: dict, sort=None, grid_filters=None, offset=0, limit=None):
     return frame.astype(object).where(frame.notna(), None).to_dict("records"), total
 
 
+def _cell(value):
+    """Citizens' text can start like a formula; a spreadsheet must show it, not run it."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def csv_export(query: dict, sort=None, grid_filters=None) -> tuple[str, bytes]:
     """(file name, CSV bytes with a BOM for spreadsheets) of every row the table lists."""
     svc = services()
@@ -97,7 +108,7 @@ def csv_export(query: dict, sort=None, grid_filters=None) -> tuple[str, bytes]:
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow([COLUMN_TITLES.get(c, c) for c in columns])
-    writer.writerows([row[c] for c in columns] for row in rows)
+    writer.writerows([_cell(row[c]) for c in columns] for row in rows)
     view = time_view(query["range"], query.get("start"), query.get("end"), query.get("at"))
     stamp = view.at.astimezone(ZoneInfo(svc.settings.timezone))
     return f"c3-{query['layer']}-{stamp:%Y-%m-%dT%H%M}.csv", out.getvalue().encode()
@@ -129,7 +140,7 @@ def table_query(layer, *args):
     subset = subset if subset and subset.get("layer") == layer else None
     svc = services()
     with svc.store.reading() as cur:
-        version = data_versions(cur).get(LAYER_DOMAIN[layer], 0)
+        version = data_versions(cur).get(layer, 0)  # the table's layers are data domains
     query = {
         "layer": layer,
         "filters": filters,
@@ -138,7 +149,7 @@ def table_query(layer, *args):
         "end": end,
         "at": None if live or subset else at_s,
         "ids": subset["ids"] if subset else None,
-        "figure": {"zone": subset["zone"], "metric": subset["metric"]} if subset else None,
+        "subset": subset["token"] if subset else None,
         # live data changes under the same view: reload when the layer's data does
         "version": version if live or subset else None,
     }
@@ -167,11 +178,9 @@ def table_page(request, query):
     start, end = int(request.get("startRow", 0)), int(request.get("endRow", 100))
     try:
         rows, total = query_rows(query, sort, grid_filters, start, end - start)
-    except ValueError:  # a filter the table cannot run in the store
+    except (ValueError, duckdb.Error):  # a filter the store cannot run: no rows, no crash
         return {"rowData": [], "rowCount": 0}, no_update
     exported = {k: v for k, v in query.items() if k not in ("ids", "version")}
-    if query.get("ids") is not None and not query.get("figure"):
-        exported["ids"] = query["ids"]
     href = "/api/rows.csv?" + urlencode(
         {"q": json.dumps({**exported, "sort": sort, "grid_filters": grid_filters})}
     )

@@ -70,6 +70,33 @@ def _view(value: str | None) -> tuple[float, float, float] | None:
     return (lat, lon, zoom)
 
 
+def initial_hideouts(
+    shown: tuple[str, ...], opacity: dict[str, float], query: dict, tz: str, large_city: bool
+) -> dict[str, dict]:
+    """Each layer's hideout as assets/explore.js `view` computes it for this URL, so the
+    first draw is the final one (a changed hideout redraws the whole layer)."""
+    at = query.get("at")
+    try:
+        moment = int(float(at)) if at else None
+    except ValueError:
+        moment = None
+    server_filtered = {"complaints", *(("waste",) if large_city else ())}
+    return {
+        layer: {
+            "tz": tz,
+            "theme": "light",
+            "filter": {}
+            if layer in server_filtered
+            else {f: _split(query.get(f)) for f in ids.EXPLORE_LAYER_FILTERS.get(layer, ())},
+            "opacity": opacity.get(layer, 1),
+            "at": moment,
+            "status": _split(query.get("status")),
+            "show": layer in shown,
+        }
+        for layer in ids.EXPLORE_LAYERS_ALL
+    }
+
+
 def _layer_controls(shown: tuple[str, ...], opacity: dict[str, float]) -> html.Div:
     return html.Div(
         [
@@ -178,7 +205,6 @@ def _table() -> html.Section:
                     html.A(
                         "Export CSV",
                         id=ids.EXPLORE_EXPORT,
-                        href="",
                         download="",
                         className="c3-button",
                         title="Every row the table lists, times in the city's zone (ISO 8601)",
@@ -244,6 +270,7 @@ def layout(layers: str | None = None, **query) -> html.Div:
                 },
             ),
             dcc.Store(id=ids.EXPLORE_SUBSET, data=None),
+            dcc.Store(id=ids.EXPLORE_SOURCES, data=None),
             dcc.Interval(id=ids.EXPLORE_POLL, interval=settings.refresh_ms),
             page_header("Explore", settings, "/explore"),
             html.Div(
@@ -291,10 +318,9 @@ def layout(layers: str | None = None, **query) -> html.Div:
                                 clustered=("waste",) if c3.large_city else (),
                                 checked=shown,
                                 view=_view(query.get("view")),
-                                filters={
-                                    layer: {f: _split(query.get(f)) for f in wanted}
-                                    for layer, wanted in ids.EXPLORE_LAYER_FILTERS.items()
-                                },
+                                hideouts=initial_hideouts(
+                                    shown, opacity, query, settings.timezone, c3.large_city
+                                ),
                             ),
                             _time_bar(),
                             _table(),

@@ -88,6 +88,7 @@ EXPLORE_SLIDER = "explore-slider"
 EXPLORE_MOMENT = "explore-moment"
 EXPLORE_PLAY = "explore-play"
 EXPLORE_PLAY_TICK = "explore-play-tick"
+EXPLORE_SOURCES = "explore-sources"  # layer URLs at the data's versions
 EXPLORE_SUBSET = "explore-subset"  # the features behind a clicked figure
 EXPLORE_SUBSET_BAR = "explore-subset-bar"
 EXPLORE_SUBSET_CLEAR = "explore-subset-clear"
@@ -95,11 +96,11 @@ EXPLORE_SUBSET_CLEAR = "explore-subset-clear"
 EXPLORE_GEOBUF_LAYERS = ("waste", "complaints")
 # every layer the explore map can show, in the order the clientside view lists them
 EXPLORE_LAYERS_ALL = ("traffic", "waste", "complaints", "hotspots", "zones", "basemap")
-# which filters apply to which map layer (feature property names)
+# which filters the browser applies to which map layer (feature property names);
+# complaints, and containers in a big city, are clustered and filtered on the server
 EXPLORE_LAYER_FILTERS = {
     "waste": ("zone", "waste_type"),
     "traffic": ("zone", "road_class"),
-    "complaints": ("zone", "service"),
 }
 
 

@@ -177,23 +177,24 @@ class MapShell(html.Div):
         show_layer_control: bool = True,
         selectable: bool = False,
         checked: tuple[str, ...] | None = None,
-        filters: dict[str, dict] | None = None,
+        hideouts: dict[str, dict] | None = None,
         hotspots: bool = False,
         view: tuple[float, float, float] | None = None,
         geobuf: tuple[str, ...] = (),
         clustered: tuple[str, ...] = (),
     ):
         """`view` (lat, lon, zoom) opens the map there instead of fitting the city;
-        `hotspots` adds the H3 complaint layer; `selectable` reports clicks on features;
-        layers in `geobuf` are loaded in that format; layers in `clustered` are clustered
-        (complaints always are)."""
+        `hideouts` adds to each layer's hideout (filters, opacity, moment: see
+        assets/explore.js); `hotspots` adds the H3 complaint layer; `selectable` reports
+        clicks on features; layers in `geobuf` are loaded in that format; layers in
+        `clustered` are clustered (complaints always are)."""
         hideout = {"tz": tz, "theme": theme}
         base = [
             dl.GeoJSON(
                 url="/api/basemap.geojson",
                 style=js("basemapStyle"),
                 filter=js("basemapFilter"),
-                hideout=hideout,
+                hideout={**hideout, **(hideouts or {}).get("basemap", {})},
                 interactive=False,
                 attribution=attribution,
                 pane=pane("basemap"),
@@ -209,8 +210,8 @@ class MapShell(html.Div):
                     **({"pane": pane(layer)} if layer in PANES else {}),
                     **({"format": "geobuf"} if layer in geobuf else {}),
                     **({"cluster": True} if layer in clustered else {}),
-                    # filters from the start, so the first data load is already filtered
-                    hideout={**hideout, "filter": (filters or {}).get(layer, {})},
+                    # the view from the start, so the first load is drawn as it will stay
+                    hideout={**hideout, "filter": {}, **(hideouts or {}).get(layer, {})},
                     **styling,
                     **(
                         {

@@ -64,14 +64,19 @@ def complaint_timeline(cur: duckdb.DuckDBPyConnection, source: str, request_id: 
     ).fetch_arrow_table()
 
 
-def feature_record(cur: duckdb.DuckDBPyConnection, kind: str, key: str) -> dict | None:
-    """The stored row of one feature (no geometry), for the detail panel."""
+def feature_record(
+    cur: duckdb.DuckDBPyConnection, kind: str, key: str, source: str | None = None
+) -> dict | None:
+    """The stored row of one feature (no geometry), for the detail panel; a request is
+    named by its feed (`source`) too, since two feeds may use the same id."""
     sql = {
         "waste": "SELECT * EXCLUDE (geom) FROM waste_containers WHERE container_id = $key",
         "traffic": "SELECT * EXCLUDE (geom) FROM road_segments WHERE segment_id = $key",
-        "complaints": "SELECT * FROM service_requests WHERE request_id = $key",
+        "complaints": "SELECT * FROM service_requests WHERE request_id = $key "
+        "AND ($source IS NULL OR source = $source)",
     }[kind]
-    cursor = cur.execute(sql, {"key": key})
+    params = {"key": key, "source": source} if kind == "complaints" else {"key": key}
+    cursor = cur.execute(sql, params)
     row = cursor.fetchone()
     return None if row is None else dict(zip([d[0] for d in cursor.description], row, strict=True))
 
@@ -132,46 +137,58 @@ def frame(cur: duckdb.DuckDBPyConnection, at: datetime) -> str:
     ).fetchone()[0]
 
 
-# Requests that were open at some point in [since, until], with when they closed.
-_REQUESTS_IN_RANGE = """
-    WITH closed AS (
-        SELECT source, request_id, min(changed_at) AS closed_at
-        FROM service_request_events WHERE status = 'closed' GROUP BY ALL),
-    spans AS (
-        SELECT r.*, coalesce(c.closed_at, CASE WHEN r.status = 'closed' THEN r.updated_at END)
-                    AS closed_at
-        FROM service_requests r LEFT JOIN closed c USING (source, request_id)
-        WHERE r.lon IS NOT NULL AND r.requested_at IS NOT NULL)
-    SELECT * FROM spans
-    WHERE requested_at <= $until AND (closed_at IS NULL OR closed_at >= $since)"""
-# At the slider's moment: filed by then, and open or closed as the status filter asks.
-_STATUS_AT = """
-    requested_at <= $at
-    AND (len($status) = 0
-         OR (list_contains($status, 'open') AND (closed_at IS NULL OR closed_at > $at))
-         OR (list_contains($status, 'closed') AND closed_at <= $at))"""
+# Requests with when they closed: the last closing of a request that is closed now (one
+# reopened since is open, whatever its events say).
+_REQUEST_SPANS = """
+    WITH closings AS (
+        SELECT source, request_id, max(changed_at) AS closed_at
+        FROM service_request_events WHERE status = 'closed' GROUP BY ALL)
+    SELECT r.* EXCLUDE (status),
+           CASE WHEN r.status = 'closed' THEN coalesce(c.closed_at, r.updated_at) END
+               AS closed_at
+    FROM service_requests r LEFT JOIN closings c USING (source, request_id)
+    WHERE r.lon IS NOT NULL AND r.requested_at IS NOT NULL"""
+# The requests the view shows at its moment ($at), as they were then: filed by then, and
+# open then or closed within the range by then; filtered by zone, type and status.
+SHOWN_REQUESTS = f"""
+    SELECT *, CASE WHEN closed_at <= $at THEN 'closed' ELSE 'open' END AS status
+    FROM ({_REQUEST_SPANS})
+    WHERE requested_at <= least($at, $until)
+      AND (closed_at IS NULL OR closed_at > $at OR closed_at >= $since)
+      AND (len($status) = 0
+           OR list_contains($status, CASE WHEN closed_at <= $at THEN 'closed' ELSE 'open' END))
+      AND (len($zone) = 0 OR list_contains($zone, zone_id))
+      AND (len($service) = 0 OR list_contains($service, service_name))"""
+REQUEST_FILTERS = ("zone", "service", "status")
+
+
+def _shown_params(window: Window, filters: dict[str, list[str]]) -> dict:
+    return {**window.params(), **_filter_params(filters, REQUEST_FILTERS)}
 
 
 def requests_geojson(
-    cur: duckdb.DuckDBPyConnection, since: datetime, until: datetime, personal: bool
+    cur: duckdb.DuckDBPyConnection,
+    window: Window,
+    filters: dict[str, list[str]],
+    personal: bool,
 ) -> str:
-    """Every request open at some point in the range, with its filing and closing times
-    (epoch seconds), so the browser shows those open at any moment of the range."""
+    """The requests shown at the window's moment, with their status then. Filtered here,
+    not in the browser, because the map clusters them and clusters must count only these."""
     citizen = "'description', description, 'address', address," if personal else ""
     return feature_collection(
         cur,
         f"""
         SELECT json_object(
             'type', 'Feature',
-            'geometry', json_object('type', 'Point', 'coordinates', [round(lon, 6), round(lat, 6)]),
+            'geometry', json_object(
+                'type', 'Point', 'coordinates', [round(lon, 6), round(lat, 6)]),
             'properties', json_object(
                 'id', request_id, 'source', source, 'service', service_name,
-                'zone', zone_id, {citizen}
-                'opened', epoch(requested_at)::BIGINT,
-                'closed', epoch(closed_at)::BIGINT)) AS feature
-        FROM ({_REQUESTS_IN_RANGE}) ORDER BY requested_at
+                'zone', zone_id, 'status', status, {citizen}
+                'requested_at', strftime(requested_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
+        FROM ({SHOWN_REQUESTS}) ORDER BY requested_at, request_id
         """,
-        {"since": since, "until": until},
+        _shown_params(window, filters),
     )
 
 
@@ -183,11 +200,8 @@ def request_spans(
         f"""SELECT request_id, lat, lon,
                    (epoch(least(coalesce(closed_at, $at), $at)) - epoch(requested_at)) / 86400
                        AS days_open
-            FROM ({_REQUESTS_IN_RANGE})
-            WHERE {_STATUS_AT}
-              AND (len($zone) = 0 OR list_contains($zone, zone_id))
-              AND (len($service) = 0 OR list_contains($service, service_name))""",
-        {**window.params(), **_filter_params(filters, ("zone", "service", "status"))},
+            FROM ({SHOWN_REQUESTS})""",
+        _shown_params(window, filters),
     ).fetch_arrow_table()
 
 
@@ -254,16 +268,11 @@ ROW_QUERIES = {
           AND (len($ids) = 0 OR list_contains($ids, s.segment_id))
         ORDER BY ratio DESC NULLS LAST, s.segment_id""",
     "complaints": f"""
-        SELECT r.request_id, r.service_name,
-               CASE WHEN r.closed_at <= $at THEN 'closed' ELSE 'open' END AS status,
-               z.name AS zone, r.requested_at, r.closed_at, r.expected_at,
-               r.address, r.description
-        FROM ({_REQUESTS_IN_RANGE}) r LEFT JOIN zones z ON z.zone_id = r.zone_id
-        WHERE {_STATUS_AT.replace("requested_at", "r.requested_at")}
-          AND (len($zone) = 0 OR list_contains($zone, r.zone_id))
-          AND (len($service) = 0 OR list_contains($service, r.service_name))
-          AND (len($ids) = 0 OR list_contains($ids, r.request_id))
-        ORDER BY r.requested_at""",
+        SELECT r.request_id, r.service_name, r.status, z.name AS zone, r.requested_at,
+               r.closed_at, r.expected_at, r.address, r.description
+        FROM ({SHOWN_REQUESTS}) r LEFT JOIN zones z ON z.zone_id = r.zone_id
+        WHERE (len($ids) = 0 OR list_contains($ids, r.request_id))
+        ORDER BY r.requested_at, r.request_id""",
 }
 ROW_FILTERS = {
     "waste": ("zone", "waste_type"),

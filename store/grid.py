@@ -6,22 +6,23 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+# Case-insensitive, like AG Grid's own text filter; no wildcards (a typed % is a %).
 TEXT_OPS = {
-    "contains": ("ILIKE '%' || ? || '%'", 1),
-    "notContains": ("NOT ILIKE '%' || ? || '%'", 1),
-    "equals": ("= ?", 1),
-    "notEqual": ("<> ?", 1),
-    "startsWith": ("ILIKE ? || '%'", 1),
-    "endsWith": ("ILIKE '%' || ?", 1),
+    "contains": ("contains(lower({col}), lower(?))", 1),
+    "notContains": ("NOT contains(lower({col}), lower(?))", 1),
+    "equals": ("lower({col}) = lower(?)", 1),
+    "notEqual": ("lower({col}) <> lower(?)", 1),
+    "startsWith": ("starts_with(lower({col}), lower(?))", 1),
+    "endsWith": ("ends_with(lower({col}), lower(?))", 1),
 }
 NUMBER_OPS = {
-    "equals": ("= ?", 1),
-    "notEqual": ("<> ?", 1),
-    "greaterThan": ("> ?", 1),
-    "greaterThanOrEqual": (">= ?", 1),
-    "lessThan": ("< ?", 1),
-    "lessThanOrEqual": ("<= ?", 1),
-    "inRange": ("BETWEEN ? AND ?", 2),
+    "equals": ("{col} = ?", 1),
+    "notEqual": ("{col} <> ?", 1),
+    "greaterThan": ("{col} > ?", 1),
+    "greaterThanOrEqual": ("{col} >= ?", 1),
+    "lessThan": ("{col} < ?", 1),
+    "lessThanOrEqual": ("{col} <= ?", 1),
+    "inRange": ("{col} BETWEEN ? AND ?", 2),
 }
 
 
@@ -42,7 +43,12 @@ def _condition(column: str, model: dict) -> tuple[str, list]:
         raise ValueError(f"unsupported filter {kind}/{op} on {column}")
     sql, arity = ops[op]
     values = [model.get("filter"), model.get("filterTo")][:arity]
-    return f"{target} {sql}", values
+    if kind == "number":
+        try:
+            values = [float(v) for v in values]
+        except (TypeError, ValueError):
+            raise ValueError(f"not a number in the filter on {column}: {values}") from None
+    return sql.format(col=target), values
 
 
 def page(
@@ -56,7 +62,8 @@ def page(
     limit: int | None = None,
 ) -> tuple[pa.Table, int]:
     """Rows [offset, offset + limit) of `sql` (named params) after the grid's column filters
-    and sort (columns not in `columns` are ignored), and how many rows match in all."""
+    and sort (columns not in `columns` are ignored), and how many rows match in all.
+    `columns[0]` is the row's key. Unsupported filters raise ValueError."""
     where, values = ["TRUE"], []
     for column, model in (filters or {}).items():
         if column in columns:
@@ -68,6 +75,8 @@ def page(
         for s in sort or []
         if s.get("colId") in columns
     ]
+    if order:  # the key last, so pages never repeat or skip rows that tie
+        order.append(f'"{columns[0]}"')
     # named parameters for the row query, positional ones for the grid's filters
     named = {f"grid_{i}": v for i, v in enumerate(values)}
     for i in range(len(values)):

@@ -21,8 +21,11 @@ def feature_collection(cur: duckdb.DuckDBPyConnection, sql: str, params=None) ->
     return cur.execute(wrapped, params or []).fetchone()[0]
 
 
-def containers_geojson(cur: duckdb.DuckDBPyConnection) -> str:
-    """Every container with its latest fill level and status."""
+def containers_geojson(
+    cur: duckdb.DuckDBPyConnection, zone: list[str] = (), waste_type: list[str] = ()
+) -> str:
+    """Every container (in the zones and of the waste types given, if any) with its latest
+    fill level and status."""
     return feature_collection(
         cur,
         f"""
@@ -44,7 +47,10 @@ def containers_geojson(cur: duckdb.DuckDBPyConnection) -> str:
                 'observed_at', strftime(l.observed_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
         FROM waste_containers c LEFT JOIN latest l USING (container_id)
         WHERE c.lon IS NOT NULL
+          AND (len($zone) = 0 OR list_contains($zone, c.zone_id))
+          AND (len($waste_type) = 0 OR list_contains($waste_type, c.waste_type))
         """,
+        {"zone": list(zone), "waste_type": list(waste_type)},
     )
 
 

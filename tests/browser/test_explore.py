@@ -2,12 +2,14 @@
 
 import math
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.support.ui import WebDriverWait
 
 from sim.http import free_port
+from store import explore
 
 pytestmark = pytest.mark.browser
 
@@ -172,7 +174,8 @@ window.c3.map.instance.eachLayer((l) => {
   if (!p) return;
   if (p.waste_type !== undefined) out.waste[p.id] = l.options.fillColor;
   else if (p.road_class !== undefined) out.traffic[p.id] = l.options.color;
-  else if (p.opened !== undefined || p.cluster) out.complaints += p.cluster ? p.point_count : 1;
+  else if (p.cluster) out.complaints += p.point_count;
+  else if (p.service !== undefined) out.complaints += 1;
 });
 return out;"""
 
@@ -240,6 +243,15 @@ def test_the_slider_moves_every_layer_to_its_moment(dash_duo, live_app, store, d
     changed = [k for k in fills[t0] if colour(fills[t0][k]) != colour(fills[t1][k])]
     assert changed, "the simulator's bins should fill over 19 hours"
     assert before["traffic"] != after["traffic"]  # rush hour or not, some segment changed
+    # complaints: exactly those filed and not yet closed at each moment
+    with store.reading() as cur:
+        for drawn_at, t in ((before, t0), (after, t1)):
+            moment = datetime.fromtimestamp(t, UTC)
+            window = explore.Window(
+                datetime.now(UTC) - timedelta(hours=24), datetime.now(UTC), moment
+            )
+            expected = explore.layer_rows(cur, "complaints", {}, False, window).num_rows
+            assert drawn_at["complaints"] == expected > 0
     assert dash_duo.find_element("#explore-moment").text != "Live · now"
     assert dash_duo.get_logs() == []
 

@@ -177,14 +177,27 @@ def requests(store):
     return store
 
 
-def test_requests_over_a_range_carry_when_they_opened_and_closed(requests):
+def test_the_complaints_layer_shows_requests_as_they_were_at_the_moment(requests):
+    two_days_ago = NOW - timedelta(days=2, hours=-1)
     with requests.reading() as cur:
-        fc = json.loads(explore.requests_geojson(cur, NOW - timedelta(days=7), NOW, personal=False))
-    props = {f["properties"]["id"]: f["properties"] for f in fc["features"]}
-    assert set(props) == {"closed", "open", "new"}
-    assert props["closed"]["closed"] == int((NOW - timedelta(days=1)).timestamp())
-    assert props["open"]["closed"] is None
-    assert "description" not in props["open"]
+
+        def shown(at, **filters):
+            fc = json.loads(explore.requests_geojson(cur, _window(at), filters, personal=False))
+            return {f["properties"]["id"]: f["properties"]["status"] for f in fc["features"]}
+
+        # "old" closed before the range began; the rest were open in it
+        assert shown(NOW) == {"closed": "closed", "open": "open", "new": "open"}
+        assert shown(two_days_ago) == {"closed": "open", "open": "open"}  # "new" not yet filed
+        assert shown(NOW, status=["open"], service=["Litter"]) == {"new": "open"}
+        fc = json.loads(explore.requests_geojson(cur, _window(NOW), {}, personal=False))
+    assert all("description" not in f["properties"] for f in fc["features"])
+
+
+def test_a_reopened_request_is_open(requests):
+    with requests.transaction() as cur:
+        cur.execute("UPDATE service_requests SET status = 'open' WHERE request_id = 'closed'")
+        rows = explore.layer_rows(cur, "complaints", {"status": ["open"]}, False, _window(NOW))
+    assert "closed" in rows.column("request_id").to_pylist()
 
 
 def test_complaint_rows_follow_the_slider_moment_and_status(requests):
