@@ -67,7 +67,22 @@ def test_toggling_a_layer_hides_it(dash_duo, live_app):
     assert dash_duo.get_logs() == []
 
 
+def test_complainants_text_stays_on_the_server_unless_allowed(dash_duo, live_app, store):
+    import requests
+
+    with store.transaction() as cur:
+        cur.execute("UPDATE service_requests SET description = 'call me on 040 123'")
+        cur.execute("UPDATE data_versions SET version = version + 1 WHERE domain = 'complaints'")
+    dash_duo.start_server(live_app, port=free_port())
+    for path in ("/api/layers/complaints.geojson", "/api/requests.geojson?range=7d"):
+        body = requests.get(dash_duo.server_url + path, timeout=10).text
+        assert '"service"' in body and "040 123" not in body and '"address"' not in body
+
+
 def test_popup_shows_citizen_text_as_text(dash_duo, live_app, store):
+    # a deployment that allows it: complainants' text is shown, as text
+    svc = live_app.server.extensions["c3"]
+    svc.settings = svc.settings.model_copy(update={"show_personal_data": True})
     with store.transaction() as cur:
         cur.execute(
             "UPDATE service_requests SET description = '<img src=x onerror=alert(1)>bold' "
