@@ -30,9 +30,10 @@ window.c3 = Object.assign({}, window.c3, {
       return NO_DATA;
     }
 
-    function formatTime(iso, tz) {
-      if (!iso) return "no reading";
-      const when = new Date(iso);
+    // `when`: ISO 8601 text or epoch seconds
+    function formatTime(when, tz) {
+      if (!when) return "no reading";
+      when = new Date(typeof when === "number" ? when * 1000 : when);
       return new Intl.DateTimeFormat("en-GB", {
         timeZone: tz, day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit",
         timeZoneName: "short",

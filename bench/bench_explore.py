@@ -179,12 +179,14 @@ def main() -> None:
     base_ms = statistics.median(e["ms"] for e in seen["version"] if "/api/version" in e["name"])
     worst = 0
     for kind in ("slider", "filter"):
+        # every request an action causes: callbacks, values at a moment, and the layers
+        # filtered on the server (containers in a big city, complaints, hotspots)
         calls = [
             e
             for e in seen[kind]
-            if "_dash-update-component" in e["name"]
-            or "/api/frame" in e["name"]
-            or "/api/hotspots" in e["name"]
+            if ("_dash-update-component" in e["name"] or "/api/" in e["name"])
+            and "/api/version" not in e["name"]
+            and e["bytes"] > 0  # 0: answered by the browser's cache
         ]
         ms = [e["ms"] for e in calls]
         sizes = [e["bytes"] for e in calls]

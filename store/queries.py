@@ -43,8 +43,9 @@ def containers_geojson(
             'properties', json_object(
                 'id', c.container_id, 'waste_type', c.waste_type, 'address', c.address,
                 'zone', c.zone_id, 'capacity_l', c.capacity_l,
-                'fill', round(l.fill_level, 3), 'status', l.status,
-                'observed_at', strftime(l.observed_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
+                -- two decimals and epoch seconds: 50,000 containers travel in under 1 MB
+                'fill', round(l.fill_level, 2), 'status', l.status,
+                'observed_at', epoch(l.observed_at)::BIGINT)) AS feature
         FROM waste_containers c LEFT JOIN latest l USING (container_id)
         WHERE c.lon IS NOT NULL
           AND (len($zone) = 0 OR list_contains($zone, c.zone_id))
