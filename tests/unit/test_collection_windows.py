@@ -1,0 +1,109 @@
+"""Collection windows on a hand-made 6-node road graph, against values worked out by hand."""
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from analytics.fill_forecast import fill_forecasts
+from analytics.profiles import TravelTimes, travel_time_profiles
+from analytics.windows import fastest_arrivals, plan_round, rank_windows
+
+DAY = datetime(2026, 11, 24, tzinfo=UTC)  # a Tuesday
+BASE_S = {"da": 60, "ab": 120, "dc": 60, "cb": 300, "df": 100}
+
+
+def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return DAY + timedelta(hours=hour, minutes=minute, seconds=second)
+
+
+@pytest.fixture
+def graph():
+    """D(epot) - A - B, D - C - B, D - F; every street both ways. A-B jams 08:00-09:00."""
+    g = nx.DiGraph()
+    for seg in BASE_S:
+        u, v = seg[0].upper(), seg[1].upper()
+        g.add_edge(u, v, segment_id=seg)
+        g.add_edge(v, u, segment_id=seg)
+    return g
+
+
+def travel_time(segment_id: str, when: datetime) -> float:
+    rush = segment_id == "ab" and 8 <= when.hour < 9
+    return BASE_S[segment_id] * (5 if rush else 1)
+
+
+def test_arrivals_time_each_street_when_it_is_entered(graph):
+    off_peak = fastest_arrivals(graph, "D", at(7), travel_time)
+    assert off_peak["B"] == at(7, 3)  # D-A 60 s, A-B 120 s
+    rush = fastest_arrivals(graph, "D", at(8), travel_time)
+    assert rush["B"] == at(8, 6)  # A-B takes 600 s now: D-C-B (60 + 300 s) wins
+
+
+def test_a_round_visits_the_nearest_stop_first_and_counts_overflow(graph):
+    plan = plan_round(graph, "D", ["B", "F"], at(8), travel_time, full_at={"B": at(8, 5)})
+    assert plan.order == ["F", "B"]
+    assert plan.arrivals == [at(8, 1, 40), at(8, 9, 20)]  # F; back through D, then C
+    assert plan.end == at(8, 15, 20)  # B-C-D: the jammed A-B is avoided
+    assert plan.overflowing == ["B"]  # full at 08:05, reached at 08:09:20
+    assert plan.minutes == pytest.approx(15 + 20 / 60)
+
+
+def test_windows_rank_by_driving_minutes_plus_the_overflow_penalty(graph):
+    due = {"B": at(6), "F": at(7, 30)}  # when each needs service
+    ranked = rank_windows(
+        graph, "D", [at(7), at(8), at(10)], due, {"B": at(8, 5)}, travel_time,
+        overflow_penalty_min=30,
+    )  # fmt: skip
+    assert [w.start for w in ranked] == [at(7), at(10), at(8)]
+    assert [w.minutes for w in ranked] == pytest.approx([6, 9 + 20 / 60, 15 + 20 / 60])
+    assert [w.overflowing for w in ranked] == [0, 1, 1]
+    assert [w.cost for w in ranked] == pytest.approx([6, 39 + 20 / 60, 45 + 20 / 60])
+
+
+def test_hours_not_allowed_rank_last(graph):
+    ranked = rank_windows(
+        graph, "D", [at(7), at(10)], {"B": at(6)}, {}, travel_time, 30,
+        allowed=lambda start: start.hour >= 9,
+    )  # fmt: skip
+    assert [(w.start, w.allowed) for w in ranked] == [(at(10), True), (at(7), False)]
+
+
+def test_profiles_take_the_median_per_day_type_and_slot():
+    times = [at(8, 1), at(8, 7) + timedelta(days=7), at(8, 14) + timedelta(days=1), at(10)]
+    readings = pd.DataFrame(
+        {
+            "segment_id": ["ab"] * 4 + ["ab"],
+            "observed_at": pd.to_datetime(times + [at(8, 5) + timedelta(days=4)]),  # Saturday
+            "travel_time_s": [500.0, 700.0, 600.0, 120.0, 200.0],
+        }
+    )
+    profiles = travel_time_profiles(readings, "UTC")
+    assert profiles.loc[("ab", "weekday", 32), "travel_time_s"] == 600  # 08:00-08:15
+    assert profiles.loc[("ab", "weekday", 32), "readings"] == 3
+    assert profiles.loc[("ab", "saturday", 32), "travel_time_s"] == 200
+    times_ = TravelTimes(profiles, {"ab": 120.0}, "UTC", now=at(8), observed_s={"ab": 900.0})
+    assert times_.at("ab", at(8)) == 900  # now: what is observed
+    w = math.exp(-10 / 60)  # ten minutes on, the observation weighs e^(-10/60)
+    assert times_.at("ab", at(8, 10)) == pytest.approx(900 * w + 600 * (1 - w))
+    w = math.exp(-5)  # at 13:00 there is no history: the observation decays to free flow
+    assert times_.at("ab", at(13)) == pytest.approx(900 * w + 120 * (1 - w))
+    assert TravelTimes(profiles, {"ab": 120.0}, "UTC").at("ab", at(13)) == 120
+
+
+def test_fill_forecast_extrapolates_the_rate_since_the_last_collection():
+    readings = pd.DataFrame(
+        {
+            "container_id": ["c1"] * 5 + ["c2"] * 2,
+            "observed_at": pd.to_datetime([at(1), at(2), at(4), at(5), at(6), at(5), at(6)]),
+            "fill_level": [0.9, 0.1, 0.3, 0.4, 0.5, 0.3, 0.3],
+        }
+    )
+    collections = pd.DataFrame({"container_id": ["c1"], "collected_at": [at(1, 30)]})
+    f = fill_forecasts(readings, collections, now=at(6), threshold=0.8)
+    assert f.loc["c1", "rate_per_h"] == pytest.approx(0.1)  # 0.1 at 02:00 ... 0.5 at 06:00
+    assert f.loc["c1", "threshold_at"] == at(9)
+    assert f.loc["c1", "full_at"] == at(11)
+    assert f.loc["c2", "rate_per_h"] == 0 and pd.isna(f.loc["c2", "full_at"])
