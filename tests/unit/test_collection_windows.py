@@ -9,7 +9,7 @@ import pytest
 
 from analytics.fill_forecast import fill_forecasts
 from analytics.profiles import TravelTimes, travel_time_profiles
-from analytics.windows import fastest_arrivals, plan_round, rank_windows
+from analytics.windows import RoadNet, plan_round, rank_windows
 
 DAY = datetime(2026, 11, 24, tzinfo=UTC)  # a Tuesday
 BASE_S = {"da": 60, "ab": 120, "dc": 60, "cb": 300, "df": 100}
@@ -20,14 +20,14 @@ def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 
 @pytest.fixture
-def graph():
+def net():
     """D(epot) - A - B, D - C - B, D - F; every street both ways. A-B jams 08:00-09:00."""
     g = nx.DiGraph()
     for seg in BASE_S:
         u, v = seg[0].upper(), seg[1].upper()
         g.add_edge(u, v, segment_id=seg)
         g.add_edge(v, u, segment_id=seg)
-    return g
+    return RoadNet(g, travel_time)
 
 
 def travel_time(segment_id: str, when: datetime) -> float:
@@ -35,15 +35,16 @@ def travel_time(segment_id: str, when: datetime) -> float:
     return BASE_S[segment_id] * (5 if rush else 1)
 
 
-def test_arrivals_time_each_street_when_it_is_entered(graph):
-    off_peak = fastest_arrivals(graph, "D", at(7), travel_time)
-    assert off_peak["B"] == at(7, 3)  # D-A 60 s, A-B 120 s
-    rush = fastest_arrivals(graph, "D", at(8), travel_time)
-    assert rush["B"] == at(8, 6)  # A-B takes 600 s now: D-C-B (60 + 300 s) wins
+def test_times_between_places_follow_the_slot(net):
+    off_peak = net.seconds(("D", "B"), at(7, 14))
+    assert off_peak[0, net.index["B"]] == 180  # D-A 60 s, A-B 120 s
+    rush = net.seconds(("D", "B"), at(8))
+    assert rush[0, net.index["B"]] == 360  # A-B takes 600 s now: D-C-B (60 + 300 s) wins
+    assert rush[1, net.index["D"]] == 360
 
 
-def test_a_round_visits_the_nearest_stop_first_and_counts_overflow(graph):
-    plan = plan_round(graph, "D", ["B", "F"], at(8), travel_time, full_at={"B": at(8, 5)})
+def test_a_round_visits_the_nearest_stop_first_and_counts_overflow(net):
+    plan = plan_round(net, "D", ["B", "F"], at(8), full_at={"B": at(8, 5)})
     assert plan.order == ["F", "B"]
     assert plan.arrivals == [at(8, 1, 40), at(8, 9, 20)]  # F; back through D, then C
     assert plan.end == at(8, 15, 20)  # B-C-D: the jammed A-B is avoided
@@ -51,11 +52,10 @@ def test_a_round_visits_the_nearest_stop_first_and_counts_overflow(graph):
     assert plan.minutes == pytest.approx(15 + 20 / 60)
 
 
-def test_windows_rank_by_driving_minutes_plus_the_overflow_penalty(graph):
+def test_windows_rank_by_driving_minutes_plus_the_overflow_penalty(net):
     due = {"B": at(6), "F": at(7, 30)}  # when each needs service
     ranked = rank_windows(
-        graph, "D", [at(7), at(8), at(10)], due, {"B": at(8, 5)}, travel_time,
-        overflow_penalty_min=30,
+        net, "D", [at(7), at(8), at(10)], due, {"B": at(8, 5)}, overflow_penalty_min=30,
     )  # fmt: skip
     assert [w.start for w in ranked] == [at(7), at(10), at(8)]
     assert [w.minutes for w in ranked] == pytest.approx([6, 9 + 20 / 60, 15 + 20 / 60])
@@ -63,9 +63,9 @@ def test_windows_rank_by_driving_minutes_plus_the_overflow_penalty(graph):
     assert [w.cost for w in ranked] == pytest.approx([6, 39 + 20 / 60, 45 + 20 / 60])
 
 
-def test_hours_not_allowed_rank_last(graph):
+def test_hours_not_allowed_rank_last(net):
     ranked = rank_windows(
-        graph, "D", [at(7), at(10)], {"B": at(6)}, {}, travel_time, 30,
+        net, "D", [at(7), at(10)], {"B": at(6)}, {}, 30,
         allowed=lambda start: start.hour >= 9,
     )  # fmt: skip
     assert [(w.start, w.allowed) for w in ranked] == [(at(10), True), (at(7), False)]
