@@ -33,22 +33,25 @@ class RoadNet:
         self._segments = [seg for _, _, seg in edges]
         self._travel_time = travel_time
         self._cache: dict[tuple, np.ndarray] = {}
+        self._graphs: dict[datetime, csr_matrix] = {}
 
     @staticmethod
     def slot_start(when: datetime) -> datetime:
         return when - (when - datetime.min.replace(tzinfo=when.tzinfo)) % SLOT
 
-    def seconds(self, sources: tuple, when: datetime) -> np.ndarray:
-        """Fastest times (s) from each of `sources` to every node, leaving during the slot
-        of `when`; rows follow `sources`, columns `self.nodes`."""
+    def seconds(self, places: tuple, when: datetime) -> np.ndarray:
+        """Fastest times (s) between `places` (graph nodes) leaving during the slot of
+        `when`: row i, column j is from places[i] to places[j]."""
         slot = self.slot_start(when)
-        key = (sources, slot)
+        key = (places, slot)
         if key not in self._cache:
-            weights = np.array([self._travel_time(seg, slot) for seg in self._segments])
-            n = len(self.nodes)
-            graph = csr_matrix((weights, (self._u, self._v)), shape=(n, n))
-            rows = [self.index[s] for s in sources]
-            self._cache[key] = dijkstra(graph, directed=True, indices=rows)
+            if slot not in self._graphs:
+                weights = np.array([self._travel_time(seg, slot) for seg in self._segments])
+                n = len(self.nodes)
+                self._graphs[slot] = csr_matrix((weights, (self._u, self._v)), shape=(n, n))
+            rows = [self.index[p] for p in places]
+            times = dijkstra(self._graphs[slot], directed=True, indices=rows)
+            self._cache[key] = times[:, rows]
         return self._cache[key]
 
 
@@ -78,11 +81,10 @@ def plan_round(
     `full_at` comes before the truck does counts as overflowing."""
     stops = list(dict.fromkeys(stops))
     places = (depot, *stops)
-    columns = [net.index[p] for p in places]
     here, clock, left = 0, start, list(range(1, len(places)))
     order, arrivals = [], []
     while left:
-        row = net.seconds(places, clock)[here, columns]
+        row = net.seconds(places, clock)[here]
         nxt = min(left, key=lambda i: (row[i], str(places[i])))
         if not np.isfinite(row[nxt]):
             raise ValueError(f"stops not reachable from {places[here]}: {places[nxt]}")
@@ -92,7 +94,7 @@ def plan_round(
         clock += timedelta(seconds=service_s)
         here = nxt
         left.remove(nxt)
-    back = float(net.seconds(places, clock)[here, columns[0]])
+    back = float(net.seconds(places, clock)[here, 0])
     late = [
         s for s, arrived in zip(order, arrivals, strict=True)
         if full_at and full_at.get(s) is not None and full_at[s] < arrived

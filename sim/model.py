@@ -68,9 +68,12 @@ class DemoCity:
         tz: str,
         *,
         requests_per_day: float | None = None,
+        congestion: bool = True,
     ):
         """`requests_per_day` scales the complaint rate (synthetic cities of any size); by
-        default the demo's rate holds: about 55 requests a weekday and 40 a weekend day."""
+        default the demo's rate holds: about 55 requests a weekday and 40 a weekend day.
+        `congestion=False` takes rush hours and incidents away (a control for analyses)."""
+        self.congestion = congestion
         self.city = city
         self.seed = seed
         self.tz = tz
@@ -195,7 +198,7 @@ class DemoCity:
         """Segment speeds at each time: arrays shaped (len(times), len(segments))."""
         times_s = np.asarray(times_s, dtype="int64")
         local = to_local_seconds(times_s, self.tz)
-        peak = self._peak(local)
+        peak = self._peak(local) if self.congestion else np.zeros(len(local))
         factor = 1 - self._sensitivity[None, :] * peak[:, None]
         noise = np.stack(
             [
@@ -204,7 +207,8 @@ class DemoCity:
             ]
         )
         factor = factor + noise
-        for inc in self.incidents_between(int(times_s.min()), int(times_s.max()) + 1):
+        incidents = self.incidents_between(int(times_s.min()), int(times_s.max()) + 1)
+        for inc in incidents if self.congestion else []:
             active = (times_s >= inc.start_s) & (times_s < inc.end_s)
             factor[active, inc.segment_index] *= inc.severity
         factor = np.clip(factor, 0.08, 1.05)
