@@ -107,3 +107,25 @@ def test_fill_forecast_extrapolates_the_rate_since_the_last_collection():
     assert f.loc["c1", "threshold_at"] == at(9)
     assert f.loc["c1", "full_at"] == at(11)
     assert f.loc["c2", "rate_per_h"] == 0 and pd.isna(f.loc["c2", "full_at"])
+
+
+def test_the_reason_names_the_saving_the_jammed_streets_and_the_overflow():
+    from analytics.reasons import explain
+    from analytics.windows import Window
+
+    ranked = [
+        Window(at(5), 12.0, 0, True, 12.0),  # 07:00 Helsinki
+        Window(at(12), 14.0, 4, True, 94.0),  # 14:00
+        Window(at(15), 35.0, 6, True, 155.0),  # 17:00
+        Window(at(21), 10.0, 0, False, 10.0),  # 23:00, not allowed
+    ]
+    streets = {at(15): ["Mannerheimintie", "Kaivokatu"]}
+    text = explain(ranked, lambda when: streets.get(when, []), "Europe/Helsinki")
+    assert text == (
+        "07:00 saves 23 min over 17:00; Mannerheimintie and Kaivokatu are congested at "
+        "17:00; 4 more containers overflow if you wait until 14:00"
+    )
+    flat = [Window(at(5), 12.0, 0, True, 12.0), Window(at(6), 12.2, 0, True, 12.2)]
+    assert explain(flat, lambda _: [], "Europe/Helsinki") == (
+        "07:00: driving time hardly changes over the day"
+    )
