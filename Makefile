@@ -48,6 +48,7 @@ bench: $(VENV)/.installed-test system-test-deps
 	$(BIN)/python bench/bench_first_load.py
 	$(BIN)/python bench/bench_wall_soak.py --minutes 10
 	$(BIN)/python bench/bench_explore.py
+	$(BIN)/python bench/bench_windows.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
