@@ -20,13 +20,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.collection import nearest_nodes, routable, zone_windows  # noqa: E402
-from analytics.fill_forecast import fill_forecasts  # noqa: E402
-from analytics.profiles import TravelTimes, travel_time_profiles  # noqa: E402
 from analytics.routing import solve_routes  # noqa: E402
-from analytics.windows import RoadNet  # noqa: E402
 from geo.city import load_city  # noqa: E402
 from jobs.bootstrap import backfill_demo, load_city_model  # noqa: E402
+from jobs.collection import plan_windows, read_inputs  # noqa: E402
 from sim.model import DemoCity  # noqa: E402
 from store import Store  # noqa: E402
 
@@ -41,35 +38,14 @@ def main() -> None:
         store = Store(Path(tmp) / "c3.duckdb")
         load_city_model(store, city)
         backfill_demo(store, demo, days=14, step_minutes=15, now=now)
-        with store.reading() as cur:
-            readings = cur.execute(
-                "SELECT segment_id, observed_at, travel_time_s FROM traffic_readings"
-            ).df()
-            fills = cur.execute(
-                "SELECT container_id, observed_at, fill_level FROM waste_readings "
-                "WHERE observed_at > ?",
-                [now - timedelta(hours=12)],
-            ).df()
-            emptied = cur.execute("SELECT container_id, collected_at FROM waste_collections").df()
+        inputs = read_inputs(store, now)
 
-    segs = city.segments
-    freeflow = dict(
-        zip(segs["segment_id"], segs["length_m"] / (segs["freeflow_kmh"] / 3.6), strict=True)
-    )
     clock = time.perf_counter()
-    travel = TravelTimes(travel_time_profiles(readings, TZ), freeflow, TZ)
-    net = RoadNet(city.graph, travel.at)
-    stops_on = routable(segs, city.graph)
-    containers = demo.containers[["container_id", "zone_id", "lon", "lat"]].copy()
-    containers["node"] = nearest_nodes(
-        containers["lon"].to_numpy(), containers["lat"].to_numpy(), stops_on
-    )
-    centre = segs.geometry.union_all().centroid
-    depot = nearest_nodes(np.array([centre.x]), np.array([centre.y]), stops_on)[0]
-    forecasts = fill_forecasts(fills, emptied, now, threshold=0.8)
     starts = [now + timedelta(minutes=15 * q) for q in range(96)]
-    ranked = zone_windows(net, depot, containers, forecasts, starts, 20)
+    plan = plan_windows(inputs, city, now, starts, 20, TZ)
     seconds = time.perf_counter() - clock
+    ranked, travel, net, containers = plan.windows, plan.travel, plan.net, plan.containers
+    depot = plan.depot
     stops = sum(len(set(g["node"])) for _, g in containers.groupby("zone_id"))
 
     # baseline: one zone, networkx Dijkstra per leg at the leg's own slot

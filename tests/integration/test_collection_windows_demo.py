@@ -8,11 +8,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from analytics.collection import nearest_nodes, routable, zone_windows
-from analytics.fill_forecast import fill_forecasts
-from analytics.profiles import TravelTimes, travel_time_profiles
-from analytics.windows import RoadNet
-from jobs.bootstrap import backfill_demo
+from jobs.bootstrap import backfill_demo, load_city_model
+from jobs.collection import plan_windows, read_inputs
 from sim.model import DemoCity
 from store import Store
 from tests.conftest import SEED
@@ -39,35 +36,10 @@ def in_rush(start: datetime) -> bool:
 
 def windows(tmp_path, city, demo: DemoCity) -> dict:
     store = Store(tmp_path / "c3.duckdb")
-    from jobs.bootstrap import load_city_model
-
     load_city_model(store, city)
     backfill_demo(store, demo, days=8, step_minutes=15, now=NOW)
-    with store.reading() as cur:
-        readings = cur.execute(
-            "SELECT segment_id, observed_at, travel_time_s FROM traffic_readings"
-        ).df()
-        fills = cur.execute(
-            "SELECT container_id, observed_at, fill_level FROM waste_readings "
-            "WHERE observed_at > ? ",
-            [NOW - timedelta(hours=12)],
-        ).df()
-        emptied = cur.execute("SELECT container_id, collected_at FROM waste_collections").df()
-    segs = city.segments
-    freeflow = dict(
-        zip(segs["segment_id"], segs["length_m"] / (segs["freeflow_kmh"] / 3.6), strict=True)
-    )
-    travel = TravelTimes(travel_time_profiles(readings, TZ), freeflow, TZ)
-    net = RoadNet(city.graph, travel.at)
-    stops_on = routable(segs, city.graph)
-    containers = demo.containers[["container_id", "zone_id", "lon", "lat"]].copy()
-    containers["node"] = nearest_nodes(
-        containers["lon"].to_numpy(), containers["lat"].to_numpy(), stops_on
-    )
-    centre = segs.geometry.union_all().centroid
-    depot = nearest_nodes(np.array([centre.x]), np.array([centre.y]), stops_on)[0]
-    forecasts = fill_forecasts(fills, emptied, NOW, threshold=0.8)
-    return zone_windows(net, depot, containers, forecasts, STARTS, PENALTY_MIN)
+    inputs = read_inputs(store, NOW)
+    return plan_windows(inputs, city, NOW, STARTS, PENALTY_MIN, TZ).windows
 
 
 @pytest.fixture(scope="module")
