@@ -70,6 +70,19 @@ window.c3 = Object.assign({}, window.c3, {
 
     function pct(v) { return v === null || v === undefined ? null : Math.round(v * 100) + " %"; }
 
+    // A cluster: its count on a disc sized by `steps` (counts where it grows), as a marker.
+    function clusterMarker(feature, latlng, context, steps, className, what) {
+      const count = feature.properties.point_count;
+      const size = (count < steps[0] ? 30 : count < steps[1] ? 38 : 46) * uiScale();
+      return L.marker(latlng, {
+        icon: L.divIcon({
+          html: "<span>" + feature.properties.point_count_abbreviated + "</span>",
+          className: className, iconSize: L.point(size, size),
+        }),
+        opacity: alpha(context), title: count + " " + what,
+      });
+    }
+
     function hideoutOf(context) { return (context && context.hideout) || {}; }
 
     // The layer's opacity (explore's sliders); 1 elsewhere.
@@ -207,15 +220,8 @@ window.c3 = Object.assign({}, window.c3, {
       },
 
       containerCluster: function (feature, latlng, index, context) {
-        const count = feature.properties.point_count;
-        const size = (count < 100 ? 30 : count < 1000 ? 38 : 46) * uiScale();
-        return L.marker(latlng, {
-          icon: L.divIcon({
-            html: "<span>" + feature.properties.point_count_abbreviated + "</span>",
-            className: "c3-cluster c3-cluster-waste", iconSize: L.point(size, size),
-          }),
-          opacity: alpha(context), title: count + " containers",
-        });
+        return clusterMarker(feature, latlng, context, [100, 1000], "c3-cluster c3-cluster-waste",
+                             "containers");
       },
 
       containerPopup: function (feature, layer, context) {
@@ -251,15 +257,7 @@ window.c3 = Object.assign({}, window.c3, {
       },
 
       complaintCluster: function (feature, latlng, index, context) {
-        const count = feature.properties.point_count;
-        const size = (count < 10 ? 30 : count < 50 ? 38 : 46) * uiScale();
-        return L.marker(latlng, {
-          icon: L.divIcon({
-            html: "<span>" + feature.properties.point_count_abbreviated + "</span>",
-            className: "c3-cluster", iconSize: L.point(size, size),
-          }),
-          opacity: alpha(context), title: count + " complaints",
-        });
+        return clusterMarker(feature, latlng, context, [10, 50], "c3-cluster", "complaints");
       },
 
       complaintPopup: function (feature, layer, context) {

@@ -32,12 +32,20 @@ def start_demo(data_dir: str, **settings: str) -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    wait_until_answering(demo, url, 120)
+    return demo, url
+
+
+def wait_until_answering(server: subprocess.Popen, url: str, seconds: float) -> None:
+    """Return once `url` answers /api/version; stop the server if it never does."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"c3 {server.args[2]} exited with {server.returncode}")
         try:
             with urllib.request.urlopen(f"{url}/api/version", timeout=2):
-                return demo, url
+                return
         except OSError:
             time.sleep(0.5)
-    demo.terminate()
-    raise TimeoutError("c3 demo did not answer within 120 s")
+    server.terminate()
+    raise TimeoutError(f"{url} did not answer within {seconds:.0f} s")

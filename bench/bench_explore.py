@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from dash import Dash, html
@@ -27,6 +26,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._demo import wait_until_answering  # noqa: E402
+from bench.bench_first_load import first_load  # noqa: E402
 from scripts.chromium import chromium  # noqa: E402
 from sim.http import BackgroundServer, free_port  # noqa: E402
 
@@ -62,17 +63,8 @@ def start_server(db: Path, rebuild: bool) -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 900  # a fresh build takes about 70 s on 2 cores
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"c3 synthetic exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/version", timeout=2):
-                return server, url
-        except OSError:
-            time.sleep(1)
-    server.terminate()
-    raise TimeoutError("c3 synthetic did not answer")
+    wait_until_answering(server, url, 120)
+    return server, url
 
 
 def peak_rss_bytes(pid: int) -> int:
@@ -83,14 +75,8 @@ def peak_rss_bytes(pid: int) -> int:
 
 
 def first_render(url: str, ready_js: str) -> float:
-    driver = chromium()
-    try:
-        driver.get(url)
-        return WebDriverWait(driver, 60, poll_frequency=0.05).until(
-            lambda d: d.execute_script(ready_js)
-        )
-    finally:
-        driver.quit()
+    """ms from navigation to `ready_js` in a fresh browser profile."""
+    return first_load(url, ready_js)[0]
 
 
 def pct(values: list[float], q: float) -> float:

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import duckdb
 from flask import Blueprint, Response, abort, request
 
-from analytics import timewindow
 from callbacks.context import services
+from callbacks.explore import time_view
 from callbacks.explore_table import csv_export
 from geo.encoding import to_geobuf
 from store import explore
@@ -93,14 +93,7 @@ def view_window() -> explore.Window:
     args = request.args
     try:
         at = float(args["at"]) if args.get("at") else None
-        view = timewindow.resolve(
-            args.get("range"),
-            args.get("start"),
-            args.get("end"),
-            at,
-            datetime.now(UTC),
-            services().settings.timezone,
-        )
+        view = time_view(args.get("range"), args.get("start"), args.get("end"), at)
     except (ValueError, OverflowError) as exc:
         abort(400, f"bad time: {exc}")
     return explore.Window(view.since, view.until, view.at)

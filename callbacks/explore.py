@@ -136,15 +136,12 @@ def window_of(view: timewindow.TimeView) -> explore.Window:
 )
 def time_slider(range_key, start, end, _tick, value, old_max, initial):
     """The slider spans the range; it keeps its moment unless that was 'now' (live)."""
-    first = ctx.triggered_id is None
-    if first:  # the URL's moment, if any
+    if ctx.triggered_id is None:  # the URL's moment, if any
         at_s = _epoch((initial or {}).get("at"))
     elif ctx.triggered_id == ids.EXPLORE_POLL and value is not None and value < old_max:
         at_s = value  # looking at the past: stay there
-    elif ctx.triggered_id == ids.EXPLORE_POLL:
-        at_s = None  # live: follow now
     else:
-        at_s = None  # a new range starts at its end
+        at_s = None  # live follows now; a new range starts at its end
     view = time_view(range_key, start, end, at_s)
     tz = services().settings.timezone
     lo, hi = int(view.since.timestamp()), int(view.until.timestamp())
@@ -186,7 +183,7 @@ def explore_sources(versions: dict, now_s: float, large_city: bool) -> dict:
         },
         "complaints": f"/api/requests.{fmt['complaints']}?v={complaints_v}",
         "hotspots": f"/api/hotspots.geojson?v={complaints_v}",
-        "server_filtered": ["waste", "complaints"] if large_city else ["complaints"],
+        "server_filtered": list(ids.explore_server_filtered(large_city)),
     }
 
 

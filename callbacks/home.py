@@ -15,15 +15,10 @@ from store.ledger import data_versions
 from store.queries import feed_status, layer_version
 
 
-def changed_layer_urls(
-    sources, versions: dict, now_s: float, current: tuple, geobuf: tuple[str, ...] = ()
-) -> list:
-    """URL of each layer's current version; no_update where the map already has it.
-    Layers in `geobuf` are fetched in that format (`.pbf`)."""
+def changed_layer_urls(sources, versions: dict, now_s: float, current: tuple) -> list:
+    """URL of each layer's current version; no_update where the map already has it."""
     urls = [
-        f"/api/layers/{name}.{'pbf' if name in geobuf else 'geojson'}"
-        f"?v={layer_version(name, versions, now_s)}"
-        for name in sources
+        f"/api/layers/{name}.geojson?v={layer_version(name, versions, now_s)}" for name in sources
     ]
     return [new if new != old else no_update for new, old in zip(urls, current, strict=True)]
 

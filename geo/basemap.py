@@ -85,12 +85,17 @@ def build_basemap(extract_path: Path) -> dict:
     return json.loads(gpd.GeoDataFrame(merged, crs="EPSG:4326").to_json(drop_id=True))
 
 
-def basemap_file(extract_path: Path, cache_dir: Path) -> Path:
-    """Path of the cached basemap GeoJSON for this extract, built on first use."""
-    target = cache_dir / f"basemap-{extract_path.stem}-{extract_path.stat().st_size}.geojson"
+def cached_geojson(target: Path, build) -> Path:
+    """`target`, written once from `build()` (a FeatureCollection dict), atomically."""
     if not target.exists():
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps(build_basemap(extract_path), separators=(",", ":")))
+        tmp.write_text(json.dumps(build(), separators=(",", ":")))
         tmp.replace(target)
     return target
+
+
+def basemap_file(extract_path: Path, cache_dir: Path) -> Path:
+    """Path of the cached basemap GeoJSON for this extract, built on first use."""
+    name = f"basemap-{extract_path.stem}-{extract_path.stat().st_size}.geojson"
+    return cached_geojson(cache_dir / name, lambda: build_basemap(extract_path))

@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo.basemap import _road_layer
+from geo.basemap import _road_layer, cached_geojson
 from geo.city import CityModel, assign_zone, freeflow_speed
 from geo.geometry import metres_per_degree, midpoints
 
@@ -305,10 +305,6 @@ def build_basemap(city: GridCity) -> dict:
 
 def basemap_file(city: GridCity, cache_dir: Path) -> Path:
     """Path of the cached basemap GeoJSON for this grid city, built on first use."""
-    target = cache_dir / f"basemap-grid-{city.key}.geojson"
-    if not target.exists():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps(build_basemap(city), separators=(",", ":")))
-        tmp.replace(target)
-    return target
+    return cached_geojson(
+        cache_dir / f"basemap-grid-{city.key}.geojson", lambda: build_basemap(city)
+    )

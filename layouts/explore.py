@@ -80,7 +80,7 @@ def initial_hideouts(
         moment = int(float(at)) if at else None
     except ValueError:
         moment = None
-    server_filtered = {"complaints", *(("waste",) if large_city else ())}
+    server_filtered = ids.explore_server_filtered(large_city)
     return {
         layer: {
             "tz": tz,

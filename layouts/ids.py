@@ -94,6 +94,14 @@ EXPLORE_SUBSET_BAR = "explore-subset-bar"
 EXPLORE_SUBSET_CLEAR = "explore-subset-clear"
 # large point sets that a big city's explore map loads as geobuf
 EXPLORE_GEOBUF_LAYERS = ("waste", "complaints")
+
+
+def explore_server_filtered(large_city: bool) -> tuple[str, ...]:
+    """Layers whose filters the server applies: the clustered ones (a cluster must count
+    only what is shown): complaints always, containers in a big city."""
+    return ("complaints", "waste") if large_city else ("complaints",)
+
+
 # every layer the explore map can show, in the order the clientside view lists them
 EXPLORE_LAYERS_ALL = ("traffic", "waste", "complaints", "hotspots", "zones", "basemap")
 # which filters the browser applies to which map layer (feature property names);

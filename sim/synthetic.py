@@ -135,6 +135,17 @@ def ensure_synthetic_store(
             return SyntheticSummary(path, params, old_now, rows, 0.0, path.stat().st_size, False)
         why = "as asked" if same else f"it was built with {record}"
         say(f"rebuilding {path} ({why})")
+    return build_from(path, params, now, progress, overwrite=True)
+
+
+def build_from(
+    path: str | Path,
+    params: SyntheticParams,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    overwrite: bool = False,
+) -> SyntheticSummary:
+    """`build_synthetic_store` with the sizes, seed and time zone of `params`."""
     return build_synthetic_store(
         path,
         params.containers,
@@ -145,7 +156,7 @@ def ensure_synthetic_store(
         tz=params.tz,
         now=now,
         progress=progress,
-        overwrite=True,
+        overwrite=overwrite,
     )
 
 

@@ -1,6 +1,9 @@
 """`/explore` in headless Chromium: the URL is the view, filters redraw, clicks open history."""
 
+import csv
+import glob
 import math
+import os
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -56,6 +59,39 @@ def click_at(dash_duo, lat, lon):
     actions.perform()
 
 
+LISTED = (
+    "const ids = []; window.dash_ag_grid.getApi('explore-table')"
+    ".forEachNode((n) => n.data && ids.push(n.data.container_id)); return ids;"
+)
+
+
+def exported_rows(dash_duo, layer: str) -> list[dict]:
+    """Click Export CSV and read the file the browser downloads."""
+    dash_duo.find_element("#explore-export").click()
+    pattern = os.path.join(dash_duo.download_path, f"c3-{layer}-*.csv")
+    WebDriverWait(dash_duo.driver, 10).until(lambda _: glob.glob(pattern))
+    time.sleep(0.5)  # let the download finish writing
+    with open(glob.glob(pattern)[0], newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def busiest_zone(store) -> tuple[str, int]:
+    """The zone with the most containers, and how many it has."""
+    with store.reading() as cur:
+        return cur.execute(
+            "SELECT zone_id, count(*) FROM waste_containers GROUP BY ALL ORDER BY 2 DESC LIMIT 1"
+        ).fetchone()
+
+
+def click_zone(dash_duo, zone_id: str) -> None:
+    """A click on a zone, as the map reports it."""
+    dash_duo.driver.execute_script(
+        "window.dash_clientside.set_props(arguments[0], {clickData: {id: arguments[1]}})",
+        {"aio_id": "explore", "component": "MapShell", "layer": "zones", "part": "layer"},
+        zone_id,
+    )
+
+
 def test_the_url_is_the_view_and_round_trips(dash_duo, live_app, demo_city):
     glass = int((demo_city.containers["waste_type"] == "glass").sum())
     open_explore(dash_duo, live_app, "?layers=waste&waste_type=glass")
@@ -108,26 +144,14 @@ def test_clicking_a_segment_opens_speed_and_weekday_profile(dash_duo, live_app, 
 
 
 def test_the_table_lists_what_is_drawn_and_exports_it(dash_duo, live_app, demo_city):
-    import csv
-    import glob
-    import os
-
     glass = int((demo_city.containers["waste_type"] == "glass").sum())
     open_explore(dash_duo, live_app, "?layers=waste&waste_type=glass")
     drawn(dash_duo, "waste", glass)
     dash_duo.wait_for_contains_text("#explore-table-count", f"{glass} rows", timeout=10)
-    dash_duo.find_element("#explore-export").click()
-    pattern = os.path.join(dash_duo.download_path, "c3-waste-*.csv")
-    WebDriverWait(dash_duo.driver, 10).until(lambda _: glob.glob(pattern))
-    time.sleep(0.5)
-    with open(glob.glob(pattern)[0], newline="", encoding="utf-8-sig") as f:
-        rows = list(csv.DictReader(f))
+    rows = exported_rows(dash_duo, "waste")
     assert len(rows) == glass
     assert {r["Waste type"] for r in rows} == {"glass"}
-    listed = dash_duo.driver.execute_script(
-        "const ids = []; window.dash_ag_grid.getApi('explore-table')"
-        ".forEachNode((n) => n.data && ids.push(n.data.container_id)); return ids;"
-    )
+    listed = dash_duo.driver.execute_script(LISTED)
     assert [r["Container"] for r in rows] == listed  # the same rows, in the table's order
     stamped = [r["Observed"] for r in rows if r["Observed"]]
     assert stamped and all(s.endswith(("+02:00", "+03:00")) for s in stamped)  # city time, ISO
@@ -321,17 +345,10 @@ def test_hotspots_count_the_complaints_the_points_show(dash_duo, live_app, store
 
 
 def test_a_zone_figure_lists_exactly_the_rows_it_counts(dash_duo, live_app, store):
-    with store.reading() as cur:
-        zone_id, n_containers = cur.execute(
-            "SELECT zone_id, count(*) FROM waste_containers GROUP BY ALL ORDER BY 2 DESC LIMIT 1"
-        ).fetchone()
+    zone_id, n_containers = busiest_zone(store)
     open_explore(dash_duo, live_app, "?layers=zones")
     drawn(dash_duo, "zones")
-    dash_duo.driver.execute_script(
-        "window.dash_clientside.set_props(arguments[0], {clickData: {id: arguments[1]}})",
-        {"aio_id": "explore", "component": "MapShell", "layer": "zones", "part": "layer"},
-        zone_id,
-    )
+    click_zone(dash_duo, zone_id)
     figure = '#explore-panel button[id*=\'"metric":"reporting"\'][id*=\'"layer":"waste"\']'
     dash_duo.wait_for_element(figure, timeout=10).click()
     dash_duo.wait_for_contains_text("#explore-table-count", f"{n_containers} rows", timeout=10)
@@ -360,17 +377,10 @@ def test_play_walks_the_range_to_now(dash_duo, live_app):
 
 
 def test_a_zone_picked_on_the_map_filters_every_layer_to_it(dash_duo, live_app, store):
-    with store.reading() as cur:
-        zone_id, in_zone = cur.execute(
-            "SELECT zone_id, count(*) FROM waste_containers GROUP BY ALL ORDER BY 2 DESC LIMIT 1"
-        ).fetchone()
+    zone_id, in_zone = busiest_zone(store)
     open_explore(dash_duo, live_app, "?layers=zones,waste")
     drawn(dash_duo, "zones")
-    dash_duo.driver.execute_script(
-        "window.dash_clientside.set_props(arguments[0], {clickData: {id: arguments[1]}})",
-        {"aio_id": "explore", "component": "MapShell", "layer": "zones", "part": "layer"},
-        zone_id,
-    )
+    click_zone(dash_duo, zone_id)
     dash_duo.wait_for_element("#explore-panel button.c3-button", timeout=10).click()
     drawn(dash_duo, "waste", in_zone)
     WebDriverWait(dash_duo.driver, 10).until(lambda d: f"zone={zone_id}" in d.current_url)
@@ -381,10 +391,6 @@ def test_a_zone_picked_on_the_map_filters_every_layer_to_it(dash_duo, live_app, 
 def test_the_table_sorts_and_filters_in_the_store_and_exports_what_it_lists(
     dash_duo, live_app, demo_city
 ):
-    import csv
-    import glob
-    import os
-
     open_explore(dash_duo, live_app, "?layers=waste")
     dash_duo.wait_for_contains_text(
         "#explore-table-count", f"{len(demo_city.containers)} rows", timeout=10
@@ -394,22 +400,13 @@ def test_the_table_sorts_and_filters_in_the_store_and_exports_what_it_lists(
         "api.setFilterModel({waste_type: {filterType: 'text', type: 'equals', filter: 'paper'}});"
         "api.applyColumnState({state: [{colId: 'container_id', sort: 'desc'}]});"
     )
-    listed_js = (
-        "const ids = []; window.dash_ag_grid.getApi('explore-table')"
-        ".forEachNode((n) => n.data && ids.push(n.data.container_id)); return ids;"
-    )
     paper = sorted(
         demo_city.containers.loc[demo_city.containers["waste_type"] == "paper", "container_id"],
         reverse=True,
     )
-    WebDriverWait(dash_duo.driver, 10).until(lambda d: d.execute_script(listed_js) == paper)
+    WebDriverWait(dash_duo.driver, 10).until(lambda d: d.execute_script(LISTED) == paper)
     WebDriverWait(dash_duo.driver, 10).until(
         lambda d: "paper" in d.find_element("id", "explore-export").get_attribute("href")
     )
-    dash_duo.find_element("#explore-export").click()
-    pattern = os.path.join(dash_duo.download_path, "c3-waste-*.csv")
-    WebDriverWait(dash_duo.driver, 10).until(lambda _: glob.glob(pattern))
-    time.sleep(0.5)
-    with open(glob.glob(pattern)[0], newline="", encoding="utf-8-sig") as f:
-        assert [r["Container"] for r in csv.DictReader(f)] == paper
+    assert [r["Container"] for r in exported_rows(dash_duo, "waste")] == paper
     assert dash_duo.get_logs() == []

@@ -12,6 +12,7 @@ from geo.synthetic import build_basemap, grid_city
 from sim.synthetic import (
     NotSynthetic,
     SyntheticParams,
+    build_from,
     build_synthetic_store,
     ensure_synthetic_store,
 )
@@ -32,16 +33,7 @@ DATA_TABLES = {
 
 
 def build(path, params=SMALL, now=NOW):
-    return build_synthetic_store(
-        path,
-        params.containers,
-        params.segments,
-        params.requests,
-        params.days,
-        seed=params.seed,
-        now=now,
-        progress=lambda _: None,
-    )
+    return build_from(path, params, now, progress=lambda _: None)
 
 
 @pytest.fixture(scope="module")
