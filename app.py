@@ -42,6 +42,7 @@ def create_app(services: Services) -> Dash:
         update_title=None,
     )
     import callbacks  # noqa: F401  (registers every @callback)
+    import layouts.collection  # noqa: F401
     import layouts.explore  # noqa: F401
     import layouts.home  # noqa: F401  (registers the pages)
     import layouts.wall  # noqa: F401

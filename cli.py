@@ -70,12 +70,14 @@ def _serve_dashboard(settings: Settings, store, city, connectors=None, basemap_p
     from callbacks.context import Services
     from connectors.runner import build_connectors
     from geo.basemap import basemap_file
+    from jobs.collection import CollectionPlanner
     from jobs.scheduler import build_scheduler
     from store.cache import Cache
 
     connectors = build_connectors(settings) if connectors is None else connectors
     basemap_dir = settings.data_dir.resolve() / "basemap"
-    scheduler = build_scheduler(connectors, store)
+    planner = CollectionPlanner(store, city, settings)
+    scheduler = build_scheduler(connectors, store, planner, settings.collection.recompute_minutes)
     scheduler.start()
     services = Services(
         settings=settings,
@@ -84,6 +86,7 @@ def _serve_dashboard(settings: Settings, store, city, connectors=None, basemap_p
         map_bounds=city.bounds,
         basemap_path=basemap_path or basemap_file(city.extract_path, basemap_dir),
         feed_intervals={c.name: c.settings.interval_s for c in connectors},
+        collection=planner,
     )
     with store.reading() as cur:
         containers = cur.execute("SELECT count(*) FROM waste_containers").fetchone()[0]

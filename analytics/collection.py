@@ -4,6 +4,7 @@ candidate start times ranked (analytics.windows). Plain data in, plain data out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import geopandas as gpd
@@ -43,22 +44,31 @@ def zone_windows(
     forecasts: pd.DataFrame,
     starts: list[datetime],
     overflow_penalty_min: float,
-    allowed=lambda _: True,
+    allowed: Callable[[str], Callable[[datetime], bool]] | None = None,
+    local: bool = True,
+    service_s: float = 0.0,
 ) -> dict[str, list[Window]]:
     """Per zone, its windows best first. A zone's round serves the containers that reach
     their threshold before the last start (or are over it): the same stops whichever
     start is chosen, so windows differ by the traffic they meet and by what overflows
     while waiting. `containers`: container_id, zone_id, node; `forecasts` indexed by
-    container_id with threshold_at and full_at."""
+    container_id with threshold_at and full_at. `allowed(zone)` says when that zone may
+    be collected; a truck stands `service_s` at each container; `local` searches each
+    zone's streets first (RoadNet.around), which makes a big city fast."""
     horizon = max(starts)
     joined = containers.join(forecasts, on="container_id")
     due = joined[joined["threshold_at"].notna() & (joined["threshold_at"] <= horizon)]
     ranked = {}
     for zone, group in due.groupby("zone_id"):
-        by_node = group.groupby("node").agg(full_at=("full_at", "min"))
+        by_node = group.groupby("node").agg(
+            full_at=("full_at", "min"), containers=("container_id", "size")
+        )
         stops = {node: starts[0] for node in by_node.index}  # all due within the horizon
         full_at = {n: (None if pd.isna(t) else t) for n, t in by_node["full_at"].items()}
         ranked[zone] = rank_windows(
-            net, depot, starts, stops, full_at, overflow_penalty_min, allowed
-        )
+            net.around(by_node.index) if local else net,
+            depot, starts, stops, full_at, overflow_penalty_min,
+            allowed(zone) if allowed else (lambda _: True),
+            service_s=(by_node["containers"] * service_s).to_dict(),
+        )  # fmt: skip
     return ranked

@@ -8,6 +8,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+HORIZON_H = 90 * 24  # beyond this a forecast says nothing: the container is "not filling"
+
 
 def fill_forecasts(
     readings: pd.DataFrame,
@@ -35,15 +37,13 @@ def fill_forecasts(
     cov = (r["dh"] * r["df"]).groupby(r["container_id"]).sum()
     var = (r["dh"] ** 2).groupby(r["container_id"]).sum()
     rate = (cov / var.where(var > 0)).where(n >= 2).fillna(0.0).clip(lower=0.0)
-    fill = g.apply(lambda x: x.loc[x["observed_at"].idxmax(), "fill_level"], include_groups=False)
+    fill = r.sort_values("observed_at").groupby("container_id")["fill_level"].last()
     out = pd.DataFrame({"fill": fill, "rate_per_h": rate})
 
     def reach(level: float) -> pd.Series:
-        hours = np.where(
-            out["fill"] >= level,
-            0.0,
-            np.where(out["rate_per_h"] > 0, (level - out["fill"]) / out["rate_per_h"], np.nan),
-        )
+        with np.errstate(divide="ignore"):
+            hours = np.where(out["fill"] >= level, 0.0, (level - out["fill"]) / out["rate_per_h"])
+        hours = np.where(hours <= HORIZON_H, hours, np.nan)  # not filling, or too slowly to tell
         return pd.Timestamp(now) + pd.to_timedelta(hours, unit="h")
 
     out["threshold_at"] = reach(threshold)

@@ -26,10 +26,13 @@ def solve_routes(
     capacity: int,
     time_limit_s: float = 1.0,
     service_s: float = 0.0,
+    drop_penalty_s: int | None = None,
 ) -> list[Route]:
     """Routes of least total driving time that serve every stop with `vehicles` trucks
     of `capacity` (in the units of `demands`; index 0 is the depot, its demand 0). Routes
-    that stay at the depot are left out. Raises ValueError when no solution is found."""
+    that stay at the depot are left out. With `drop_penalty_s`, a stop the trucks cannot
+    take may be left out at that cost (it appears in no route); without it, ValueError
+    when no solution serves every stop."""
     n = len(seconds)
     manager = pywrapcp.RoutingIndexManager(n, vehicles, 0)
     routing = pywrapcp.RoutingModel(manager)
@@ -43,6 +46,9 @@ def solve_routes(
     routing.SetArcCostEvaluatorOfAllVehicles(transit)
     demand = routing.RegisterUnaryTransitCallback(lambda i: int(demands[manager.IndexToNode(i)]))
     routing.AddDimensionWithVehicleCapacity(demand, 0, [int(capacity)] * vehicles, True, "load")
+    if drop_penalty_s is not None:
+        for node in range(1, n):
+            routing.AddDisjunction([manager.NodeToIndex(node)], int(drop_penalty_s))
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
     params.local_search_metaheuristic = (

@@ -274,6 +274,60 @@ window.c3 = Object.assign({}, window.c3, {
         ]));
       },
 
+      // /collection: routes (one colour per truck), numbered stops, containers left out
+      routeStyle: function (feature) {
+        return {color: feature.properties.colour, weight: 5 * uiScale(), opacity: 0.85};
+      },
+
+      routePopup: function (feature, layer) {
+        const p = feature.properties;
+        track(layer, "routes");
+        layer.bindTooltip("Truck " + p.vehicle + " · " + p.stops + " stops · " + p.km + " km · "
+          + p.minutes + " min", {sticky: true});
+      },
+
+      routeStop: function (feature, latlng) {
+        const p = feature.properties;
+        const size = (p.kind === "depot" ? 26 : 22) * uiScale();
+        const mark = document.createElement("div");
+        mark.className = "c3-stop-number" + (p.kind === "depot" ? " c3-stop-depot" : "");
+        mark.style.background = p.kind === "depot" ? "#1d2433" : p.colour;
+        mark.textContent = p.kind === "depot" ? "D" : String(p.seq);
+        return L.marker(latlng, {
+          icon: L.divIcon({className: "c3-stop", iconSize: [size, size], html: mark.outerHTML}),
+          keyboard: true, zIndexOffset: p.kind === "depot" ? 1000 : 0,
+          title: p.kind === "depot" ? "Depot" : "Truck " + p.vehicle + ", stop " + p.seq,
+        });
+      },
+
+      routeStopPopup: function (feature, layer, context) {
+        const p = feature.properties;
+        track(layer, p.kind === "depot" ? "depot" : "stops");
+        if (p.kind === "depot") { layer.bindPopup(() => popup("Depot", [["Trucks leave and return here", ""]])); return; }
+        layer.bindPopup(() => popup("Truck " + p.vehicle + " · stop " + p.seq, [
+          ["Arrival", formatTime(p.arrival, context.hideout.tz)],
+          ["Containers", p.containers.join(", ")],
+          ["Waste expected", p.litres + " L"],
+        ]));
+      },
+
+      skippedMarker: function (feature, latlng) {
+        const capacity = feature.properties.capacity;
+        return L.circleMarker(latlng, {
+          radius: (capacity ? 6 : 4) * uiScale(), weight: 1, color: "#5b6270",
+          fillColor: capacity ? "#b71c1c" : "#8a8f98",
+          fillOpacity: 0.6, className: "c3-skipped",
+        });
+      },
+
+      skippedPopup: function (feature, layer) {
+        const p = feature.properties;
+        track(layer, "skipped");
+        layer.bindPopup(() => popup("Container " + p.id + " · not collected", [
+          ["Why", p.reason], ["Fill level now", pct(p.fill)],
+        ]));
+      },
+
       hotspotStyle: function (feature, context) {
         const share = feature.properties.share;
         const colour = share >= 0.75 ? "#8c1d13" : share >= 0.4 ? "#e34a33"

@@ -38,7 +38,7 @@ def main() -> None:
         store = Store(Path(tmp) / "c3.duckdb")
         load_city_model(store, city)
         backfill_demo(store, demo, days=14, step_minutes=15, now=now)
-        inputs = read_inputs(store, now)
+        inputs = read_inputs(store, now, TZ)
 
     clock = time.perf_counter()
     starts = [now + timedelta(minutes=15 * q) for q in range(96)]

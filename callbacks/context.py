@@ -24,6 +24,8 @@ class Services:
     feed_intervals: dict[str, int] = field(default_factory=dict)
     # more containers than settings.cluster_containers_over: explore opens on hotspots
     large_city: bool = False
+    # the collection planner (jobs.collection.CollectionPlanner) where this process runs one
+    collection: object | None = None
 
 
 def services() -> Services:

@@ -29,7 +29,8 @@ def h3_zones(segments: gpd.GeoDataFrame, resolution: int) -> gpd.GeoDataFrame:
 
 
 def read_zones(path: Path) -> gpd.GeoDataFrame:
-    """District polygons; each feature needs a `zone_id` property (`name` optional)."""
+    """District polygons; each feature needs a `zone_id` property (`name`, `kind` such as
+    residential, and `department` optional)."""
     zones = gpd.read_file(path).to_crs("EPSG:4326")
     if "zone_id" not in zones:
         raise ValueError(f"{path}: every zone feature needs a 'zone_id' property")
@@ -37,5 +38,5 @@ def read_zones(path: Path) -> gpd.GeoDataFrame:
     for column in ("name", "department"):
         if column not in zones:
             zones[column] = None
-    zones["kind"] = "district"
+    zones["kind"] = zones["kind"].fillna("district") if "kind" in zones else "district"
     return zones[["zone_id", "name", "kind", "department", "geometry"]]

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-PAGES = (("/", "City map"), ("/explore", "Explore"), ("/wall", "Wall"))
+PAGES = (
+    ("/", "City map"),
+    ("/explore", "Explore"),
+    ("/collection", "Collection"),
+    ("/wall", "Wall"),
+)
 
 
 def page_header(title: str, settings, current: str, right: list | None = None) -> html.Header:

@@ -123,3 +123,23 @@ def explore_opacity(layer: str) -> str:
 def explore_figure(layer: str, metric: str) -> dict:
     """A figure in the zone panel: a click lists the features it counts."""
     return {"type": "explore-figure", "layer": layer, "metric": metric}
+
+
+# Collection windows (/collection)
+COLLECTION_MAP = "collection"  # aio_id of the collection map shell
+COLLECTION_POLL = "collection-poll"
+COLLECTION_PLAN = "collection-plan"  # plan_id shown
+COLLECTION_STATUS = "collection-status"
+COLLECTION_MATRIX = "collection-matrix"
+COLLECTION_BEST = "collection-best"
+COLLECTION_PICK = "collection-pick"  # {"zone": zone_id, "start": ISO}
+COLLECTION_SUMMARY = "collection-summary"
+COLLECTION_COMPARE = "collection-compare"
+COLLECTION_COMPARISON = "collection-comparison"
+COLLECTION_ROUTES = "collection-routes"  # route lines layer
+COLLECTION_STOPS = "collection-stops"  # numbered stops + depot layer
+COLLECTION_SKIPPED = "collection-skipped"  # containers left out
+
+
+def collection_best_button(zone_id: str, start: str) -> dict:
+    return {"component": "collection-best", "zone": zone_id, "start": start}

@@ -84,7 +84,7 @@ CONGESTION_LEGEND = (
 )
 
 
-def _swatches(title: str, items, shape: str) -> html.Div:
+def swatches(title: str, items, shape: str) -> html.Div:
     return html.Div(
         [html.Div(title, className="c3-legend-title")]
         + [
@@ -103,6 +103,14 @@ def _swatches(title: str, items, shape: str) -> html.Div:
     )
 
 
+# Collection routes, one colour per truck (Okabe-Ito: distinct for colour-blind readers too)
+VEHICLE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+
+
+def vehicle_colour(vehicle: int) -> str:
+    return VEHICLE_COLOURS[(vehicle - 1) % len(VEHICLE_COLOURS)]
+
+
 HOTSPOT_LEGEND = (  # share of the busiest cell's count (assets/map.js hotspotStyle)
     ("#fde0c5", "a few"),
     ("#f59e6c", "more"),
@@ -116,13 +124,13 @@ def legend(aio_id: str, hotspots: bool = False, clustered_waste: bool = False) -
         [html.Span("9", className="c3-swatch-cluster c3-swatch-cluster-waste"), "cluster (count)"],
         className="c3-legend-row",
     )
-    fill = _swatches("Waste container fill", FILL_LEGEND, "dot")
+    fill = swatches("Waste container fill", FILL_LEGEND, "dot")
     if clustered_waste:
         fill.children.append(cluster_row)
     return html.Div(
         [
             fill,
-            _swatches("Travel time vs free flow", CONGESTION_LEGEND, "line"),
+            swatches("Travel time vs free flow", CONGESTION_LEGEND, "line"),
             html.Div(
                 [
                     html.Div(
@@ -152,7 +160,7 @@ def legend(aio_id: str, hotspots: bool = False, clustered_waste: bool = False) -
                 ],
                 className="c3-legend-group",
             ),
-            *([_swatches("Complaint hotspots", HOTSPOT_LEGEND, "dot")] if hotspots else []),
+            *([swatches("Complaint hotspots", HOTSPOT_LEGEND, "dot")] if hotspots else []),
         ],
         id=MapShellIds.legend(aio_id),
         className="c3-legend",
@@ -182,12 +190,17 @@ class MapShell(html.Div):
         view: tuple[float, float, float] | None = None,
         geobuf: tuple[str, ...] = (),
         clustered: tuple[str, ...] = (),
+        layers: tuple[str, ...] | None = None,
+        extra: list | None = None,
+        legend_groups: list | None = None,
     ):
         """`view` (lat, lon, zoom) opens the map there instead of fitting the city;
         `hideouts` adds to each layer's hideout (filters, opacity, moment: see
         assets/explore.js); `hotspots` adds the H3 complaint layer; `selectable` reports
         clicks on features; layers in `geobuf` are loaded in that format; layers in
-        `clustered` are clustered (complaints always are)."""
+        `clustered` are clustered (complaints always are). `layers` keeps only those
+        domain layers; `extra` adds a screen's own overlays (dl.Overlay), and
+        `legend_groups` replaces the legend's content."""
         hideout = {"tz": tz, "theme": theme}
         base = [
             dl.GeoJSON(
@@ -227,7 +240,8 @@ class MapShell(html.Div):
                 id=MapShellIds.overlay(aio_id, layer),
             )
             for layer, name, shown, styling in OVERLAYS + ((HOTSPOTS,) if hotspots else ())
-        ]
+            if layers is None or layer in layers
+        ] + list(extra or [])
         lon = (bounds[0] + bounds[2]) / 2
         lat = (bounds[1] + bounds[3]) / 2
         placement = (
@@ -275,7 +289,15 @@ class MapShell(html.Div):
                     id=MapShellIds.map(aio_id),
                     className="c3-map",
                 ),
-                legend(aio_id, hotspots, "waste" in clustered),
+                legend(aio_id, hotspots, "waste" in clustered)
+                if legend_groups is None
+                else html.Div(
+                    legend_groups,
+                    id=MapShellIds.legend(aio_id),
+                    className="c3-legend",
+                    role="region",
+                    **{"aria-label": "Map legend"},
+                ),
             ],
             className=f"c3-map-shell c3-map-{theme}"
             + ("" if show_layer_control else " c3-no-layer-control"),

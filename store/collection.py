@@ -1,5 +1,6 @@
-"""Named queries behind the collection windows: the traffic history the profiles come
-from, recent fill levels, collections, and where the containers are."""
+"""Named queries behind the collection windows: the travel-time profiles of the stored
+traffic history, the latest conditions, recent fill levels, collections, and where the
+containers are."""
 
 from __future__ import annotations
 
@@ -8,18 +9,32 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
+from analytics.profiles import travel_time_profiles
+
+PROFILE_DAYS = 28  # four weeks of history: every weekday seen four times
+OBSERVED_MINUTES = 20  # a reading this recent counts as "now" on its segment
+
 
 def collection_inputs(
-    cur: duckdb.DuckDBPyConnection, now: datetime, fill_hours: float = 12
+    cur: duckdb.DuckDBPyConnection, now: datetime, tz: str, fill_hours: float = 12
 ) -> dict[str, pd.DataFrame]:
-    """`traffic` (segment_id, observed_at, travel_time_s), `fills` of the last
+    """`profiles` (analytics.profiles) of the last PROFILE_DAYS, `observed` (segment_id,
+    travel_time_s: the latest reading of the last OBSERVED_MINUTES), `fills` of the last
     `fill_hours` (container_id, observed_at, fill_level), `collections` (container_id,
-    collected_at) and `containers` (container_id, zone_id, lon, lat), up to `now`."""
+    collected_at) and `containers` (container_id, zone_id, zone_kind, capacity_l, lon,
+    lat), all up to `now`."""
+    history = (
+        "(SELECT segment_id, observed_at, travel_time_s FROM traffic_readings "
+        f"WHERE observed_at > TIMESTAMPTZ '{(now - timedelta(days=PROFILE_DAYS)).isoformat()}' "
+        f"AND observed_at <= TIMESTAMPTZ '{now.isoformat()}')"
+    )
     return {
-        "traffic": cur.execute(
-            "SELECT segment_id, observed_at, travel_time_s FROM traffic_readings "
-            "WHERE observed_at <= ?",
-            [now],
+        "profiles": travel_time_profiles(cur, history, tz),
+        "observed": cur.execute(
+            "SELECT segment_id, arg_max(travel_time_s, observed_at) AS travel_time_s "
+            "FROM traffic_readings WHERE observed_at > ? AND observed_at <= ? "
+            "AND isfinite(travel_time_s) GROUP BY segment_id",
+            [now - timedelta(minutes=OBSERVED_MINUTES), now],
         ).df(),
         "fills": cur.execute(
             "SELECT container_id, observed_at, fill_level FROM waste_readings "
@@ -27,11 +42,96 @@ def collection_inputs(
             [now - timedelta(hours=fill_hours), now],
         ).df(),
         "collections": cur.execute(
-            "SELECT container_id, collected_at FROM waste_collections WHERE collected_at <= ?",
+            "SELECT container_id, max(collected_at) AS collected_at FROM waste_collections "
+            "WHERE collected_at <= ? GROUP BY container_id",
             [now],
         ).df(),
         "containers": cur.execute(
-            "SELECT container_id, zone_id, lon, lat FROM waste_containers "
-            "WHERE lon IS NOT NULL AND zone_id IS NOT NULL"
+            "SELECT c.container_id, c.zone_id, z.kind AS zone_kind, c.capacity_l, c.lon, c.lat "
+            "FROM waste_containers c JOIN zones z USING (zone_id) WHERE c.lon IS NOT NULL"
         ).df(),
     }
+
+
+KEEP_PLANS = 24  # older plans (and their routes) are pruned when a new one lands
+
+
+def data_up_to(cur: duckdb.DuckDBPyConnection, now: datetime) -> datetime | None:
+    """The newest traffic or waste reading at or before `now`."""
+    return cur.execute(
+        "SELECT greatest((SELECT max(observed_at) FROM traffic_readings WHERE observed_at <= $1),"
+        " (SELECT max(observed_at) FROM waste_readings WHERE observed_at <= $1))",
+        [now],
+    ).fetchone()[0]
+
+
+def write_plan(
+    cur: duckdb.DuckDBPyConnection,
+    plan: dict,
+    windows: pd.DataFrame,
+    zones: pd.DataFrame,
+    routes: list[tuple[str, datetime, str]],
+) -> int:
+    """Store a plan (computed_at, data_up_to, first_start, horizon_h, versions, seconds,
+    settings), its `windows` (zone_id, start_at, minutes, overflowing, allowed, cost,
+    rank), `zones` (zone_id, stops, reason) and `routes` (zone_id, start_at, JSON);
+    prune old plans. Returns the plan_id."""
+    plan_id = cur.execute(
+        "INSERT INTO collection_plans (computed_at, data_up_to, first_start, horizon_h, "
+        "versions, seconds, settings) VALUES ($computed_at, $data_up_to, $first_start, "
+        "$horizon_h, $versions, $seconds, $settings) RETURNING plan_id",
+        plan,
+    ).fetchone()[0]
+    cur.register("_c3_windows", windows)
+    cur.register("_c3_zones", zones)
+    try:
+        cur.execute(
+            "INSERT INTO collection_windows SELECT ?, zone_id, start_at, minutes, overflowing, "
+            "allowed, cost, rank FROM _c3_windows",
+            [plan_id],
+        )
+        cur.execute(
+            "INSERT INTO collection_zones SELECT ?, zone_id, stops, reason FROM _c3_zones",
+            [plan_id],
+        )
+    finally:
+        cur.unregister("_c3_windows")
+        cur.unregister("_c3_zones")
+    for zone_id, start_at, routes_json in routes:
+        save_routes(cur, plan_id, zone_id, start_at, routes_json)
+    old = "plan_id <= (SELECT max(plan_id) FROM collection_plans) - ?"
+    for table in ("collection_routes", "collection_zones", "collection_windows"):
+        cur.execute(f"DELETE FROM {table} WHERE {old}", [KEEP_PLANS])
+    cur.execute(f"DELETE FROM collection_plans WHERE {old}", [KEEP_PLANS])
+    return plan_id
+
+
+def save_routes(cur, plan_id: int, zone_id: str, start_at: datetime, routes_json: str) -> None:
+    cur.execute(
+        "INSERT INTO collection_routes VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [plan_id, zone_id, start_at, routes_json],
+    )
+
+
+def latest_plan(cur: duckdb.DuckDBPyConnection) -> dict | None:
+    """The newest plan's row, as a dict; None before the first."""
+    frame = cur.execute("SELECT * FROM collection_plans ORDER BY plan_id DESC LIMIT 1").df()
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def plan_windows_frame(cur: duckdb.DuckDBPyConnection, plan_id: int) -> pd.DataFrame:
+    """Every window of a plan with its zone's name, stops and reason."""
+    return cur.execute(
+        "SELECT w.*, coalesce(z.name, w.zone_id) AS zone_name, cz.stops, cz.reason "
+        "FROM collection_windows w JOIN collection_zones cz USING (plan_id, zone_id) "
+        "LEFT JOIN zones z USING (zone_id) WHERE plan_id = ? ORDER BY zone_name, start_at",
+        [plan_id],
+    ).df()
+
+
+def stored_routes(cur, plan_id: int, zone_id: str, start_at: datetime) -> str | None:
+    row = cur.execute(
+        "SELECT routes FROM collection_routes WHERE plan_id = ? AND zone_id = ? AND start_at = ?",
+        [plan_id, zone_id, start_at],
+    ).fetchone()
+    return row[0] if row else None

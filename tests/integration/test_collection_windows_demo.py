@@ -38,7 +38,7 @@ def windows(tmp_path, city, demo: DemoCity) -> dict:
     store = Store(tmp_path / "c3.duckdb")
     load_city_model(store, city)
     backfill_demo(store, demo, days=8, step_minutes=15, now=NOW)
-    inputs = read_inputs(store, NOW)
+    inputs = read_inputs(store, NOW, TZ)
     return plan_windows(inputs, city, NOW, STARTS, PENALTY_MIN, TZ).windows
 
 

@@ -3,6 +3,7 @@
 import math
 from datetime import UTC, datetime, timedelta
 
+import duckdb
 import networkx as nx
 import pandas as pd
 import pytest
@@ -80,7 +81,9 @@ def test_profiles_take_the_median_per_day_type_and_slot():
             "travel_time_s": [500.0, 700.0, 600.0, 120.0, 200.0],
         }
     )
-    profiles = travel_time_profiles(readings, "UTC")
+    con = duckdb.connect()
+    con.register("readings", readings)
+    profiles = travel_time_profiles(con, "readings", "UTC")
     assert profiles.loc[("ab", "weekday", 32), "travel_time_s"] == 600  # 08:00-08:15
     assert profiles.loc[("ab", "weekday", 32), "readings"] == 3
     assert profiles.loc[("ab", "saturday", 32), "travel_time_s"] == 200

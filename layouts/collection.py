@@ -1,0 +1,130 @@
+"""`/collection`: the waste department's collection windows. A zone × start-time heat map
+of round durations with overflow marked, each zone's best window and why, and for a
+picked zone and window its routes on the shared map, their totals, and a second window
+side by side. The scheduler computes the plan; this screen only reads it."""
+
+from __future__ import annotations
+
+import dash
+import dash_leaflet as dl
+from dash import dcc, html
+from dash_extensions.javascript import Namespace
+from flask import current_app
+
+from layouts import ids
+from layouts.chrome import page_header
+from layouts.map_shell import VEHICLE_COLOURS, MapShell, swatches
+
+js = Namespace("c3", "map")
+
+
+def _route_layers(tz: str) -> list:
+    return [
+        dl.Overlay(
+            dl.GeoJSON(id=ids.COLLECTION_ROUTES, style=js("routeStyle"),
+                       onEachFeature=js("routePopup"), data=None),
+            name="Routes", checked=True,
+        ),
+        dl.Overlay(
+            dl.GeoJSON(id=ids.COLLECTION_SKIPPED, pointToLayer=js("skippedMarker"),
+                       onEachFeature=js("skippedPopup"), data=None),
+            name="Containers not collected", checked=True,
+        ),
+        dl.Overlay(
+            dl.GeoJSON(id=ids.COLLECTION_STOPS, pointToLayer=js("routeStop"),
+                       onEachFeature=js("routeStopPopup"), data=None,
+                       hideout={"tz": tz}),
+            name="Stops (in order)", checked=True,
+        ),
+    ]  # fmt: skip
+
+
+def _legend() -> list:
+    return [
+        swatches("Routes (one colour per truck)",
+                 [(c, f"truck {i}") for i, c in enumerate(VEHICLE_COLOURS[:3], start=1)], "line"),
+        html.Div(
+            [
+                html.Div("Stops", className="c3-legend-title"),
+                html.Div([html.Span("3", className="c3-swatch-stop"), "stop number, in order"],
+                         className="c3-legend-row"),
+                html.Div([html.Span("D", className="c3-swatch-stop c3-swatch-depot"), "depot"],
+                         className="c3-legend-row"),
+            ],
+            className="c3-legend-group",
+        ),
+        swatches("Not collected", [("#8a8f98", "not due yet"), ("#b71c1c", "no truck capacity")],
+                 "dot"),
+    ]  # fmt: skip
+
+
+def layout(**_query) -> html.Div:
+    c3 = current_app.extensions["c3"]
+    settings = c3.settings
+    return html.Div(
+        [
+            page_header("Collection windows", settings, "/collection"),
+            html.Div(
+                [
+                    html.Section(
+                        [
+                            html.Div(id=ids.COLLECTION_STATUS, className="c3-collection-status",
+                                     role="status", **{"aria-live": "polite"}),
+                            dcc.Graph(id=ids.COLLECTION_MATRIX, config={"displaylogo": False},
+                                      className="c3-collection-matrix",
+                                      style={"display": "none"}),
+                            html.H2("Best window per zone", className="c3-section-title"),
+                            html.Div(id=ids.COLLECTION_BEST, className="c3-collection-best"),
+                        ],
+                        className="c3-collection-left",
+                        **{"aria-label": "Collection windows"},
+                    ),
+                    html.Section(
+                        [
+                            MapShell(
+                                ids.COLLECTION_MAP,
+                                bounds=c3.map_bounds,
+                                tz=settings.timezone,
+                                tile_url=settings.basemap_tile_url,
+                                layers=("zones",),
+                                checked=("zones",),
+                                extra=_route_layers(settings.timezone),
+                                legend_groups=_legend(),
+                            ),
+                            html.Div([dcc.Loading(
+                                html.Div(
+                                    html.P("Pick a zone and a start time in the matrix, or a "
+                                           "zone's best window in the list, to see its routes.",
+                                           className="c3-hint"),
+                                    id=ids.COLLECTION_SUMMARY, className="c3-collection-summary",
+                                    **{"aria-live": "polite"},
+                                ),
+                                type="dot", delay_show=300,
+                            ),
+                            html.Div(
+                                [
+                                    html.Label("Compare with", htmlFor=ids.COLLECTION_COMPARE),
+                                    dcc.Dropdown(id=ids.COLLECTION_COMPARE, clearable=False,
+                                                 placeholder="another start time"),
+                                    html.Div(id=ids.COLLECTION_COMPARISON),
+                                ],
+                                className="c3-collection-compare",
+                            )], className="c3-collection-details"),
+                        ],
+                        className="c3-collection-right",
+                        **{"aria-label": "Routes of the picked window"},
+                    ),
+                ],
+                className="c3-collection-body",
+            ),
+            dcc.Store(id=ids.COLLECTION_PLAN),
+            dcc.Store(id=ids.COLLECTION_PICK),
+            dcc.Interval(id=ids.COLLECTION_POLL, interval=settings.refresh_ms),
+        ],
+        className="c3-page",
+    )  # fmt: skip
+
+
+dash.register_page(
+    __name__, path="/collection", name="Collection", title="C3 · Collection", layout=layout
+)
