@@ -42,7 +42,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 ## bench: budgets of the spine, each against a baseline measured in the same run
-bench: $(VENV)/.installed-test system-test-deps
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench system-test-deps
 	$(BIN)/python bench/bench_upsert.py
 	$(BIN)/python bench/bench_backfill.py
 	$(BIN)/python bench/bench_first_load.py
