@@ -357,7 +357,8 @@ def show_routes(pick, plan_id):
         else None
     )
     if routes is None:
-        note = html.P("This plan has been replaced by a newer one: pick the window again.",
+        note = html.P("This window's routes are not at hand: the plan has just been replaced "
+                      "or is being recomputed. Pick the window again in a moment.",
                       className="c3-empty")  # fmt: skip
         return None, None, None, note, [], None, no_update
     windows = _zone_windows(plan_id, pick["zone"])

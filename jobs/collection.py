@@ -176,10 +176,13 @@ class CollectionPlanner:
 
     def run(self, now: datetime | None = None) -> int | None:
         """Recompute when traffic or waste data changed since the newest plan (the
-        scheduler calls this); returns the new plan_id, or None when nothing changed."""
+        scheduler calls this); returns the new plan_id, or None when nothing changed.
+        The first run in a process always computes: routing a window on demand needs
+        the plan in memory."""
         with self.store.reading() as cur:
             newest = latest_plan(cur)
-        if newest is not None and newest["versions"] == self._versions():
+        unchanged = newest is not None and newest["versions"] == self._versions()
+        if unchanged and self._plan is not None:
             return None
         return self.recompute(now)
 
