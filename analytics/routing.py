@@ -36,15 +36,13 @@ def solve_routes(
     n = len(seconds)
     manager = pywrapcp.RoutingIndexManager(n, vehicles, 0)
     routing = pywrapcp.RoutingModel(manager)
-    whole = np.rint(seconds).astype(int)
-
-    def drive(i, j):
-        a, b = manager.IndexToNode(i), manager.IndexToNode(j)
-        return int(whole[a, b] + (service_s if a else 0))
-
-    transit = routing.RegisterTransitCallback(drive)
+    whole = np.rint(seconds).astype(np.int64)
+    whole[1:, :] += int(round(service_s))  # leaving a stop includes the time spent there
+    np.fill_diagonal(whole, 0)
+    # matrices registered whole are evaluated in C++, not through Python callbacks
+    transit = routing.RegisterTransitMatrix(whole.tolist())
     routing.SetArcCostEvaluatorOfAllVehicles(transit)
-    demand = routing.RegisterUnaryTransitCallback(lambda i: int(demands[manager.IndexToNode(i)]))
+    demand = routing.RegisterUnaryTransitVector([int(d) for d in demands])
     routing.AddDimensionWithVehicleCapacity(demand, 0, [int(capacity)] * vehicles, True, "load")
     if drop_penalty_s is not None:
         for node in range(1, n):
@@ -63,7 +61,7 @@ def solve_routes(
         index, clock, stops, arrivals, load = routing.Start(v), 0.0, [], [], 0.0
         while not routing.IsEnd(index):
             nxt = solution.Value(routing.NextVar(index))
-            clock += drive(index, nxt)
+            clock += whole[manager.IndexToNode(index), manager.IndexToNode(nxt)]
             node = manager.IndexToNode(nxt)
             if not routing.IsEnd(nxt):
                 stops.append(node)

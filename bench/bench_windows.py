@@ -60,7 +60,7 @@ def vroom_solve(matrix: np.ndarray, demands: list[int], vehicles: int, capacity:
 def routing(net, graph, starts) -> None:
     core = list(max(nx.strongly_connected_components(graph), key=len))
     rng = np.random.default_rng(3)
-    for n_stops, limit_s, budget, level in ((100, 1.5, 2, 5), (1000, 30.0, 60, 2)):
+    for n_stops, limit_s, budget, level in ((100, 1.5, 2, 5), (1000, 30.0, 60, 0)):
         places = tuple(core[i] for i in rng.choice(len(core), size=n_stops + 1, replace=False))
         matrix = net.seconds(places, starts[0])
         demands = [0] + [1] * n_stops

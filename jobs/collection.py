@@ -208,8 +208,8 @@ class CollectionPlanner:
                     for rank, w in enumerate(ranked, start=1)
                 ]
                 reason = explain(ranked, congested_streets(plan, self.city.segments, zone_id), tz)
-                stops = int(len(zone_stops(plan, zone_id, ranked[0].start)[0]))
-                zones.append((zone_id, stops, reason))
+                due = sum(len(s.containers) for s in zone_stops(plan, zone_id, ranked[0].start)[0])
+                zones.append((zone_id, due, reason))
                 for w in [w for w in ranked if w.allowed][: c.precomputed_routes]:
                     routes.append((zone_id, w.start, self._route(plan, zone_id, w.start)))
             windows = pd.DataFrame(

@@ -39,10 +39,11 @@ def _route_layers(tz: str) -> list:
     ]  # fmt: skip
 
 
-def _legend() -> list:
+def _legend(trucks: int) -> list:
     return [
         swatches("Routes (one colour per truck)",
-                 [(c, f"truck {i}") for i, c in enumerate(VEHICLE_COLOURS[:3], start=1)], "line"),
+                 [(c, f"truck {i}") for i, c in enumerate(VEHICLE_COLOURS[:trucks], start=1)],
+                 "line"),
         html.Div(
             [
                 html.Div("Stops", className="c3-legend-title"),
@@ -89,7 +90,7 @@ def layout(**_query) -> html.Div:
                                 layers=("zones",),
                                 checked=("zones",),
                                 extra=_route_layers(settings.timezone),
-                                legend_groups=_legend(),
+                                legend_groups=_legend(settings.collection.vehicles),
                             ),
                             html.Div([dcc.Loading(
                                 html.Div(

@@ -28,7 +28,7 @@ CREATE TABLE collection_windows (
 CREATE TABLE collection_zones (
     plan_id      BIGINT NOT NULL,
     zone_id      VARCHAR NOT NULL,
-    stops        INTEGER NOT NULL,     -- containers due within the horizon
+    stops        INTEGER NOT NULL,     -- containers due within the horizon (the round's load)
     reason       VARCHAR NOT NULL,
     PRIMARY KEY (plan_id, zone_id)
 );
