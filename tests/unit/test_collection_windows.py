@@ -132,3 +132,23 @@ def test_the_reason_names_the_saving_the_jammed_streets_and_the_overflow():
     assert explain(flat, lambda _: [], "Europe/Helsinki") == (
         "07:00: driving time hardly changes over the day"
     )
+
+
+def test_routes_share_the_stops_among_trucks_and_leave_out_what_does_not_fit(net):
+    from analytics.collection_routes import Stop, route_window
+
+    streets = {seg: ([[0.0, 0.0], [1.0, 1.0]], 500.0) for seg in BASE_S}
+    stops = [Stop("B", ["b1", "b2"], 30.0, 1.0, 1.0), Stop("F", ["f1"], 30.0, 2.0, 2.0)]
+    one = route_window(net, "D", stops, at(8), 1, 40, 0.0, streets)
+    assert len(one["vehicles"]) == 1 and len(one["unserved"]) == 1
+    served = one["vehicles"][0]["stops"][0]
+    left = one["unserved"][0]["containers"]
+    assert {tuple(served["containers"]), tuple(left)} == {("b1", "b2"), ("f1",)}
+
+    two = route_window(net, "D", stops, at(8), 2, 40, 0.0, streets)
+    assert two["unserved"] == [] and two["totals"]["containers"] == 3
+    to_f = next(v for v in two["vehicles"] if v["stops"][0]["containers"] == ["f1"])
+    assert to_f["stops"][0]["arrival"] == at(8, 1, 40).isoformat()  # D-F: 100 s
+    assert to_f["km"] == 1.0 and to_f["driving_minutes"] == pytest.approx(200 / 60, abs=0.05)
+    to_b = next(v for v in two["vehicles"] if v["stops"][0]["containers"] == ["b1", "b2"])
+    assert to_b["km"] == 2.0  # out and back over two streets each way, 500 m apiece
