@@ -11,6 +11,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from analytics.windows import RoadNet, Window, rank_windows
 from geo.geometry import metres_per_degree, midpoints
@@ -28,12 +29,9 @@ def nearest_nodes(lon: np.ndarray, lat: np.ndarray, segments: gpd.GeoDataFrame) 
     """The graph node a truck stops at for each point: the start of the nearest street
     (by its midpoint; a few metres either way do not change a round)."""
     mid = midpoints(segments.geometry.values)
-    mx, my = np.array([p.x for p in mid]), np.array([p.y for p in mid])
     per_lon, per_lat = metres_per_degree(float(np.mean(lat)))
-    nearest = [
-        int(np.argmin(((mx - x) * per_lon) ** 2 + ((my - y) * per_lat) ** 2))
-        for x, y in zip(lon, lat, strict=True)
-    ]
+    streets = np.column_stack([[p.x * per_lon for p in mid], [p.y * per_lat for p in mid]])
+    _, nearest = cKDTree(streets).query(np.column_stack([lon * per_lon, lat * per_lat]))
     return segments["from_node"].to_numpy()[nearest]
 
 
@@ -58,17 +56,18 @@ def zone_windows(
     horizon = max(starts)
     joined = containers.join(forecasts, on="container_id")
     due = joined[joined["threshold_at"].notna() & (joined["threshold_at"] <= horizon)]
-    ranked = {}
-    for zone, group in due.groupby("zone_id"):
+
+    def rank(zone: str, group: pd.DataFrame) -> list[Window]:
         by_node = group.groupby("node").agg(
             full_at=("full_at", "min"), containers=("container_id", "size")
         )
         stops = {node: starts[0] for node in by_node.index}  # all due within the horizon
         full_at = {n: (None if pd.isna(t) else t) for n, t in by_node["full_at"].items()}
-        ranked[zone] = rank_windows(
+        return rank_windows(
             net.around(by_node.index) if local else net,
             depot, starts, stops, full_at, overflow_penalty_min,
             allowed(zone) if allowed else (lambda _: True),
             service_s=(by_node["containers"] * service_s).to_dict(),
         )  # fmt: skip
-    return ranked
+
+    return {zone: rank(zone, group) for zone, group in due.groupby("zone_id")}
