@@ -186,7 +186,8 @@ class CollectionSettings(BaseModel):
     )
     quiet_hours: list[QuietHours] = Field(
         default_factory=lambda: [QuietHours(name="night quiet hours", start="22:00", end="06:00")],
-        description="When zones must not be collected; rounds starting then rank last.",
+        description="When zones must not be collected; rounds that start or run into them "
+        "rank last.",
     )
     recompute_minutes: int = Field(
         default=15,

@@ -59,10 +59,11 @@ def zone_windows(
 
     def rank(zone: str, group: pd.DataFrame) -> list[Window]:
         by_node = group.groupby("node").agg(
-            full_at=("full_at", "min"), containers=("container_id", "size")
+            full_at=("full_at", lambda ts: [t for t in ts if pd.notna(t)]),
+            containers=("container_id", "size"),
         )
         stops = {node: starts[0] for node in by_node.index}  # all due within the horizon
-        full_at = {n: (None if pd.isna(t) else t) for n, t in by_node["full_at"].items()}
+        full_at = by_node["full_at"].to_dict()  # one time per container that will fill
         return rank_windows(
             net.around(by_node.index) if local else net,
             depot, starts, stops, full_at, overflow_penalty_min,

@@ -16,6 +16,7 @@ from analytics.windows import RoadNet
 
 NOT_DUE = "below its threshold until after the horizon"
 NO_CAPACITY = "no truck capacity left in this round"
+NO_READING = "no recent fill reading: its fill is unknown"
 
 
 @dataclass
@@ -53,7 +54,7 @@ def route_window(
         vehicles,
         int(capacity_l),
         time_limit_s=min(time_limit_s, 0.1 + 0.01 * len(stops)),  # small rounds solve fast
-        service_s=service_s,
+        service_s=[0.0] + [service_s * len(s.containers) for s in stops],
         drop_penalty_s=24 * 3600,  # a day of driving: leave a stop out only when it must
     )
     vehicles_out = []

@@ -22,8 +22,11 @@ def explain(ranked: list[Window], congested_at: Callable[[datetime], list[str]],
     best = allowed[0]
     zone = ZoneInfo(tz)
 
+    days = {w.start.astimezone(zone).date() for w in allowed}
+    fmt = "%H:%M" if len(days) == 1 else "%a %H:%M"  # a horizon over two days names the day
+
     def hhmm(when: datetime) -> str:
-        return when.astimezone(zone).strftime("%H:%M")
+        return when.astimezone(zone).strftime(fmt)
 
     slowest = max(allowed, key=lambda w: (w.minutes, w.start))
     parts = []

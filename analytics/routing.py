@@ -25,7 +25,7 @@ def solve_routes(
     vehicles: int,
     capacity: int,
     time_limit_s: float = 1.0,
-    service_s: float = 0.0,
+    service_s: float | list[float] = 0.0,
     drop_penalty_s: int | None = None,
 ) -> list[Route]:
     """Routes of least total driving time that serve every stop with `vehicles` trucks
@@ -37,7 +37,10 @@ def solve_routes(
     manager = pywrapcp.RoutingIndexManager(n, vehicles, 0)
     routing = pywrapcp.RoutingModel(manager)
     whole = np.rint(seconds).astype(np.int64)
-    whole[1:, :] += int(round(service_s))  # leaving a stop includes the time spent there
+    # leaving a stop includes the time spent there (`service_s`: one for all, or per stop)
+    service = np.broadcast_to(np.asarray(service_s, dtype=float), (n,)).copy()
+    service[0] = 0.0
+    whole += np.rint(service).astype(np.int64)[:, None]
     np.fill_diagonal(whole, 0)
     # matrices registered whole are evaluated in C++, not through Python callbacks
     transit = routing.RegisterTransitMatrix(whole.tolist())

@@ -174,6 +174,7 @@ class Round:
     arrivals: list[datetime]
     end: datetime  # back at the depot
     overflowing: list = field(default_factory=list)  # stops full before the truck came
+    overflowing_containers: int = 0  # containers at those stops that were full
 
     @property
     def minutes(self) -> float:
@@ -190,7 +191,8 @@ def plan_round(
 ) -> Round:
     """Visit every stop, always driving next to the one reached soonest at the time of
     departure (time-dependent nearest neighbour), then return to the depot. A stop whose
-    `full_at` comes before the truck does counts as overflowing. The truck stands
+    `full_at` (a time, or a list: one per container there) comes before the truck does
+    counts as overflowing. The truck stands
     `service_s` at each stop (or `service_s[stop]`)."""
     stops = list(dict.fromkeys(stops))
     places = (depot, *stops)
@@ -220,11 +222,15 @@ def plan_round(
         here = nxt
         unvisited[nxt] = False
     t += float(times_at(t)[here, 0])
-    late = [
-        s for s, arrived in zip(order, arrivals, strict=True)
-        if full_at and full_at.get(s) is not None and full_at[s] < arrived
-    ]  # fmt: skip
-    return Round(start, order, arrivals, start + timedelta(seconds=t), late)
+    late, late_containers = [], 0
+    for stop, arrived in zip(order, arrivals, strict=True):
+        full = (full_at or {}).get(stop)
+        times = full if isinstance(full, list) else [full]
+        over = sum(1 for when in times if when is not None and when < arrived)
+        if over:
+            late.append(stop)
+            late_containers += over
+    return Round(start, order, arrivals, start + timedelta(seconds=t), late, late_containers)
 
 
 @dataclass(frozen=True)
@@ -254,9 +260,12 @@ def rank_windows(
     for start in starts:
         stops = [s for s, when in due.items() if when is not None and when <= start]
         plan = plan_round(net, depot, stops, start, full_at, service_s)
-        cost = plan.minutes + overflow_penalty_min * len(plan.overflowing)
-        # the whole round must keep to the allowed hours, not just its start
-        during = [start + k * SLOT for k in range(int((plan.end - start) / SLOT) + 1)]
-        ok = all(allowed(t) for t in [*during, plan.end])
-        found.append(Window(start, plan.minutes, len(plan.overflowing), ok, cost))
+        overflowing = plan.overflowing_containers
+        cost = plan.minutes + overflow_penalty_min * overflowing
+        # the whole round, [start, end), must keep to the allowed hours (checked every 5 min)
+        step = timedelta(minutes=5)
+        during = [start + k * step for k in range(int((plan.end - start) / step) + 1)]
+        last = plan.end - timedelta(seconds=1)
+        ok = all(allowed(t) for t in during if t <= last) and allowed(max(start, last))
+        found.append(Window(start, plan.minutes, overflowing, ok, cost))
     return sorted(found, key=lambda w: (not w.allowed, w.cost, w.start))

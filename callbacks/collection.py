@@ -68,11 +68,12 @@ def matrix_figure(frame: pd.DataFrame, tz: str) -> go.Figure:
         iso=frame["start_at"].map(lambda t: t.isoformat()),
     )
     zones = sorted(frame["zone_name"].unique())
-    x = sorted(frame["local"].unique())
+    starts = sorted(frame["start_at"].unique())  # UTC: unique even when clocks go back
+    x = [pd.Timestamp(t).tz_convert(tz).tz_localize(None) for t in starts]
 
     def grid(values: pd.Series) -> list:
-        table = frame.assign(v=values).pivot(index="zone_name", columns="local", values="v")
-        return table.reindex(index=zones, columns=x).values.tolist()
+        table = frame.assign(v=values).pivot(index="zone_name", columns="start_at", values="v")
+        return table.reindex(index=zones, columns=starts).values.tolist()
 
     def cells(part: pd.DataFrame) -> list:
         return list(zip(part["zone_id"], part["iso"], part["minutes"].round(0),
@@ -125,8 +126,9 @@ def matrix_figure(frame: pd.DataFrame, tz: str) -> go.Figure:
         height=max(260, 34 * len(zones) + 90),
         showlegend=False,
         plot_bgcolor="#ffffff",
-        xaxis={"title": f"round start ({tz}) · grey: quiet hours · ● containers overflowing "
-               "(larger = more) · ★ best", "tickformat": "%a %H:%M", "showgrid": False},
+        xaxis={"title": f"round start ({tz}) · grey: the round starts or runs into quiet hours · "
+               "● containers overflowing (larger = more) · ★ best",
+               "tickformat": "%a %H:%M", "showgrid": False},
         yaxis={"autorange": "reversed", "automargin": True, "showgrid": False},
         font={"size": 13},
         clickmode="event",
@@ -140,7 +142,15 @@ def best_list(frame: pd.DataFrame, tz: str) -> html.Table:
         html.Tr(
             [
                 html.Td(r.zone_name),
-                html.Td(_local(r.start_at, tz)),
+                html.Td(
+                    _local(r.start_at, tz)
+                    if r.allowed
+                    else [
+                        _local(r.start_at, tz),
+                        html.Br(),
+                        html.Span("no window outside the quiet hours", className="c3-empty"),
+                    ]
+                ),  # fmt: skip
                 html.Td(f"{r.minutes:.0f} min"),
                 html.Td(str(r.overflowing)),
                 html.Td(str(r.stops)),
@@ -189,9 +199,9 @@ def show_plan(_n, shown):
             return None, html.Span(waiting, className="c3-empty"), {}, {"display": "none"}, [], ""
         if shown == int(plan["plan_id"]):
             raise PreventUpdate
-        frame = plans.plan_windows_frame(cur, int(plan["plan_id"]))
         zones_url = f"/api/layers/zones.geojson?v={data_versions(cur).get('city', 0)}"
     tz = c3.settings.timezone
+    frame = _plan_frame(int(plan["plan_id"]))
     if frame.empty:
         status = [*_status(plan, frame, tz),
                   html.Div("No container is due within the horizon: nothing to collect.",
@@ -221,16 +231,18 @@ def pick_window(click, _buttons, plan_id):
         if not click or plan_id is None:
             raise PreventUpdate
         point = click["points"][0]
-        c3 = services()
-        with c3.store.reading() as cur:
-            frame = plans.plan_windows_frame(cur, plan_id)
-        start = pd.Timestamp(point["x"]).tz_localize(c3.settings.timezone).tz_convert("UTC")
+        frame = _plan_frame(plan_id)
+        local = pd.Timestamp(point["x"]).tz_localize(
+            services().settings.timezone, ambiguous=True, nonexistent="shift_forward"
+        )  # the first of a repeated hour when clocks go back
+        start = local.tz_convert("UTC")
         found = frame[(frame["zone_name"] == point["y"]) & (frame["start_at"] == start)]
         if found.empty:
             raise PreventUpdate
-        return {"zone": found["zone_id"].iloc[0], "start": start.isoformat()}
+        return {"plan": plan_id, "zone": found["zone_id"].iloc[0], "start": start.isoformat()}
     if isinstance(ctx.triggered_id, dict) and ctx.triggered[0]["value"]:
-        return {"zone": ctx.triggered_id["zone"], "start": ctx.triggered_id["start"]}
+        return {"plan": plan_id, "zone": ctx.triggered_id["zone"],
+                "start": ctx.triggered_id["start"]}  # fmt: skip
     raise PreventUpdate
 
 
@@ -325,9 +337,22 @@ def summary(zone_name: str, start: str, window: pd.Series, routes: dict, tz: str
     ]  # fmt: skip
 
 
-def _zone_windows(plan_id: int, zone_id: str) -> pd.DataFrame:
+def _plan_frame(plan_id: int) -> pd.DataFrame:
+    """A plan's windows, with zone names made unique (the matrix's rows are names)."""
     with services().store.reading() as cur:
         frame = plans.plan_windows_frame(cur, plan_id)
+    zones = frame.drop_duplicates("zone_id")
+    shared = set(zones.loc[zones["zone_name"].duplicated(keep=False), "zone_id"])
+    return frame.assign(
+        zone_name=[
+            f"{n} ({z})" if z in shared else n
+            for n, z in zip(frame["zone_name"], frame["zone_id"], strict=True)
+        ]
+    )
+
+
+def _zone_windows(plan_id: int, zone_id: str) -> pd.DataFrame:
+    frame = _plan_frame(plan_id)
     return frame[frame["zone_id"] == zone_id].set_index("start_at")
 
 
@@ -340,14 +365,14 @@ def _zone_windows(plan_id: int, zone_id: str) -> pd.DataFrame:
     Output(ids.COLLECTION_COMPARE, "value"),
     Output(MapShellIds.map(ids.COLLECTION_MAP), "viewport"),
     Input(ids.COLLECTION_PICK, "data"),
-    State(ids.COLLECTION_PLAN, "data"),
     prevent_initial_call=True,
 )
-def show_routes(pick, plan_id):
+def show_routes(pick):
     """The picked window's routes on the map, their totals, and the zone's other windows
     to compare with (the slowest allowed one first)."""
-    if not pick or plan_id is None:
+    if not pick or pick.get("plan") is None:
         raise PreventUpdate
+    plan_id = pick["plan"]
     c3 = services()
     tz = c3.settings.timezone
     start = pd.Timestamp(pick["start"])
@@ -362,7 +387,7 @@ def show_routes(pick, plan_id):
                       className="c3-empty")  # fmt: skip
         return None, None, None, note, [], None, no_update
     windows = _zone_windows(plan_id, pick["zone"])
-    window = windows.loc[start]
+    window = windows.loc[start]  # routes() answered, so the plan has this window
     with c3.store.reading() as cur:
         zone = zone_summary(cur, pick["zone"])
     lines, stops, skipped = routes_geojson(routes)
@@ -389,13 +414,13 @@ def show_routes(pick, plan_id):
     Output(ids.COLLECTION_COMPARISON, "children"),
     Input(ids.COLLECTION_COMPARE, "value"),
     State(ids.COLLECTION_PICK, "data"),
-    State(ids.COLLECTION_PLAN, "data"),
     prevent_initial_call=True,
 )
-def compare(other: str | None, pick, plan_id):
+def compare(other: str | None, pick):
     """The picked window and another of the same zone, side by side."""
     if not other or not pick:
         return []
+    plan_id = pick["plan"]
     c3 = services()
     tz = c3.settings.timezone
     windows = _zone_windows(plan_id, pick["zone"])
@@ -403,7 +428,7 @@ def compare(other: str | None, pick, plan_id):
     for start in (pick["start"], other):
         when = pd.Timestamp(start)
         routes = c3.collection.routes(plan_id, pick["zone"], when.to_pydatetime())
-        if routes is None:
+        if routes is None or when not in windows.index:
             return html.P("This plan has been replaced: pick again.", className="c3-empty")
         picked.append((when, windows.loc[when], _figures(routes)))
     rows = [

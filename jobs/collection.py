@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.collection import nearest_nodes, routable, zone_windows
-from analytics.collection_routes import NOT_DUE, Stop, route_window
+from analytics.collection_routes import NO_READING, NOT_DUE, Stop, route_window
 from analytics.fill_forecast import fill_forecasts
 from analytics.profiles import TravelTimes
 from analytics.reasons import explain
@@ -152,7 +152,8 @@ def zone_stops(plan: CollectionPlan, zone_id: str, start: datetime) -> tuple[lis
         for node, g in zone[due].groupby("node", sort=True)
     ]  # fmt: skip
     skipped = [
-        {"container_id": r.container_id, "lon": r.lon, "lat": r.lat, "reason": NOT_DUE,
+        {"container_id": r.container_id, "lon": r.lon, "lat": r.lat,
+         "reason": NO_READING if pd.isna(r.fill) else NOT_DUE,
          "fill": None if pd.isna(r.fill) else round(float(r.fill), 2)}
         for r in zone[~due].itertuples()
     ]  # fmt: skip
@@ -166,7 +167,8 @@ class CollectionPlanner:
         self.store, self.city, self.settings = store, city, settings
         self.config = settings.collection
         self._plan: tuple[int, CollectionPlan] | None = None  # the newest, in memory
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the plan in memory and its road-graph caches
+        self._computing = threading.Lock()
         self._streets = None
 
     def _versions(self) -> str:
@@ -178,18 +180,21 @@ class CollectionPlanner:
         """Recompute when traffic or waste data changed since the newest plan (the
         scheduler calls this); returns the new plan_id, or None when nothing changed.
         The first run in a process always computes: routing a window on demand needs
-        the plan in memory."""
+        the plan in memory, and a plan whose first start has passed is replaced."""
         with self.store.reading() as cur:
             newest = latest_plan(cur)
+        now = now or datetime.now(UTC)
         unchanged = newest is not None and newest["versions"] == self._versions()
-        if unchanged and self._plan is not None:
+        # with no new data (a feed outage) the plan still moves on: its first start passes
+        current = unchanged and pd.Timestamp(newest["first_start"]) > pd.Timestamp(now)
+        if current and self._plan is not None:
             return None
         return self.recompute(now)
 
     def recompute(self, now: datetime | None = None) -> int:
         """Rank every zone's windows from the data up to `now`, explain each zone's best,
         route its best windows, and store it all as one plan."""
-        with self._lock:
+        with self._computing:  # one recompute at a time; screens keep reading meanwhile
             clock = time.monotonic()
             now = now or datetime.now(UTC)
             versions = self._versions()
@@ -242,7 +247,8 @@ class CollectionPlanner:
                     cur, record, windows,
                     pd.DataFrame(zones, columns=["zone_id", "stops", "reason"]), routes,
                 )  # fmt: skip
-            self._plan = (plan_id, plan)
+            with self._lock:
+                self._plan = (plan_id, plan)
             log.info(
                 "collection plan %s: %d zones x %d starts ranked in %.1f s, %d routes, %.1f s",
                 plan_id, len(plan.windows), c.horizon_h * 4, ranked_s, len(routes),
@@ -255,8 +261,15 @@ class CollectionPlanner:
         the newest plan, which is held in memory). None for an older plan's window."""
         with self.store.reading() as cur:
             found = stored_routes(cur, plan_id, zone_id, start)
+            planned = cur.execute(
+                "SELECT count(*) FROM collection_windows "
+                "WHERE plan_id = ? AND zone_id = ? AND start_at = ?",
+                [plan_id, zone_id, start],
+            ).fetchone()[0]
         if found is not None:
             return json.loads(found)
+        if not planned:
+            return None
         with self._lock:
             if self._plan is None or self._plan[0] != plan_id:
                 return None

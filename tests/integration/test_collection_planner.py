@@ -89,3 +89,12 @@ def test_no_round_that_runs_into_the_quiet_hours_is_allowed(planner, store):
     # a zone's allowed windows all rank before its quiet-hour ones
     for _, zone in frame.groupby("zone_id"):
         assert zone[zone["allowed"]]["rank"].max() < zone[~zone["allowed"]]["rank"].min()
+
+
+def test_a_plan_whose_first_start_has_passed_is_replaced_without_new_data(planner, store):
+    first = planner.run(NOW)
+    assert planner.run(NOW + timedelta(minutes=5)) is None
+    later = planner.run(NOW + timedelta(hours=1))  # a feed outage: no new data, time moves
+    assert later == first + 1
+    with store.reading() as cur:
+        assert plans.latest_plan(cur)["first_start"] > NOW + timedelta(hours=1)

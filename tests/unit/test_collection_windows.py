@@ -152,3 +152,19 @@ def test_routes_share_the_stops_among_trucks_and_leave_out_what_does_not_fit(net
     assert to_f["km"] == 1.0 and to_f["driving_minutes"] == pytest.approx(200 / 60, abs=0.05)
     to_b = next(v for v in two["vehicles"] if v["stops"][0]["containers"] == ["b1", "b2"])
     assert to_b["km"] == 2.0  # out and back over two streets each way, 500 m apiece
+
+
+def test_overflow_counts_containers_and_quiet_hours_cover_the_round_to_its_end(net):
+    # two containers at B are full at 08:05; a round from 08:00 reaches B at 08:09:20
+    ranked = rank_windows(
+        net, "D", [at(8)], {"B": at(6), "F": at(6)}, {"B": [at(8, 5), at(8, 6)], "F": []}, 30
+    )
+    assert ranked[0].overflowing == 2 and ranked[0].cost == pytest.approx(15 + 20 / 60 + 60)
+
+    def before_22(when):  # quiet from 22:00
+        return when.hour < 22
+
+    # D-A-B and back at free flow: 6 min, so 21:54 ends at 22:00 exactly and 21:55 does not
+    fits, spills = rank_windows(net, "D", [at(21, 54), at(21, 55)], {"B": at(6)}, {}, 30, before_22)
+    assert (fits.start, fits.allowed) == (at(21, 54), True)
+    assert (spills.start, spills.allowed) == (at(21, 55), False)
