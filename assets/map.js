@@ -169,6 +169,10 @@ window.c3 = Object.assign({}, window.c3, {
       zoneStyle: function (feature, context) {
         // a faint fill makes the whole zone clickable on /explore
         const a = alpha(context);
+        if (hideoutOf(context).selected === feature.properties.id) {  // /collection: the picked zone
+          return {color: "#1d2433", weight: 3 * uiScale(), dashArray: "10 6", fill: true,
+                  fillOpacity: 0.07, opacity: 0.9};
+        }
         return {color: "#3b4a6b", weight: 1.5, dashArray: "6 4", fill: true, fillOpacity: 0.04 * a,
                 opacity: 0.6 * a};
       },

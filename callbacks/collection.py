@@ -364,10 +364,12 @@ def _zone_windows(plan_id: int, zone_id: str) -> pd.DataFrame:
     Output(ids.COLLECTION_COMPARE, "options"),
     Output(ids.COLLECTION_COMPARE, "value"),
     Output(MapShellIds.map(ids.COLLECTION_MAP), "viewport"),
+    Output(MapShellIds.layer(ids.COLLECTION_MAP, "zones"), "hideout"),
     Input(ids.COLLECTION_PICK, "data"),
+    State(MapShellIds.layer(ids.COLLECTION_MAP, "zones"), "hideout"),
     prevent_initial_call=True,
 )
-def show_routes(pick):
+def show_routes(pick, zones_hideout):
     """The picked window's routes on the map, their totals, and the zone's other windows
     to compare with (the slowest allowed one first)."""
     if not pick or pick.get("plan") is None:
@@ -385,7 +387,7 @@ def show_routes(pick):
         note = html.P("This window's routes are not at hand: the plan has just been replaced "
                       "or is being recomputed. Pick the window again in a moment.",
                       className="c3-empty")  # fmt: skip
-        return None, None, None, note, [], None, no_update
+        return None, None, None, note, [], None, no_update, no_update
     windows = _zone_windows(plan_id, pick["zone"])
     window = windows.loc[start]  # routes() answered, so the plan has this window
     with c3.store.reading() as cur:
@@ -407,6 +409,7 @@ def show_routes(pick):
         lines, stops, skipped,
         summary(zone["name"], pick["start"], window, routes, tz),
         options, None if slowest is None else slowest.isoformat(), view,
+        {**(zones_hideout or {}), "selected": pick["zone"]},  # outline the picked zone
     )  # fmt: skip
 
 

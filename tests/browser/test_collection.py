@@ -64,6 +64,15 @@ def test_the_matrix_shows_the_plan_and_a_pick_draws_its_routes(dash_duo, planned
     dash_duo.wait_for_contains_text(
         "#collection-summary", f"{stored['totals']['containers']}\nContainers collected"
     )
+    outlined = (
+        "const found = []; window.c3.map.instance.eachLayer(l => {"
+        " if (l.feature && l.options.dashArray === '10 6') found.push(l.feature.properties.id);"
+        " });"
+        " return found;"
+    )
+    WebDriverWait(dash_duo.driver, 10).until(
+        lambda d: d.execute_script(outlined) == [best.zone_id]
+    )  # the picked zone, and only it, is outlined
     # the comparison opens on the zone's slowest allowed window
     dash_duo.wait_for_contains_text("#collection-comparison", "Compared", timeout=20)
 
