@@ -205,6 +205,29 @@ class CollectionSettings(BaseModel):
     )
 
 
+class ReportKind(BaseModel):
+    """One kind of scheduled snapshot report."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Id, and its folder name.")
+    title: str = Field(description="Title printed on the report.")
+    cron: str = Field(description="When it runs: a crontab line in the city's time zone.")
+    zones: list[str] = Field(default_factory=list, description="Zones it covers; empty = city.")
+    department: str | None = Field(default=None, description="Department it is for, if one.")
+    recipients: list[str] = Field(default_factory=list, description="E-mail addresses.")
+    paper: Literal["A4", "Letter"] = Field(default="A4", description="PDF paper size.")
+
+
+DEFAULT_REPORTS = [
+    ReportKind(name="city-daily", title="City daily report", cron="0 6 * * *"),
+    ReportKind(
+        name="waste-weekly",
+        title="Waste weekly report",
+        cron="0 7 * * mon",
+        department="waste",
+    ),
+]
+
+
 def _demo_connectors(sim_url: str) -> list[ConnectorSettings]:
     return [
         ConnectorSettings(
@@ -317,6 +340,13 @@ class Settings(BaseSettings):
     collection: CollectionSettings = Field(
         default_factory=CollectionSettings,
         description="Collection windows and routes: depot, trucks, penalty, quiet hours.",
+    )
+    reports: list[ReportKind] = Field(
+        default_factory=lambda: list(DEFAULT_REPORTS),
+        description="Scheduled snapshot reports (see DEFAULT_REPORTS).",
+    )
+    report_late_after_minutes: int = Field(
+        default=15, ge=1, description="A report produced this long after its slot is 'late'."
     )
     alert_congested_minutes: int = Field(
         default=15, ge=1, description="Alert when a segment stays congested this many minutes."
