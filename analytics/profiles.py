@@ -34,15 +34,19 @@ GROUP BY ALL
 
 
 def travel_time_profiles(
-    con: duckdb.DuckDBPyConnection, source: str, tz: str, holidays: frozenset[date] = frozenset()
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    tz: str,
+    holidays: frozenset[date] = frozenset(),
+    params: dict | None = None,
 ) -> pd.DataFrame:
     """Median travel time (s) per segment, day type and slot of readings in `source` (a
-    table or subquery with `segment_id`, `observed_at` TIMESTAMPTZ and `travel_time_s`),
-    aggregated in DuckDB. Index: (segment_id, day_type, slot); columns `travel_time_s`
-    and `readings` behind each value."""
+    table or subquery with `segment_id`, `observed_at` TIMESTAMPTZ and `travel_time_s`;
+    its own $parameters in `params`), aggregated in DuckDB. Index: (segment_id, day_type,
+    slot); columns `travel_time_s` and `readings` behind each value."""
     frame = con.execute(
         PROFILE_SQL.format(source=source),
-        {"tz": tz, "holidays": sorted(holidays), "slot_minutes": SLOT_MINUTES},
+        {**(params or {}), "tz": tz, "holidays": sorted(holidays), "slot_minutes": SLOT_MINUTES},
     ).df()
     frame["slot"] = frame["slot"].astype(int)
     return frame.set_index(["segment_id", "day_type", "slot"]).sort_index()

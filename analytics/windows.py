@@ -44,6 +44,7 @@ class RoadNet:
         self._cache: dict[tuple, np.ndarray] = {}
         self._graphs: dict[datetime, csr_matrix] = {}
         self._edge_seconds: dict[datetime, np.ndarray] = {}
+        self._neighbours: dict | None = None  # built on the first `around`
 
     @staticmethod
     def slot_start(when: datetime) -> datetime:
@@ -116,7 +117,7 @@ class RoadNet:
         return LocalNet(self, region)
 
     def _undirected(self) -> dict:
-        if not hasattr(self, "_neighbours"):
+        if self._neighbours is None:
             self._neighbours = {n: set() for n in self.nodes}
             for u, v in zip(self._u, self._v, strict=True):
                 self._neighbours[self.nodes[u]].add(self.nodes[v])

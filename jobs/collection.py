@@ -48,6 +48,7 @@ class CollectionPlan:
     net: RoadNet
     travel: TravelTimes
     depot: object  # graph node
+    depot_lonlat: list[float]  # where its street starts, for the map
     containers: pd.DataFrame  # container_id, zone_id, zone_kind, capacity_l, lon, lat, node
     forecasts: pd.DataFrame  # per container_id: fill, rate_per_h, threshold_at, full_at
     now: datetime
@@ -111,15 +112,19 @@ def plan_windows(
         centre = segs.geometry.union_all().centroid
         depot_lonlat = [centre.x, centre.y]
     depot = nearest_nodes(np.array([depot_lonlat[0]]), np.array([depot_lonlat[1]]), stops_on)[0]
+    street = segs[segs["from_node"] == depot].geometry.iloc[0]
+    depot_at = [round(street.coords[0][0], 6), round(street.coords[0][1], 6)]
     forecasts = fill_forecasts(inputs["fills"], inputs["collections"], now, threshold)
-    kinds = dict(zip(containers["zone_id"], containers.get("zone_kind", None), strict=False))
+    kinds = dict(zip(containers["zone_id"], containers["zone_kind"], strict=True))
     per_zone = None if allowed is None else (lambda z: lambda s: allowed(z, kinds.get(z), s))
     ranked = zone_windows(
         net, depot, containers, forecasts, starts, overflow_penalty_min, per_zone,
         local=len(net.nodes) > 5000,  # zone-local searches pay off only in a big city
         service_s=service_s,
     )  # fmt: skip
-    return CollectionPlan(ranked, net, travel, depot, containers, forecasts, now, max(starts))
+    return CollectionPlan(
+        ranked, net, travel, depot, depot_at, containers, forecasts, now, max(starts)
+    )
 
 
 def congested_streets(plan: CollectionPlan, segments: pd.DataFrame, zone_id: str):
@@ -286,7 +291,7 @@ class CollectionPlanner:
             self.streets(), c.route_time_limit_s,
         )  # fmt: skip
         found["skipped"] = skipped
-        found["depot"] = self._depot_lonlat(plan)
+        found["depot"] = plan.depot_lonlat
         return json.dumps(found)
 
     def streets(self) -> dict[str, tuple[list, float]]:
@@ -300,8 +305,3 @@ class CollectionPlanner:
                 )
             }
         return self._streets
-
-    def _depot_lonlat(self, plan: CollectionPlan) -> list[float]:
-        segs = self.city.segments
-        first = segs[segs["from_node"] == plan.depot].geometry.iloc[0]
-        return [round(first.coords[0][0], 6), round(first.coords[0][1], 6)]

@@ -119,7 +119,8 @@ HOTSPOT_LEGEND = (  # share of the busiest cell's count (assets/map.js hotspotSt
 )
 
 
-def legend(aio_id: str, hotspots: bool = False, clustered_waste: bool = False) -> html.Div:
+def domain_legend(hotspots: bool = False, clustered_waste: bool = False) -> list:
+    """The legend groups of the three domain layers."""
     cluster_row = html.Div(
         [html.Span("9", className="c3-swatch-cluster c3-swatch-cluster-waste"), "cluster (count)"],
         className="c3-legend-row",
@@ -127,41 +128,45 @@ def legend(aio_id: str, hotspots: bool = False, clustered_waste: bool = False) -
     fill = swatches("Waste container fill", FILL_LEGEND, "dot")
     if clustered_waste:
         fill.children.append(cluster_row)
+    return [
+        fill,
+        swatches("Travel time vs free flow", CONGESTION_LEGEND, "line"),
+        html.Div(
+            [
+                html.Div(
+                    "Complaints" if hotspots else "Open complaints", className="c3-legend-title"
+                ),
+                html.Div(
+                    [html.Span("12", className="c3-swatch-cluster"), "cluster (count)"],
+                    className="c3-legend-row",
+                ),
+                html.Div(
+                    [html.Span(className="c3-swatch c3-complaint-swatch"), "one request"],
+                    className="c3-legend-row",
+                ),
+                *(
+                    [
+                        html.Div(
+                            [
+                                html.Span(className="c3-swatch c3-complaint-swatch-closed"),
+                                "closed by that moment",
+                            ],
+                            className="c3-legend-row",
+                        )
+                    ]
+                    if hotspots  # explore: complaints over a time range
+                    else []
+                ),
+            ],
+            className="c3-legend-group",
+        ),
+        *([swatches("Complaint hotspots", HOTSPOT_LEGEND, "dot")] if hotspots else []),
+    ]
+
+
+def legend(aio_id: str, groups: list) -> html.Div:
     return html.Div(
-        [
-            fill,
-            swatches("Travel time vs free flow", CONGESTION_LEGEND, "line"),
-            html.Div(
-                [
-                    html.Div(
-                        "Complaints" if hotspots else "Open complaints", className="c3-legend-title"
-                    ),
-                    html.Div(
-                        [html.Span("12", className="c3-swatch-cluster"), "cluster (count)"],
-                        className="c3-legend-row",
-                    ),
-                    html.Div(
-                        [html.Span(className="c3-swatch c3-complaint-swatch"), "one request"],
-                        className="c3-legend-row",
-                    ),
-                    *(
-                        [
-                            html.Div(
-                                [
-                                    html.Span(className="c3-swatch c3-complaint-swatch-closed"),
-                                    "closed by that moment",
-                                ],
-                                className="c3-legend-row",
-                            )
-                        ]
-                        if hotspots  # explore: complaints over a time range
-                        else []
-                    ),
-                ],
-                className="c3-legend-group",
-            ),
-            *([swatches("Complaint hotspots", HOTSPOT_LEGEND, "dot")] if hotspots else []),
-        ],
+        groups,
         id=MapShellIds.legend(aio_id),
         className="c3-legend",
         role="region",
@@ -289,14 +294,11 @@ class MapShell(html.Div):
                     id=MapShellIds.map(aio_id),
                     className="c3-map",
                 ),
-                legend(aio_id, hotspots, "waste" in clustered)
-                if legend_groups is None
-                else html.Div(
-                    legend_groups,
-                    id=MapShellIds.legend(aio_id),
-                    className="c3-legend",
-                    role="region",
-                    **{"aria-label": "Map legend"},
+                legend(
+                    aio_id,
+                    domain_legend(hotspots, "waste" in clustered)
+                    if legend_groups is None
+                    else legend_groups,
                 ),
             ],
             className=f"c3-map-shell c3-map-{theme}"

@@ -25,11 +25,11 @@ def collection_inputs(
     lat), all up to `now`."""
     history = (
         "(SELECT segment_id, observed_at, travel_time_s FROM traffic_readings "
-        f"WHERE observed_at > TIMESTAMPTZ '{(now - timedelta(days=PROFILE_DAYS)).isoformat()}' "
-        f"AND observed_at <= TIMESTAMPTZ '{now.isoformat()}')"
+        "WHERE observed_at > $since AND observed_at <= $until)"
     )
+    since = now - timedelta(days=PROFILE_DAYS)
     return {
-        "profiles": travel_time_profiles(cur, history, tz),
+        "profiles": travel_time_profiles(cur, history, tz, params={"since": since, "until": now}),
         "observed": cur.execute(
             "SELECT segment_id, arg_max(travel_time_s, observed_at) AS travel_time_s "
             "FROM traffic_readings WHERE observed_at > ? AND observed_at <= ? "
