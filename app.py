@@ -45,6 +45,7 @@ def create_app(services: Services) -> Dash:
     import layouts.collection  # noqa: F401
     import layouts.explore  # noqa: F401
     import layouts.home  # noqa: F401  (registers the pages)
+    import layouts.reports  # noqa: F401
     import layouts.wall  # noqa: F401
 
     app.layout = html.Div(dash.page_container, className="c3-root")

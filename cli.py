@@ -71,21 +71,27 @@ def _serve_dashboard(settings: Settings, store, city, connectors=None, basemap_p
     from connectors.runner import build_connectors
     from geo.basemap import basemap_file
     from jobs.collection import CollectionPlanner
+    from jobs.reports import Reporter
     from jobs.scheduler import build_scheduler
     from store.cache import Cache
 
     connectors = build_connectors(settings) if connectors is None else connectors
     basemap_dir = settings.data_dir.resolve() / "basemap"
+    basemap_path = basemap_path or basemap_file(city.extract_path, basemap_dir)
+    feed_intervals = {c.name: c.settings.interval_s for c in connectors}
     planner = CollectionPlanner(store, city, settings)
-    scheduler = build_scheduler(connectors, store, planner, settings.collection.recompute_minutes)
+    reporter = Reporter(store, settings, city.bounds, basemap_path, feed_intervals, planner)
+    scheduler = build_scheduler(
+        connectors, store, planner, settings.collection.recompute_minutes, reporter
+    )
     scheduler.start()
     services = Services(
         settings=settings,
         store=store,
         cache=Cache(settings.redis_url, prefix=f"c3:{store.store_id}"),
         map_bounds=city.bounds,
-        basemap_path=basemap_path or basemap_file(city.extract_path, basemap_dir),
-        feed_intervals={c.name: c.settings.interval_s for c in connectors},
+        basemap_path=basemap_path,
+        feed_intervals=feed_intervals,
         collection=planner,
     )
     with store.reading() as cur:
@@ -237,6 +243,63 @@ def synthetic(
     )
     basemap = basemap_file(city, settings.data_dir.resolve() / "basemap")
     _serve_dashboard(settings, Store(db), city, connectors=[], basemap_path=basemap)
+
+
+@cli.command()
+def report(
+    kind: str = typer.Argument(..., help="Report kind (see the `reports` setting)."),
+    at: str = typer.Option(
+        None, help="Show the city as it was then (ISO time; city time zone unless it has one)."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Produce one snapshot report now, or of a past moment from stored history."""
+    _logging(verbose)
+    from zoneinfo import ZoneInfo
+
+    from geo.basemap import basemap_file
+    from jobs.collection import CollectionPlanner
+    from jobs.reports import Reporter
+    from store import Store
+
+    settings = load_settings()
+    if kind not in {k.name for k in settings.reports}:
+        names = ", ".join(k.name for k in settings.reports)
+        raise typer.BadParameter(f"no report kind {kind!r}; configured: {names}", param_hint="KIND")
+    moment = None
+    if at:
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            raise typer.BadParameter(f"{at!r} is not an ISO time", param_hint="--at") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(settings.timezone))
+        moment = moment.astimezone(UTC)
+    if not settings.database_file.exists():
+        raise typer.BadParameter(
+            f"{settings.database_file} does not exist: run `make run` (or `c3 serve`) first",
+            param_hint="database",
+        )
+    city = _city(settings)
+    try:
+        store = Store(settings.database_file)
+    except Exception as exc:  # DuckDB lets one process write a file
+        typer.secho(
+            f"Cannot open {settings.database_file} ({exc}).\nIf C3 is running, its scheduler "
+            "produces the scheduled reports; stop it to produce one by hand.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    basemap = basemap_file(city.extract_path, settings.data_dir.resolve() / "basemap")
+    reporter = Reporter(store, settings, city.bounds, basemap, None,
+                        CollectionPlanner(store, city, settings))  # fmt: skip
+    produced = reporter.on_demand(kind, moment)
+    typer.echo(f"{produced.files.html}")
+    if produced.files.pdf:
+        typer.echo(f"{produced.files.pdf}")
+    for line in produced.missing:
+        typer.secho(f"missing: {line}", fg=typer.colors.YELLOW)
 
 
 @cli.command("config")

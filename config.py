@@ -217,6 +217,30 @@ class ReportKind(BaseModel):
     paper: Literal["A4", "Letter"] = Field(default="A4", description="PDF paper size.")
 
 
+class SmtpSettings(BaseModel):
+    """Where reports are e-mailed from; no host = reports are only written and listed."""
+
+    host: str | None = Field(default=None, description="SMTP server; unset = no e-mail.")
+    port: int = Field(default=587, description="SMTP port (587 submission, 465 TLS, 25 relay).")
+    security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="starttls, tls (port 465) or none (a local relay)."
+    )
+    username: str | None = Field(default=None, description="Login, if the server needs one.")
+    password_env: str = Field(
+        default="C3_SMTP_PASSWORD",
+        description="Environment variable holding the password (never the config file).",
+    )
+    sender: str = Field(default="c3@localhost", description="From address of report e-mails.")
+    timeout_s: float = Field(default=20.0, gt=0, description="Seconds per SMTP conversation.")
+    max_attempts: int = Field(
+        default=8, ge=1, description="Delivery attempts (1, 2, 4 … minutes apart) before giving up."
+    )
+
+    @property
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) or None
+
+
 DEFAULT_REPORTS = [
     ReportKind(name="city-daily", title="City daily report", cron="0 6 * * *"),
     ReportKind(
@@ -345,6 +369,12 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_REPORTS),
         description="Scheduled snapshot reports (see DEFAULT_REPORTS).",
     )
+    reports_dir: Path | None = Field(
+        default=None, description="Where report files go; default <data_dir>/reports."
+    )
+    smtp: SmtpSettings = Field(
+        default_factory=SmtpSettings, description="E-mail delivery of reports (see SmtpSettings)."
+    )
     report_late_after_minutes: int = Field(
         default=15, ge=1, description="A report produced this long after its slot is 'late'."
     )
@@ -367,6 +397,10 @@ class Settings(BaseSettings):
     @property
     def database_file(self) -> Path:
         return self.duckdb_path or self.data_dir / "c3.duckdb"
+
+    @property
+    def report_folder(self) -> Path:
+        return self.reports_dir or self.data_dir / "reports"
 
     @property
     def sim_url(self) -> str:

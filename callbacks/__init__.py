@@ -1,3 +1,3 @@
 """Thin callbacks: inputs -> store/analytics -> outputs. Importing registers them."""
 
-from callbacks import collection, explore, explore_table, home, wall  # noqa: F401
+from callbacks import collection, explore, explore_table, home, reports, wall  # noqa: F401

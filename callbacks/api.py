@@ -9,12 +9,13 @@ import time
 from datetime import UTC, datetime
 
 import duckdb
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, request, send_file
 
 from callbacks.context import services
 from callbacks.explore import time_view
 from callbacks.explore_table import csv_export
 from geo.encoding import to_geobuf
+from jobs.report_archive import report_file
 from store import explore
 from store.ledger import data_versions
 from store.queries import LAYERS, containers_geojson, layer_version
@@ -182,3 +183,14 @@ def rows_csv() -> Response:
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@api.get("/reports/<kind>/<name>")
+def report(kind: str, name: str) -> Response:
+    """A report file from the archive: the HTML opens in the browser; the PDF opens too,
+    or downloads with `?download=1`."""
+    path = report_file(services().settings.report_folder, kind, name)
+    if path is None:
+        abort(404)
+    download = request.args.get("download") == "1"
+    return send_file(path, as_attachment=download, download_name=f"{kind}-{name}", max_age=60)

@@ -32,6 +32,8 @@ from store.collection import (
     collection_inputs,
     data_up_to,
     latest_plan,
+    plan_current_at,
+    plan_windows_frame,
     save_routes,
     stored_routes,
     write_plan,
@@ -165,6 +167,39 @@ def zone_stops(plan: CollectionPlan, zone_id: str, start: datetime) -> tuple[lis
     return stops, skipped
 
 
+def plan_tables(
+    plan: CollectionPlan, segments: pd.DataFrame, tz: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The plan as stored: every window with its rank, and per zone the containers due
+    and the reason its best window wins."""
+    rows, zones = [], []
+    for zone_id, ranked in plan.windows.items():
+        rows += [
+            (zone_id, w.start, w.minutes, w.overflowing, w.allowed, w.cost, rank)
+            for rank, w in enumerate(ranked, start=1)
+        ]
+        reason = explain(ranked, congested_streets(plan, segments, zone_id), tz)
+        due = sum(len(s.containers) for s in zone_stops(plan, zone_id, ranked[0].start)[0])
+        zones.append((zone_id, due, reason))
+    columns = ["zone_id", "start_at", "minutes", "overflowing", "allowed", "cost", "rank"]
+    return (
+        pd.DataFrame(rows, columns=columns),
+        pd.DataFrame(zones, columns=["zone_id", "stops", "reason"]),
+    )
+
+
+def best_of(windows: pd.DataFrame, at: datetime, hours: int) -> pd.DataFrame:
+    """Per zone, the best allowed window starting within `hours` after `at`."""
+    soon = windows[
+        windows["allowed"]
+        & (windows["start_at"] > pd.Timestamp(at))
+        & (windows["start_at"] <= pd.Timestamp(at) + pd.Timedelta(hours=hours))
+    ]
+    best = soon.sort_values(["zone_name", "rank"]).drop_duplicates("zone_id")
+    columns = ["zone_id", "zone_name", "start_at", "minutes", "overflowing", "stops", "reason"]
+    return best[columns].reset_index(drop=True)
+
+
 class CollectionPlanner:
     """The scheduler's collection job, and the routes the screen asks for."""
 
@@ -211,29 +246,12 @@ class CollectionPlanner:
                 tz, c.threshold, c.depot, allowed_hours(c, tz), c.service_s,
             )  # fmt: skip
             ranked_s = time.monotonic() - clock
-            rows, zones, routes = [], [], []
-            for zone_id, ranked in plan.windows.items():
-                rows += [
-                    (zone_id, w.start, w.minutes, w.overflowing, w.allowed, w.cost, rank)
-                    for rank, w in enumerate(ranked, start=1)
-                ]
-                reason = explain(ranked, congested_streets(plan, self.city.segments, zone_id), tz)
-                due = sum(len(s.containers) for s in zone_stops(plan, zone_id, ranked[0].start)[0])
-                zones.append((zone_id, due, reason))
-                for w in [w for w in ranked if w.allowed][: c.precomputed_routes]:
-                    routes.append((zone_id, w.start, self._route(plan, zone_id, w.start)))
-            windows = pd.DataFrame(
-                rows,
-                columns=[
-                    "zone_id",
-                    "start_at",
-                    "minutes",
-                    "overflowing",
-                    "allowed",
-                    "cost",
-                    "rank",
-                ],
-            )
+            windows, zones = plan_tables(plan, self.city.segments, tz)
+            routes = [
+                (zone_id, w.start, self._route(plan, zone_id, w.start))
+                for zone_id, ranked in plan.windows.items()
+                for w in [w for w in ranked if w.allowed][: c.precomputed_routes]
+            ]
             with self.store.reading() as cur:
                 up_to = data_up_to(cur, now)
             record = {
@@ -248,10 +266,7 @@ class CollectionPlanner:
                 "settings": c.model_dump_json(),
             }
             with self.store.transaction() as cur:
-                plan_id = write_plan(
-                    cur, record, windows,
-                    pd.DataFrame(zones, columns=["zone_id", "stops", "reason"]), routes,
-                )  # fmt: skip
+                plan_id = write_plan(cur, record, windows, zones, routes)
             with self._lock:
                 self._plan = (plan_id, plan)
             log.info(
@@ -260,6 +275,27 @@ class CollectionPlanner:
                 time.monotonic() - clock,
             )  # fmt: skip
             return plan_id
+
+    def best_windows(self, at: datetime, hours: int = 24) -> pd.DataFrame:
+        """Each zone's best allowed window of the `hours` after `at` (zone_id, zone_name,
+        start_at, minutes, overflowing, stops, reason): the stored plan that was current
+        at `at`, or, for a moment no stored plan covers, ranked now from the history up
+        to `at` (not stored: it is not the scheduler's plan)."""
+        with self.store.reading() as cur:
+            plan_id = plan_current_at(cur, at)
+            if plan_id is not None:
+                return best_of(plan_windows_frame(cur, plan_id), at, hours)
+        tz, c = self.settings.timezone, self.config
+        plan = plan_windows(
+            read_inputs(self.store, at, tz), self.city, at, quarter_hours(at, hours),
+            c.overflow_penalty_min, tz, c.threshold, c.depot, allowed_hours(c, tz), c.service_s,
+        )  # fmt: skip
+        windows, zones = plan_tables(plan, self.city.segments, tz)
+        names = dict(zip(self.city.zones["zone_id"], self.city.zones["name"], strict=True))
+        frame = windows.merge(zones, on="zone_id").assign(
+            zone_name=lambda f: f["zone_id"].map(names).fillna(f["zone_id"])
+        )
+        return best_of(frame, at, hours)
 
     def routes(self, plan_id: int, zone_id: str, start: datetime) -> dict | None:
         """A window's routes: stored with the plan, or computed now and stored (only for

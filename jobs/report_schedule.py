@@ -5,6 +5,7 @@ it comes back (only the newest missed slot: coalesced), marked late."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -12,7 +13,9 @@ from apscheduler.triggers.cron import CronTrigger
 
 from config import ReportKind
 from store import Store
+from store.reports import claim, finish
 
+log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=366)  # far enough back to find the last slot of a yearly report
 
 
@@ -26,37 +29,17 @@ def last_slot(cron: str, tz: str, now: datetime) -> datetime | None:
     return found
 
 
-def claim(store: Store, kind: str, slot: datetime, now: datetime, late: bool) -> bool:
-    """Take the slot for this run; False when a run (this process or another, before a
-    restart) has already taken it."""
-    with store.transaction() as cur:
-        taken = cur.execute(
-            "INSERT INTO report_runs (kind, slot, claimed_at, late, status) "
-            "VALUES (?, ?, ?, ?, 'running') ON CONFLICT DO NOTHING RETURNING kind",
-            [kind, slot, now, late],
-        ).fetchone()
-    return taken is not None
-
-
-def finish(store: Store, kind: str, slot: datetime, now: datetime, error: str | None) -> None:
-    with store.transaction() as cur:
-        cur.execute(
-            "UPDATE report_runs SET finished_at = ?, status = ?, error = ? "
-            "WHERE kind = ? AND slot = ?",
-            [now, "failed" if error else "ok", error, kind, slot],
-        )
-
-
 def run_due(
     store: Store,
     kinds: list[ReportKind],
     tz: str,
     now: datetime,
-    produce: Callable[[ReportKind, datetime, bool], None],
+    produce: Callable[[ReportKind, datetime, bool], str | None],
     late_after: timedelta = timedelta(minutes=15),
 ) -> list[tuple[str, datetime, bool]]:
     """Produce every kind whose newest slot has not run yet; returns (kind, slot, late)
-    of what ran. A failure is recorded on its slot (not retried by the schedule)."""
+    of what ran. `produce` returns the parts it could not fill, if any; a failure is
+    recorded on its slot (not retried by the schedule)."""
     ran = []
     for kind in kinds:
         slot = last_slot(kind.cron, tz, now)
@@ -66,10 +49,11 @@ def run_due(
         if not claim(store, kind.name, slot, now, late):
             continue
         try:
-            produce(kind, slot, late)
+            missing = produce(kind, slot, late)
         except Exception as exc:  # the ledger keeps the reason; the next slot still runs
+            log.exception("report %s for %s failed", kind.name, slot)
             finish(store, kind.name, slot, now, f"{type(exc).__name__}: {exc}")
         else:
-            finish(store, kind.name, slot, now, None)
+            finish(store, kind.name, slot, now, None, missing)
         ran.append((kind.name, slot, late))
     return ran

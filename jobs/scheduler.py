@@ -1,5 +1,6 @@
-"""The scheduler: one APScheduler job per connector, at its own interval, and the
-collection planner's job, which re-plans when new traffic or waste data have arrived."""
+"""The scheduler: one APScheduler job per connector, at its own interval; the collection
+planner's job, which re-plans when new traffic or waste data have arrived; and the
+report job, which each minute produces the snapshot reports whose slot has come."""
 
 from __future__ import annotations
 
@@ -16,15 +17,20 @@ log = logging.getLogger(__name__)
 
 
 def build_scheduler(
-    connectors: list[Connector], store: Store, planner=None, replan_minutes: int = 15
+    connectors: list[Connector],
+    store: Store,
+    planner=None,
+    replan_minutes: int = 15,
+    reporter=None,
 ) -> BackgroundScheduler:
     """Poll each connector every `interval_s`; a slow or failing feed delays only itself.
     With a `planner` (jobs.collection.CollectionPlanner), look for new data to re-plan
-    collection every `replan_minutes`, and once shortly after start."""
+    collection every `replan_minutes`, and once shortly after start. With a `reporter`
+    (jobs.reports.Reporter), look every minute for report slots and e-mails due."""
     scheduler = BackgroundScheduler(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
-        executors={"default": {"type": "threadpool", "max_workers": max(2, len(connectors) + 1)}},
+        executors={"default": {"type": "threadpool", "max_workers": max(3, len(connectors) + 2)}},
     )
     for connector in connectors:
         scheduler.add_job(
@@ -45,5 +51,15 @@ def build_scheduler(
             name="plan collection windows",
             # after the connectors' first poll, so the first plan reads fresh data
             next_run_time=datetime.now(UTC) + timedelta(seconds=5),
+        )
+    if reporter is not None:
+        scheduler.add_job(
+            reporter.tick,
+            "interval",
+            minutes=1,
+            id="reports",
+            name="produce and send snapshot reports",
+            # a slot missed while C3 was down is produced soon after start, marked late
+            next_run_time=datetime.now(UTC) + timedelta(seconds=20),
         )
     return scheduler

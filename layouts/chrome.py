@@ -8,6 +8,7 @@ PAGES = (
     ("/", "City map"),
     ("/explore", "Explore"),
     ("/collection", "Collection"),
+    ("/reports", "Reports"),
     ("/wall", "Wall"),
 )
 

@@ -143,3 +143,9 @@ COLLECTION_SKIPPED = "collection-skipped"  # containers left out
 
 def collection_best_button(zone_id: str, start: str) -> dict:
     return {"component": "collection-best", "zone": zone_id, "start": start}
+
+# /reports
+REPORTS_KIND = "reports-kind"
+REPORTS_LIST = "reports-list"
+REPORTS_SCHEDULE = "reports-schedule"
+REPORTS_REFRESH = "reports-refresh"

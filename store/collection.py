@@ -119,6 +119,18 @@ def latest_plan(cur: duckdb.DuckDBPyConnection) -> dict | None:
     return None if frame.empty else frame.iloc[0].to_dict()
 
 
+def plan_current_at(cur: duckdb.DuckDBPyConnection, at: datetime) -> int | None:
+    """The stored plan that was current at `at`: from data up to then, its first start
+    the next quarter hour (None when no stored plan was made then)."""
+    row = cur.execute(
+        "SELECT plan_id FROM collection_plans WHERE data_up_to <= $at "
+        "AND first_start > $at - INTERVAL 15 MINUTE AND first_start <= $at + INTERVAL 15 MINUTE "
+        "ORDER BY data_up_to DESC, plan_id DESC LIMIT 1",
+        {"at": at},
+    ).fetchone()
+    return row[0] if row else None
+
+
 def plan_windows_frame(cur: duckdb.DuckDBPyConnection, plan_id: int) -> pd.DataFrame:
     """Every window of a plan with its zone's name, stops and reason."""
     return cur.execute(

@@ -139,7 +139,7 @@ def frame(cur: duckdb.DuckDBPyConnection, at: datetime) -> str:
 
 # Requests with when they closed: the last closing of a request that is closed now (one
 # reopened since is open, whatever its events say).
-_REQUEST_SPANS = """
+REQUEST_SPANS = """
     WITH closings AS (
         SELECT source, request_id, max(changed_at) AS closed_at
         FROM service_request_events WHERE status = 'closed' GROUP BY ALL)
@@ -152,7 +152,7 @@ _REQUEST_SPANS = """
 # open then or closed within the range by then; filtered by zone, type and status.
 SHOWN_REQUESTS = f"""
     SELECT *, CASE WHEN closed_at <= $at THEN 'closed' ELSE 'open' END AS status
-    FROM ({_REQUEST_SPANS})
+    FROM ({REQUEST_SPANS})
     WHERE requested_at <= least($at, $until)
       AND (closed_at IS NULL OR closed_at > $at OR closed_at >= $since)
       AND (len($status) = 0

@@ -105,30 +105,34 @@ def complaint_counts(
     return {"opened_today": opened, "median_close_h": median_h}
 
 
+IN_ZONES = "(len($zones) = 0 OR list_contains($zones, zone_id))"
 HOURLY_SQL = {
     # containers over 80 % at the end of each hour
-    "waste": """SELECT h, count(*) FILTER (fill > 0.8) FROM (
+    "waste": f"""SELECT h, count(*) FILTER (fill > 0.8) FROM (
                     SELECT date_trunc('hour', observed_at) AS h, container_id,
                            arg_max(fill_level, observed_at) AS fill
                     FROM waste_readings WHERE observed_at >= $start AND observed_at <= $now
+                      AND (len($zones) = 0 OR container_id IN (
+                          SELECT container_id FROM waste_containers WHERE {IN_ZONES}))
                     GROUP BY ALL) GROUP BY h""",
     # congestion index: observed / free-flow travel time over all segments
-    "traffic": """SELECT h, sum(tt) / sum(ff) FROM (
+    "traffic": f"""SELECT h, sum(tt) / sum(ff) FROM (
                       SELECT date_trunc('hour', r.observed_at) AS h, r.segment_id,
                              avg(r.travel_time_s) AS tt,
                              any_value(s.length_m / (s.freeflow_kmh / 3.6)) AS ff
                       FROM traffic_readings r JOIN road_segments s USING (segment_id)
                       WHERE r.observed_at >= $start AND r.observed_at <= $now
-                        AND isfinite(r.travel_time_s)
+                        AND isfinite(r.travel_time_s) AND {IN_ZONES}
                       GROUP BY ALL) GROUP BY h""",
     # requests open at the end of each hour
-    "complaints": """SELECT h, count(*) FROM (
+    "complaints": f"""SELECT h, count(*) FROM (
                          SELECT unnest(generate_series($start::TIMESTAMPTZ, $now::TIMESTAMPTZ,
                                                        INTERVAL 1 HOUR)) AS h) hours
                      JOIN service_requests r ON r.requested_at <= h + INTERVAL 1 HOUR
                           AND (r.status = 'open' OR r.updated_at > h + INTERVAL 1 HOUR)
+                     WHERE {IN_ZONES}
                      GROUP BY h""",
-    # rows the connectors inserted or updated
+    # rows the connectors inserted or updated (feeds have no zone)
     "feeds": """SELECT date_trunc('hour', finished_at) AS h, sum(inserted + updated)
                 FROM ingest_runs WHERE finished_at >= $start AND finished_at <= $now
                   AND connector <> 'sim-backfill'
@@ -136,16 +140,36 @@ HOURLY_SQL = {
 }
 
 
-def hourly_series(cur: duckdb.DuckDBPyConnection, now: datetime, domain: str) -> list:
-    """24 hourly values of a domain's headline measure, oldest first (None: no data)."""
-    hours = [
+def hourly_series(
+    cur: duckdb.DuckDBPyConnection,
+    now: datetime,
+    domain: str,
+    hours: int = 24,
+    zones: list[str] | tuple = (),
+) -> list:
+    """`hours` hourly values of a domain's headline measure up to `now`, oldest first
+    (None: no data), in `zones` or the whole city."""
+    return [v for _, v in hourly_points(cur, now, domain, hours, zones)]
+
+
+def hourly_points(
+    cur: duckdb.DuckDBPyConnection,
+    now: datetime,
+    domain: str,
+    hours: int = 24,
+    zones: list[str] | tuple = (),
+) -> list[tuple[datetime, float | None]]:
+    """(hour, value) pairs of `hourly_series`."""
+    starts = [
         r[0]
         for r in cur.execute(
             """SELECT unnest(generate_series(
-                   date_trunc('hour', $now::TIMESTAMPTZ) - INTERVAL 23 HOUR,
+                   date_trunc('hour', $now::TIMESTAMPTZ) - INTERVAL ($back) HOUR,
                    date_trunc('hour', $now::TIMESTAMPTZ), INTERVAL 1 HOUR))""",
-            {"now": now},
+            {"now": now, "back": hours - 1},
         ).fetchall()
     ]
-    found = dict(cur.execute(HOURLY_SQL[domain], {"start": hours[0], "now": now}).fetchall())
-    return [None if found.get(h) is None else float(found[h]) for h in hours]
+    sql = HOURLY_SQL[domain]
+    params = {"start": starts[0], "now": now, "zones": list(zones)}
+    found = dict(cur.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).fetchall())
+    return [(h, None if found.get(h) is None else float(found[h])) for h in starts]

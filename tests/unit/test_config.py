@@ -1,10 +1,22 @@
 """Settings: every one documented, readable from c3.toml and from C3_* variables."""
 
-from config import ConnectorSettings, Settings, Threshold, WallScene, load_settings
+from config import (
+    CollectionSettings,
+    ConnectorSettings,
+    QuietHours,
+    ReportKind,
+    Settings,
+    SmtpSettings,
+    Threshold,
+    WallScene,
+    load_settings,
+)
 
 
 def test_every_setting_has_help_text():
-    for model in (Settings, ConnectorSettings, WallScene, Threshold):
+    models = (Settings, ConnectorSettings, WallScene, Threshold, CollectionSettings, QuietHours,
+              ReportKind, SmtpSettings)  # fmt: skip
+    for model in models:
         undocumented = [
             n for n, f in model.model_fields.items() if not (f.description or "").strip()
         ]

@@ -1,0 +1,171 @@
+"""Named queries of the snapshot reports (issue #6): the `report_runs` ledger and its
+deliveries, and the state of the city at a moment that the wall's queries do not give
+(requests open then, feed runs up to then). No complainant's text, address or contact
+leaves these queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from store import Store
+from store.explore import REQUEST_SPANS
+
+
+def claim(store: Store, kind: str, slot: datetime, now: datetime, late: bool,
+          on_demand: bool = False) -> bool:  # fmt: skip
+    """Take the slot for this run; False when a run (this process or another, before a
+    restart) has already taken it."""
+    with store.transaction() as cur:
+        taken = cur.execute(
+            "INSERT INTO report_runs (kind, slot, claimed_at, late, status, on_demand) "
+            "VALUES (?, ?, ?, ?, 'running', ?) ON CONFLICT DO NOTHING RETURNING kind",
+            [kind, slot, now, late, on_demand],
+        ).fetchone()
+    return taken is not None
+
+
+def reclaim(store: Store, kind: str, slot: datetime, now: datetime) -> None:
+    """Take the slot for an on-demand run whatever ran before (a re-run replaces it)."""
+    with store.transaction() as cur:
+        cur.execute(
+            "INSERT OR REPLACE INTO report_runs (kind, slot, claimed_at, late, status, on_demand) "
+            "VALUES (?, ?, ?, false, 'running', true)",
+            [kind, slot, now],
+        )
+
+
+def finish(store: Store, kind: str, slot: datetime, now: datetime, error: str | None,
+           missing: str | None = None) -> None:  # fmt: skip
+    with store.transaction() as cur:
+        cur.execute(
+            "UPDATE report_runs SET finished_at = ?, status = ?, error = ?, missing = ? "
+            "WHERE kind = ? AND slot = ?",
+            [now, "failed" if error else "ok", error, missing, kind, slot],
+        )
+
+
+def report_runs(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every run with its delivery, newest slot first."""
+    return cur.execute(
+        """SELECT r.kind, r.slot, r.claimed_at, r.finished_at, r.late, r.status, r.error,
+                  r.missing, r.on_demand, d.status AS delivery, d.attempts, d.last_error,
+                  d.sent_at
+           FROM report_runs r LEFT JOIN report_deliveries d USING (kind, slot)
+           ORDER BY r.slot DESC, r.kind"""
+    ).df()
+
+
+def run_outcome(
+    cur: duckdb.DuckDBPyConnection, kind: str, slot: datetime
+) -> tuple[bool, str | None]:
+    """(late, missing parts) of one run; (False, None) when it is not in the ledger."""
+    row = cur.execute(
+        "SELECT late, missing FROM report_runs WHERE kind = ? AND slot = ?", [kind, slot]
+    ).fetchone()
+    return (bool(row[0]), row[1]) if row else (False, None)
+
+
+def queue_delivery(store: Store, kind: str, slot: datetime, recipients: list[str],
+                   now: datetime) -> None:  # fmt: skip
+    with store.transaction() as cur:
+        cur.execute(
+            "INSERT OR REPLACE INTO report_deliveries "
+            "(kind, slot, recipients, status, attempts, next_attempt_at) "
+            "VALUES (?, ?, ?, 'pending', 0, ?)",
+            [kind, slot, ",".join(recipients), now],
+        )
+
+
+def due_deliveries(store: Store, now: datetime) -> list[tuple[str, datetime, list[str], int]]:
+    """Pending deliveries whose next attempt is due: (kind, slot, recipients, attempts)."""
+    with store.reading() as cur:
+        rows = cur.execute(
+            "SELECT kind, slot, recipients, attempts FROM report_deliveries "
+            "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY slot",
+            [now],
+        ).fetchall()
+    return [(k, s, r.split(","), a) for k, s, r, a in rows]
+
+
+def record_delivery(store: Store, kind: str, slot: datetime, now: datetime, error: str | None,
+                    retry_at: datetime | None) -> None:  # fmt: skip
+    """One attempt's outcome: sent, pending again at `retry_at`, or failed for good."""
+    status = "sent" if error is None else "pending" if retry_at else "failed"
+    with store.transaction() as cur:
+        cur.execute(
+            "UPDATE report_deliveries SET attempts = attempts + 1, status = ?, last_error = ?, "
+            "next_attempt_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? END "
+            "WHERE kind = ? AND slot = ?",
+            [status, error, retry_at, status, now, kind, slot],
+        )
+
+
+def open_requests_at(cur: duckdb.DuckDBPyConnection, at: datetime,
+                     zones: list[str]) -> pd.DataFrame:  # fmt: skip
+    """Requests open at `at` as they were then (filed by then, not closed by then; the
+    rule of /explore's time slider), with what the wall may show: type, times, zone, and
+    position (no text, no address)."""
+    return cur.execute(
+        f"""
+        SELECT request_id, service_code, service_name, requested_at, expected_at, zone_id,
+               lon, lat
+        FROM ({REQUEST_SPANS})
+        WHERE requested_at <= $at AND (closed_at IS NULL OR closed_at > $at)
+          AND (len($zones) = 0 OR list_contains($zones, zone_id))
+        """,
+        {"at": at, "zones": zones},
+    ).df()
+
+
+def feed_runs_at(cur: duckdb.DuckDBPyConnection, at: datetime) -> list[dict]:
+    """Per connector, as it stood at `at`: its last run then, last success and its rows."""
+    rows = cur.execute(
+        """
+        SELECT connector,
+               arg_max(status, started_at) AS last_status,
+               max(finished_at) AS last_run_at,
+               arg_max(error, started_at) AS last_error,
+               max(finished_at) FILTER (status = 'ok') AS last_success_at,
+               arg_max(inserted + updated, finished_at) FILTER (status = 'ok') AS last_rows
+        FROM ingest_runs
+        WHERE finished_at <= $at AND connector <> 'sim-backfill'
+        GROUP BY connector ORDER BY connector
+        """,
+        {"at": at},
+    ).fetchall()
+    keys = ["connector", "last_status", "last_run_at", "last_error", "last_success_at", "last_rows"]
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def complaint_period(cur: duckdb.DuckDBPyConnection, since: datetime, at: datetime,
+                     zones: list[str]) -> dict:  # fmt: skip
+    """Requests filed in (since, at], and the median hours to close of those closed then."""
+    opened, closed, median_h = cur.execute(
+        f"""
+        SELECT count(*) FILTER (requested_at > $since AND requested_at <= $at),
+               count(*) FILTER (closed_at > $since AND closed_at <= $at),
+               median(epoch(closed_at - requested_at) / 3600)
+                   FILTER (closed_at > $since AND closed_at <= $at)
+        FROM ({REQUEST_SPANS})
+        WHERE len($zones) = 0 OR list_contains($zones, zone_id)
+        """,
+        {"since": since, "at": at, "zones": zones},
+    ).fetchone()
+    return {"opened": opened, "closed": closed, "median_close_h": median_h}
+
+
+def zone_shapes(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every zone: id, name and outline as WKB."""
+    return cur.execute(
+        "SELECT zone_id, coalesce(name, zone_id) AS name, ST_AsWKB(geom) AS wkb FROM zones"
+    ).df()
+
+
+def segment_shapes(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every road segment: id, name, zone and line as WKB."""
+    return cur.execute(
+        "SELECT segment_id, name, zone_id, ST_AsWKB(geom) AS wkb FROM road_segments"
+    ).df()
