@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench system-test-deps clean
+.PHONY: run test lint bench system-deps system-test-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 ## run: the demo city (simulator + connectors + DuckDB + dashboard on http://localhost:8050)
 run: $(VENV)/.installed-runtime
+	@$(MAKE) --no-print-directory system-deps || \
+	  echo "Without Pango, reports are written as HTML only (their PDF is marked missing)"
 	$(BIN)/c3 demo
 
+# WeasyPrint (the reports' PDF) needs Pango and a font; Debian-slim images lack them.
+system-deps:
+	@if ! $(BIN)/python -c "import weasyprint" >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q .; then \
+	  echo "Installing Pango and DejaVu fonts for the PDF reports"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig; \
+	fi
+
 ## test: install what the tests need (Chromium, its driver, Redis when absent) and run them
-test: $(VENV)/.installed-test system-test-deps
+test: $(VENV)/.installed-test system-deps system-test-deps
 	$(BIN)/pytest
 
 system-test-deps:
@@ -46,7 +55,7 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	touch $@
 
-bench: $(VENV)/.installed-bench system-test-deps
+bench: $(VENV)/.installed-bench system-deps system-test-deps
 	$(BIN)/python bench/bench_upsert.py
 	$(BIN)/python bench/bench_backfill.py
 	$(BIN)/python bench/bench_first_load.py

@@ -93,6 +93,7 @@ def _serve_dashboard(settings: Settings, store, city, connectors=None, basemap_p
         basemap_path=basemap_path,
         feed_intervals=feed_intervals,
         collection=planner,
+        reporter=reporter,
     )
     with store.reading() as cur:
         containers = cur.execute("SELECT count(*) FROM waste_containers").fetchone()[0]
@@ -280,26 +281,48 @@ def report(
             f"{settings.database_file} does not exist: run `make run` (or `c3 serve`) first",
             param_hint="database",
         )
-    city = _city(settings)
     try:
         store = Store(settings.database_file)
-    except Exception as exc:  # DuckDB lets one process write a file
-        typer.secho(
-            f"Cannot open {settings.database_file} ({exc}).\nIf C3 is running, its scheduler "
-            "produces the scheduled reports; stop it to produce one by hand.",
-            fg=typer.colors.RED,
-            err=True,
-        )
-        raise typer.Exit(2) from None
+    except Exception as exc:  # DuckDB lets one process write a file: ask the running C3
+        _report_by_the_running_app(settings, kind, moment, exc)
+        return
+    city = _city(settings)
     basemap = basemap_file(city.extract_path, settings.data_dir.resolve() / "basemap")
     reporter = Reporter(store, settings, city.bounds, basemap, None,
                         CollectionPlanner(store, city, settings))  # fmt: skip
     produced = reporter.on_demand(kind, moment)
-    typer.echo(f"{produced.files.html}")
-    if produced.files.pdf:
-        typer.echo(f"{produced.files.pdf}")
-    for line in produced.missing:
+    _print_report(str(produced.files.html), produced.files.pdf, produced.missing)
+
+
+def _print_report(html: str, pdf, missing: list[str]) -> None:
+    typer.echo(html)
+    if pdf:
+        typer.echo(str(pdf))
+    for line in missing:
         typer.secho(f"missing: {line}", fg=typer.colors.YELLOW)
+
+
+def _report_by_the_running_app(settings: Settings, kind: str, moment, why: Exception) -> None:
+    """Have the C3 that holds the DuckDB file produce the report (POST to its API)."""
+    import requests
+
+    host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "localhost") else settings.http_host
+    url = f"http://{host}:{settings.http_port}/api/reports/{kind}/run"
+    try:
+        params = {"at": moment.isoformat()} if moment else {}
+        answer = requests.post(url, params=params, timeout=600)
+        answer.raise_for_status()
+    except requests.RequestException as exc:
+        typer.secho(
+            f"Cannot open {settings.database_file} ({why}),\nand no running C3 answered at "
+            f"{url} ({exc}).",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    body = answer.json()
+    typer.echo(f"(produced by the running C3 at {settings.http_port})", err=True)
+    _print_report(body["html"], body["pdf"], body["missing"])
 
 
 @cli.command("config")

@@ -194,3 +194,32 @@ def report(kind: str, name: str) -> Response:
         abort(404)
     download = request.args.get("download") == "1"
     return send_file(path, as_attachment=download, download_name=f"{kind}-{name}", max_age=60)
+
+
+LOCAL = {"127.0.0.1", "::1"}
+
+
+@api.post("/reports/<kind>/run")
+def run_report(kind: str) -> Response:
+    """`c3 report` while C3 runs (DuckDB lets one process write the file): produce one
+    report here. Only from this machine; `at` is an ISO time (UTC unless it has an offset)."""
+    reporter = services().reporter
+    if request.remote_addr not in LOCAL or reporter is None:
+        abort(403)
+    at = request.args.get("at")
+    try:
+        moment = datetime.fromisoformat(at) if at else None
+    except ValueError:
+        abort(400)
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        produced = reporter.on_demand(kind, moment)
+    except KeyError as exc:
+        return Response(json.dumps({"error": str(exc)}), 404, mimetype="application/json")
+    files = produced.files
+    return {
+        "html": str(files.html),
+        "pdf": str(files.pdf) if files.pdf else None,
+        "missing": produced.missing,
+    }

@@ -26,6 +26,8 @@ class Services:
     large_city: bool = False
     # the collection planner (jobs.collection.CollectionPlanner) where this process runs one
     collection: object | None = None
+    # the report producer (jobs.reports.Reporter) where this process runs the scheduler
+    reporter: object | None = None
 
 
 def services() -> Services:

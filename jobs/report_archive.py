@@ -84,5 +84,5 @@ def report_file(folder: Path, kind: str, name: str) -> Path | None:
     """The path of one report file, or None for any name that is not one (no traversal)."""
     if not KIND_NAME.match(kind) or not FILE_NAME.match(name):
         return None
-    path = folder / kind / name
+    path = (folder / kind / name).resolve()  # absolute: Flask reads relative paths elsewhere
     return path if path.is_file() else None

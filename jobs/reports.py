@@ -73,9 +73,9 @@ class Reporter:
             ledger.queue_delivery(self.store, kind.name, at, kind.recipients, now)
         return produced
 
-    def run_slot(self, kind: ReportKind, slot: datetime, late: bool) -> str | None:
+    def run_slot(self, kind: ReportKind, slot: datetime, late: bool, now: datetime) -> str | None:
         """The schedule's producer: returns the missing parts, for the ledger."""
-        return "; ".join(self.produce(kind, slot, late).missing) or None
+        return "; ".join(self.produce(kind, slot, late, now).missing) or None
 
     def on_demand(self, name: str, at: datetime | None = None) -> Produced:
         """`c3 report`: one report now, or of the city as it was at `at` (a re-run of a
@@ -99,8 +99,10 @@ class Reporter:
         """The scheduler's job: produce every kind whose slot came, send what is due."""
         now = now or datetime.now(UTC)
         late_after = timedelta(minutes=self.settings.report_late_after_minutes)
-        run_due(self.store, self.settings.reports, self.settings.timezone, now, self.run_slot,
-                late_after)  # fmt: skip
+        run_due(
+            self.store, self.settings.reports, self.settings.timezone, now,
+            lambda kind, slot, late: self.run_slot(kind, slot, late, now), late_after,
+        )  # fmt: skip
         self.deliver_due(now)
 
     def deliver_due(self, now: datetime) -> None:

@@ -266,7 +266,34 @@ def test_the_slider_moves_every_layer_to_its_moment(dash_duo, live_app, store, d
         assert not wrong, (t, list(wrong.items())[:5])
     changed = [k for k in fills[t0] if colour(fills[t0][k]) != colour(fills[t1][k])]
     assert changed, "the simulator's bins should fill over 19 hours"
-    assert before["traffic"] != after["traffic"]  # rush hour or not, some segment changed
+    # roads: each segment in the class of its latest ratio then (the same moment)
+    with store.reading() as cur:
+        ratios = {
+            t: dict(
+                cur.execute(
+                    "SELECT segment_id, arg_max(congestion_ratio, observed_at) "
+                    "FROM traffic_readings WHERE observed_at > to_timestamp(?) - INTERVAL 30 "
+                    "MINUTE AND observed_at <= to_timestamp(?) GROUP BY ALL",
+                    [t, t],
+                ).fetchall()
+            )
+            for t in (t0, t1)
+        }
+
+    def road(v):  # assets/map.js RATIO_CLASSES; grey without a value
+        if v is None or not math.isfinite(v):
+            return "#8a8f98"
+        v = math.floor(v * 100 + 0.5) / 100
+        return "#6a1b1a" if v >= 3 else "#d32f2f" if v >= 1.8 else (
+            "#f59f00" if v >= 1.25 else "#2f9e44")  # fmt: skip
+
+    for drawn_at, t in ((before, t0), (after, t1)):
+        wrong = {
+            k: (v, drawn_at["traffic"].get(k))
+            for k, v in ratios[t].items()
+            if drawn_at["traffic"].get(k) != road(v)
+        }
+        assert not wrong, (t, list(wrong.items())[:5])
     # complaints: exactly those filed and not yet closed at each moment
     with store.reading() as cur:
         for drawn_at, t in ((before, t0), (after, t1)):

@@ -1,4 +1,5 @@
-"""The `c3` command: its verbs, `c3 ingest --once` on the simulator, `c3 demo` end to end."""
+"""The `c3` command: its verbs, `c3 ingest --once` on the simulator, `c3 demo` end to end
+(with its scheduled reports), and `c3 report` while the demo runs and after it stopped."""
 
 import json
 import os
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_help_lists_the_verbs():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
-    for verb in ("demo", "serve", "ingest", "sim", "config"):
+    for verb in ("demo", "serve", "ingest", "sim", "report", "config"):
         assert verb in result.output
 
 
@@ -82,8 +83,37 @@ def test_demo_starts_backfills_polls_and_serves(tmp_path):
             assert page.status == 200
         with urllib.request.urlopen(f"http://127.0.0.1:{sim}/open311/v2/services.json") as r:
             assert len(json.load(r)) >= 5
+        # the schedule's missed slots (today's 06:00, Monday's 07:00) are produced, late
+        reports, deadline = [], time.monotonic() + 90
+        while time.monotonic() < deadline and len(reports) < 4:
+            time.sleep(1)
+            reports = sorted((tmp_path / "reports").glob("*/*.*"))
+        assert {p.parent.name for p in reports} == {"city-daily", "waste-weekly"}
+        assert {p.suffix for p in reports} == {".html", ".pdf"}
+        assert "LATE" in next(p for p in reports if p.suffix == ".html").read_text()
+        # while the demo holds the DuckDB file, `c3 report` has it produce the report
+        on_demand = c3(env, "report", "city-daily")
+        assert on_demand.returncode == 0, on_demand.stderr
+        assert "produced by the running C3" in on_demand.stderr
+        html = Path(on_demand.stdout.splitlines()[0])
+        assert html.parent == tmp_path / "reports" / "city-daily" and html.exists()
     finally:
         demo.terminate()
         output, _ = demo.communicate(timeout=15)
     assert "C3 is running: http://localhost:" in output
     assert "Traceback" not in output
+    # stopped: `c3 report --at` renders a past moment itself, named in city time
+    past = c3(env, "report", "city-daily", "--at", "2026-01-02T03:04:00+00:00")
+    assert past.returncode == 0, past.stderr
+    assert past.stdout.splitlines()[:2] == [
+        str(tmp_path / "reports" / "city-daily" / "2026-01-02T0504.html"),
+        str(tmp_path / "reports" / "city-daily" / "2026-01-02T0504.pdf"),
+    ]
+    assert "missing: Waste: no container readings" in past.stdout  # no history then
+
+
+def c3(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), *args],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
