@@ -62,6 +62,7 @@ bench: $(VENV)/.installed-bench system-deps system-test-deps
 	$(BIN)/python bench/bench_wall_soak.py --minutes 10
 	$(BIN)/python bench/bench_explore.py
 	$(BIN)/python bench/bench_windows.py
+	$(BIN)/python bench/bench_reports.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from analytics import kpis
@@ -23,6 +24,7 @@ from analytics.freshness import feed_state
 from config import ReportKind, Settings
 from store import Store, wall
 from store import reports as queries
+from store.queries import feed_status
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +139,7 @@ class _Moment:
     def feeds(self) -> dict | None:
         if not self.feed_intervals:
             return None
-        runs = {r["connector"]: r for r in queries.feed_runs_at(self.cur, self.at)}
+        runs = {r["connector"]: r for r in feed_status(self.cur, self.at)}
         states = {
             name: feed_state(
                 self.at,
@@ -259,18 +261,19 @@ def build_snapshot(
             )
         if "traffic" in domains:
             snap.parts["segments"] = _guarded(
-                Part(f"The {WORST_SEGMENTS} most congested segments"),
+                Part(f"The {WORST_SEGMENTS} worst segments"),
                 lambda: _worst_segments(now.segments(), names, snap),
             )
         if "complaints" in domains:
             snap.parts["overdue"] = _guarded(
                 Part("Overdue complaints by service type"), lambda: _overdue_by_type(now, at)
             )
-        hours = max(24, int((at - previous).total_seconds() // 3600))
+        hours = max(24, int((at - previous).total_seconds() // 3600))  # a day at least
         snap.parts["trends"] = _guarded(
             Part("Trends"),
             lambda: {
-                d: wall.hourly_points(cur, at, d, hours, zones) for d in domains
+                "hours": hours,
+                "series": {d: wall.hourly_points(cur, at, d, hours, zones) for d in domains},
             },
         )
         snap.parts["map"] = _guarded(
@@ -324,9 +327,13 @@ def _over_threshold(states: pd.DataFrame, threshold: float, names: dict) -> dict
 
 
 def _worst_segments(states: pd.DataFrame, names: dict, snap: Snapshot) -> dict:
-    ranked = states.dropna(subset=["ratio"]).sort_values(
-        ["ratio", "segment_id"], ascending=[False, True]
-    )
+    """The segments that cost drivers most: by seconds lost over free flow (a short
+    segment's ratio alone would rank a few metres of kerb first), then by ratio."""
+    live = states.dropna(subset=["ratio"])
+    live = live[np.isfinite(live["travel_time_s"].astype(float))]
+    ranked = live.assign(
+        delay_s=live["travel_time_s"].astype(float) - live["freeflow_s"].astype(float)
+    ).sort_values(["delay_s", "ratio", "segment_id"], ascending=[False, False, True])
     top = ranked.head(WORST_SEGMENTS)
     return {
         "count": len(ranked),
@@ -336,8 +343,9 @@ def _worst_segments(states: pd.DataFrame, names: dict, snap: Snapshot) -> dict:
                 "street": top["name"].fillna("(unnamed)"),
                 "zone": top["zone_id"].map(names).fillna(top["zone_id"]),
                 "ratio": top["ratio"].astype(float),
-                "minutes": top["travel_time_s"].astype(float) / 60,
-                "freeflow_minutes": top["freeflow_s"].astype(float) / 60,
+                "delay_s": top["delay_s"],
+                "seconds": top["travel_time_s"].astype(float),
+                "freeflow_seconds": top["freeflow_s"].astype(float),
                 "congested_since": [
                     None if pd.isna(t) else f"{snap.local(t):%H:%M}" for t in top["congested_since"]
                 ],
@@ -384,9 +392,3 @@ def _map_layers(cur, moment: _Moment, domains: tuple[str, ...], zones: list[str]
             ["lon", "lat", "overdue"]
         ].dropna(subset=["lon"])
     return layers
-
-
-def previous_moment(at: datetime, last_slot_before: Callable[[datetime], datetime | None],
-                    default: timedelta = timedelta(days=1)) -> datetime:  # fmt: skip
-    """The previous report's moment: the kind's slot before `at`, else a day earlier."""
-    return last_slot_before(at - timedelta(seconds=1)) or at - default

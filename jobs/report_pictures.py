@@ -75,7 +75,9 @@ def trend_chart(points: list[tuple[datetime, float | None]], label: str, tz: str
     values = np.array([np.nan if v is None else v for _, v in points], dtype=float)
     fig = Figure(figsize=(7.6, 1.55))
     ax = fig.add_subplot()
-    ax.plot(hours, values, color=ACCENT, linewidth=1.6)
+    sparse = np.isfinite(values).sum() < 6  # a few points: mark them, a line alone hides them
+    ax.plot(hours, values, color=ACCENT, linewidth=1.6, marker="o" if sparse else None,
+            markersize=3)  # fmt: skip
     ax.fill_between(hours, values, np.nanmin(values) if np.isfinite(values).any() else 0,
                     color=ACCENT, alpha=0.08, linewidth=0)  # fmt: skip
     ax.set_ylabel(label, color=INK)

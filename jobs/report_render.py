@@ -52,6 +52,15 @@ def number(value, digits: int = 0) -> str:
     return f"{value:,.{digits}f}".replace(",", "\u2009")
 
 
+def duration(seconds: float | None) -> str:
+    """Seconds under two minutes, minutes above (a city block takes seconds)."""
+    if seconds is None:
+        return "—"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
 def change(value, digits: int = 0) -> str:
     if value is None:
         return "—"
@@ -77,7 +86,7 @@ def render_html(snapshot: Snapshot, bounds: tuple[float, float, float, float],
     charts = {}
     trends = snapshot.parts.get("trends")
     if trends is not None and trends.data is not None:
-        for domain, points in trends.data.items():
+        for domain, points in trends.data["series"].items():
             label, digits = TREND_LABELS[domain]
             if any(v is not None for _, v in points):
                 charts[domain] = svg_chart_uri(trend_chart(points, label, snapshot.tz, digits))
@@ -89,6 +98,7 @@ def render_html(snapshot: Snapshot, bounds: tuple[float, float, float, float],
         moment=lambda when: describe_moment(snapshot, when),
         local=snapshot.local,
         number=number,
+        duration=duration,
         change=change,
         Part=Part,
     )

@@ -16,17 +16,21 @@ from store import Store
 from store.reports import claim, finish
 
 log = logging.getLogger(__name__)
-LOOKBACK = timedelta(days=366)  # far enough back to find the last slot of a yearly report
+# how far back to look for the last slot, widening: far enough for a yearly report
+LOOKBACKS = (timedelta(days=1), timedelta(days=32), timedelta(days=366))
 
 
 def last_slot(cron: str, tz: str, now: datetime) -> datetime | None:
     """The newest time at or before `now` that `cron` (crontab, local time) fires."""
     trigger = CronTrigger.from_crontab(cron, timezone=tz)
-    found, when = None, trigger.get_next_fire_time(None, now - LOOKBACK)
-    while when is not None and when <= now:
-        found = when
-        when = trigger.get_next_fire_time(when, when + timedelta(seconds=1))
-    return found
+    for back in LOOKBACKS:  # a short look first: a frequent cron has many slots a year
+        found, when = None, trigger.get_next_fire_time(None, now - back)
+        while when is not None and when <= now:
+            found = when
+            when = trigger.get_next_fire_time(when, when + timedelta(seconds=1))
+        if found is not None:
+            return found
+    return None
 
 
 def run_due(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 
 import duckdb
@@ -102,8 +103,9 @@ def open_requests_geojson(cur: duckdb.DuckDBPyConnection, public: bool = False) 
     )
 
 
-def feed_status(cur: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Per connector: its last run, last success and the rows of that success."""
+def feed_status(cur: duckdb.DuckDBPyConnection, at: datetime | None = None) -> list[dict]:
+    """Per connector: its last run, last success and the rows of that success (as they
+    stood at `at`, for a report of a past moment; now by default)."""
     rows = cur.execute(
         """
         SELECT connector,
@@ -113,9 +115,11 @@ def feed_status(cur: duckdb.DuckDBPyConnection) -> list[dict]:
                max(finished_at) FILTER (status = 'ok') AS last_success_at,
                arg_max(inserted + updated, finished_at) FILTER (status = 'ok') AS last_rows
         FROM ingest_runs
+        WHERE $at IS NULL OR finished_at <= $at
         GROUP BY connector
         ORDER BY connector
-        """
+        """,
+        {"at": at},
     ).fetchall()
     keys = ["connector", "last_status", "last_run_at", "last_error", "last_success_at", "last_rows"]
     return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -120,26 +120,6 @@ def open_requests_at(cur: duckdb.DuckDBPyConnection, at: datetime,
     ).df()
 
 
-def feed_runs_at(cur: duckdb.DuckDBPyConnection, at: datetime) -> list[dict]:
-    """Per connector, as it stood at `at`: its last run then, last success and its rows."""
-    rows = cur.execute(
-        """
-        SELECT connector,
-               arg_max(status, started_at) AS last_status,
-               max(finished_at) AS last_run_at,
-               arg_max(error, started_at) AS last_error,
-               max(finished_at) FILTER (status = 'ok') AS last_success_at,
-               arg_max(inserted + updated, finished_at) FILTER (status = 'ok') AS last_rows
-        FROM ingest_runs
-        WHERE finished_at <= $at AND connector <> 'sim-backfill'
-        GROUP BY connector ORDER BY connector
-        """,
-        {"at": at},
-    ).fetchall()
-    keys = ["connector", "last_status", "last_run_at", "last_error", "last_success_at", "last_rows"]
-    return [dict(zip(keys, row, strict=True)) for row in rows]
-
-
 def complaint_period(cur: duckdb.DuckDBPyConnection, since: datetime, at: datetime,
                      zones: list[str]) -> dict:  # fmt: skip
     """Requests filed in (since, at], and the median hours to close of those closed then."""
