@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import signal
 import threading
 import time
@@ -79,6 +80,7 @@ def _serve_dashboard(settings: Settings, store, city, connectors=None, basemap_p
     basemap_dir = settings.data_dir.resolve() / "basemap"
     basemap_path = basemap_path or basemap_file(city.extract_path, basemap_dir)
     feed_intervals = {c.name: c.settings.interval_s for c in connectors}
+    report_token = _write_report_token(settings)
     planner = CollectionPlanner(store, city, settings)
     reporter = Reporter(store, settings, city.bounds, basemap_path, feed_intervals, planner)
     scheduler = build_scheduler(
@@ -94,6 +96,7 @@ def _serve_dashboard(settings: Settings, store, city, connectors=None, basemap_p
         feed_intervals=feed_intervals,
         collection=planner,
         reporter=reporter,
+        report_token=report_token,
     )
     with store.reading() as cur:
         containers = cur.execute("SELECT count(*) FROM waste_containers").fetchone()[0]
@@ -246,12 +249,29 @@ def synthetic(
     _serve_dashboard(settings, Store(db), city, connectors=[], basemap_path=basemap)
 
 
+def _report_token_file(settings: Settings) -> Path:
+    return settings.data_dir / "report-token"
+
+
+def _write_report_token(settings: Settings) -> str:
+    """A fresh secret in the data directory (owner-only): `c3 report` reads it to have
+    this process produce a report; a web page or another user cannot."""
+    token = secrets.token_urlsafe(24)
+    path = _report_token_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(token)
+    return token
+
+
 @cli.command()
 def report(
     kind: str = typer.Argument(..., help="Report kind (see the `reports` setting)."),
     at: str = typer.Option(
         None, help="Show the city as it was then (ISO time; city time zone unless it has one)."
     ),
+    mail: bool = typer.Option(False, "--mail", help="E-mail it to the kind's recipients too."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Produce one snapshot report now, or of a past moment from stored history."""
@@ -284,13 +304,17 @@ def report(
     try:
         store = Store(settings.database_file)
     except Exception as exc:  # DuckDB lets one process write a file: ask the running C3
-        _report_by_the_running_app(settings, kind, moment, exc)
+        _report_by_the_running_app(settings, kind, moment, mail, exc)
         return
     city = _city(settings)
     basemap = basemap_file(city.extract_path, settings.data_dir.resolve() / "basemap")
     reporter = Reporter(store, settings, city.bounds, basemap, None,
                         CollectionPlanner(store, city, settings))  # fmt: skip
-    produced = reporter.on_demand(kind, moment)
+    try:
+        produced = reporter.on_demand(kind, moment, mail=mail)
+    except (ValueError, RuntimeError) as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
     _print_report(str(produced.files.html), produced.files.pdf, produced.missing)
 
 
@@ -302,17 +326,22 @@ def _print_report(html: str, pdf, missing: list[str]) -> None:
         typer.secho(f"missing: {line}", fg=typer.colors.YELLOW)
 
 
-def _report_by_the_running_app(settings: Settings, kind: str, moment, why: Exception) -> None:
-    """Have the C3 that holds the DuckDB file produce the report (POST to its API)."""
+def _report_by_the_running_app(settings: Settings, kind: str, moment, mail: bool,
+                               why: Exception) -> None:  # fmt: skip
+    """Have the C3 that holds the DuckDB file produce the report (POST to its API, with
+    the token it wrote in the data directory)."""
     import requests
 
     host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "localhost") else settings.http_host
     url = f"http://{host}:{settings.http_port}/api/reports/{kind}/run"
+    token_file = _report_token_file(settings)
+    params = {"mail": "1"} if mail else {}
+    if moment:
+        params["at"] = moment.isoformat()
     try:
-        params = {"at": moment.isoformat()} if moment else {}
-        answer = requests.post(url, params=params, timeout=600)
-        answer.raise_for_status()
-    except requests.RequestException as exc:
+        token = token_file.read_text().strip()
+        answer = requests.post(url, params=params, headers={"X-C3-Token": token}, timeout=600)
+    except (OSError, requests.RequestException) as exc:
         typer.secho(
             f"Cannot open {settings.database_file} ({why}),\nand no running C3 answered at "
             f"{url} ({exc}).",
@@ -320,6 +349,11 @@ def _report_by_the_running_app(settings: Settings, kind: str, moment, why: Excep
             err=True,
         )
         raise typer.Exit(2) from None
+    if not answer.ok:
+        message = answer.json().get("error") if answer.headers.get(
+            "Content-Type", "").startswith("application/json") else answer.reason  # fmt: skip
+        typer.secho(f"The running C3 did not produce it: {message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
     body = answer.json()
     typer.echo(f"(produced by the running C3 at {settings.http_port})", err=True)
     _print_report(body["html"], body["pdf"], body["missing"])

@@ -4,6 +4,7 @@ complaint hotspots."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import time
 from datetime import UTC, datetime
@@ -196,30 +197,40 @@ def report(kind: str, name: str) -> Response:
     return send_file(path, as_attachment=download, download_name=f"{kind}-{name}", max_age=60)
 
 
-LOCAL = {"127.0.0.1", "::1"}
-
-
 @api.post("/reports/<kind>/run")
 def run_report(kind: str) -> Response:
     """`c3 report` while C3 runs (DuckDB lets one process write the file): produce one
-    report here. Only from this machine; `at` is an ISO time (UTC unless it has an offset)."""
-    reporter = services().reporter
-    if request.remote_addr not in LOCAL or reporter is None:
+    report here. The caller proves it can read this C3's data directory by sending the
+    token written there at start (`X-C3-Token`); `at` is an ISO time (UTC unless it has
+    an offset), `mail=1` e-mails it too."""
+    svc = services()
+    sent = request.headers.get("X-C3-Token", "")
+    if svc.reporter is None or not svc.report_token or not hmac.compare_digest(
+        sent, svc.report_token
+    ):
         abort(403)
     at = request.args.get("at")
     try:
         moment = datetime.fromisoformat(at) if at else None
     except ValueError:
-        abort(400)
+        return _error(400, f"{at!r} is not an ISO time")
     if moment is not None and moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:
-        produced = reporter.on_demand(kind, moment)
+        produced = svc.reporter.on_demand(kind, moment, mail=request.args.get("mail") == "1")
     except KeyError as exc:
-        return Response(json.dumps({"error": str(exc)}), 404, mimetype="application/json")
+        return _error(404, str(exc.args[0]))
+    except ValueError as exc:
+        return _error(400, str(exc))
+    except RuntimeError as exc:
+        return _error(409, str(exc))
     files = produced.files
     return {
         "html": str(files.html),
         "pdf": str(files.pdf) if files.pdf else None,
         "missing": produced.missing,
     }
+
+
+def _error(status: int, message: str) -> Response:
+    return Response(json.dumps({"error": message}), status, mimetype="application/json")

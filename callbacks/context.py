@@ -28,6 +28,8 @@ class Services:
     collection: object | None = None
     # the report producer (jobs.reports.Reporter) where this process runs the scheduler
     reporter: object | None = None
+    # the secret `c3 report` sends to have this process produce a report (see cli.py)
+    report_token: str | None = None
 
 
 def services() -> Services:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
+import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 import shapely
+from markupsafe import Markup
 
 from jobs.report_content import Part, Snapshot
 from jobs.report_pictures import map_png, svg_chart_uri, trend_chart
@@ -25,6 +29,15 @@ TREND_LABELS = {  # domain: (chart's axis label, digits)
     "complaints": ("open requests", 0),
     "feeds": ("rows ingested / h", 0),
 }
+def css_string(text: str) -> Markup:
+    """Text as a quoted CSS string (the PDF's running footer): HTML entities mean nothing
+    inside <style>, so escape for CSS instead, and never let `</style>` through."""
+    safe = "".join(
+        c if c.isalnum() or c in " .,:;-·()/" else f"\\{ord(c):x} " for c in str(text)
+    )
+    return Markup(f'"{safe}"')
+
+
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("jobs", "templates"),
     autoescape=True,  # street and zone names come from feeds: text, never markup
@@ -32,6 +45,7 @@ _TEMPLATES = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_TEMPLATES.filters["css_string"] = css_string
 
 
 @dataclass(frozen=True)
@@ -112,11 +126,15 @@ def _zone_bounds(layers: dict):
     return (west - pad_x, south - pad_y, east + pad_x, north + pad_y)
 
 
+_PDF_LOCK = threading.Lock()  # WeasyPrint and Pango make no promise about threads
+
+
 def write_pdf(html: str, target: Path) -> None:
     """The PDF of the same HTML (paper size from the page's @page rule)."""
     from weasyprint import HTML  # imported here: a missing Pango only costs the PDF
 
-    HTML(string=html, base_url=str(target.parent)).write_pdf(target)
+    with _PDF_LOCK:
+        HTML(string=html, base_url=str(target.parent)).write_pdf(target)
 
 
 def write_report(snapshot: Snapshot, reports_dir: Path, bounds, basemap_path) -> ReportFiles:
@@ -132,14 +150,21 @@ def write_report(snapshot: Snapshot, reports_dir: Path, bounds, basemap_path) ->
         _atomic(pdf_path, lambda tmp: write_pdf(html, tmp))
     except Exception as exc:
         log.exception("report PDF failed: %s", pdf_path)
+        pdf_path.unlink(missing_ok=True)  # an earlier run's PDF is not this report's
         return ReportFiles(html_path, None, f"{type(exc).__name__}: {exc}")
     return ReportFiles(html_path, pdf_path)
 
 
 def _atomic(target: Path, write) -> None:
-    tmp = target.with_name(f".{target.name}.tmp")
-    write(tmp)
-    tmp.replace(target)
+    """Write through a temporary file of its own (two runs of a slot never share one)."""
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def describe_moment(snapshot: Snapshot, when: datetime) -> str:

@@ -56,8 +56,9 @@ class Reporter:
         return found or at - timedelta(days=1)
 
     def produce(self, kind: ReportKind, at: datetime, late: bool = False,
-                now: datetime | None = None) -> Produced:  # fmt: skip
-        """Build and write one report of `kind` showing the city at `at`; queue its e-mail."""
+                now: datetime | None = None, mail: bool = True) -> Produced:  # fmt: skip
+        """Build and write one report of `kind` showing the city at `at`; queue its e-mail
+        (when SMTP is set up, the kind has recipients and `mail`)."""
         now = now or datetime.now(UTC)
         snapshot = build_snapshot(
             self.store, self.settings, kind, at, self.previous(kind, at), late=late,
@@ -69,7 +70,7 @@ class Reporter:
         for line in produced.missing:
             log.warning("report %s %s: part missing: %s", kind.name, files.html.name, line)
         log.info("report %s written: %s", kind.name, files.html.with_suffix(""))
-        if self.settings.smtp.host and kind.recipients:
+        if mail and self.settings.smtp.host and kind.recipients:
             ledger.queue_delivery(self.store, kind.name, at, kind.recipients, now)
         return produced
 
@@ -77,15 +78,20 @@ class Reporter:
         """The schedule's producer: returns the missing parts, for the ledger."""
         return "; ".join(self.produce(kind, slot, late, now).missing) or None
 
-    def on_demand(self, name: str, at: datetime | None = None) -> Produced:
+    def on_demand(self, name: str, at: datetime | None = None, mail: bool = False) -> Produced:
         """`c3 report`: one report now, or of the city as it was at `at` (a re-run of a
-        slot replaces its files and its ledger row)."""
+        slot replaces its files and its ledger row). E-mailed only with `mail`: a re-run
+        must not send a report its readers already have."""
         kind = self.kind(name)
         now = datetime.now(UTC)
         at = (at or now).replace(second=0, microsecond=0)
-        ledger.reclaim(self.store, kind.name, at, now)
+        if at > now:
+            raise ValueError(f"{at:%Y-%m-%d %H:%M} UTC is in the future: no data to show yet")
+        if not ledger.reclaim(self.store, kind.name, at, now):
+            raise RuntimeError(f"the {kind.name} report of {at:%Y-%m-%d %H:%M} UTC is being "
+                               "produced right now; try again in a minute")  # fmt: skip
         try:
-            produced = self.produce(kind, at, now=now)
+            produced = self.produce(kind, at, now=now, mail=mail)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             ledger.finish(self.store, kind.name, at, datetime.now(UTC), error)
@@ -110,7 +116,7 @@ class Reporter:
         smtp = self.settings.smtp
         if not smtp.host:
             return
-        for name, slot, recipients, attempts in ledger.due_deliveries(self.store, now):
+        for name, slot, recipients, attempts in ledger.take_due_deliveries(self.store, now):
             kind = self.kinds.get(name)
             error = None
             try:

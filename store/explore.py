@@ -147,13 +147,13 @@ REQUEST_SPANS = """
            CASE WHEN r.status = 'closed' THEN coalesce(c.closed_at, r.updated_at) END
                AS closed_at
     FROM service_requests r LEFT JOIN closings c USING (source, request_id)
-    WHERE r.lon IS NOT NULL AND r.requested_at IS NOT NULL"""
+    WHERE r.requested_at IS NOT NULL"""
 # The requests the view shows at its moment ($at), as they were then: filed by then, and
 # open then or closed within the range by then; filtered by zone, type and status.
 SHOWN_REQUESTS = f"""
     SELECT *, CASE WHEN closed_at <= $at THEN 'closed' ELSE 'open' END AS status
     FROM ({REQUEST_SPANS})
-    WHERE requested_at <= least($at, $until)
+    WHERE lon IS NOT NULL AND requested_at <= least($at, $until)
       AND (closed_at IS NULL OR closed_at > $at OR closed_at >= $since)
       AND (len($status) = 0
            OR list_contains($status, CASE WHEN closed_at <= $at THEN 'closed' ELSE 'open' END))

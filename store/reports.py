@@ -5,7 +5,7 @@ leaves these queries."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -13,28 +13,41 @@ import pandas as pd
 from store import Store
 from store.explore import REQUEST_SPANS
 
+# A claim this old whose run never finished was lost (the process died while producing
+# it): the slot may be taken again. A report takes seconds to a minute or two.
+STALE_CLAIM = timedelta(minutes=30)
 
-def claim(store: Store, kind: str, slot: datetime, now: datetime, late: bool,
-          on_demand: bool = False) -> bool:  # fmt: skip
+
+def claim(store: Store, kind: str, slot: datetime, now: datetime, late: bool) -> bool:
     """Take the slot for this run; False when a run (this process or another, before a
-    restart) has already taken it."""
+    restart) has already taken it, unless that run was lost while producing it."""
     with store.transaction() as cur:
         taken = cur.execute(
             "INSERT INTO report_runs (kind, slot, claimed_at, late, status, on_demand) "
-            "VALUES (?, ?, ?, ?, 'running', ?) ON CONFLICT DO NOTHING RETURNING kind",
-            [kind, slot, now, late, on_demand],
+            "VALUES (?, ?, ?, ?, 'running', false) "
+            "ON CONFLICT DO UPDATE SET claimed_at = excluded.claimed_at, late = excluded.late "
+            "WHERE report_runs.status = 'running' AND report_runs.claimed_at < ? "
+            "RETURNING kind",
+            [kind, slot, now, late, now - STALE_CLAIM],
         ).fetchone()
     return taken is not None
 
 
-def reclaim(store: Store, kind: str, slot: datetime, now: datetime) -> None:
-    """Take the slot for an on-demand run whatever ran before (a re-run replaces it)."""
+def reclaim(store: Store, kind: str, slot: datetime, now: datetime) -> bool:
+    """Take the slot for an on-demand run (a re-run replaces what ran before); False
+    while another run of the slot is producing it."""
     with store.transaction() as cur:
-        cur.execute(
-            "INSERT OR REPLACE INTO report_runs (kind, slot, claimed_at, late, status, on_demand) "
-            "VALUES (?, ?, ?, false, 'running', true)",
-            [kind, slot, now],
-        )
+        taken = cur.execute(
+            "INSERT INTO report_runs (kind, slot, claimed_at, late, status, on_demand) "
+            "VALUES (?, ?, ?, false, 'running', true) "
+            "ON CONFLICT DO UPDATE SET claimed_at = excluded.claimed_at, late = false, "
+            "status = 'running', on_demand = true, finished_at = NULL, error = NULL, "
+            "missing = NULL "
+            "WHERE report_runs.status <> 'running' OR report_runs.claimed_at < ? "
+            "RETURNING kind",
+            [kind, slot, now, now - STALE_CLAIM],
+        ).fetchone()
+    return taken is not None
 
 
 def finish(store: Store, kind: str, slot: datetime, now: datetime, error: str | None,
@@ -79,15 +92,21 @@ def queue_delivery(store: Store, kind: str, slot: datetime, recipients: list[str
         )
 
 
-def due_deliveries(store: Store, now: datetime) -> list[tuple[str, datetime, list[str], int]]:
-    """Pending deliveries whose next attempt is due: (kind, slot, recipients, attempts)."""
-    with store.reading() as cur:
+SENDING_FOR = timedelta(minutes=10)  # a delivery taken this long ago and not recorded: lost
+
+
+def take_due_deliveries(store: Store, now: datetime) -> list[tuple[str, datetime, list[str], int]]:
+    """Take the pending deliveries whose attempt is due, so that no other thread sends
+    them too: (kind, slot, recipients, attempts made). A taken delivery whose outcome is
+    never recorded (the process died) is due again after SENDING_FOR."""
+    with store.transaction() as cur:
         rows = cur.execute(
-            "SELECT kind, slot, recipients, attempts FROM report_deliveries "
-            "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY slot",
-            [now],
+            "UPDATE report_deliveries SET status = 'sending', next_attempt_at = ? "
+            "WHERE status IN ('pending', 'sending') AND next_attempt_at <= ? "
+            "RETURNING kind, slot, recipients, attempts",
+            [now + SENDING_FOR, now],
         ).fetchall()
-    return [(k, s, r.split(","), a) for k, s, r, a in rows]
+    return [(k, s, r.split(","), a) for k, s, r, a in sorted(rows, key=lambda row: row[1])]
 
 
 def record_delivery(store: Store, kind: str, slot: datetime, now: datetime, error: str | None,

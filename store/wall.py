@@ -11,6 +11,7 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+from store.explore import REQUEST_SPANS
 from store.queries import LIVE_WINDOW
 
 
@@ -124,12 +125,13 @@ HOURLY_SQL = {
                       WHERE r.observed_at >= $start AND r.observed_at <= $now
                         AND isfinite(r.travel_time_s) AND {IN_ZONES}
                       GROUP BY ALL) GROUP BY h""",
-    # requests open at the end of each hour
+    # requests open at the end of each hour (or at $now, for the hour still running)
     "complaints": f"""SELECT h, count(*) FROM (
-                         SELECT unnest(generate_series($start::TIMESTAMPTZ, $now::TIMESTAMPTZ,
-                                                       INTERVAL 1 HOUR)) AS h) hours
-                     JOIN service_requests r ON r.requested_at <= h + INTERVAL 1 HOUR
-                          AND (r.status = 'open' OR r.updated_at > h + INTERVAL 1 HOUR)
+                         SELECT h, least(h + INTERVAL 1 HOUR, $now) AS h_end FROM (
+                             SELECT unnest(generate_series($start::TIMESTAMPTZ,
+                                 $now::TIMESTAMPTZ, INTERVAL 1 HOUR)) AS h)) hours
+                     JOIN ({REQUEST_SPANS}) r ON r.requested_at <= h_end
+                          AND (r.closed_at IS NULL OR r.closed_at > h_end)
                      WHERE {IN_ZONES}
                      GROUP BY h""",
     # rows the connectors inserted or updated (feeds have no zone)

@@ -69,6 +69,7 @@ def test_the_archive_lists_reports_newest_first_to_open_or_download(dash_duo, ar
     assert missing.status_code == 404
     for bad in ("city-daily/..%2F..%2Fc3.duckdb", "..%2F..%2F..%2F..%2Fetc/passwd"):
         answer = requests.get(f"{dash_duo.server_url}/api/reports/{bad}", timeout=10)
+        assert answer.status_code in (200, 404)  # Dash's page for unknown paths, or ours
         assert b"DUCK" not in answer.content and b"root:" not in answer.content
 
     dash_duo.select_dcc_dropdown("#reports-kind", "Waste weekly report")

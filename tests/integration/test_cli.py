@@ -87,7 +87,9 @@ def test_demo_starts_backfills_polls_and_serves(tmp_path):
         reports, deadline = [], time.monotonic() + 90
         while time.monotonic() < deadline and len(reports) < 4:
             time.sleep(1)
-            reports = sorted((tmp_path / "reports").glob("*/*.*"))
+            reports = sorted(
+                p for p in (tmp_path / "reports").glob("*/*.*") if p.suffix in (".html", ".pdf")
+            )  # not the files being written
         assert {p.parent.name for p in reports} == {"city-daily", "waste-weekly"}
         assert {p.suffix for p in reports} == {".html", ".pdf"}
         assert "LATE" in next(p for p in reports if p.suffix == ".html").read_text()
@@ -110,6 +112,8 @@ def test_demo_starts_backfills_polls_and_serves(tmp_path):
         str(tmp_path / "reports" / "city-daily" / "2026-01-02T0504.pdf"),
     ]
     assert "missing: Waste: no container readings" in past.stdout  # no history then
+    future = c3(env, "report", "city-daily", "--at", "2099-01-01T06:00")
+    assert future.returncode == 2 and "in the future" in future.stderr
 
 
 def c3(env: dict, *args: str) -> subprocess.CompletedProcess:

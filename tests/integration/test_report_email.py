@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import email
 import socket
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy
 
 import pytest
@@ -86,6 +86,26 @@ def test_the_report_is_mailed_with_its_pdf_once_the_server_is_back(reporter, sto
     assert "Parts missing:" in mail.get_body(("plain",)).get_content()  # no complaints here
     sent = deliveries(store).iloc[0]
     assert sent.delivery == "sent" and sent.attempts == 2
+
+
+def test_a_due_delivery_is_taken_by_one_sender_only(reporter, store):
+    reporter, _ = reporter
+    at = FIXED_NOW + timedelta(minutes=1)
+    reporter.produce(KIND, FIXED_NOW, now=at)  # queued, due at once
+    first = ledger.take_due_deliveries(store, at)
+    assert [(k, r) for k, _, r, _ in first] == [("city-daily", KIND.recipients)]
+    assert ledger.take_due_deliveries(store, at) == []  # the scheduler's tick meanwhile
+    # a sender that died without recording its attempt: due again after SENDING_FOR
+    assert len(ledger.take_due_deliveries(store, at + ledger.SENDING_FOR)) == 1
+
+
+def test_an_on_demand_report_is_mailed_only_when_asked(reporter, store):
+    reporter, _ = reporter
+    reporter.on_demand("city-daily", FIXED_NOW)
+    with store.reading() as cur:
+        assert ledger.report_runs(cur)["delivery"].isna().all()
+    with pytest.raises(ValueError, match="in the future"):
+        reporter.on_demand("city-daily", datetime.now(UTC) + timedelta(days=1))
 
 
 def test_a_delivery_that_keeps_failing_gives_up_and_says_so(reporter, store):

@@ -2,10 +2,12 @@
 restart and a day the app was down (produced late when it came back)."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from config import ReportKind
 from jobs.report_schedule import last_slot, run_due
 from store import Store
+from store.reports import claim
 from tests.conftest import TZ
 
 DAILY = ReportKind(name="city-daily", title="City", cron="0 6 * * *")
@@ -73,3 +75,29 @@ def test_several_missed_slots_are_produced_once_and_a_failure_is_recorded(tmp_pa
             "SELECT kind, error FROM report_runs WHERE status = 'failed'"
         ).fetchall()
     assert failed == [("waste-weekly", "OSError: disk full")]
+
+
+def test_the_clock_changes_neither_hang_nor_double_a_slot():
+    fall_back = datetime(2026, 10, 25, 0, 0, tzinfo=UTC)  # 03:00 EEST; an hour later 03:00 EET
+    ticks = [fall_back + timedelta(minutes=m) for m in range(0, 240, 20)]
+    hourly = [last_slot("0 * * * *", TZ, tick) for tick in ticks]
+    local = [f"{s.astimezone(ZoneInfo(TZ)):%H:%M}" for s in dict.fromkeys(hourly)]
+    assert local == ["03:00", "04:00", "05:00"]  # the repeated 03:00 runs once
+    assert last_slot("0 * * * *", TZ, fall_back + timedelta(minutes=90)) == fall_back
+    assert last_slot("30 3 * * sun", TZ, fall_back + timedelta(days=2)) == fall_back + timedelta(
+        minutes=30
+    )
+    spring = datetime(2026, 3, 29, 12, 0, tzinfo=UTC)  # 03:00 EET -> 04:00 EEST: 03:30 is skipped
+    assert last_slot("30 3 * * *", TZ, spring) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+
+
+def test_a_slot_whose_run_was_lost_is_produced_after_a_restart(tmp_path):
+    store = Store(tmp_path / "c3.duckdb")
+    assert claim(store, "city-daily", DAY1, DAY1, False)  # the process dies while producing
+    produced = []
+    soon = run_due(store, [DAILY], TZ, DAY1 + timedelta(minutes=5),
+                   lambda k, s, late: produced.append(s))  # fmt: skip
+    assert soon == [] and produced == []  # it may still be running: not taken twice
+    later = run_due(store, [DAILY], TZ, DAY1 + timedelta(minutes=45),
+                    lambda k, s, late: produced.append(s))  # fmt: skip
+    assert later == [("city-daily", DAY1, True)] and produced == [DAY1]

@@ -26,6 +26,7 @@ DAILY = ReportKind(name="city-daily", title="City daily report", cron="0 9 * * *
 WASTE = ReportKind(name="waste-weekly", title="Waste weekly report", cron="0 9 * * tue",
                    department="waste", paper="Letter")  # fmt: skip
 A4_PT, LETTER_PT = (595, 842), (612, 792)
+EARLIER = FIXED_NOW - timedelta(hours=6, minutes=30)
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,14 @@ def seeded(tmp_path_factory, city, demo_city, sim_fixed):
         {f.name: f.interval_s for f in feeds}, CollectionPlanner(store, city, settings),
     )  # fmt: skip
     produced = {k.name: reporter.produce(k, FIXED_NOW, now=FIXED_NOW) for k in (DAILY, WASTE)}
+    with store.reading() as cur:
+        busiest = [z for (z,) in cur.execute(
+            "SELECT zone_id FROM waste_containers GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 2"
+        ).fetchall()]  # fmt: skip
+    zoned = ReportKind(name="two-zones", title="Two zones", cron="0 9 * * *", zones=busiest)
+    produced["two-zones"] = reporter.produce(zoned, FIXED_NOW, now=FIXED_NOW)
+    # a moment before the newest data: nothing after it may show
+    produced["earlier"] = reporter.produce(DAILY, EARLIER, now=FIXED_NOW)
     yield store, settings, produced
     store.close()
 
@@ -106,7 +115,7 @@ def test_the_daily_report_shows_the_figures_direct_queries_give(seeded):
     # open then: filed by then and not closed by then (the simulator never reopens)
     open_then = """
         FROM service_requests r
-        WHERE r.requested_at <= $at AND r.lon IS NOT NULL AND NOT EXISTS (
+        WHERE r.requested_at <= $at AND NOT EXISTS (
             SELECT 1 FROM service_request_events e WHERE e.request_id = r.request_id
               AND e.status = 'closed' AND e.changed_at <= $at)"""
     open_count = scalar(store, f"SELECT count(*) {open_then}", at=at)
@@ -127,10 +136,20 @@ def test_the_daily_report_shows_the_figures_direct_queries_give(seeded):
         texts = [t for (t,) in cur.execute(
             "SELECT description FROM service_requests WHERE length(description) > 12"
         ).fetchall()]  # fmt: skip
-    assert texts
+        containers_at = {
+            a for (a,) in cur.execute("SELECT address FROM waste_containers").fetchall()
+        }
+        addresses = [a for (a,) in cur.execute(
+            "SELECT DISTINCT address FROM service_requests WHERE address IS NOT NULL"
+        ).fetchall() if a not in containers_at]  # fmt: skip
+    assert texts and addresses
     pdf_text = " ".join(t for _, t in pdf_pages(produced["city-daily"].files.pdf))
     for text in texts:
         assert text not in unescape(html) and text not in pdf_text
+    # in the HTML, where cells are apart ("F · Mannerheimintie" then "1" in the PDF's text
+    # is a zone and a count); "Annankatu 1" is not in "Annankatu 15", a container's address
+    for address in addresses:
+        assert not re.search(rf"(?<!\w){re.escape(address)}(?!\d)", unescape(html)), address
     # the worst segment is the one where drivers lose the most time over free flow then
     with store.reading() as cur:
         name, ratio = cur.execute(
@@ -210,3 +229,45 @@ def test_a_domain_without_data_is_marked_missing_and_the_rest_stands(store, city
     assert "Missing: no service requests recorded by 2026-11-17 09:00 EET" in pages[0][1]
     frame = pd.DataFrame(produced.snapshot.parts["figures.traffic"].data["figures"])
     assert frame["value"].notna().all()
+
+
+def test_a_zone_report_counts_only_its_zones(seeded):
+    store, _, produced = seeded
+    report = produced["two-zones"]
+    zones = report.snapshot.kind.zones
+    html = report.files.html.read_text()
+    with store.reading() as cur:
+        over_80 = cur.execute(
+            f"""SELECT count(*) FILTER (fill > 0.8), count(*) FROM ({LATEST_FILL}) f
+                JOIN waste_containers c USING (container_id)
+                WHERE list_contains($zones, zone_id)""",
+            {"at": FIXED_NOW, "zones": zones},
+        ).fetchone()
+        names = {n for (n,) in cur.execute(
+            "SELECT coalesce(name, zone_id) FROM zones WHERE list_contains(?, zone_id)", [zones]
+        ).fetchall()}  # fmt: skip
+        city = cur.execute(f"SELECT count(*) FROM ({LATEST_FILL})", {"at": FIXED_NOW}).fetchone()
+    assert over_80[1] < city[0]
+    assert figure(html, "waste.over_80") == str(over_80[0])
+    assert figure(html, "waste.reporting") == str(over_80[1])
+    rows = report.snapshot.parts["segments"].data["rows"]
+    assert set(rows["zone"]) <= names and len(rows) == 10
+    assert set(report.snapshot.parts["windows"].data["rows"]["zone_name"]) <= names
+    assert "zones " in report.snapshot.scope
+
+
+def test_a_report_of_an_earlier_moment_shows_nothing_from_after_it(seeded):
+    store, _, produced = seeded
+    report = produced["earlier"]
+    assert report.files.html.name == "2026-11-17T0230.html"
+    series = report.snapshot.parts["trends"].data["series"]
+    open_figure = next(f for f in report.snapshot.parts["figures.complaints"].data["figures"]
+                       if f.key == "open")  # fmt: skip
+    assert series["complaints"][-1][1] == open_figure.value  # the last hour ends at the moment
+    last_hour = series["waste"][-1][0]
+    assert last_hour <= EARLIER and all(h <= EARLIER for h, _ in series["traffic"])
+    with store.reading() as cur:
+        filed_after = cur.execute(
+            "SELECT count(*) FROM service_requests WHERE requested_at > ?", [EARLIER]
+        ).fetchone()[0]
+    assert filed_after > 0  # the store holds later requests; the report does not count them

@@ -1,5 +1,7 @@
 """Settings: every one documented, readable from c3.toml and from C3_* variables."""
 
+import pytest
+
 from config import (
     CollectionSettings,
     ConnectorSettings,
@@ -44,3 +46,17 @@ def test_toml_file_and_environment(tmp_path, monkeypatch):
     assert settings.http_port == 9100  # the environment wins over the file
     assert not settings.is_demo
     assert settings.feeds[0].name == "la311" and settings.feeds[0].interval_s == 60
+
+
+def test_report_crontab_weekdays_are_crontabs_not_apschedulers():
+    def cron(line):
+        return ReportKind(name="r", title="R", cron=line).cron
+
+    assert cron("0 7 * * 1") == "0 7 * * mon"  # crontab: 1 is Monday (APScheduler: Tuesday)
+    assert cron("0 6 * * 1-5") == "0 6 * * mon,tue,wed,thu,fri"
+    assert cron("0 6 * * 0,7") == "0 6 * * sun,sun"
+    assert cron("0 6 * * 0-6") == "0 6 * * *"
+    assert cron("0 7 * * mon-fri") == "0 7 * * mon-fri"
+    for bad in ("0 7 * *", "0 25 * * *", "0 6 * * 1-5/2"):
+        with pytest.raises(ValueError):
+            cron(bad)
