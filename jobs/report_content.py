@@ -347,7 +347,7 @@ def _worst_segments(states: pd.DataFrame, names: dict, snap: Snapshot) -> dict:
                 "seconds": top["travel_time_s"].astype(float),
                 "freeflow_seconds": top["freeflow_s"].astype(float),
                 "congested_since": [
-                    None if pd.isna(t) else f"{snap.local(t):%H:%M}" for t in top["congested_since"]
+                    "—" if pd.isna(t) else f"{snap.local(t):%H:%M}" for t in top["congested_since"]
                 ],
             }
         ),

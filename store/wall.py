@@ -142,16 +142,10 @@ HOURLY_SQL = {
 }
 
 
-def hourly_series(
-    cur: duckdb.DuckDBPyConnection,
-    now: datetime,
-    domain: str,
-    hours: int = 24,
-    zones: list[str] | tuple = (),
-) -> list:
-    """`hours` hourly values of a domain's headline measure up to `now`, oldest first
-    (None: no data), in `zones` or the whole city."""
-    return [v for _, v in hourly_points(cur, now, domain, hours, zones)]
+def hourly_series(cur: duckdb.DuckDBPyConnection, now: datetime, domain: str) -> list:
+    """The wall's sparkline: 24 hourly values of a domain's headline measure up to `now`,
+    oldest first (None: no data), for the whole city."""
+    return [v for _, v in hourly_points(cur, now, domain)]
 
 
 def hourly_points(
@@ -161,7 +155,8 @@ def hourly_points(
     hours: int = 24,
     zones: list[str] | tuple = (),
 ) -> list[tuple[datetime, float | None]]:
-    """(hour, value) pairs of `hourly_series`."""
+    """(hour, value) of a domain's headline measure for `hours` hours up to `now`, oldest
+    first (None: no data), in `zones` or the whole city."""
     starts = [
         r[0]
         for r in cur.execute(

@@ -164,6 +164,8 @@ def test_the_daily_report_shows_the_figures_direct_queries_give(seeded):
         ).fetchone()
     segments = html[html.index('id="segments"') : html.index('id="overdue"')]
     assert segments.count("<tr><td>") == 10
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert not [c for c in cells if c.strip().lower() in ("nan", "none", "nat")]
     first_row = segments[segments.index("<tr><td>") :].split("</tr>")[0]
     assert f"<td>{name}</td>" in first_row and f"× {ratio:.2f}" in first_row
     assert produced["city-daily"].missing == []
