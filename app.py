@@ -44,6 +44,7 @@ def create_app(services: Services) -> Dash:
     import callbacks  # noqa: F401  (registers every @callback)
     import layouts.collection  # noqa: F401
     import layouts.explore  # noqa: F401
+    import layouts.feeds  # noqa: F401
     import layouts.home  # noqa: F401  (registers the pages)
     import layouts.reports  # noqa: F401
     import layouts.wall  # noqa: F401

@@ -9,6 +9,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -276,8 +277,6 @@ def report(
 ) -> None:
     """Produce one snapshot report now, or of a past moment from stored history."""
     _logging(verbose)
-    from zoneinfo import ZoneInfo
-
     from geo.basemap import basemap_file
     from jobs.collection import CollectionPlanner
     from jobs.reports import Reporter
@@ -357,6 +356,65 @@ def _report_by_the_running_app(settings: Settings, kind: str, moment, mail: bool
     body = answer.json()
     typer.echo(f"(produced by the running C3 at {settings.http_port})", err=True)
     _print_report(body["html"], body["pdf"], body["missing"])
+
+
+connectors_cli = typer.Typer(help="The configured feeds: their state, a dry run of one.")
+cli.add_typer(connectors_cli, name="connectors")
+
+
+@connectors_cli.command("list")
+def connectors_list(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Every configured connector with its state (from the store, or the running C3)."""
+    _logging(verbose)
+    settings = load_settings()
+    states = _connector_states(settings)
+    header = (
+        f"{'connector':<14}{'kind':<30}{'every':>7}  {'state':<11}{'last success':<27}last error"
+    )
+    typer.echo(header)
+    typer.echo("-" * len(header))
+    zone = ZoneInfo(settings.timezone)
+    for feed in settings.feeds:
+        kind = feed.kind + (f" {feed.entity_type}" if feed.entity_type else "")
+        state = states.get(feed.name, {})
+        error = state.get("last_error") or {}
+        success = state.get("last_success_at")
+        when = f"{datetime.fromisoformat(success).astimezone(zone):%Y-%m-%d %H:%M:%S %Z}" if (
+            success) else "—"  # fmt: skip
+        typer.echo(
+            f"{feed.name:<14}{kind:<30}{feed.interval_s:>6}s  {state.get('state', '?'):<11}"
+            f"{when:<27}{error.get('error') or ''}"
+        )
+    if not states:
+        typer.echo("(state unknown: no database yet, and no running C3 answered)")
+
+
+def _connector_states(settings: Settings) -> dict[str, dict]:
+    """name -> state summary, read from the DuckDB file, else from the running C3."""
+    import requests
+
+    from callbacks.api import feed_summary
+    from callbacks.feeds import health_rows
+    from store import Store
+
+    intervals = {f.name: f.interval_s for f in settings.feeds}
+    if settings.database_file.exists():
+        try:
+            store = Store(settings.database_file)
+        except Exception:  # held by the running C3: ask it
+            pass
+        else:
+            with store.reading() as cur:
+                rows = health_rows(settings, intervals, datetime.now(UTC), cur)
+            store.close()
+            return {r["name"]: feed_summary(r) for r in rows}
+    host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "localhost") else settings.http_host
+    try:
+        answer = requests.get(f"http://{host}:{settings.http_port}/api/feeds", timeout=10)
+        answer.raise_for_status()
+        return {c["name"]: c for c in answer.json()["connectors"]}
+    except (requests.RequestException, ValueError, KeyError):  # nothing there, or not C3
+        return {}
 
 
 @cli.command("config")

@@ -23,3 +23,17 @@ def feed_state(
     if last_status == "failed" or age > interval_s * stale_after_intervals:
         return "stale"
     return "live" if age <= interval_s * 1.5 else "delayed"
+
+
+def operator_state(
+    now: datetime,
+    last_success_at: datetime | None,
+    last_status: str | None,
+    interval_s: float,
+    stale_after_intervals: float,
+) -> str:
+    """`/feeds`' state: 'failing' when the latest run failed (the wall counts it stale),
+    otherwise live / delayed / stale / never as `feed_state` says."""
+    if last_status == "failed":
+        return "failing"
+    return feed_state(now, last_success_at, last_status, interval_s, stale_after_intervals)

@@ -1,3 +1,11 @@
 """Thin callbacks: inputs -> store/analytics -> outputs. Importing registers them."""
 
-from callbacks import collection, explore, explore_table, home, reports, wall  # noqa: F401
+from callbacks import (  # noqa: F401
+    collection,
+    explore,
+    explore_table,
+    feeds,
+    home,
+    reports,
+    wall,
+)

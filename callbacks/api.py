@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, request, send_file
 from callbacks.context import services
 from callbacks.explore import time_view
 from callbacks.explore_table import csv_export
+from callbacks.feeds import health_rows
 from geo.encoding import to_geobuf
 from jobs.report_archive import report_file
 from store import explore
@@ -234,3 +235,26 @@ def run_report(kind: str) -> Response:
 
 def _error(status: int, message: str) -> Response:
     return Response(json.dumps({"error": message}), status, mimetype="application/json")
+
+
+@api.get("/feeds")
+def feeds() -> dict:
+    """Every configured connector's state, last success and last error (`c3 connectors
+    list` reads it while C3 holds the DuckDB file)."""
+    svc = services()
+    with svc.store.reading() as cur:
+        rows = health_rows(svc.settings, svc.feed_intervals, datetime.now(UTC), cur)
+    return {"connectors": [feed_summary(r) for r in rows]}
+
+
+def feed_summary(row: dict) -> dict:
+    error = row["last_error"]
+    return {
+        "name": row["name"],
+        "state": row["state"],
+        "last_success_at": row["last_success_at"].isoformat() if row["last_success_at"] else None,
+        "last_error": None if error is None else {"at": error[0].isoformat(), "error": error[1]},
+        "runs_24h": row["runs"],
+        "failed_24h": row["failed"],
+        "quarantined": row["quarantined"][0],
+    }

@@ -9,6 +9,7 @@ PAGES = (
     ("/explore", "Explore"),
     ("/collection", "Collection"),
     ("/reports", "Reports"),
+    ("/feeds", "Feeds"),
     ("/wall", "Wall"),
 )
 

@@ -149,3 +149,15 @@ REPORTS_KIND = "reports-kind"
 REPORTS_LIST = "reports-list"
 REPORTS_SCHEDULE = "reports-schedule"
 REPORTS_REFRESH = "reports-refresh"
+
+# /feeds
+FEEDS_TABLE = "feeds-table"
+FEEDS_REFRESH = "feeds-refresh"
+FEEDS_DRILL = "feeds-drill"
+FEEDS_DRILL_TITLE = "feeds-drill-title"
+FEEDS_QUARANTINE_GRID = "feeds-quarantine-grid"
+FEEDS_DRILL_CONNECTOR = "feeds-drill-connector"
+
+
+def feeds_quarantine_button(name: str) -> dict:
+    return {"type": "feeds-quarantine", "connector": name}

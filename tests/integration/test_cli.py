@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_help_lists_the_verbs():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
-    for verb in ("demo", "serve", "ingest", "sim", "report", "config"):
+    for verb in ("demo", "serve", "ingest", "sim", "report", "connectors", "config"):
         assert verb in result.output
 
 
@@ -93,7 +93,13 @@ def test_demo_starts_backfills_polls_and_serves(tmp_path):
         assert {p.parent.name for p in reports} == {"city-daily", "waste-weekly"}
         assert {p.suffix for p in reports} == {".html", ".pdf"}
         assert "LATE" in next(p for p in reports if p.suffix == ".html").read_text()
-        # while the demo holds the DuckDB file, `c3 report` has it produce the report
+        # while the demo holds the DuckDB file, `c3 connectors list` asks it for the state
+        listed = c3(env, "connectors", "list")
+        assert listed.returncode == 0, listed.stderr
+        states = {line.split()[0]: line for line in listed.stdout.splitlines()[2:]}
+        assert set(states) == {"waste", "traffic", "complaints"}
+        assert all(" live " in line for line in states.values()), listed.stdout
+        # and `c3 report` has it produce the report
         on_demand = c3(env, "report", "city-daily")
         assert on_demand.returncode == 0, on_demand.stderr
         assert "produced by the running C3" in on_demand.stderr

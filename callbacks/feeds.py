@@ -1,0 +1,185 @@
+"""Callbacks of `/feeds`: the health table of every configured connector, refreshed on a
+timer, and the drill into one connector's quarantined records (shown as text)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import dash_svg as svg
+from dash import ALL, Input, Output, State, callback, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+
+from analytics.freshness import operator_state
+from callbacks.context import services
+from callbacks.feed_badges import humanize_age
+from layouts import ids
+from store import feeds as queries
+from store.queries import feed_status
+
+STATE_WORDS = {
+    "live": "live",
+    "delayed": "delayed",
+    "stale": "stale",
+    "failing": "failing",
+    "never": "no run yet",
+}
+
+
+def _when(at: datetime | None, now: datetime, zone: ZoneInfo) -> str:
+    if at is None:
+        return "never"
+    return f"{at.astimezone(zone):%a %H:%M:%S %Z} ({humanize_age((now - at).total_seconds())})"
+
+
+def health_rows(settings, intervals: dict[str, int], now: datetime, cur) -> list[dict]:
+    """One dict per configured connector: what the row shows (plain data, testable)."""
+    status = {r["connector"]: r for r in feed_status(cur)}
+    errors = queries.last_errors(cur)
+    counts = queries.quarantine_counts(cur)
+    since = now - timedelta(hours=24)
+    runs = queries.runs_since(cur, since)
+    kinds = {f.name: f for f in settings.feeds}
+    rows = []
+    for name, interval in intervals.items():
+        run = status.get(name, {})
+        own = runs[runs["connector"] == name]
+        feed = kinds.get(name)
+        rows.append(
+            {
+                "name": name,
+                "kind": "" if feed is None else feed.kind + (
+                    f" · {feed.entity_type}" if feed.entity_type else ""),  # fmt: skip
+                "state": operator_state(now, run.get("last_success_at"), run.get("last_status"),
+                                        interval, settings.stale_after_intervals),  # fmt: skip
+                "last_success_at": run.get("last_success_at"),
+                "last_error": errors.get(name),
+                "runs": len(own),
+                "failed": int((own["status"] == "failed").sum()),
+                # (position in the 24 h, 0-1; records fetched, None when the run failed)
+                "fetched": [
+                    ((t - since).total_seconds() / 86400, None if s == "failed" else float(f))
+                    for t, f, s in zip(own["finished_at"], own["fetched"], own["status"],
+                                       strict=True)
+                ],
+                "last": None if own.empty else own.iloc[-1].to_dict(),
+                "quarantined": counts.get(name, (0, 0)),
+                "interval_s": interval,
+            }
+        )  # fmt: skip
+    return rows
+
+
+BARS_W, BARS_H = 240, 32
+
+
+def run_bars(runs: list[tuple[float, float | None]], label: str) -> svg.Svg:
+    """One bar per run at its time in the last 24 h, from zero to the records it fetched
+    (the tallest fills the box); a failed run is a red stub, and a gap is no run at all."""
+    top = max((v for _, v in runs if v is not None), default=0) or 1
+    bars = []
+    for at, v in runs:
+        height = 4 if v is None else max(1.0, v / top * BARS_H)
+        bars.append(svg.Rect(x=f"{at * BARS_W:.2f}", width="1.2", y=f"{BARS_H - height:.2f}",
+                             height=f"{height:.2f}",
+                             className="c3-bar-failed" if v is None else "c3-bar"))  # fmt: skip
+    return svg.Svg(bars, viewBox=f"0 0 {BARS_W} {BARS_H}", preserveAspectRatio="none",
+                   className="c3-run-bars", role="img", **{"aria-label": label})  # fmt: skip
+
+
+def _row(r: dict, now: datetime, zone: ZoneInfo) -> html.Tr:
+    error = r["last_error"]
+    last = r["last"]
+    ledger = (
+        f"last run: fetched {last['fetched']:,}, new {last['inserted']:,}, "
+        f"updated {last['updated']:,}, unchanged {last['unchanged']:,}, "
+        f"quarantined {last['quarantined']:,}" if last else "no run in 24 h"
+    )  # fmt: skip
+    held, seen = r["quarantined"]
+    return html.Tr(
+        [
+            html.Th([html.Div(r["name"]), html.Div(r["kind"], className="c3-muted")], scope="row"),
+            html.Td(html.Span([html.Span(className=f"c3-dot c3-state-{r['state']}"),
+                               STATE_WORDS[r["state"]]], className=f"c3-feed-{r['state']}"),
+                    title=f"polled every {r['interval_s']} s"),  # fmt: skip
+            html.Td(_when(r["last_success_at"], now, zone)),
+            html.Td(
+                html.Span([f"{error[0].astimezone(zone):%a %H:%M} · ", error[1]],
+                          className="c3-feeds-error", title=error[1])
+                if error else html.Span("none", className="c3-muted")
+            ),  # fmt: skip
+            html.Td(
+                [
+                    run_bars(r["fetched"], f"records fetched per run by {r['name']}, 24 h"),
+                    html.Div(f"{r['runs']:,} runs, {r['failed']:,} failed · {ledger}",
+                             className="c3-muted c3-feeds-ledger"),  # fmt: skip
+                ],
+                className="c3-feeds-runs",
+            ),
+            html.Td(
+                html.Button(
+                    f"{held:,} record{'s' if held != 1 else ''}",
+                    id=ids.feeds_quarantine_button(r["name"]),
+                    className="c3-button",
+                    title=f"rejected {seen:,} times in all; show them and why",
+                )
+                if held else html.Span("none", className="c3-muted")
+            ),
+        ],
+        **{"data-feed": r["name"], "data-state": r["state"]},
+    )
+
+
+@callback(Output(ids.FEEDS_TABLE, "children"), Input(ids.FEEDS_REFRESH, "n_intervals"))
+def show_health(_tick):
+    svc = services()
+    now = datetime.now(UTC)
+    zone = ZoneInfo(svc.settings.timezone)
+    if not svc.feed_intervals:
+        return html.P("No connectors are configured: add [[connectors]] to c3.toml "
+                      "(see the README).", className="c3-empty")  # fmt: skip
+    with svc.store.reading() as cur:
+        rows = health_rows(svc.settings, svc.feed_intervals, now, cur)
+    head = ("Connector", "State", "Last success", "Last error", "Runs, last 24 h", "Quarantine")
+    return html.Table(
+        [
+            html.Caption(f"{len(rows)} connectors; times in {svc.settings.timezone}"),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+            html.Tbody([_row(r, now, zone) for r in rows]),
+        ],
+        className="c3-table c3-feeds-table",
+    )
+
+
+@callback(
+    Output(ids.FEEDS_DRILL_CONNECTOR, "data"),
+    Input({"type": "feeds-quarantine", "connector": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def pick_connector(clicks):
+    if not ctx.triggered_id or not any(clicks):
+        raise PreventUpdate  # the table was redrawn, nothing was clicked
+    return ctx.triggered_id["connector"]
+
+
+@callback(
+    Output(ids.FEEDS_QUARANTINE_GRID, "rowData"),
+    Output(ids.FEEDS_DRILL_TITLE, "children"),
+    Input(ids.FEEDS_DRILL_CONNECTOR, "data"),
+    Input(ids.FEEDS_REFRESH, "n_intervals"),
+    State(ids.FEEDS_DRILL_TITLE, "children"),
+)
+def show_quarantine(connector, _tick, title):
+    if not connector:
+        return no_update, no_update
+    svc = services()
+    zone = ZoneInfo(svc.settings.timezone)
+    with svc.store.reading() as cur:
+        found = queries.quarantined(cur, connector)
+    rows = [
+        {"last_seen": f"{r.last_seen_at.astimezone(zone):%Y-%m-%d %H:%M:%S}",
+         "seen_count": int(r.seen_count), "reason": r.reason, "raw": r.raw}
+        for r in found.itertuples()
+    ]  # fmt: skip
+    new_title = f"Quarantine of {connector}: {len(rows):,} records, newest first"
+    return rows, new_title if new_title != title else no_update

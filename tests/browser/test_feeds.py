@@ -1,0 +1,63 @@
+"""`/feeds` in headless Chromium: one row per connector with its state, last success and
+last error, the runs of the last 24 h, and a drill into a connector's quarantined
+records, shown as text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+
+from sim.http import free_port
+from store.ledger import RunRecord, write_quarantine, write_run
+
+pytestmark = pytest.mark.browser
+
+HOSTILE = '{"service_code": "<img src=x onerror=alert(1)>", "lat": null}'
+
+
+@pytest.fixture
+def troubled(live_app, store):
+    """The live app after the traffic feed's last poll failed and the complaints feed
+    sent two records C3 could not take."""
+    now = datetime.now(UTC)
+    with store.transaction() as cur:
+        timeout = "ReadTimeout: the broker did not answer in 10 s"
+        write_run(cur, RunRecord("traffic", "traffic", now, now, status="failed", error=timeout))
+        run_id = write_run(cur, RunRecord("complaints", "complaints", now, now, fetched=2,
+                                          quarantined=2))  # fmt: skip
+        write_quarantine(cur, "complaints", run_id, now, [
+            ("no location (lat/long or address)", HOSTILE),
+            ("requested_datetime missing", {"service_request_id": "8812"}),
+        ])  # fmt: skip
+    return live_app
+
+
+def test_feeds_show_state_errors_and_the_quarantine(dash_duo, troubled):
+    dash_duo.start_server(troubled, port=free_port())
+    dash_duo.driver.get(dash_duo.server_url + "/feeds")
+    dash_duo.wait_for_element(".c3-feeds-table tbody tr")
+    rows = {r.get_attribute("data-feed"): r for r in dash_duo.find_elements("tbody tr")}
+    assert {n: r.get_attribute("data-state") for n, r in rows.items()} == {
+        "waste": "live", "traffic": "failing", "complaints": "live",
+    }  # fmt: skip
+    assert "ReadTimeout: the broker did not answer in 10 s" in rows["traffic"].text
+    assert "none" in rows["waste"].text  # no error, no quarantine
+    assert "last run: fetched 2" in rows["complaints"].text
+    assert rows["traffic"].find_elements("css selector", ".c3-bar-failed")  # the outage shows
+
+    button = rows["complaints"].find_element("css selector", "button")
+    assert button.text == "2 records"
+    button.click()
+    dash_duo.wait_for_text_to_equal(
+        "#feeds-drill-title", "Quarantine of complaints: 2 records, newest first"
+    )
+    WebDriverWait(dash_duo.driver, 10).until(
+        lambda d: len(d.find_elements("css selector", "#feeds-quarantine-grid .ag-row")) == 2
+    )
+    grid = dash_duo.find_element("#feeds-quarantine-grid").text
+    assert "no location (lat/long or address)" in grid and "requested_datetime missing" in grid
+    assert "<img src=x onerror=alert(1)>" in grid  # the record as text, never as markup
+    assert dash_duo.find_elements("#feeds-quarantine-grid img") == []
+    assert dash_duo.get_logs() == []
