@@ -389,6 +389,61 @@ def connectors_list(verbose: bool = typer.Option(False, "--verbose", "-v")) -> N
         typer.echo("(state unknown: no database yet, and no running C3 answered)")
 
 
+@connectors_cli.command("check")
+def connectors_check(
+    name: str = typer.Argument(..., help="A configured connector's name."),
+    pages: int = typer.Option(1, min=1, help="Pages to fetch."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Fetch a page from the connector's source and print what would land, what would be
+    quarantined and why. Nothing is written."""
+    _logging(verbose)
+    import json
+    import tempfile
+
+    from connectors.check import check_connector
+    from connectors.runner import build_connector
+    from store import Store
+
+    settings = load_settings()
+    feeds = {f.name: f for f in settings.feeds}
+    if name not in feeds:
+        raise typer.BadParameter(f"no connector {name!r}; configured: {', '.join(feeds)}")
+    connector = build_connector(feeds[name], settings.timezone)
+    with tempfile.TemporaryDirectory() as scratch:
+        try:  # the store gives the watermark and what normalizing needs
+            store = Store(settings.database_file, read_only=True)
+        except Exception:  # none yet, or held by the running C3: a scratch one of this city
+            store = _open_store(settings.model_copy(update={"data_dir": Path(scratch),
+                                                            "duckdb_path": None}),
+                                _city(settings))  # fmt: skip
+        with store.reading() as cur:
+            result = check_connector(connector, cur, datetime.now(UTC), pages)
+        store.close()
+    zone = ZoneInfo(settings.timezone)
+    if result.window:
+        w = result.window
+        typer.echo(f"{name}: window {w.start.astimezone(zone):%Y-%m-%d %H:%M} – "
+                   f"{w.end.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+                   f"{' (first pull: backfill)' if w.backfill else ''}")  # fmt: skip
+    typer.echo(f"fetched {result.fetched:,} records in up to {pages} page(s)")
+    for table, count in result.accepted.items():
+        typer.echo(f"  would land in {table}: {count:,} rows, e.g.")
+        for row in result.samples.get(table, []):
+            typer.echo("    " + json.dumps(row, default=str, ensure_ascii=False)[:300])
+    if result.rejects:
+        typer.secho(f"  would quarantine {len(result.rejects):,}:", fg=typer.colors.YELLOW)
+        for reason, count in result.reasons.most_common():
+            example = next(r for why, r in result.rejects if why == reason)
+            text = example if isinstance(example, str) else json.dumps(example, default=str)
+            typer.echo(f"    {count:>5,} × {reason}\n          e.g. {text[:200]}")
+    for warning in result.warnings:
+        typer.secho(f"  warning: {warning}", fg=typer.colors.YELLOW)
+    if result.error:
+        typer.secho(f"  the run would fail: {result.error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+
+
 def _connector_states(settings: Settings) -> dict[str, dict]:
     """name -> state summary, read from the DuckDB file, else from the running C3."""
     import requests

@@ -58,6 +58,17 @@ def _error_text(exc: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
+def normalized_or_reason(connector: Connector, record: dict) -> tuple[dict | None, str | None]:
+    """(rows per table, None) for a good record; (None, the reason) for one to quarantine,
+    including a record of a shape no check foresaw."""
+    try:
+        return connector.normalize(record), None
+    except Rejected as exc:
+        return None, str(exc)
+    except Exception as exc:
+        return None, f"invalid record: {_error_text(exc)}"
+
+
 def run_connector(
     connector: Connector,
     store: Store,
@@ -80,13 +91,9 @@ def run_connector(
         for page in connector.fetch(http, window):
             for record in page:
                 run.fetched += 1
-                try:
-                    normalized = connector.normalize(record)
-                except Rejected as exc:
-                    rejects.append((str(exc), record))
-                    continue
-                except Exception as exc:  # a record of a shape no check foresaw
-                    rejects.append((f"invalid record: {_error_text(exc)}", record))
+                normalized, reason = normalized_or_reason(connector, record)
+                if reason is not None:
+                    rejects.append((reason, record))
                     continue
                 for table, row in normalized.items():
                     rows[table].append(row)

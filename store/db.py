@@ -20,9 +20,13 @@ from store.migrations import migrate
 class Store:
     """The C3 data store (a DuckDB file with the spatial extension)."""
 
-    def __init__(self, path: str | Path, memory_limit: str | None = None):
+    def __init__(self, path: str | Path, memory_limit: str | None = None, read_only: bool = False):
+        """Open (or create) the store; `read_only` opens an existing file for reading only
+        (no migrations: a dry run must not change it)."""
         self.path = str(path)
-        if self.path != ":memory:":
+        if read_only and not Path(self.path).exists():
+            raise FileNotFoundError(self.path)
+        if self.path != ":memory:" and not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         config = {
             "extension_directory": str(install_offline()),
@@ -31,10 +35,10 @@ class Store:
         }
         if memory_limit:
             config["memory_limit"] = memory_limit
-        self._con = duckdb.connect(self.path, config=config)
+        self._con = duckdb.connect(self.path, read_only=read_only, config=config)
         self._con.execute("LOAD spatial")
         self._con.execute("SET GLOBAL TimeZone = 'UTC'")
-        self.schema_version = migrate(self._con)
+        self.schema_version = None if read_only else migrate(self._con)
         self.store_id: str = self._con.execute(
             "SELECT value FROM store_meta WHERE key = 'store_id'"
         ).fetchone()[0]
