@@ -77,6 +77,10 @@ DEFAULT_SCENES = [
 class ConnectorSettings(BaseModel):
     """One feed to poll."""
 
+    @property
+    def api_key(self) -> str | None:
+        return os.environ.get(self.api_key_env) or None if self.api_key_env else None
+
     name: str = Field(description="Unique connector name, shown on screens and in run records.")
     kind: Literal["open311", "ngsi-v2"] = Field(description="Feed protocol the connector speaks.")
     url: str = Field(
@@ -102,6 +106,11 @@ class ConnectorSettings(BaseModel):
     jurisdiction_id: str | None = Field(
         default=None,
         description="Open311: jurisdiction_id sent with every query, if the server needs it.",
+    )
+    api_key_env: str | None = Field(
+        default=None,
+        description="Open311: environment variable holding the api_key sent with every query "
+        "(the key itself never goes in the config file, and is masked in run errors).",
     )
     fiware_service: str | None = Field(
         default=None, description="NGSI tenant sent as the Fiware-Service header."

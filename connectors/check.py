@@ -12,7 +12,7 @@ import requests
 
 from connectors.base import Connector, Window
 from connectors.http import make_session
-from connectors.runner import normalized_or_reason
+from connectors.runner import error_text, normalized_or_reason
 from store.ledger import get_watermark
 
 
@@ -56,6 +56,6 @@ def check_connector(connector: Connector, cur: duckdb.DuckDBPyConnection, now: d
             if number >= pages:
                 break
     except Exception as exc:
-        result.error = f"{type(exc).__name__}: {exc}"
+        result.error = error_text(exc, connector.settings.api_key)
     result.warnings = list(connector.warnings)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 
 import requests
@@ -11,6 +12,31 @@ from urllib3.util.retry import Retry
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 USER_AGENT = "C3-city-operations/0.1"
 MAX_RETRY_AFTER_S = 120.0  # a longer ask fails this run; the next poll tries again
+
+
+class _MaskSecrets(logging.Filter):
+    """Masks API keys in urllib3's retry warnings, which print the URL with its query."""
+
+    secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if any(secret in text for secret in self.secrets):
+            for secret in self.secrets:
+                text = text.replace(secret, "***")
+            record.msg, record.args = text, ()
+        return True
+
+
+_MASK = _MaskSecrets()
+for _name in ("urllib3.connectionpool", "urllib3.util.retry"):
+    logging.getLogger(_name).addFilter(_MASK)
+
+
+def mask_in_logs(secret: str | None) -> None:
+    """Never let `secret` (a feed's API key) reach the logs through a logged URL."""
+    if secret:
+        _MaskSecrets.secrets.add(secret)
 
 
 class JitteredRetry(Retry):

@@ -15,7 +15,7 @@ import duckdb
 import requests
 
 from connectors.base import Connector, Rejected, Row, Window, optional_text, parse_coordinate
-from connectors.http import FeedError, get_json
+from connectors.http import FeedError, get_json, mask_in_logs
 from store.ledger import append_status_events
 from store.queries import open_requests
 
@@ -70,6 +70,7 @@ class Open311Connector(Connector):
 
     def __init__(self, settings, city_tz):
         super().__init__(settings, city_tz)
+        mask_in_logs(settings.api_key)
         self._open: list[tuple[str, datetime]] = []
 
     def prepare(self, cur: duckdb.DuckDBPyConnection) -> None:
@@ -112,6 +113,8 @@ class Open311Connector(Connector):
     def _get(self, http, params: dict) -> list[dict]:
         if self.settings.jurisdiction_id:
             params["jurisdiction_id"] = self.settings.jurisdiction_id
+        if self.settings.api_key:
+            params["api_key"] = self.settings.api_key
         url = f"{self.settings.url.rstrip('/')}/requests.{self.settings.format}"
         if self.settings.format == "xml":
             response = http.get(url, params=params, timeout=self.settings.timeout_s)

@@ -53,8 +53,12 @@ def build_connectors(settings: Settings) -> list[Connector]:
     return [build_connector(feed, settings.timezone) for feed in settings.feeds]
 
 
-def _error_text(exc: BaseException) -> str:
+def error_text(exc: BaseException, secret: str | None = None) -> str:
+    """The reason kept in the run record and shown on /feeds, with `secret` (an API key
+    in a failed URL's query) masked."""
     text = f"{type(exc).__name__}: {exc}"
+    if secret:
+        text = text.replace(secret, "***")
     return text if len(text) <= 500 else text[:497] + "..."
 
 
@@ -66,7 +70,7 @@ def normalized_or_reason(connector: Connector, record: dict) -> tuple[dict | Non
     except Rejected as exc:
         return None, str(exc)
     except Exception as exc:
-        return None, f"invalid record: {_error_text(exc)}"
+        return None, f"invalid record: {error_text(exc)}"
 
 
 def run_connector(
@@ -98,7 +102,7 @@ def run_connector(
                 for table, row in normalized.items():
                     rows[table].append(row)
     except Exception as exc:  # a failing feed is recorded, never raised into the scheduler
-        run.status, run.error = "failed", _error_text(exc)
+        run.status, run.error = "failed", error_text(exc, connector.settings.api_key)
     run.quarantined = len(rejects)
     run.warnings = list(connector.warnings)
 
@@ -109,7 +113,7 @@ def run_connector(
             return run
         except Exception as exc:
             log.exception("%s: commit failed", connector.name)
-            run.status, run.error = "failed", _error_text(exc)
+            run.status, run.error = "failed", error_text(exc)
             run.inserted = run.updated = run.unchanged = 0
     run.finished_at = datetime.now(UTC)
     with store.transaction() as cur:
