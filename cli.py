@@ -250,6 +250,12 @@ def synthetic(
     _serve_dashboard(settings, Store(db), city, connectors=[], basemap_path=basemap)
 
 
+def _running_c3_url(settings: Settings, path: str) -> str:
+    """A URL of the C3 running on this machine with these settings."""
+    host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "localhost") else settings.http_host
+    return f"http://{host}:{settings.http_port}{path}"
+
+
 def _report_token_file(settings: Settings) -> Path:
     return settings.data_dir / "report-token"
 
@@ -331,8 +337,7 @@ def _report_by_the_running_app(settings: Settings, kind: str, moment, mail: bool
     the token it wrote in the data directory)."""
     import requests
 
-    host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "localhost") else settings.http_host
-    url = f"http://{host}:{settings.http_port}/api/reports/{kind}/run"
+    url = _running_c3_url(settings, f"/api/reports/{kind}/run")
     token_file = _report_token_file(settings)
     params = {"mail": "1"} if mail else {}
     if moment:
@@ -463,9 +468,8 @@ def _connector_states(settings: Settings) -> dict[str, dict]:
                 rows = health_rows(settings, intervals, datetime.now(UTC), cur)
             store.close()
             return {r["name"]: feed_summary(r) for r in rows}
-    host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "localhost") else settings.http_host
     try:
-        answer = requests.get(f"http://{host}:{settings.http_port}/api/feeds", timeout=10)
+        answer = requests.get(_running_c3_url(settings, "/api/feeds"), timeout=10)
         answer.raise_for_status()
         return {c["name"]: c for c in answer.json()["connectors"]}
     except (requests.RequestException, ValueError, KeyError):  # nothing there, or not C3

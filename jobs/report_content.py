@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -105,28 +106,32 @@ class _Moment:
         self.cur, self.settings, self.at, self.since, self.zones = cur, settings, at, since, zones
         self.feed_intervals = feed_intervals
 
+    # each read once per moment: the figures, the tables and the map share them
+    @cached_property
     def containers(self) -> pd.DataFrame:
         return _in_zones(wall.container_states(self.cur, self.at).to_pandas(), self.zones)
 
+    @cached_property
     def segments(self) -> pd.DataFrame:
         minutes = self.settings.alert_congested_minutes
         return _in_zones(wall.segment_states(self.cur, self.at, minutes).to_pandas(), self.zones)
 
+    @cached_property
     def requests(self) -> tuple[pd.DataFrame, pd.Series]:
         s = self.settings
         found = queries.open_requests_at(self.cur, self.at, self.zones)
         return found, kpis.due_times(found, s.complaint_target_h, s.complaint_default_target_h)
 
     def waste(self) -> dict | None:
-        states = self.containers()
+        states = self.containers
         return None if states.empty else kpis.waste_figures(states)
 
     def traffic(self) -> dict | None:
-        states = self.segments()
+        states = self.segments
         return None if states.empty else kpis.traffic_figures(states)
 
     def complaints(self) -> dict | None:
-        found, due = self.requests()
+        found, due = self.requests
         period = queries.complaint_period(self.cur, self.since, self.at, self.zones)
         if found.empty and not period["opened"] and not period["closed"]:
             return None
@@ -257,12 +262,12 @@ def build_snapshot(
             snap.parts["windows"] = _windows_part(best_windows, at, zones, stamp)
             snap.parts["containers"] = _guarded(
                 Part("Containers over threshold"),
-                lambda: _over_threshold(now.containers(), settings.collection.threshold, names),
+                lambda: _over_threshold(now.containers, settings.collection.threshold, names),
             )
         if "traffic" in domains:
             snap.parts["segments"] = _guarded(
                 Part(f"The {WORST_SEGMENTS} worst segments"),
-                lambda: _worst_segments(now.segments(), names, snap),
+                lambda: _worst_segments(now.segments, names, snap),
             )
         if "complaints" in domains:
             snap.parts["overdue"] = _guarded(
@@ -355,7 +360,7 @@ def _worst_segments(states: pd.DataFrame, names: dict, snap: Snapshot) -> dict:
 
 
 def _overdue_by_type(moment: _Moment, at: datetime) -> dict:
-    found, due = moment.requests()
+    found, due = moment.requests
     late = found.assign(due=due)
     late = late[late["due"] < pd.Timestamp(at)]
     days_over = (pd.Timestamp(at) - late["due"]).dt.total_seconds() / 86400
@@ -382,12 +387,12 @@ def _map_layers(cur, moment: _Moment, domains: tuple[str, ...], zones: list[str]
     layers = {"zones": shapes[shapes["zone_id"].isin(zones)] if zones else shapes}
     if "traffic" in domains:
         segs = _in_zones(queries.segment_shapes(cur), zones)
-        ratios = moment.segments()[["segment_id", "ratio"]]
+        ratios = moment.segments[["segment_id", "ratio"]]
         layers["segments"] = segs.merge(ratios, on="segment_id", how="left")
     if "waste" in domains:
-        layers["containers"] = moment.containers()[["container_id", "lon", "lat", "fill"]]
+        layers["containers"] = moment.containers[["container_id", "lon", "lat", "fill"]]
     if "complaints" in domains:
-        found, due = moment.requests()
+        found, due = moment.requests
         layers["requests"] = found.assign(overdue=due < pd.Timestamp(moment.at))[
             ["lon", "lat", "overdue"]
         ].dropna(subset=["lon"])
