@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -82,18 +82,49 @@ class ConnectorSettings(BaseModel):
         return os.environ.get(self.api_key_env) or None if self.api_key_env else None
 
     name: str = Field(description="Unique connector name, shown on screens and in run records.")
-    kind: Literal["open311", "ngsi-v2"] = Field(description="Feed protocol the connector speaks.")
+    kind: Literal["open311", "ngsi-v2", "ngsi-ld", "file"] = Field(
+        description="Feed protocol the connector speaks: open311, ngsi-v2, ngsi-ld or file "
+        "(a CSV, GeoJSON or Parquet export)."
+    )
     url: str = Field(
-        description="Base URL of the feed (Open311 endpoint root or NGSI broker root)."
+        description="Where the feed is: Open311 endpoint root, NGSI broker root, or for a file "
+        "connector a local path or an http(s) URL."
     )
     entity_type: str | None = Field(
-        default=None, description="NGSI entity type to read (WasteContainer, TrafficFlowObserved)."
+        default=None,
+        description="NGSI entity type to read: WasteContainer, TrafficFlowObserved or "
+        "Open311ServiceRequest.",
     )
     interval_s: int = Field(default=60, ge=5, description="Seconds between polls.")
     timeout_s: float = Field(default=10.0, gt=0, description="HTTP timeout per request, seconds.")
     retries: int = Field(default=4, ge=0, description="Retries per request on 429/5xx/timeouts.")
     page_size: int = Field(
-        default=1000, ge=1, le=1000, description="NGSI: entities per page (the limit parameter)."
+        default=1000,
+        ge=1,
+        le=1000,
+        description="Records per page: NGSI's limit, or Open311's page_size when `paged`.",
+    )
+    paged: bool = Field(
+        default=False,
+        description="Open311: the server offers the page/page_size extension (Chicago, Boston, "
+        "Toronto); every window is read page by page until a short page.",
+    )
+    extensions: bool = Field(
+        default=False,
+        description="Open311: send extensions=true; the notes and attributes it adds are kept "
+        "in the request's extras.",
+    )
+    ngsi_options: Literal["keyValues", "normalized"] = Field(
+        default="keyValues",
+        description="NGSI-v2: ask the broker for keyValues or the normalized representation.",
+    )
+    ngsild_tenant: str | None = Field(
+        default=None, description="NGSI-LD tenant sent as the NGSILD-Tenant header."
+    )
+    ngsild_context: str | None = Field(
+        default=None,
+        description="NGSI-LD: the @context URL sent in the Link header, so the broker answers "
+        "with the Smart Data Models' short attribute names; unset sends none (core context).",
     )
     format: Literal["json", "xml"] = Field(
         default="json", description="Open311: read requests.json or requests.xml."
@@ -128,6 +159,49 @@ class ConnectorSettings(BaseModel):
         default=False,
         description="Open311: the server supports updated_after/updated_before (Chicago style).",
     )
+    file_format: Literal["csv", "geojson", "parquet"] | None = Field(
+        default=None,
+        description="File: csv, geojson or parquet; unset reads it from the url's suffix.",
+    )
+    domain: Literal["complaints", "waste", "traffic"] | None = Field(
+        default=None,
+        description="File: what the rows are: complaints (service requests), waste (container "
+        "readings) or traffic (segment speeds).",
+    )
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="File: C3 field -> source column, e.g. {request_id = 'SRNumber'}; "
+        "unmapped source columns are ignored.",
+    )
+    time_format: str | None = Field(
+        default=None,
+        description="File: strptime format of the time columns, e.g. '%m/%d/%Y %I:%M:%S %p'; "
+        "unset reads ISO 8601.",
+    )
+    source_timezone: str | None = Field(
+        default=None,
+        description="File: time zone of times given without an offset; unset means the city's.",
+    )
+    no_data: list[str] = Field(
+        default_factory=lambda: ["", "-1", "NA", "N/A"],
+        description="File: values that mean 'no data' in any column (Socrata's -1, say).",
+    )
+    status_values: dict[str, Literal["open", "closed"]] = Field(
+        default_factory=dict,
+        description="File, complaints: the source's status words -> open or closed, "
+        "e.g. {Closed = 'closed', Pending = 'open'}; a status not listed is quarantined.",
+    )
+    speed_unit: Literal["kmh", "mph"] = Field(
+        default="kmh", description="File, traffic: unit of the speed column."
+    )
+
+    @model_validator(mode="after")
+    def _complete_for_its_kind(self) -> ConnectorSettings:
+        if self.kind in ("ngsi-v2", "ngsi-ld") and not self.entity_type:
+            raise ValueError(f"connector {self.name!r}: an NGSI connector needs entity_type")
+        if self.kind == "file" and not (self.domain and self.columns):
+            raise ValueError(f"connector {self.name!r}: a file connector needs domain and columns")
+        return self
 
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"

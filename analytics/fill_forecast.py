@@ -26,7 +26,18 @@ def fill_forecasts(
         .max()
     )
     r = readings[(readings["observed_at"] <= now) & readings["fill_level"].notna()].copy()
-    r["emptied"] = r["container_id"].map(last)
+    if r.empty:  # a moment before the first reading: nothing to forecast
+        return pd.DataFrame(
+            {"fill": [], "rate_per_h": [], "threshold_at": pd.to_datetime([], utc=True),
+             "full_at": pd.to_datetime([], utc=True)},
+            index=pd.Index([], name="container_id", dtype=object),
+        )  # fmt: skip
+    # (pandas cannot map through an empty Series of times: no collection yet is NaT)
+    r["emptied"] = (
+        r["container_id"].map(last)
+        if len(last)
+        else pd.Series(pd.NaT, index=r.index, dtype=r["observed_at"].dtype)
+    )
     r = r[r["emptied"].isna() | (r["observed_at"] > r["emptied"])]
     r["h"] = (r["observed_at"] - pd.Timestamp(now)).dt.total_seconds() / 3600
     g = r.groupby("container_id")

@@ -16,7 +16,7 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from store import Store  # noqa: E402
-from store.schema import TABLES  # noqa: E402
+from store.schema import own_data_schema  # noqa: E402
 from store.upsert import upsert  # noqa: E402
 
 SEGMENTS = 2_000
@@ -43,7 +43,7 @@ def readings(first_minute: int, n: int) -> pa.Table:
             "occupancy": rng.uniform(0, 1, n),
             "source": pa.array(["bench"] * n),
         },
-        schema=TABLES["traffic_readings"].schema,
+        schema=own_data_schema("traffic_readings"),
     )
 
 
@@ -65,7 +65,7 @@ def main() -> None:
         assert replay.unchanged == BATCH
 
         rows = readings(10**7, BASELINE_ROWS).to_pylist()
-        columns = TABLES["traffic_readings"].schema.names
+        columns = own_data_schema("traffic_readings").names
         sql = (
             f"INSERT INTO traffic_readings ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})"

@@ -87,6 +87,12 @@ def run_bars(runs: list[tuple[float, float | None]], label: str) -> svg.Svg:
                    className="c3-run-bars", role="img", **{"aria-label": label})  # fmt: skip
 
 
+def _warnings(last: dict | None) -> list[str]:
+    """The last run's warnings, one per line (a column of no warnings reads as NaN)."""
+    text = (last or {}).get("warnings")
+    return text.splitlines() if isinstance(text, str) else []
+
+
 def _row(r: dict, now: datetime, zone: ZoneInfo) -> html.Tr:
     error = r["last_error"]
     last = r["last"]
@@ -99,20 +105,33 @@ def _row(r: dict, now: datetime, zone: ZoneInfo) -> html.Tr:
     return html.Tr(
         [
             html.Th([html.Div(r["name"]), html.Div(r["kind"], className="c3-muted")], scope="row"),
-            html.Td(html.Span([html.Span(className=f"c3-dot c3-state-{r['state']}"),
-                               STATE_WORDS[r["state"]]], className=f"c3-feed-{r['state']}"),
-                    title=f"polled every {r['interval_s']} s"),  # fmt: skip
+            html.Td(
+                html.Span(
+                    [html.Span(className=f"c3-dot c3-state-{r['state']}"), STATE_WORDS[r["state"]]],
+                    className=f"c3-feed-{r['state']}",
+                ),
+                title=f"polled every {r['interval_s']} s",
+            ),  # fmt: skip
             html.Td(_when(r["last_success_at"], now, zone)),
             html.Td(
-                html.Span([f"{error[0].astimezone(zone):%a %H:%M} · ", error[1]],
-                          className="c3-feeds-error", title=error[1])
-                if error else html.Span("none", className="c3-muted")
+                html.Span(
+                    [f"{error[0].astimezone(zone):%a %H:%M} · ", error[1]],
+                    className="c3-feeds-error",
+                    title=error[1],
+                )
+                if error
+                else html.Span("none", className="c3-muted")
             ),  # fmt: skip
             html.Td(
                 [
                     run_bars(r["fetched"], f"records fetched per run by {r['name']}, 24 h"),
-                    html.Div(f"{r['runs']:,} runs, {r['failed']:,} failed · {ledger}",
-                             className="c3-muted c3-feeds-ledger"),  # fmt: skip
+                    html.Div(
+                        f"{r['runs']:,} runs, {r['failed']:,} failed · {ledger}",
+                        className="c3-muted c3-feeds-ledger",
+                    ),  # fmt: skip
+                    *[
+                        html.Div(f"⚠ {w}", className="c3-feeds-warning") for w in _warnings(last)
+                    ],  # fmt: skip
                 ],
                 className="c3-feeds-runs",
             ),
@@ -123,7 +142,8 @@ def _row(r: dict, now: datetime, zone: ZoneInfo) -> html.Tr:
                     className="c3-button",
                     title=f"rejected {seen:,} times in all; show them and why",
                 )
-                if held else html.Span("none", className="c3-muted")
+                if held
+                else html.Span("none", className="c3-muted")
             ),
         ],
         **{"data-feed": r["name"], "data-state": r["state"]},

@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -28,6 +29,9 @@ class Window:
     backfill: bool
 
 
+EXTRAS_WARNING = "new attributes, kept in the extras column: "
+
+
 class Rejected(ValueError):
     """A record that fails validation; the message is the reason kept in quarantine."""
 
@@ -41,10 +45,12 @@ class Connector(ABC):
         self.name = settings.name
         self.tz = ZoneInfo(city_tz)
         self.warnings: list[str] = []
+        self._extra_names: set[str] = set()
 
     def prepare(self, cur: duckdb.DuckDBPyConnection) -> None:
         """Read what normalize() needs from the store (called before each run)."""
         self.warnings = []
+        self._extra_names = set()
 
     def window(self, watermark: datetime | None, now: datetime) -> Window:
         """The time window this run asks the feed for (re-reading a little before the watermark)."""
@@ -71,6 +77,26 @@ class Connector(ABC):
     def warn_once(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
+
+    def extras(
+        self, record: dict, known: Collection[str], modelled: Collection[str] = ()
+    ) -> str | None:
+        """The record's attributes C3 has no column for, as JSON for the `extras` column.
+
+        Schema drift must not lose data or fail the batch: an attribute outside `known`
+        is kept with its record. One the feed's data model defines (`modelled`: C3 just
+        does not use it) is kept quietly; any other is new, and named in the run's
+        warnings, so /feeds shows that the feed changed.
+        """
+        extra = {k: v for k, v in record.items() if k not in known}
+        if not extra:
+            return None
+        new = {name for name in extra if name not in modelled}
+        if not self._extra_names.issuperset(new):
+            self._extra_names.update(new)
+            self.warnings[:] = [w for w in self.warnings if not w.startswith(EXTRAS_WARNING)]
+            self.warnings.append(EXTRAS_WARNING + ", ".join(sorted(self._extra_names)))
+        return json.dumps(extra, default=str, ensure_ascii=False, sort_keys=True)
 
     # -- shared parsing -------------------------------------------------------------------
     def parse_time(self, value: object, field: str, required: bool = True) -> datetime | None:

@@ -11,7 +11,8 @@ from urllib3.util.retry import Retry
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 USER_AGENT = "C3-city-operations/0.1"
-MAX_RETRY_AFTER_S = 120.0  # a longer ask fails this run; the next poll tries again
+MAX_RETRY_AFTER_S = 120.0  # a longer ask is cut short: a poll must not park for hours
+RETRY_AFTER_JITTER_S = 0.5  # on top of Retry-After, so connectors told one wait come back apart
 
 
 class _MaskSecrets(logging.Filter):
@@ -40,9 +41,10 @@ def mask_in_logs(secret: str | None) -> None:
 
 
 class JitteredRetry(Retry):
-    """urllib3's Retry with full jitter on the exponential backoff (urllib3 1.26 has none).
+    """urllib3's Retry with jitter on the exponential backoff (urllib3 1.26 has none).
 
-    A Retry-After header still wins: urllib3 sleeps for it instead of the backoff.
+    A Retry-After header (429, 503) still wins: urllib3 sleeps for it instead of the
+    backoff, with a little jitter on top, never less than the server asked.
     """
 
     def get_backoff_time(self) -> float:
@@ -50,9 +52,11 @@ class JitteredRetry(Retry):
         return random.uniform(backoff / 2, backoff) if backoff else 0.0
 
     def get_retry_after(self, response) -> float | None:
-        """Honour Retry-After, but never park a poll for longer than MAX_RETRY_AFTER_S."""
+        """At least Retry-After (up to MAX_RETRY_AFTER_S), plus up to RETRY_AFTER_JITTER_S."""
         seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, MAX_RETRY_AFTER_S)
+        if seconds is None:
+            return None
+        return min(seconds, MAX_RETRY_AFTER_S) + random.uniform(0, RETRY_AFTER_JITTER_S)
 
 
 def make_session(retries: int, backoff_s: float = 0.5) -> requests.Session:
@@ -84,6 +88,11 @@ def get_json(session: requests.Session, url: str, timeout: float, **kwargs) -> r
     """GET that must return JSON; an HTML error page with status 200 is an error too."""
     response = session.get(url, timeout=timeout, **kwargs)
     response.raise_for_status()
+    return expect_json(response, url)
+
+
+def expect_json(response: requests.Response, url: str) -> requests.Response:
+    """The response, if it says it is JSON (an HTML maintenance page with 200 is not)."""
     kind = response.headers.get("Content-Type", "")
     if "json" not in kind:
         raise FeedError(f"{url} answered {kind or 'no content type'}, not JSON")

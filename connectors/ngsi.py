@@ -1,32 +1,86 @@
-"""FIWARE NGSI-v2 entities: WasteContainer (waste) and TrafficFlowObserved (traffic).
+"""FIWARE NGSI entities -> C3 rows, and the NGSI-v2 (Orion) connector.
 
-Pages through `/v2/entities` with limit/offset until `Fiware-Total-Count`; accepts
-keyValues and normalized payloads; reads Smart Data Models attribute names.
+Owns the Smart Data Models mapping shared by NGSI-v2 and NGSI-LD: WasteContainer (waste),
+TrafficFlowObserved (traffic) and Open311ServiceRequest (complaints), read from a
+keyValues-like dict. NgsiV2Connector pages through `/v2/entities` with limit/offset
+until `Fiware-Total-Count`, asking for keyValues or the normalized representation.
+
+NGSI payloads are typed JSON: a number that arrives as text ("0.4", "full") or a
+location that is not GeoJSON means the feed changed, and the entity is quarantined.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import duckdb
 import requests
 
 from analytics.traffic import travel_time_and_ratio
-from connectors.base import (
-    Connector,
-    Rejected,
-    Row,
-    Window,
-    optional_float,
-    optional_text,
-    parse_coordinate,
-)
+from connectors.base import Connector, Rejected, Row, Window, optional_text, parse_coordinate
 from connectors.http import FeedError, get_json
+from connectors.open311 import STATUSES as OPEN311_STATUSES
+from store.ledger import append_applied_status_events
 from store.queries import segment_lengths
 
 MAX_PAGES = 10_000  # 10 million entities at the largest page size: a broker gone wrong
 WASTE_STATUSES = {"ok", "lidOpen", "dropped", "moved", "vandalized", "burning", "unknown"}
+ENTITY_TYPES = {  # entity type -> (domain, primary table)
+    "WasteContainer": ("waste", "waste_readings"),
+    "TrafficFlowObserved": ("traffic", "traffic_readings"),
+    "Open311ServiceRequest": ("complaints", "service_requests"),
+}
+# Attributes that are not kept in extras: what C3 reads, plus identity and the Smart Data
+# Models' descriptive metadata (names, provenance, entity timestamps), which say nothing
+# about the reading. Everything else an entity carries is kept in the row's extras.
+COMMON = frozenset(
+    {"id", "type", "name", "alternateName", "dataProvider", "source", "dateCreated"}
+    | {"dateModified", "dateUpdated", "dateObserved"}
+)
+KNOWN = {
+    "WasteContainer": COMMON
+    | {"location", "address", "fillingLevel", "temperature", "status", "storedWasteKind"}
+    | {"binCapacity", "dateLastEmptying"},
+    # A flow's location is its road segment's geometry, which C3 already holds.
+    "TrafficFlowObserved": COMMON
+    | {"refRoadSegment", "averageVehicleSpeed", "intensity", "occupancy", "congested"}
+    | {"location"},
+    "Open311ServiceRequest": COMMON
+    | {"service_request_id", "status", "status_notes", "service_code", "service_name"}
+    | {"description", "agency_responsible", "requested_datetime", "updated_datetime"}
+    | {"expected_datetime", "address", "address_string", "zipcode", "location", "media_url"},
+}
+# Attributes the Smart Data Models define that C3 does not read: kept in extras, but not
+# news (a broker that sends them has not drifted). IoT Agents add TimeInstant.
+MODELLED = {
+    "WasteContainer": frozenset(
+        {"category", "cargoWeight", "methaneConcentration", "refDevice", "binFullnessThreshold"}
+        | {"nextActuationDeadline", "serialNumber", "refWasteContainerModel", "isleId"}
+        | {"actuationHours", "fillingLevel", "description", "owner", "areaServed"}
+        | {"wasteContainerIsle", "TimeInstant", "color", "image", "annotations"}
+    ),
+    "TrafficFlowObserved": frozenset(
+        {"averageVehicleLength", "averageGapDistance", "averageHeadwayTime", "laneId"}
+        | {"laneDirection", "reversedLane", "vehicleType", "vehicleSubType", "description"}
+        | {"dateObservedFrom", "dateObservedTo", "address", "areaServed", "TimeInstant"}
+        | {"refTrafficFlowObserved", "owner"}
+    ),
+    "Open311ServiceRequest": frozenset(
+        {"address_id", "service_notice", "attributes", "description", "TimeInstant"}
+        | {"areaServed", "owner"}
+    ),
+}
+OPEN311_TEXT = (
+    "status_notes",
+    "service_code",
+    "service_name",
+    "description",
+    "agency_responsible",
+    "media_url",
+)
+ROAD_SEGMENT_URN = "urn:ngsi-ld:RoadSegment:"
 
 
 def key_values(entity: dict) -> dict:
@@ -37,23 +91,101 @@ def key_values(entity: dict) -> dict:
             isinstance(attr, dict) and "value" in attr and "type" in attr
         ):
             out[name] = attr
+        elif attr["type"] == "geo:point" and isinstance(attr["value"], str):
+            out[name] = _geo_point(attr["value"])
         else:
             out[name] = attr["value"]
     return out
 
 
-class NgsiV2Connector(Connector):
+def _geo_point(text: str) -> dict | str:
+    """Orion's `geo:point` ("lat, lon") as a GeoJSON Point; left as is if it is not one."""
+    try:
+        lat, lon = (float(part) for part in text.split(","))
+    except ValueError:
+        return text
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def number(value: object, field: str) -> float | None:
+    """A JSON number; null is unknown. Text, even "0.4", is a type change: rejected."""
+    if value is None or value == "":  # Orion gives "" for an attribute created without a value
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        kind = "text" if isinstance(value, str) else type(value).__name__
+        raise Rejected(f"{field} is not a number: {value!r} ({kind}; the feed's type changed)")
+    if not math.isfinite(value):
+        raise Rejected(f"{field} is not a finite number: {value!r}")
+    return float(value)
+
+
+def boolean(value: object, field: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise Rejected(f"{field} is not a boolean: {value!r} (the feed's type changed)")
+
+
+def point(value: object) -> tuple[float, float]:
+    """(lon, lat) of a GeoJSON Point `location`."""
+    if value is None:
+        raise Rejected("missing location (GeoJSON Point)")
+    if not isinstance(value, dict):
+        raise Rejected(f"location is not a GeoJSON object: {value!r} (the feed's type changed)")
+    if value.get("type", "Point") != "Point":
+        raise Rejected(f"location is a GeoJSON {value.get('type')!r}, expected a Point")
+    coords = value.get("coordinates")
+    if not (
+        isinstance(coords, list)
+        and len(coords) >= 2
+        and all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords[:2])
+    ):
+        raise Rejected(f"location has no numeric coordinates: {coords!r}")
+    return parse_coordinate(coords[0], coords[1])
+
+
+def count_header(response: requests.Response, name: str) -> int | None:
+    value = response.headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise FeedError(f"{name} is not a count: {value!r}") from None
+
+
+def page_through(
+    url: str, limit: int, get_page: Callable[[int], tuple[list, int | None]]
+) -> Iterator[list]:
+    """Pages from `get_page(offset)` -> (entities, total or None) until the total is read,
+    or, without a total, until a short page."""
+    offset, previous_ids = 0, None
+    for _ in range(MAX_PAGES):
+        page, total = get_page(offset)
+        ids = [e.get("id") if isinstance(e, dict) else None for e in page]
+        if page and ids == previous_ids:
+            raise FeedError(f"{url} returned the same page for offset {offset}: offset ignored")
+        previous_ids = ids
+        yield page
+        offset += len(page)
+        if (
+            not page
+            or (total is not None and offset >= total)
+            or (total is None and len(page) < limit)
+        ):
+            return
+    raise FeedError(f"{url}: more than {MAX_PAGES} pages; stopping")
+
+
+class NgsiConnector(Connector):
+    """What NGSI-v2 and NGSI-LD share: entity -> keyValues-like dict -> C3 rows."""
+
     def __init__(self, settings, city_tz):
         super().__init__(settings, city_tz)
-        kinds = {
-            "WasteContainer": ("waste", "waste_readings"),
-            "TrafficFlowObserved": ("traffic", "traffic_readings"),
-        }
-        if settings.entity_type not in kinds:
+        if settings.entity_type not in ENTITY_TYPES:
             raise ValueError(
                 f"{settings.name}: unsupported NGSI entity type {settings.entity_type!r}"
             )
-        self.domain, self.primary_table = kinds[settings.entity_type]
+        self.domain, self.primary_table = ENTITY_TYPES[settings.entity_type]
         self._segments: dict[str, tuple[float, float]] = {}
 
     def prepare(self, cur: duckdb.DuckDBPyConnection) -> None:
@@ -62,43 +194,12 @@ class NgsiV2Connector(Connector):
             self._segments = segment_lengths(cur)
 
     def window(self, watermark: datetime | None, now: datetime) -> Window:
-        """NGSI-v2 serves current state: this run reads what changed since the last observation."""
+        """NGSI serves current state: this run reads what changed since the last observation."""
         return Window(watermark or now, now, backfill=watermark is None)
 
-    def fetch(self, http: requests.Session, window: Window) -> Iterator[list[dict]]:
-        headers = {}
-        if self.settings.fiware_service:
-            headers["Fiware-Service"] = self.settings.fiware_service
-        if self.settings.fiware_service_path:
-            headers["Fiware-ServicePath"] = self.settings.fiware_service_path
-        url = self.settings.url.rstrip("/") + "/v2/entities"
-        offset, limit = 0, self.settings.page_size
-        previous_ids: list | None = None
-        for _ in range(MAX_PAGES):
-            params = {
-                "type": self.settings.entity_type,
-                "options": "keyValues,count",
-                "limit": limit,
-                "offset": offset,
-            }
-            response = get_json(http, url, self.settings.timeout_s, params=params, headers=headers)
-            page = response.json()
-            if not isinstance(page, list):
-                raise FeedError(f"NGSI answered a {type(page).__name__}, expected a list")
-            total = response.headers.get("Fiware-Total-Count")
-            ids = [e.get("id") if isinstance(e, dict) else None for e in page]
-            if page and ids == previous_ids:
-                raise FeedError(f"{url} returned the same page for offset {offset}: offset ignored")
-            previous_ids = ids
-            yield page
-            offset += len(page)
-            if (
-                not page
-                or (total is not None and offset >= int(total))
-                or (total is None and len(page) < limit)
-            ):
-                return
-        raise FeedError(f"{url}: more than {MAX_PAGES} pages; stopping")
+    def to_key_values(self, record: dict) -> dict:
+        """The broker's representation of one entity -> attribute name: plain value."""
+        return key_values(record)
 
     def normalize(self, record: dict) -> dict[str, Row]:
         if (
@@ -107,14 +208,20 @@ class NgsiV2Connector(Connector):
             or not record["id"]
         ):
             raise Rejected("entity without a text id")
-        entity = key_values(record)
+        entity = self.to_key_values(record)
         if entity.get("type") != self.settings.entity_type:
             raise Rejected(
                 f"entity type {entity.get('type')!r}, expected {self.settings.entity_type}"
             )
         if self.settings.entity_type == "WasteContainer":
             return self._waste(entity)
-        return self._traffic(entity)
+        if self.settings.entity_type == "TrafficFlowObserved":
+            return self._traffic(entity)
+        return self._service_request(entity)
+
+    def _extras(self, entity: dict) -> str | None:
+        kind = self.settings.entity_type
+        return self.extras(entity, KNOWN[kind], MODELLED[kind])
 
     def _observed_at(self, entity: dict) -> datetime:
         value = (
@@ -125,12 +232,8 @@ class NgsiV2Connector(Connector):
         return self.parse_time(value, "dateObserved")
 
     def _waste(self, e: dict) -> dict[str, Row]:
-        location = e.get("location")
-        coords = location.get("coordinates") if isinstance(location, dict) else None
-        if not (isinstance(coords, list) and len(coords) >= 2):
-            raise Rejected("missing location (GeoJSON Point)")
-        lon, lat = parse_coordinate(coords[0], coords[1])
-        fill = optional_float(e.get("fillingLevel"), "fillingLevel")
+        lon, lat = point(e.get("location"))
+        fill = number(e.get("fillingLevel"), "fillingLevel")
         if fill is not None and not 0 <= fill <= 1:
             raise Rejected(f"fillingLevel {fill} outside 0-1")
         status = optional_text(e.get("status"), "status")
@@ -145,7 +248,7 @@ class NgsiV2Connector(Connector):
             "waste_containers": {
                 "container_id": e["id"],
                 "waste_type": optional_text(e.get("storedWasteKind"), "storedWasteKind"),
-                "capacity_l": optional_float(e.get("binCapacity"), "binCapacity"),
+                "capacity_l": number(e.get("binCapacity"), "binCapacity"),
                 "address": street,
                 "lon": lon,
                 "lat": lat,
@@ -154,9 +257,10 @@ class NgsiV2Connector(Connector):
                 "container_id": e["id"],
                 "observed_at": observed,
                 "fill_level": fill,
-                "temperature_c": optional_float(e.get("temperature"), "temperature"),
+                "temperature_c": number(e.get("temperature"), "temperature"),
                 "status": status,
                 "source": self.name,
+                "extras": self._extras(e),
             },
         }
         emptied = self.parse_time(e.get("dateLastEmptying"), "dateLastEmptying", required=False)
@@ -164,20 +268,25 @@ class NgsiV2Connector(Connector):
             rows["waste_collections"] = {"container_id": e["id"], "collected_at": emptied}
         return rows
 
+    def _segment_id(self, ref: object) -> object:
+        """refRoadSegment as a known segment id: as given, or the id inside an NGSI-LD URN."""
+        if isinstance(ref, list):
+            ref = ref[0] if ref else None
+        if isinstance(ref, str) and ref not in self._segments and ref.startswith(ROAD_SEGMENT_URN):
+            return ref.removeprefix(ROAD_SEGMENT_URN)
+        return ref
+
     def _traffic(self, e: dict) -> dict[str, Row]:
-        segment = e.get("refRoadSegment")
-        if isinstance(segment, list):
-            segment = segment[0] if segment else None
+        segment = self._segment_id(e.get("refRoadSegment"))
         if not isinstance(segment, str) or segment not in self._segments:
             raise Rejected(f"unknown road segment {segment!r}")
-        speed = optional_float(e.get("averageVehicleSpeed"), "averageVehicleSpeed")
+        speed = number(e.get("averageVehicleSpeed"), "averageVehicleSpeed")
         if speed is None or speed < 0:
             raise Rejected(f"averageVehicleSpeed missing or negative: {speed!r}")
         length, freeflow = self._segments[segment]
         travel, ratio = (
             travel_time_and_ratio(length, freeflow, speed) if speed > 0 else (None, None)
         )
-        congested = e.get("congested")
         return {
             "traffic_readings": {
                 "segment_id": segment,
@@ -185,12 +294,81 @@ class NgsiV2Connector(Connector):
                 "speed_kmh": speed,
                 "travel_time_s": None if travel is None else round(float(travel), 1),
                 "congestion_ratio": None if ratio is None else round(float(ratio), 3),
-                "congested": congested if isinstance(congested, bool) else None,
-                "intensity": optional_float(e.get("intensity"), "intensity"),
-                "occupancy": optional_float(e.get("occupancy"), "occupancy"),
+                "congested": boolean(e.get("congested"), "congested"),
+                "intensity": number(e.get("intensity"), "intensity"),
+                "occupancy": number(e.get("occupancy"), "occupancy"),
                 "source": self.name,
+                "extras": self._extras(e),
             }
         }
 
+    def _service_request(self, e: dict) -> dict[str, Row]:
+        """The same service_requests row the Open311 connector makes of the same request."""
+        request_id = optional_text(e.get("service_request_id"), "service_request_id") or e["id"]
+        status = (optional_text(e.get("status"), "status") or "").strip().lower()
+        if status not in OPEN311_STATUSES:
+            raise Rejected(f"unknown status {e.get('status')!r}")
+        lon, lat = point(e.get("location"))
+        text = {name: optional_text(e.get(name), name) for name in OPEN311_TEXT}
+        address = e.get("address")  # a PostalAddress or, in older feeds, text
+        postal = address if isinstance(address, dict) else {"streetAddress": address}
+        street = e.get("address_string") or postal.get("streetAddress")
+        zipcode = e.get("zipcode") or postal.get("postalCode")
+        row = {
+            "source": self.name,
+            "request_id": request_id,
+            "status": status,
+            "status_notes": text["status_notes"],
+            "service_code": text["service_code"],
+            "service_name": text["service_name"],
+            "description": text["description"],
+            "agency_responsible": text["agency_responsible"],
+            "requested_at": self.parse_time(e.get("requested_datetime"), "requested_datetime"),
+            "updated_at": self.parse_time(e.get("updated_datetime"), "updated_datetime", False),
+            "expected_at": self.parse_time(e.get("expected_datetime"), "expected_datetime", False),
+            "address": optional_text(street, "address"),
+            "zipcode": optional_text(zipcode, "zipcode"),
+            "lon": lon,
+            "lat": lat,
+            "media_url": text["media_url"],
+            "extras": self._extras(e),
+        }
+        return {"service_requests": row}
+
     def watermark_of(self, rows: list[Row]) -> datetime | None:
+        if self.primary_table == "service_requests":
+            return max((r["updated_at"] or r["requested_at"] for r in rows), default=None)
         return max((r["observed_at"] for r in rows), default=None)
+
+    def after_upsert(self, cur: duckdb.DuckDBPyConnection, batch_view: str) -> None:
+        if self.primary_table == "service_requests":
+            append_applied_status_events(cur, self.name, batch_view)
+
+
+class NgsiV2Connector(NgsiConnector):
+    """Orion's `/v2/entities`, keyValues or normalized, with Fiware-Service tenancy."""
+
+    def fetch(self, http: requests.Session, window: Window) -> Iterator[list[dict]]:
+        headers = {}
+        if self.settings.fiware_service:
+            headers["Fiware-Service"] = self.settings.fiware_service
+        if self.settings.fiware_service_path:
+            headers["Fiware-ServicePath"] = self.settings.fiware_service_path
+        url = self.settings.url.rstrip("/") + "/v2/entities"
+        options = "keyValues,count" if self.settings.ngsi_options == "keyValues" else "count"
+        limit = self.settings.page_size
+
+        def get_page(offset: int) -> tuple[list, int | None]:
+            params = {
+                "type": self.settings.entity_type,
+                "options": options,
+                "limit": limit,
+                "offset": offset,
+            }
+            response = get_json(http, url, self.settings.timeout_s, params=params, headers=headers)
+            page = response.json()
+            if not isinstance(page, list):
+                raise FeedError(f"NGSI answered a {type(page).__name__}, expected a list")
+            return page, count_header(response, "Fiware-Total-Count")
+
+        return page_through(url, limit, get_page)

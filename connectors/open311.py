@@ -2,27 +2,57 @@
 
 The spec caps a query at 90 days or 1,000 requests; windows are split until every
 piece is under both, the halves overlapping by a second so nothing at a boundary is
-missed (the upsert absorbs the overlap).
+missed (the upsert absorbs the overlap, and the newest updated_datetime wins). A server
+with the page/page_size extension (`paged`) is read page by page instead of split.
+Fields outside the spec (the `extensions=true` notes and attributes, or a feed's new
+ones) are kept in the row's extras.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import count
 from xml.etree import ElementTree as ET
 
 import duckdb
 import requests
 
 from connectors.base import Connector, Rejected, Row, Window, optional_text, parse_coordinate
-from connectors.http import FeedError, get_json, mask_in_logs
-from store.ledger import append_status_events
+from connectors.http import FeedError, expect_json, mask_in_logs
+from store.ledger import append_applied_status_events
 from store.queries import open_requests
 
 MAX_WINDOW = timedelta(days=90)
 MIN_SPLIT = timedelta(seconds=2)
 IDS_PER_QUERY = 50  # service_request_id=a,b,c… (the spec's way to re-read known requests)
 STATUSES = {"open", "closed"}
+# The spec's request fields that C3 has columns for; anything else is kept in extras.
+KNOWN_FIELDS = frozenset(
+    {
+        "service_request_id",
+        "status",
+        "status_notes",
+        "service_name",
+        "service_code",
+        "description",
+        "agency_responsible",
+        "requested_datetime",
+        "updated_datetime",
+        "expected_datetime",
+        "address",
+        "zipcode",
+        "lat",
+        "long",
+        "media_url",
+    }
+)
+# Fields the spec and its common extensions define that C3 has no column for: kept in
+# extras quietly (they are not drift); any other field is new and named in the warnings.
+MODELLED_FIELDS = frozenset(
+    {"service_notice", "address_id", "attributes", "extended_attributes", "notes"}
+    | {"token", "request_source", "media_urls"}
+)
 TEXT_FIELDS = (
     "status_notes",
     "service_code",
@@ -51,13 +81,42 @@ def parse_requests_xml(body: bytes) -> list[dict]:
         raise FeedError(f"Open311 error: {'; '.join(messages)}")
     if root.tag not in ("service_requests", "requests"):
         raise FeedError(f"unexpected Open311 XML root <{root.tag}>")
-    return [
-        {
-            child.tag: (child.text.strip() if child.text and child.text.strip() else None)
-            for child in request
-        }
-        for request in root.iter("request")
-    ]
+    return [{child.tag: _xml_value(child) for child in request} for request in root.iter("request")]
+
+
+def _xml_value(element: ET.Element) -> object:
+    """An element as JSON would give it: its text (None if empty), its children as a dict,
+    or as a list when they repeat one tag (<notes><note>…</note></notes> -> a list)."""
+    children = list(element)
+    if not children:
+        text = (element.text or "").strip()
+        return text or None
+    tags = {child.tag for child in children}
+    plural = element.tag in {f"{tag}s" for tag in tags}  # <notes> of one <note>
+    if len(tags) == 1 and (len(children) > 1 or plural):
+        return [_xml_value(child) for child in children]
+    values: dict[str, object] = {}
+    for child in children:
+        value = _xml_value(child)
+        if child.tag not in values:
+            values[child.tag] = value
+        elif isinstance(values[child.tag], list):
+            values[child.tag].append(value)
+        else:
+            values[child.tag] = [values[child.tag], value]
+    return values
+
+
+def _error_text(response: requests.Response) -> str | None:
+    """The descriptions in Open311's error document (JSON or XML), if the body is one."""
+    try:
+        if response.content.lstrip().startswith(b"<"):
+            errors = [e.findtext("description", "") for e in ET.fromstring(response.content)]
+        else:
+            errors = [e.get("description", "") for e in response.json()]
+    except (ET.ParseError, ValueError, TypeError, AttributeError):
+        return None
+    return "; ".join(str(e) for e in errors if e) or None
 
 
 class Open311Connector(Connector):
@@ -87,13 +146,12 @@ class Open311Connector(Connector):
             cursor = piece_end
         older = [rid for rid, requested in self._open if requested < window.start]
         for i in range(0, len(older), IDS_PER_QUERY):
-            ids = ",".join(older[i : i + IDS_PER_QUERY])
-            yield self._get(http, {"service_request_id": ids})
+            yield self._read(http, {"service_request_id": ",".join(older[i : i + IDS_PER_QUERY])})
 
     def _fetch_window(self, http, start: datetime, end: datetime, by_update: bool):
         """Query [start, end]; at the server's cap, split in halves that overlap by a second."""
         records = self._query(http, start, end, by_update)
-        if len(records) < self.settings.max_results:
+        if not self._capped(len(records)):
             yield records
             return
         if end - start <= MIN_SPLIT:
@@ -106,21 +164,51 @@ class Open311Connector(Connector):
         yield from self._fetch_window(http, start, middle + timedelta(seconds=1), by_update)
         yield from self._fetch_window(http, middle, end, by_update)
 
+    def _capped(self, received: int) -> bool:
+        """Did the server stop at its cap? A paged server that still caps the whole
+        answer stops at exactly max_results."""
+        if self.settings.paged:
+            return received == self.settings.max_results
+        return received >= self.settings.max_results
+
     def _query(self, http, start: datetime, end: datetime, by_update: bool) -> list[dict]:
         names = ("updated_after", "updated_before") if by_update else ("start_date", "end_date")
-        return self._get(http, {names[0]: _w3c(start), names[1]: _w3c(end)})
+        return self._read(http, {names[0]: _w3c(start), names[1]: _w3c(end)})
+
+    def _read(self, http, params: dict) -> list[dict]:
+        """Everything one query answers: one request, or with `paged` page after page
+        until a short one."""
+        if not self.settings.paged:
+            return self._get(http, params)
+        size, records, previous = self.settings.page_size, [], None
+        for page in count(1):
+            got = self._get(http, dict(params, page=page, page_size=size))
+            ids = [r.get("service_request_id") if isinstance(r, dict) else None for r in got]
+            if got and ids == previous:
+                raise FeedError(f"Open311 returned the same requests for page {page}: page ignored")
+            previous = ids
+            records += got
+            if len(got) < size:
+                return records
 
     def _get(self, http, params: dict) -> list[dict]:
         if self.settings.jurisdiction_id:
             params["jurisdiction_id"] = self.settings.jurisdiction_id
+        if self.settings.extensions:
+            params["extensions"] = "true"
         if self.settings.api_key:
             params["api_key"] = self.settings.api_key
         url = f"{self.settings.url.rstrip('/')}/requests.{self.settings.format}"
+        response = http.get(url, params=params, timeout=self.settings.timeout_s)
+        if 400 <= response.status_code < 500 and (reason := _error_text(response)):
+            raise FeedError(f"Open311 answered {response.status_code}: {reason}")
+        response.raise_for_status()
         if self.settings.format == "xml":
-            response = http.get(url, params=params, timeout=self.settings.timeout_s)
-            response.raise_for_status()
             return parse_requests_xml(response.content)
-        body = get_json(http, url, self.settings.timeout_s, params=params).json()
+        try:
+            body = expect_json(response, url).json()
+        except ValueError as exc:
+            raise FeedError(f"Open311 answered malformed JSON (cut short?): {exc}") from None
         if not isinstance(body, list):
             raise FeedError(f"Open311 answered a {type(body).__name__}, expected a list")
         return body
@@ -157,6 +245,7 @@ class Open311Connector(Connector):
             "lon": lon,
             "lat": lat,
             "media_url": text["media_url"],
+            "extras": self.extras(record, KNOWN_FIELDS, MODELLED_FIELDS),
         }
         return {"service_requests": row}
 
@@ -165,4 +254,4 @@ class Open311Connector(Connector):
         return max(times, default=None)
 
     def after_upsert(self, cur: duckdb.DuckDBPyConnection, batch_view: str) -> None:
-        append_status_events(cur, self.name, batch_view)
+        append_applied_status_events(cur, self.name, batch_view)

@@ -16,8 +16,10 @@ import requests
 
 from config import ConnectorSettings, Settings
 from connectors.base import Connector, Rejected
+from connectors.files import FileConnector
 from connectors.http import make_session
 from connectors.ngsi import NgsiV2Connector
+from connectors.ngsi_ld import NgsiLdConnector
 from connectors.open311 import Open311Connector
 from store import Store
 from store.ledger import (
@@ -34,9 +36,15 @@ from store.zoning import ZONED_TABLES, assign_zones
 
 log = logging.getLogger(__name__)
 
-KINDS: dict[str, type[Connector]] = {"open311": Open311Connector, "ngsi-v2": NgsiV2Connector}
+KINDS: dict[str, type[Connector]] = {
+    "open311": Open311Connector,
+    "ngsi-v2": NgsiV2Connector,
+    "ngsi-ld": NgsiLdConnector,
+    "file": FileConnector,
+}
 # Entity tables first, so readings never point at a container that is not there yet.
 TABLE_ORDER = (
+    "road_segments",
     "waste_containers",
     "service_requests",
     "waste_readings",

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from analytics.traffic import travel_time_and_ratio
 from sim.model import DemoCity
-from store.schema import TABLES
+from store.schema import TABLES, own_data_schema
 
 SOURCE = "sim-backfill"
 
@@ -52,7 +52,7 @@ def traffic_batches(city: DemoCity, times: np.ndarray, chunk: int = 96) -> Itera
                 "occupancy": state["occupancy"].ravel(),
                 "source": pa.array([SOURCE] * (n_t * n_s)),
             },
-            schema=TABLES["traffic_readings"].schema,
+            schema=own_data_schema("traffic_readings"),
         )
 
 
@@ -72,7 +72,7 @@ def waste_batches(city: DemoCity, times: np.ndarray, chunk: int = 96) -> Iterato
                 "status": state["status"].ravel(),
                 "source": pa.array([SOURCE] * (n_t * n_c)),
             },
-            schema=TABLES["waste_readings"].schema,
+            schema=own_data_schema("waste_readings"),
         )
 
 

@@ -36,7 +36,7 @@ from sim.model import DemoCity
 from store import Store
 from store.bulk import append, checkpoint, get_meta, row_counts, set_meta
 from store.ledger import RunRecord, append_status_events, bump_version, write_run
-from store.schema import TABLES
+from store.schema import own_data_schema
 from store.upsert import upsert
 from store.zoning import assign_zones
 
@@ -336,7 +336,7 @@ def _requests(demo: DemoCity, start_s: int, end_s: int, n: int, seed: int) -> pa
     The simulator files requests at a rate a little above n over the window; a seeded
     random n of them are kept (thinning keeps the arrival pattern and the mix).
     """
-    schema = TABLES["service_requests"].schema
+    schema = own_data_schema("service_requests")
     if n == 0:
         return schema.empty_table()
     frame = demo.requests_as_of(end_s, start_s)

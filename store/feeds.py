@@ -10,10 +10,11 @@ import pandas as pd
 
 
 def runs_since(cur: duckdb.DuckDBPyConnection, since: datetime) -> pd.DataFrame:
-    """Every run finished since `since`, oldest first: connector, times, ledger, status."""
+    """Every run finished since `since`, oldest first: connector, times, ledger, status,
+    error and warnings (times read without an offset, attributes kept in extras)."""
     return cur.execute(
         """SELECT connector, started_at, finished_at, fetched, inserted, updated, unchanged,
-                  quarantined, status, error
+                  quarantined, status, error, warnings
            FROM ingest_runs WHERE finished_at >= ? AND connector <> 'sim-backfill'
            ORDER BY finished_at""",
         [since],

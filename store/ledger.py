@@ -146,3 +146,20 @@ def append_status_events(cur: duckdb.DuckDBPyConnection, source: str, batch_view
             ON CONFLICT DO NOTHING""",
         [source, source],
     )
+
+
+def append_applied_status_events(
+    cur: duckdb.DuckDBPyConnection, source: str, batch_view: str
+) -> None:
+    """Status events of the requests in `batch_view` as stored after the upsert, not as the
+    batch sent them: an older version a feed re-sent was not applied, so its status is
+    not the latest."""
+    cur.execute(
+        f"""CREATE OR REPLACE TEMP VIEW _c3_applied AS
+            SELECT r.* FROM service_requests r
+            SEMI JOIN {batch_view} b USING (source, request_id)"""
+    )
+    try:
+        append_status_events(cur, source, "_c3_applied")
+    finally:
+        cur.execute("DROP VIEW _c3_applied")

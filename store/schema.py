@@ -20,6 +20,8 @@ class TableSpec:
     # geometry column -> SQL expression over the staged row (WKB input or derived)
     geometry: dict[str, str] = field(default_factory=dict)
     domain: str = "city"
+    # a column saying which version of a row is newer: an older one never overwrites it
+    newest: str | None = None
 
 
 def _schema(*cols: tuple[str, pa.DataType]) -> pa.Schema:
@@ -72,6 +74,7 @@ TABLES: dict[str, TableSpec] = {
                 ("intensity", pa.float64()),
                 ("occupancy", pa.float64()),
                 ("source", pa.string()),
+                ("extras", pa.string()),
             ),
             domain="traffic",
         ),
@@ -99,6 +102,7 @@ TABLES: dict[str, TableSpec] = {
                 ("temperature_c", pa.float64()),
                 ("status", pa.string()),
                 ("source", pa.string()),
+                ("extras", pa.string()),
             ),
             domain="waste",
         ),
@@ -130,11 +134,21 @@ TABLES: dict[str, TableSpec] = {
                 ("lon", pa.float64()),
                 ("lat", pa.float64()),
                 ("media_url", pa.string()),
+                ("extras", pa.string()),
             ),
             domain="complaints",
+            newest="updated_at",
         ),
     ]
 }
+
+
+def own_data_schema(table: str) -> pa.Schema:
+    """The table's columns without `extras`: for loaders of C3's own data (the simulator's
+    backfill, the synthetic city), which has no unknown attributes to keep."""
+    schema = TABLES[table].schema
+    index = schema.get_field_index("extras")
+    return schema if index < 0 else schema.remove(index)
 
 
 def to_arrow(table: str, rows: list[dict]) -> pa.Table:

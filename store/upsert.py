@@ -2,8 +2,13 @@
 
 A batch is staged once against the target: rows whose key is new are inserted, rows
 whose values differ are updated, the rest are unchanged. Duplicate keys inside one
-batch collapse to the last occurrence (and count as unchanged), so
+batch collapse to one row (the others count as unchanged), so
 inserted + updated + unchanged always equals the batch's row count.
+
+Which version wins: for a table whose spec names a `newest` column (a request's
+updated_at), the row with the greatest value (nulls lowest, ties to the last one), and a
+row older than the stored one is left unapplied (counted unchanged), so a feed re-sending
+an old version never undoes a newer one. Otherwise the last occurrence wins.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ def upsert(cur: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> Upser
     n = next(_names)
     src, stage = f"_c3_batch_{n}", f"_c3_stage_{n}"
     cols = [c for c in batch.column_names if c not in spec.geometry]
+    newest = _q(spec.newest) if spec.newest in cols else None
     out_cols = cols + list(spec.geometry)
     values = [c for c in out_cols if c not in spec.key]
     select = [f"s.{_q(c)}" for c in cols] + [
@@ -61,9 +67,10 @@ def upsert(cur: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> Upser
             ordered = batch.append_column("_c3_ord", pa.array(range(batch.num_rows), pa.int64()))
             cur.unregister(src)
             cur.register(src, ordered)
+            order = f"{newest} DESC NULLS LAST, _c3_ord DESC" if newest else "_c3_ord DESC"
             source = (
                 f"(SELECT * FROM {src} QUALIFY row_number() OVER "
-                f"(PARTITION BY {', '.join(map(_q, spec.key))} ORDER BY _c3_ord DESC) = 1)"
+                f"(PARTITION BY {key_list} ORDER BY {order}) = 1)"
             )
         else:
             source = src
@@ -77,11 +84,16 @@ def upsert(cur: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> Upser
             )
             or "false"
         )
+        stale = (
+            f"t.{newest} IS NOT NULL AND (n.{newest} IS NULL OR n.{newest} < t.{newest})"
+            if newest
+            else "false"
+        )
         first_key = _q(spec.key[0])
         cur.execute(
             f"CREATE TEMP TABLE {stage} AS "
             f"SELECT n.*, t.{first_key} IS NULL AS _c3_new, "
-            f"(t.{first_key} IS NOT NULL AND ({differs})) AS _c3_changed "
+            f"(t.{first_key} IS NOT NULL AND NOT ({stale}) AND ({differs})) AS _c3_changed "
             f"FROM (SELECT {', '.join(select)} FROM {source} s) n "
             f"LEFT JOIN {table} t ON {join}"
         )

@@ -25,8 +25,9 @@ def troubled(live_app, store):
     with store.transaction() as cur:
         timeout = "ReadTimeout: the broker did not answer in 10 s"
         write_run(cur, RunRecord("traffic", "traffic", now, now, status="failed", error=timeout))
+        drift = "new attributes, kept in the extras column: notes"
         run_id = write_run(cur, RunRecord("complaints", "complaints", now, now, fetched=2,
-                                          quarantined=2))  # fmt: skip
+                                          quarantined=2, warnings=[drift]))  # fmt: skip
         write_quarantine(cur, "complaints", run_id, now, [
             ("no location (lat/long or address)", HOSTILE),
             ("requested_datetime missing", {"service_request_id": "8812"}),
@@ -45,6 +46,11 @@ def test_feeds_show_state_errors_and_the_quarantine(dash_duo, troubled):
     assert "ReadTimeout: the broker did not answer in 10 s" in rows["traffic"].text
     assert "none" in rows["waste"].text  # no error, no quarantine
     assert "last run: fetched 2" in rows["complaints"].text
+    warnings = rows["complaints"].find_elements("css selector", ".c3-feeds-warning")
+    assert [w.text for w in warnings] == [
+        "⚠ new attributes, kept in the extras column: notes"
+    ]  # schema drift is reported where the operator looks
+    assert [w.text for w in rows["waste"].find_elements("css selector", ".c3-feeds-warning")] == []
     assert rows["traffic"].find_elements("css selector", ".c3-bar-failed")  # the outage shows
 
     button = rows["complaints"].find_element("css selector", "button")

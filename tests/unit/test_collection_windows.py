@@ -112,6 +112,20 @@ def test_fill_forecast_extrapolates_the_rate_since_the_last_collection():
     assert f.loc["c2", "rate_per_h"] == 0 and pd.isna(f.loc["c2", "full_at"])
 
 
+def test_fill_forecast_before_any_collection_or_reading():
+    """A report of a moment before the data began (a weekly slot older than the history)."""
+    readings = pd.DataFrame(
+        {"container_id": ["c1", "c1"], "observed_at": pd.to_datetime([at(4), at(6)]),
+         "fill_level": [0.2, 0.4]}
+    )  # fmt: skip
+    never = pd.DataFrame({"container_id": [], "collected_at": pd.to_datetime([], utc=True)})
+    f = fill_forecasts(readings, never, now=at(6), threshold=0.8)
+    assert f.loc["c1", "rate_per_h"] == pytest.approx(0.1)
+    assert f.loc["c1", "threshold_at"] == at(10)
+    empty = fill_forecasts(readings.iloc[:0], never, now=at(6), threshold=0.8)
+    assert empty.empty
+
+
 def test_the_reason_names_the_saving_the_jammed_streets_and_the_overflow():
     from analytics.reasons import explain
     from analytics.windows import Window

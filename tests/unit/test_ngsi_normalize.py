@@ -1,5 +1,7 @@
-"""NGSI-v2 WasteContainer / TrafficFlowObserved entities, keyValues and normalized alike."""
+"""NGSI-v2 WasteContainer / TrafficFlowObserved / Open311ServiceRequest entities, keyValues
+and normalized alike."""
 
+import json
 from datetime import UTC, datetime
 
 import duckdb
@@ -8,6 +10,7 @@ import pytest
 from config import ConnectorSettings
 from connectors.base import Rejected
 from connectors.ngsi import NgsiV2Connector
+from connectors.open311 import Open311Connector
 from sim.formats import ngsi_normalized
 
 CONTAINER = {
@@ -33,6 +36,25 @@ FLOW = {
     "intensity": 42,
     "occupancy": 0.3,
     "congested": True,
+}
+
+SERVICE_REQUEST = {  # the Smart Data Models example, located in Helsinki
+    "id": "service-request:638344",
+    "type": "Open311ServiceRequest",
+    "service_request_id": "638344",
+    "status": "closed",
+    "status_notes": "Duplicate request.",
+    "service_name": "Aceras",
+    "service_code": "234",
+    "description": "Acera en mal estado con bordillo partido en dos",
+    "agency_responsible": "Ayuntamiento de Ciudad",
+    "requested_datetime": "2010-04-14T06:37:38-08:00",
+    "updated_datetime": "2010-04-14T07:37:38-08:00",
+    "expected_datetime": "2010-04-15T06:37:38-08:00",
+    "address_string": "Calle San Juan Bautista, 2",
+    "zipcode": "00100",
+    "location": {"type": "Point", "coordinates": [24.9384, 60.1699]},
+    "media_url": "http://exaple.org/media/638344.jpg",
 }
 
 
@@ -62,7 +84,12 @@ def test_container_gives_container_reading_and_collection():
 
 
 @pytest.mark.parametrize(
-    "entity_type,entity", [("WasteContainer", CONTAINER), ("TrafficFlowObserved", FLOW)]
+    "entity_type,entity",
+    [
+        ("WasteContainer", CONTAINER),
+        ("TrafficFlowObserved", FLOW),
+        ("Open311ServiceRequest", SERVICE_REQUEST),
+    ],
 )
 def test_normalized_payload_equals_key_values(entity_type, entity):
     conn = connector(entity_type)
@@ -91,5 +118,84 @@ def test_traffic_interval_reading_gets_travel_time_and_ratio():
     ],
 )
 def test_bad_entities_are_rejected_with_a_reason(entity_type, base, change, reason):
+    with pytest.raises(Rejected, match=reason):
+        connector(entity_type).normalize(dict(base, **change))
+
+
+def test_service_request_gives_the_row_the_open311_connector_makes():
+    open311 = Open311Connector(
+        ConnectorSettings(name="open311servicerequest", kind="open311", url="http://x.invalid"),
+        "Europe/Helsinki",
+    )
+    as_open311 = {k: v for k, v in SERVICE_REQUEST.items() if k not in ("id", "type", "location")}
+    as_open311["address"] = as_open311.pop("address_string")
+    as_open311["long"], as_open311["lat"] = SERVICE_REQUEST["location"]["coordinates"]
+    rows = connector("Open311ServiceRequest").normalize(SERVICE_REQUEST)
+    assert rows == open311.normalize(as_open311)
+    assert rows["service_requests"]["request_id"] == "638344"
+
+
+def test_service_request_without_its_open311_id_is_keyed_by_the_entity_id():
+    entity = dict(SERVICE_REQUEST, address={"streetAddress": "Kaivokatu 8", "postalCode": "00100"})
+    del entity["service_request_id"], entity["address_string"], entity["zipcode"]
+    row = connector("Open311ServiceRequest").normalize(entity)["service_requests"]
+    assert row["request_id"] == "service-request:638344"
+    assert (row["address"], row["zipcode"]) == ("Kaivokatu 8", "00100")
+
+
+def test_unknown_attributes_are_kept_in_extras_and_named_in_the_warnings():
+    conn = connector("WasteContainer")
+    entity = dict(CONTAINER, category=["fixed"], fillingLevelAlert={"threshold": 0.9})
+    row = conn.normalize(entity)["waste_readings"]
+    assert json.loads(row["extras"]) == {
+        "category": ["fixed"],
+        "fillingLevelAlert": {"threshold": 0.9},
+    }
+    # category is in the data model (kept quietly); fillingLevelAlert is new (reported)
+    assert conn.warnings == ["new attributes, kept in the extras column: fillingLevelAlert"]
+    assert conn.normalize(CONTAINER)["waste_readings"]["extras"] is None
+
+
+def test_orion_geo_point_reads_as_a_point():
+    entity = ngsi_normalized(CONTAINER)
+    entity["location"] = {"type": "geo:point", "value": "60.1699, 24.9384", "metadata": {}}
+    assert connector("WasteContainer").normalize(entity) == connector("WasteContainer").normalize(
+        CONTAINER
+    )
+
+
+@pytest.mark.parametrize(
+    ("entity_type", "base", "change", "reason"),
+    [
+        ("WasteContainer", CONTAINER, {"fillingLevel": "0.4"}, "fillingLevel is not a number"),
+        ("WasteContainer", CONTAINER, {"fillingLevel": "full"}, "type changed"),
+        ("WasteContainer", CONTAINER, {"temperature": True}, "temperature is not a number"),
+        ("WasteContainer", CONTAINER, {"binCapacity": "660"}, "binCapacity is not a number"),
+        ("WasteContainer", CONTAINER, {"location": "60.1699,24.9384"}, "not a GeoJSON object"),
+        (
+            "WasteContainer",
+            CONTAINER,
+            {"location": {"type": "Point", "coordinates": ["24.9", "60.1"]}},
+            "no numeric coordinates",
+        ),
+        (
+            "WasteContainer",
+            CONTAINER,
+            {"location": {"type": "Polygon", "coordinates": [[[24.9, 60.1]]]}},
+            "expected a Point",
+        ),
+        ("TrafficFlowObserved", FLOW, {"averageVehicleSpeed": "15"}, "type changed"),
+        ("TrafficFlowObserved", FLOW, {"congested": "true"}, "congested is not a boolean"),
+        ("Open311ServiceRequest", SERVICE_REQUEST, {"status": "pending"}, "unknown status"),
+        ("Open311ServiceRequest", SERVICE_REQUEST, {"location": None}, "missing location"),
+        (
+            "Open311ServiceRequest",
+            SERVICE_REQUEST,
+            {"requested_datetime": None},
+            "missing requested_datetime",
+        ),
+    ],
+)
+def test_type_changes_are_rejected_with_a_reason(entity_type, base, change, reason):
     with pytest.raises(Rejected, match=reason):
         connector(entity_type).normalize(dict(base, **change))

@@ -1,5 +1,6 @@
 """Open311 GeoReport v2 records (JSON and XML) become service_requests rows, or are rejected."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -104,3 +105,63 @@ def test_time_without_offset_is_city_local_time_with_a_warning(connector):
 def test_malformed_records_are_rejected_with_a_reason(connector, change, reason):
     with pytest.raises(Rejected, match=reason):
         connector.normalize(dict(SPEC_EXAMPLE, **change))
+
+
+def test_fields_outside_the_spec_are_kept_in_extras_and_named_in_warnings(connector):
+    notes = [{"datetime": "2010-04-14T07:00:00-08:00", "summary": "Crew sent", "type": "note"}]
+    record = dict(SPEC_EXAMPLE, notes=notes, priority="high")
+    row = connector.normalize(record)["service_requests"]
+    extras = json.loads(row["extras"])
+    assert (extras["notes"], extras["priority"]) == (notes, "high")
+    # notes come with extensions=true (expected); priority is new: only it is reported
+    assert connector.warnings == ["new attributes, kept in the extras column: priority"]
+
+
+def test_spec_fields_without_a_column_are_kept_quietly(connector):
+    # service_notice and address_id are spec fields C3 has no column for: kept, not drift
+    row = connector.normalize(SPEC_EXAMPLE)["service_requests"]
+    assert json.loads(row["extras"]) == {"address_id": 545483, "service_notice": None}
+    assert connector.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"lat": {"value": 37.76}}, "non-numeric coordinates"),
+        ({"status": ["closed"]}, "status is not text"),
+        ({"service_request_id": {"id": 1}}, "service_request_id is not text"),
+        ({"updated_datetime": 1271252258}, "unparseable updated_datetime"),
+    ],
+)
+def test_a_field_whose_type_changed_is_rejected(connector, change, reason):
+    with pytest.raises(Rejected, match=reason):
+        connector.normalize(dict(SPEC_EXAMPLE, **change))
+
+
+EXTENDED_XML = b"""<service_requests><request>
+    <service_request_id>1</service_request_id>
+    <status>closed</status>
+    <notes>
+      <note><datetime>2013-05-01T10:00:00+02:00</datetime><summary>Crew sent</summary>
+        <type>note</type></note>
+    </notes>
+    <attributes>
+      <attribute><code>DEPTH</code><value>deep</value></attribute>
+      <attribute><code>SIZE</code><value>large</value></attribute>
+    </attributes>
+    <extended_attributes><channel>phone</channel><ward>12</ward></extended_attributes>
+    <address>Mannerheimintie 5</address>
+  </request></service_requests>"""
+
+
+def test_xml_nested_elements_read_as_json_would_give_them():
+    (record,) = parse_requests_xml(EXTENDED_XML)
+    assert record["notes"] == [
+        {"datetime": "2013-05-01T10:00:00+02:00", "summary": "Crew sent", "type": "note"}
+    ]  # one <note> is still a list
+    assert record["attributes"] == [
+        {"code": "DEPTH", "value": "deep"},
+        {"code": "SIZE", "value": "large"},
+    ]
+    assert record["extended_attributes"] == {"channel": "phone", "ward": "12"}
+    assert record["address"] == "Mannerheimintie 5"
