@@ -183,8 +183,18 @@ class ConnectorSettings(BaseModel):
         description="File: time zone of times given without an offset; unset means the city's.",
     )
     no_data: list[str] = Field(
-        default_factory=lambda: ["", "-1", "NA", "N/A"],
-        description="File: values that mean 'no data' in any column (Socrata's -1, say).",
+        default_factory=lambda: ["", "NA", "N/A"],
+        description="File: values that mean 'no data' in every mapped column.",
+    )
+    no_data_by_field: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="File: more 'no data' values for some C3 fields only, e.g. "
+        "{speed = ['-1']} (Socrata's and DATEX's -1; a -1 °C temperature stays a reading).",
+    )
+    encoding: str = Field(
+        default="utf-8",
+        description="File, CSV: the text encoding of the export (e.g. cp1252 for some "
+        "spreadsheet exports).",
     )
     status_values: dict[str, Literal["open", "closed"]] = Field(
         default_factory=dict,

@@ -27,22 +27,13 @@ from xml.sax.saxutils import escape
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._memory import reset_peak, rss_mb  # noqa: E402
+
 N = 100_000
 TZ = "Europe/Helsinki"
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 SPAN = timedelta(days=14)
 SERVICES = ["Overflowing bin", "Pothole", "Graffiti", "Streetlight out", "Illegal dumping"]
-
-
-def rss_mb(field: str = "VmHWM") -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def reset_peak() -> None:
-    Path("/proc/self/clear_refs").write_text("5")
 
 
 # -- the records -------------------------------------------------------------------------

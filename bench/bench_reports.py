@@ -24,21 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._memory import reset_peak, rss_mb  # noqa: E402
+
 TZ = "Europe/Helsinki"
 KIND = {"name": "city-daily", "title": "City daily report", "cron": "0 6 * * *"}
-
-
-def rss_mb(field: str = "VmHWM") -> float:
-    """This process's peak (VmHWM) or current (VmRSS) resident memory, MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def reset_peak() -> None:
-    """Start the peak over from now (Linux: writing 5 to clear_refs resets VmHWM)."""
-    Path("/proc/self/clear_refs").write_text("5")
 
 
 def wall_figures_s(store, settings, at) -> float:

@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -99,21 +100,45 @@ class Connector(ABC):
         return json.dumps(extra, default=str, ensure_ascii=False, sort_keys=True)
 
     # -- shared parsing -------------------------------------------------------------------
-    def parse_time(self, value: object, field: str, required: bool = True) -> datetime | None:
-        """ISO 8601 -> aware UTC datetime; no offset means the city's time zone (warned)."""
+    def parse_time(
+        self,
+        value: object,
+        field: str,
+        required: bool = True,
+        fmt: str | None = None,
+        zone: ZoneInfo | None = None,
+    ) -> datetime | None:
+        """ISO 8601 (or `fmt`, strptime codes) -> aware UTC datetime. A time without an
+        offset is in `zone` when the source declares one, else in the city's time zone,
+        with a warning in the run record."""
         if value is None or value == "":
             if required:
                 raise Rejected(f"missing {field}")
             return None
-        try:
-            text = str(value).strip().replace("Z", "+00:00")
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            raise Rejected(f"unparseable {field}: {value!r}") from None
+        if isinstance(value, datetime):  # typed sources (Parquet)
+            parsed = value
+        else:
+            try:
+                text = str(value).strip()
+                parsed = (
+                    _strptime(text, fmt)
+                    if fmt
+                    else datetime.fromisoformat(text.replace("Z", "+00:00"))
+                )
+            except ValueError:
+                expected = f" (expected {fmt})" if fmt else ""
+                raise Rejected(f"unparseable {field}: {value!r}{expected}") from None
         if parsed.tzinfo is None:
-            self.warn_once(f"{field} without UTC offset; read as {self.tz.key} local time")
-            parsed = parsed.replace(tzinfo=self.tz)
+            if zone is None:
+                self.warn_once(f"{field} without UTC offset; read as {self.tz.key} local time")
+            parsed = parsed.replace(tzinfo=zone or self.tz)
         return parsed.astimezone(UTC)
+
+
+@lru_cache(maxsize=65_536)
+def _strptime(text: str, fmt: str) -> datetime:
+    # Exports repeat their timestamps (every link of a traffic file shares one `data_as_of`).
+    return datetime.strptime(text, fmt)
 
 
 def parse_coordinate(lon: object, lat: object) -> tuple[float, float]:

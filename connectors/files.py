@@ -13,8 +13,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from functools import lru_cache
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,6 +25,7 @@ import requests
 from pyproj import Geod
 from shapely.geometry import LineString
 
+from analytics.traffic import reading_measures
 from connectors.base import Connector, Rejected, Row, Window, parse_coordinate
 from connectors.http import FeedError
 from store.ledger import append_applied_status_events
@@ -91,14 +91,9 @@ PRIMARY_TABLE = {
     "waste": "waste_readings",
     "traffic": "traffic_readings",
 }
+INVALID_ROW = "_c3_invalid_row"  # a CSV line the parser could not split into the header's columns
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0"}
-
-
-@lru_cache(maxsize=65_536)
-def _strptime(text: str, fmt: str) -> datetime:
-    # Exports repeat their timestamps (every link of a traffic file shares one `data_as_of`).
-    return datetime.strptime(text, fmt)
 
 
 def parse_points(value: object) -> list[tuple[float, float]]:
@@ -123,6 +118,17 @@ def parse_points(value: object) -> list[tuple[float, float]]:
     return []
 
 
+def _no_data_values(values: list[str]) -> tuple[set[str], set[float]]:
+    """The texts, and the numbers among them (a Parquet -1.0 is the text "-1" too)."""
+    texts, numbers = {v.strip() for v in values}, set()
+    for text in texts:
+        try:
+            numbers.add(float(text))
+        except ValueError:
+            pass
+    return texts, numbers
+
+
 class FileConnector(Connector):
     def __init__(self, settings, city_tz):
         super().__init__(settings, city_tz)
@@ -144,13 +150,10 @@ class FileConnector(Connector):
         self.primary_table = PRIMARY_TABLE[domain]
         self.format = settings.file_format or self._format_from_suffix(settings.url)
         self.source_tz = ZoneInfo(settings.source_timezone) if settings.source_timezone else None
-        self._no_data_text = {v.strip() for v in settings.no_data}
-        self._no_data_numbers = set()
-        for text in self._no_data_text:
-            try:
-                self._no_data_numbers.add(float(text))
-            except ValueError:
-                pass
+        self._no_data = {
+            field: _no_data_values([*settings.no_data, *settings.no_data_by_field.get(field, [])])
+            for field in settings.columns
+        }
         self._fields = [(field, source, kinds[field]) for field, source in settings.columns.items()]
         self._segments: dict[str, tuple[float, float | None]] = {}
         self._containers: set[str] = set()
@@ -182,24 +185,48 @@ class FileConnector(Connector):
         columns = sorted({src for _, src, _ in self._fields})
         if self.format == "geojson":
             yield from self._geojson(source)
-            return
-        if self.format == "parquet":
+        elif self.format == "parquet":
             reader = pq.ParquetFile(source)
             self._check_columns(reader.schema_arrow.names, columns)
-            batches = reader.iter_batches(batch_size=BATCH_ROWS, columns=columns)
+            for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+                yield batch.to_pylist()
         else:
-            self._check_columns(self._csv_header(source), columns)
+            yield from self._csv(source, columns)
+
+    def _csv(self, source, columns: list[str]) -> Iterator[list[dict]]:
+        """Batches of rows; a line that does not split into the header's columns is passed
+        on as an invalid row (quarantined with its text), not a failed file."""
+        self._check_columns(self._csv_header(source), columns)
+        invalid: list[dict] = []
+
+        def keep_invalid(row) -> str:
+            invalid.append({INVALID_ROW: row.text, "line": row.number,
+                            "reason": f"{row.actual_columns} columns where the header has "
+                                      f"{row.expected_columns}"})  # fmt: skip
+            return "skip"
+
+        try:
             batches = pa_csv.open_csv(
                 source,
-                read_options=pa_csv.ReadOptions(block_size=4 << 20),
+                read_options=pa_csv.ReadOptions(
+                    block_size=4 << 20, encoding=self.settings.encoding
+                ),
+                parse_options=pa_csv.ParseOptions(
+                    newlines_in_values=True, invalid_row_handler=keep_invalid
+                ),
                 convert_options=pa_csv.ConvertOptions(
                     include_columns=columns,
                     column_types=dict.fromkeys(columns, pa.string()),
                     strings_can_be_null=False,
                 ),
             )
-        for batch in batches:
-            yield batch.to_pylist()
+            for batch in batches:
+                yield batch.to_pylist() + invalid
+                invalid.clear()
+        except pa.ArrowInvalid as exc:
+            raise FeedError(f"CSV unreadable ({exc}); is `encoding` right?") from None
+        if invalid:
+            yield invalid
 
     def _open(self, http: requests.Session):
         """A local path, or the bytes behind an http(s) URL (with the session's retries)."""
@@ -216,7 +243,7 @@ class FileConnector(Connector):
         return io.BytesIO(response.content)
 
     def _csv_header(self, source) -> list[str]:
-        first = source.readline().decode("utf-8-sig", errors="replace")
+        first = source.readline().decode(self.settings.encoding, errors="replace").lstrip("\ufeff")
         source.seek(0)
         try:
             reader = pa_csv.read_csv(io.BytesIO(first.encode()))
@@ -252,6 +279,8 @@ class FileConnector(Connector):
 
     # -- one record -----------------------------------------------------------------------
     def normalize(self, record: dict) -> dict[str, Row]:
+        if INVALID_ROW in record:
+            raise Rejected(f"unreadable CSV line: {record['reason']}")
         values = {
             field: self._value(record.get(source), field, kind)
             for field, source, kind in self._fields
@@ -266,15 +295,12 @@ class FileConnector(Connector):
     def _value(self, raw: object, field: str, kind: str) -> object:
         if raw is None:
             return None
+        texts, numbers = self._no_data[field]
         if isinstance(raw, str):
             raw = raw.strip()
-            if raw in self._no_data_text:
+            if raw in texts:
                 return None
-        elif (
-            isinstance(raw, int | float)
-            and not isinstance(raw, bool)
-            and raw in self._no_data_numbers
-        ):
+        elif isinstance(raw, int | float) and not isinstance(raw, bool) and raw in numbers:
             return None
         if kind == "text":
             return str(raw)
@@ -284,34 +310,13 @@ class FileConnector(Connector):
             except (TypeError, ValueError):
                 raise Rejected(f"{field} is not a number: {raw!r}") from None
         if kind == "time":
-            return self._time(raw, field)
+            return self.parse_time(raw, field, False, self.settings.time_format, self.source_tz)
         if kind == "bool":
             word = str(raw).lower()
             if word in TRUE_WORDS or word in FALSE_WORDS:
                 return word in TRUE_WORDS
             raise Rejected(f"{field} is not yes/no: {raw!r}")
         return raw  # "line": parsed where the segment needs it
-
-    def _time(self, raw: object, field: str) -> datetime:
-        if isinstance(raw, datetime):
-            parsed = raw
-        else:
-            text = str(raw)
-            fmt = self.settings.time_format
-            try:
-                parsed = (
-                    _strptime(text, fmt)
-                    if fmt
-                    else datetime.fromisoformat(text.replace("Z", "+00:00"))
-                )
-            except ValueError:
-                expected = fmt or "ISO 8601"
-                raise Rejected(f"{field}: unparseable time {raw!r} (expected {expected})") from None
-        if parsed.tzinfo is None:
-            if self.source_tz is None:
-                self.warn_once(f"times without UTC offset; read as {self.tz.key} local time")
-            parsed = parsed.replace(tzinfo=self.source_tz or self.tz)
-        return parsed.astimezone(UTC)
 
     def _from_geometry(self, geometry: object, values: dict) -> None:
         """GeoJSON features carry their place in the geometry, not in a column."""
@@ -356,6 +361,7 @@ class FileConnector(Connector):
         rows: dict[str, Row] = {}
         lon, lat = self._place(v, required=container not in self._containers)
         if lon is not None:
+            self._containers.add(container)
             rows["waste_containers"] = {
                 "container_id": container,
                 "waste_type": v.get("waste_type"),
@@ -388,10 +394,9 @@ class FileConnector(Connector):
         if segment not in self._segments:
             rows["road_segments"] = self._new_segment(segment, v)
         length, freeflow = self._segments[segment]
-        travel = v.get("travel_time_s")
-        if travel is None and speed > 0:
-            travel = round(length / (speed / 3.6), 1)
-        ratio = round(freeflow / speed, 3) if freeflow and speed > 0 else None
+        travel, ratio = reading_measures(length, freeflow, speed)
+        if v.get("travel_time_s") is not None:  # the source's own measurement wins
+            travel = v["travel_time_s"]
         rows["traffic_readings"] = {
             "segment_id": segment,
             "observed_at": v["observed_at"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from urllib.parse import quote, quote_plus
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -34,10 +35,22 @@ for _name in ("urllib3.connectionpool", "urllib3.util.retry"):
     logging.getLogger(_name).addFilter(_MASK)
 
 
+def secret_forms(secret: str) -> set[str]:
+    """The ways a secret appears in a URL: as is, and percent-encoded (`+/=` in a key)."""
+    return {secret, quote(secret, safe=""), quote_plus(secret)}
+
+
+def mask(text: str, secret: str | None) -> str:
+    """`text` with every form of `secret` replaced by ***."""
+    for form in secret_forms(secret) if secret else ():
+        text = text.replace(form, "***")
+    return text
+
+
 def mask_in_logs(secret: str | None) -> None:
     """Never let `secret` (a feed's API key) reach the logs through a logged URL."""
     if secret:
-        _MaskSecrets.secrets.add(secret)
+        _MaskSecrets.secrets.update(secret_forms(secret))
 
 
 class JitteredRetry(Retry):

@@ -18,10 +18,10 @@ from datetime import datetime
 import duckdb
 import requests
 
-from analytics.traffic import travel_time_and_ratio
+from analytics.traffic import reading_measures
 from connectors.base import Connector, Rejected, Row, Window, optional_text, parse_coordinate
 from connectors.http import FeedError, get_json
-from connectors.open311 import STATUSES as OPEN311_STATUSES
+from connectors.open311 import request_row
 from store.ledger import append_applied_status_events
 from store.queries import segment_lengths
 
@@ -72,14 +72,6 @@ MODELLED = {
         | {"areaServed", "owner"}
     ),
 }
-OPEN311_TEXT = (
-    "status_notes",
-    "service_code",
-    "service_name",
-    "description",
-    "agency_responsible",
-    "media_url",
-)
 ROAD_SEGMENT_URN = "urn:ngsi-ld:RoadSegment:"
 
 
@@ -284,16 +276,14 @@ class NgsiConnector(Connector):
         if speed is None or speed < 0:
             raise Rejected(f"averageVehicleSpeed missing or negative: {speed!r}")
         length, freeflow = self._segments[segment]
-        travel, ratio = (
-            travel_time_and_ratio(length, freeflow, speed) if speed > 0 else (None, None)
-        )
+        travel, ratio = reading_measures(length, freeflow, speed)
         return {
             "traffic_readings": {
                 "segment_id": segment,
                 "observed_at": self._observed_at(e),
                 "speed_kmh": speed,
-                "travel_time_s": None if travel is None else round(float(travel), 1),
-                "congestion_ratio": None if ratio is None else round(float(ratio), 3),
+                "travel_time_s": travel,
+                "congestion_ratio": ratio,
                 "congested": boolean(e.get("congested"), "congested"),
                 "intensity": number(e.get("intensity"), "intensity"),
                 "occupancy": number(e.get("occupancy"), "occupancy"),
@@ -304,35 +294,19 @@ class NgsiConnector(Connector):
 
     def _service_request(self, e: dict) -> dict[str, Row]:
         """The same service_requests row the Open311 connector makes of the same request."""
-        request_id = optional_text(e.get("service_request_id"), "service_request_id") or e["id"]
-        status = (optional_text(e.get("status"), "status") or "").strip().lower()
-        if status not in OPEN311_STATUSES:
-            raise Rejected(f"unknown status {e.get('status')!r}")
-        lon, lat = point(e.get("location"))
-        text = {name: optional_text(e.get(name), name) for name in OPEN311_TEXT}
         address = e.get("address")  # a PostalAddress or, in older feeds, text
         postal = address if isinstance(address, dict) else {"streetAddress": address}
         street = e.get("address_string") or postal.get("streetAddress")
         zipcode = e.get("zipcode") or postal.get("postalCode")
-        row = {
-            "source": self.name,
-            "request_id": request_id,
-            "status": status,
-            "status_notes": text["status_notes"],
-            "service_code": text["service_code"],
-            "service_name": text["service_name"],
-            "description": text["description"],
-            "agency_responsible": text["agency_responsible"],
-            "requested_at": self.parse_time(e.get("requested_datetime"), "requested_datetime"),
-            "updated_at": self.parse_time(e.get("updated_datetime"), "updated_datetime", False),
-            "expected_at": self.parse_time(e.get("expected_datetime"), "expected_datetime", False),
-            "address": optional_text(street, "address"),
-            "zipcode": optional_text(zipcode, "zipcode"),
-            "lon": lon,
-            "lat": lat,
-            "media_url": text["media_url"],
-            "extras": self._extras(e),
-        }
+        row = request_row(
+            self,
+            e,
+            request_id=optional_text(e.get("service_request_id"), "service_request_id") or e["id"],
+            place=point(e.get("location")),
+            address=optional_text(street, "address"),
+            zipcode=optional_text(zipcode, "zipcode"),
+            extras=self._extras(e),
+        )
         return {"service_requests": row}
 
     def watermark_of(self, rows: list[Row]) -> datetime | None:

@@ -139,4 +139,14 @@ class NgsiLdConnector(NgsiConnector):
                 raise FeedError(f"NGSI-LD answered a {type(page).__name__}, expected a list")
             return page, count_header(response, "NGSILD-Results-Count")
 
-        return page_through(url, limit, get_page)
+        found = 0
+        for page in page_through(url, limit, get_page):
+            found += len(page)
+            yield page
+        if not found and not self.settings.ngsild_context:
+            # The type is expanded with the core context: entities created under the
+            # Smart Data Models' context have another full type name, and are not found.
+            self.warn_once(
+                f"no {self.settings.entity_type} entities: if the broker holds them under "
+                "the Smart Data Models' @context, set ngsild_context"
+            )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from itertools import count
 from xml.etree import ElementTree as ET
 
 import duckdb
@@ -25,6 +24,7 @@ from store.queries import open_requests
 
 MAX_WINDOW = timedelta(days=90)
 MIN_SPLIT = timedelta(seconds=2)
+MAX_PAGES = 10_000  # pages of one window: a server gone wrong, not a city
 IDS_PER_QUERY = 50  # service_request_id=a,b,c… (the spec's way to re-read known requests)
 STATUSES = {"open", "closed"}
 # The spec's request fields that C3 has columns for; anything else is kept in extras.
@@ -53,14 +53,12 @@ MODELLED_FIELDS = frozenset(
     {"service_notice", "address_id", "attributes", "extended_attributes", "notes"}
     | {"token", "request_source", "media_urls"}
 )
-TEXT_FIELDS = (
+TEXT_FIELDS = (  # kept as the server sends them; address and zipcode are read per format
     "status_notes",
     "service_code",
     "service_name",
     "description",
     "agency_responsible",
-    "address",
-    "zipcode",
     "media_url",
 )
 
@@ -117,6 +115,40 @@ def _error_text(response: requests.Response) -> str | None:
     except (ET.ParseError, ValueError, TypeError, AttributeError):
         return None
     return "; ".join(str(e) for e in errors if e) or None
+
+
+def request_row(
+    connector: Connector,
+    record: dict,
+    *,
+    request_id: str,
+    place: tuple[float, float],
+    address: str | None,
+    zipcode: str | None,
+    extras: str | None,
+) -> Row:
+    """A service_requests row from an Open311 request's fields (as Open311 servers and
+    NGSI `Open311ServiceRequest` entities carry them); where the request is and its
+    address are read by the caller, as the two formats keep them differently."""
+    status = (optional_text(record.get("status"), "status") or "").strip().lower()
+    if status not in STATUSES:
+        raise Rejected(f"unknown status {record.get('status')!r}")
+    text = {name: optional_text(record.get(name), name) for name in TEXT_FIELDS}
+    time = connector.parse_time
+    return {
+        "source": connector.name,
+        "request_id": request_id,
+        "status": status,
+        **text,
+        "requested_at": time(record.get("requested_datetime"), "requested_datetime"),
+        "updated_at": time(record.get("updated_datetime"), "updated_datetime", False),
+        "expected_at": time(record.get("expected_datetime"), "expected_datetime", False),
+        "address": address,
+        "zipcode": zipcode,
+        "lon": place[0],
+        "lat": place[1],
+        "extras": extras,
+    }
 
 
 class Open311Connector(Connector):
@@ -176,20 +208,26 @@ class Open311Connector(Connector):
         return self._read(http, {names[0]: _w3c(start), names[1]: _w3c(end)})
 
     def _read(self, http, params: dict) -> list[dict]:
-        """Everything one query answers: one request, or with `paged` page after page
-        until a short one."""
+        """Everything one query answers: one request, or with `paged` page after page.
+
+        A server may clamp page_size without saying so (Chicago: at most 500, 50 when it
+        ignores the parameter), so a page is short only against the first page's length,
+        and a window whose first page is short is read on until an empty page.
+        """
         if not self.settings.paged:
             return self._get(http, params)
-        size, records, previous = self.settings.page_size, [], None
-        for page in count(1):
+        size, records, previous, full = self.settings.page_size, [], None, None
+        for page in range(1, MAX_PAGES + 1):
             got = self._get(http, dict(params, page=page, page_size=size))
             ids = [r.get("service_request_id") if isinstance(r, dict) else None for r in got]
             if got and ids == previous:
                 raise FeedError(f"Open311 returned the same requests for page {page}: page ignored")
             previous = ids
             records += got
-            if len(got) < size:
+            full = len(got) if full is None else full
+            if not got or len(got) < full:
                 return records
+        raise FeedError(f"more than {MAX_PAGES} pages for one window; stopping")
 
     def _get(self, http, params: dict) -> list[dict]:
         if self.settings.jurisdiction_id:
@@ -219,34 +257,16 @@ class Open311Connector(Connector):
         request_id = optional_text(record.get("service_request_id"), "service_request_id")
         if not request_id:
             raise Rejected("no service_request_id (not yet assigned by the server)")
-        status = (optional_text(record.get("status"), "status") or "").strip().lower()
-        if status not in STATUSES:
-            raise Rejected(f"unknown status {record.get('status')!r}")
         lon, lat = parse_coordinate(record.get("long"), record.get("lat"))
-        text = {name: optional_text(record.get(name), name) for name in TEXT_FIELDS}
-        row = {
-            "source": self.name,
-            "request_id": request_id,
-            "status": status,
-            "status_notes": text["status_notes"],
-            "service_code": text["service_code"],
-            "service_name": text["service_name"],
-            "description": text["description"],
-            "agency_responsible": text["agency_responsible"],
-            "requested_at": self.parse_time(record.get("requested_datetime"), "requested_datetime"),
-            "updated_at": self.parse_time(
-                record.get("updated_datetime"), "updated_datetime", False
-            ),
-            "expected_at": self.parse_time(
-                record.get("expected_datetime"), "expected_datetime", False
-            ),
-            "address": text["address"],
-            "zipcode": text["zipcode"],
-            "lon": lon,
-            "lat": lat,
-            "media_url": text["media_url"],
-            "extras": self.extras(record, KNOWN_FIELDS, MODELLED_FIELDS),
-        }
+        row = request_row(
+            self,
+            record,
+            request_id=request_id,
+            place=(lon, lat),
+            address=optional_text(record.get("address"), "address"),
+            zipcode=optional_text(record.get("zipcode"), "zipcode"),
+            extras=self.extras(record, KNOWN_FIELDS, MODELLED_FIELDS),
+        )
         return {"service_requests": row}
 
     def watermark_of(self, rows: list[Row]) -> datetime | None:

@@ -11,13 +11,14 @@ import logging
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import requests
 
 from config import ConnectorSettings, Settings
 from connectors.base import Connector, Rejected
 from connectors.files import FileConnector
-from connectors.http import make_session
+from connectors.http import make_session, mask
 from connectors.ngsi import NgsiV2Connector
 from connectors.ngsi_ld import NgsiLdConnector
 from connectors.open311 import Open311Connector
@@ -63,10 +64,17 @@ def build_connectors(settings: Settings) -> list[Connector]:
 
 def error_text(exc: BaseException, secret: str | None = None) -> str:
     """The reason kept in the run record and shown on /feeds, with `secret` (an API key
-    in a failed URL's query) masked."""
+    in a failed URL's query) masked. Network failures open with a plain sentence (what
+    could not be reached), urllib3's detail after it."""
     text = f"{type(exc).__name__}: {exc}"
-    if secret:
-        text = text.replace(secret, "***")
+    request = getattr(exc, "request", None)
+    if isinstance(exc, requests.Timeout | requests.ConnectionError) and request is not None:
+        where = urlsplit(request.url).netloc
+        # retried read timeouts reach us as a ConnectionError (urllib3's MaxRetryError)
+        timed_out = isinstance(exc, requests.Timeout) or "timed out" in text
+        plain = "no answer in time from" if timed_out else "cannot reach"
+        text = f"{plain} {where} · {text}"
+    text = mask(text, secret)
     return text if len(text) <= 500 else text[:497] + "..."
 
 

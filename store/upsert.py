@@ -8,7 +8,9 @@ inserted + updated + unchanged always equals the batch's row count.
 Which version wins: for a table whose spec names a `newest` column (a request's
 updated_at), the row with the greatest value (nulls lowest, ties to the last one), and a
 row older than the stored one is left unapplied (counted unchanged), so a feed re-sending
-an old version never undoes a newer one. Otherwise the last occurrence wins.
+an old version never undoes a newer one. A row without that value cannot be known to be
+older, so it applies (a feed that leaves updated_datetime out still closes requests).
+Otherwise the last occurrence wins.
 """
 
 from __future__ import annotations
@@ -85,7 +87,8 @@ def upsert(cur: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> Upser
             or "false"
         )
         stale = (
-            f"t.{newest} IS NOT NULL AND (n.{newest} IS NULL OR n.{newest} < t.{newest})"
+            # NULL either side: not known to be older, so the row applies
+            f"coalesce(n.{newest} < t.{newest}, false)"
             if newest
             else "false"
         )

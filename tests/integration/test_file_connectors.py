@@ -143,6 +143,7 @@ def traffic_file_settings(url: str, **kw) -> ConnectorSettings:
         url=url,
         domain="traffic",
         speed_unit="mph",
+        no_data_by_field={"speed": ["-1"]},
         columns={
             "segment_id": "id",
             "speed": "speed",
@@ -161,7 +162,7 @@ def test_traffic_speeds_in_mph_with_new_links_drawn_from_their_points(store, tmp
         build_connector(traffic_file_settings(str(tmp_path / "speeds.csv")), TZ), store, now=NOW
     )
     assert (run.status, run.fetched, run.inserted, run.quarantined) == ("ok", 5, 3, 2)
-    assert run.warnings == ["times without UTC offset; read as Europe/Helsinki local time"]
+    assert run.warnings == ["observed_at without UTC offset; read as Europe/Helsinki local time"]
     readings = dict(
         query(
             store,
@@ -251,6 +252,7 @@ def test_parquet_export_with_typed_columns_and_minus_one_as_no_data(store, tmp_p
         url=str(path),
         domain="traffic",
         source_timezone="UTC",
+        no_data_by_field={"speed": ["-1"], "intensity": ["-1"]},
         columns={
             "segment_id": "segment",
             "speed": "kmh",
@@ -270,3 +272,54 @@ def test_parquet_export_with_typed_columns_and_minus_one_as_no_data(store, tmp_p
         (42.0, 12.0, datetime(2026, 11, 24, 9, 0, tzinfo=UTC)),
         (21.0, 30.0, datetime(2026, 11, 24, 9, 5, tzinfo=UTC)),
     ]
+
+
+def waste_csv_settings(path: Path, **kw) -> ConnectorSettings:
+    return ConnectorSettings(
+        name="bins-csv",
+        kind="file",
+        url=str(path),
+        domain="waste",
+        source_timezone="UTC",
+        columns={"container_id": "bin", "observed_at": "at", "fill_level": "fill",
+                 "temperature_c": "temp", "address": "street", "lon": "x", "lat": "y"},
+        **kw,
+    )  # fmt: skip
+
+
+def test_a_broken_csv_line_is_quarantined_and_the_rest_of_the_file_lands(store, tmp_path):
+    path = tmp_path / "bins.csv"
+    path.write_bytes(
+        b"bin,at,fill,temp,street,x,y\n"
+        b'b1,2026-11-24 08:00,0.5,-1,"Aleksanterinkatu 1\nsecond line of the address",'
+        b"24.95,60.17\n"  # a quoted newline is one value
+        b"b1,2026-11-24 09:00,0.6,-1,,,\n"  # a known container needs no place again
+        b"b2,2026-11-24 09:00,0.7,4,Mannerheimintie 5,24.94,60.17,surplus\n"  # 8 columns
+        b"b3,2026-11-24 09:00,0.2,3,Esplanadi 2,24.95,60.167\n"
+    )
+    run = run_connector(build_connector(waste_csv_settings(path), TZ), store, now=NOW)
+    assert (run.status, run.fetched, run.inserted, run.quarantined) == ("ok", 4, 3, 1)
+    landed = query(
+        store,
+        "SELECT container_id, fill_level, temperature_c FROM waste_readings ORDER BY ALL",
+    )
+    # -1 °C is a reading: -1 is "no data" only where a mapping declares it
+    assert landed == [("b1", 0.5, -1.0), ("b1", 0.6, -1.0), ("b3", 0.2, 3.0)]
+    address = query(store, "SELECT address FROM waste_containers WHERE container_id = 'b1'")
+    assert address == [("Aleksanterinkatu 1\nsecond line of the address",)]
+    ((reason, raw),) = query(store, "SELECT reason, raw FROM quarantine")
+    assert reason == "unreadable CSV line: 8 columns where the header has 7"
+    assert "Mannerheimintie 5" in raw
+
+
+def test_a_spreadsheet_export_in_another_encoding(store, tmp_path):
+    path = tmp_path / "bins-cp1252.csv"
+    line = "b1,2026-11-24 08:00,0.5,2,Töölöntorinkatu 2,24.93,60.18\n"
+    path.write_bytes(("bin,at,fill,temp,street,x,y\n" + line).encode("cp1252"))
+    unreadable = run_connector(build_connector(waste_csv_settings(path), TZ), store, now=NOW)
+    assert unreadable.status == "failed" and "is `encoding` right?" in unreadable.error
+    run = run_connector(
+        build_connector(waste_csv_settings(path, encoding="cp1252"), TZ), store, now=NOW
+    )
+    assert (run.status, run.inserted) == ("ok", 1)
+    assert query(store, "SELECT address FROM waste_containers") == [("Töölöntorinkatu 2",)]

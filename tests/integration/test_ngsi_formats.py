@@ -187,6 +187,17 @@ def test_ld_tenant_and_context_headers_reach_the_broker(store, context):
     assert query["type"] == "WasteContainer"
 
 
+def test_an_empty_answer_without_a_context_says_what_to_check(store):
+    nothing = run(store, Broker([]), "ngsi-ld")
+    assert (nothing.status, nothing.fetched) == ("ok", 0)
+    assert nothing.warnings == [
+        "no WasteContainer entities: if the broker holds them under the Smart Data Models' "
+        "@context, set ngsild_context"
+    ]
+    with_context = run(store, Broker([]), "ngsi-ld", ngsild_context=CONTEXT_URL)
+    assert with_context.warnings == []
+
+
 @pytest.mark.parametrize("context_in_body", [False, True], ids=["link-header", "body"])
 def test_ld_context_in_the_body_or_a_link_header_reads_the_same(store, context_in_body):
     broker = Broker(

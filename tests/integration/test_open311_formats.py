@@ -34,6 +34,16 @@ def test_a_paging_server_delivers_every_record_across_pages(store):
     assert_ledger_adds_up(store)
 
 
+def test_a_server_that_clamps_page_size_silently_still_delivers_every_record(store):
+    feed = Open311Feed(many(300), max_page_size=1000, clamp=100)  # asked 1,000, serves 100
+    with BackgroundServer(feed.app) as server:
+        run = run_open311(server.url, store, NOW, paged=True, page_size=1000)
+    assert run.status == "ok", run.error
+    assert run.inserted == 300
+    assert [args["page"] for _, args in feed.calls] == ["1", "2", "3", "4"]  # to an empty page
+    assert_ledger_adds_up(store)
+
+
 def test_a_page_size_over_the_servers_max_fails_with_its_reason(store):
     feed = Open311Feed(many(3), max_page_size=500)
     with BackgroundServer(feed.app) as server:

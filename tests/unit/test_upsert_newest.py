@@ -62,8 +62,14 @@ def test_a_version_without_update_time_loses_and_ties_go_to_the_last(db):
 def test_an_older_version_never_overwrites_the_stored_one(db):
     load(db, version("closed", T0 + timedelta(hours=2)))
     assert load(db, version("open", T0 + timedelta(hours=1))) == (0, 0, 1)
-    assert load(db, version("open", None)) == (0, 0, 1)
     assert stored(db) == [("r1", "closed", T0 + timedelta(hours=2))]
+
+
+def test_a_later_version_without_update_time_applies(db):
+    # updated_datetime is optional in Open311: a feed that leaves it out still closes requests
+    load(db, version("open", T0))
+    assert load(db, version("closed", None)) == (0, 1, 0)
+    assert stored(db)[0][1] == "closed"
 
 
 def test_a_newer_or_equally_new_version_updates(db):
