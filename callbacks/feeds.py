@@ -70,7 +70,7 @@ def health_rows(settings, intervals: dict[str, int], now: datetime, cur) -> list
     return rows
 
 
-BARS_W, BARS_H = 240, 32
+BARS_W, BARS_H, BAR_W = 240, 32, 1.2
 
 
 def run_bars(runs: list[tuple[float, float | None]], label: str) -> svg.Svg:
@@ -80,7 +80,9 @@ def run_bars(runs: list[tuple[float, float | None]], label: str) -> svg.Svg:
     bars = []
     for at, v in runs:
         height = 4 if v is None else max(1.0, v / top * BARS_H)
-        bars.append(svg.Rect(x=f"{at * BARS_W:.2f}", width="1.2", y=f"{BARS_H - height:.2f}",
+        # a run that finished just now sits at the right edge, inside the box
+        x = min(at * BARS_W, BARS_W - BAR_W)
+        bars.append(svg.Rect(x=f"{x:.2f}", width=str(BAR_W), y=f"{BARS_H - height:.2f}",
                              height=f"{height:.2f}",
                              className="c3-bar-failed" if v is None else "c3-bar"))  # fmt: skip
     return svg.Svg(bars, viewBox=f"0 0 {BARS_W} {BARS_H}", preserveAspectRatio="none",

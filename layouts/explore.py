@@ -223,6 +223,8 @@ def _table() -> html.Section:
                     "sortable": True,
                     "filter": True,
                     "resizable": True,
+                    "flex": 1,  # columns share the width at any size (4K type is larger)
+                    "minWidth": 120,
                     "filterParams": {"maxNumConditions": 1, "buttons": ["reset"]},
                 },
                 dashGridOptions={

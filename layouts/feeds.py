@@ -12,8 +12,10 @@ from layouts import ids
 from layouts.chrome import page_header
 
 QUARANTINE_COLUMNS = [
-    {"field": "last_seen", "headerName": "Last rejected", "width": 170},
-    {"field": "seen_count", "headerName": "Times", "width": 90, "type": "numericColumn"},
+    # flex, not fixed widths: the wall's larger type (4K) must not cut the headers short
+    {"field": "last_seen", "headerName": "Last rejected", "flex": 1, "minWidth": 170},
+    {"field": "seen_count", "headerName": "Times", "flex": 0.5, "minWidth": 90,
+     "type": "numericColumn"},
     {"field": "reason", "headerName": "Reason", "flex": 2, "wrapText": True, "autoHeight": True},
     {"field": "raw", "headerName": "Record as received", "flex": 3},
 ]
