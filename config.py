@@ -400,6 +400,7 @@ def _demo_connectors(sim_url: str) -> list[ConnectorSettings]:
             url=f"{sim_url}/open311/v2",
             interval_s=60,
             updated_after=True,
+            extensions=True,
         ),
     ]
 

@@ -301,12 +301,38 @@ def complaint_panel(cur, source: str, key: str, tz: str, personal: bool) -> list
     ]
     if personal:  # citizens' own words: text, never HTML
         rows += [("Address", record["address"]), ("Description", record["description"])]
+    notes = _agency_notes(record.get("extras"), tz)
     return [
         html.H2(record["service_name"] or "Complaint", className="c3-panel-title"),
         _details(rows),
         html.H3("Status changes"),
         html.Ol(events, className="c3-timeline"),
-    ]
+        *([html.H3("Notes from the agency"), html.Ol(notes, className="c3-timeline")]
+          if notes else []),
+    ]  # fmt: skip
+
+
+def _agency_notes(extras: str | None, tz: str) -> list:
+    """The Open311 `notes` a server sends with extensions=true (kept in extras), oldest
+    first, as text; a note whose time cannot be read is listed without one."""
+    try:
+        notes = json.loads(extras or "{}").get("notes")
+    except (ValueError, AttributeError):
+        return []
+    if isinstance(notes, dict):  # XML with a single <note>
+        notes = [notes]
+    items = []
+    for note in notes if isinstance(notes, list) else []:
+        if not isinstance(note, dict) or not note.get("summary"):
+            continue
+        try:
+            when = datetime.fromisoformat(str(note.get("datetime")).replace("Z", "+00:00"))
+            when = when if when.tzinfo else when.replace(tzinfo=ZoneInfo(tz))
+            label = f"{when.astimezone(ZoneInfo(tz)):%a %d %b %H:%M} — "
+        except ValueError:
+            when, label = datetime.max.replace(tzinfo=UTC), ""
+        items.append((when, html.Li(f"{label}{note['summary']}")))
+    return [li for _, li in sorted(items, key=lambda pair: pair[0])]
 
 
 def zone_state(cur, zone_id: str, now: datetime, settings) -> dict:

@@ -83,7 +83,7 @@ def make_session(retries: int, backoff_s: float = 0.5) -> requests.Session:
         allowed_methods=frozenset({"GET"}),
         backoff_factor=backoff_s,
         respect_retry_after_header=True,
-        raise_on_status=True,
+        raise_on_status=False,  # the last answer comes back: its error text reaches the run
     )
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry)

@@ -238,7 +238,7 @@ class Open311Connector(Connector):
             params["api_key"] = self.settings.api_key
         url = f"{self.settings.url.rstrip('/')}/requests.{self.settings.format}"
         response = http.get(url, params=params, timeout=self.settings.timeout_s)
-        if 400 <= response.status_code < 500 and (reason := _error_text(response)):
+        if response.status_code >= 400 and (reason := _error_text(response)):
             raise FeedError(f"Open311 answered {response.status_code}: {reason}")
         response.raise_for_status()
         if self.settings.format == "xml":

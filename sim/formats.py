@@ -40,9 +40,11 @@ def iso_local(epoch_s: float, tz: str) -> str:
     return datetime.fromtimestamp(epoch_s, ZoneInfo(tz)).isoformat(timespec="seconds")
 
 
-def open311_request(row: dict, tz: str) -> dict:
-    """One request in GeoReport v2 field order; ids and codes as strings."""
-    return {
+def open311_request(row: dict, tz: str, extensions: bool = False) -> dict:
+    """One request in GeoReport v2 field order; ids and codes as strings. With
+    `extensions` (extensions=true), the agency's notes too, as FixMyStreet and others
+    send them."""
+    request = {
         "service_request_id": str(row["service_request_id"]),
         "status": row["status"],
         "status_notes": row.get("status_notes"),
@@ -61,6 +63,19 @@ def open311_request(row: dict, tz: str) -> dict:
         "long": row["lon"],
         "media_url": None,
     }
+    if extensions:
+        request["notes"] = open311_notes(row, tz)
+    return request
+
+
+def open311_notes(row: dict, tz: str) -> list[dict]:
+    """What the agency noted: the request received, and its closing."""
+    notes = [{"datetime": iso_local(row["requested_s"], tz), "type": "note",
+              "summary": f"Received by {row['agency_responsible']}"}]  # fmt: skip
+    if row["status"] == "closed":
+        notes.append({"datetime": iso_local(row["updated_s"], tz), "type": "closed",
+                      "summary": row.get("status_notes") or "Closed"})  # fmt: skip
+    return notes
 
 
 def open311_xml(requests: list[dict], root: str = "service_requests") -> bytes:
@@ -73,6 +88,12 @@ def open311_xml(requests: list[dict], root: str = "service_requests") -> bytes:
             value = req.get(name)
             if value is not None:
                 child.text = str(value)
+        if "notes" in req:  # <notes><note><datetime/><summary/><type/></note>…</notes>
+            notes = ET.SubElement(node, "notes")
+            for note in req["notes"]:
+                item = ET.SubElement(notes, "note")
+                for name, value in note.items():
+                    ET.SubElement(item, name).text = str(value)
     return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
 
 

@@ -182,7 +182,8 @@ def create_sim_app(city: DemoCity, city_name: str, clock: Callable[[], float] = 
         return requests_response(frame, fmt)
 
     def requests_response(frame, fmt: str) -> Response:
-        rows = [open311_request(r, city.tz) for r in frame.to_dict("records")]
+        extensions = request.args.get("extensions") == "true"
+        rows = [open311_request(r, city.tz, extensions) for r in frame.to_dict("records")]
         return Response(open311_xml(rows), mimetype="text/xml") if fmt == "xml" else jsonify(rows)
 
     return app

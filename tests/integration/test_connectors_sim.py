@@ -71,3 +71,23 @@ def test_watermark_is_the_newest_update_the_feed_served(store, sim_fixed, demo_c
     with store.reading() as cur:
         watermark = get_watermark(cur, "complaints")
     assert watermark.timestamp() == served["updated_s"].max()
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_the_agencys_notes_arrive_with_extensions(store, sim_fixed, fmt):
+    import json
+
+    settings = next(f for f in demo_feeds(sim_fixed.url) if f.name == "complaints")
+    settings = settings.model_copy(update={"extensions": True, "format": fmt})
+    run = run_connector(build_connector(settings, TZ), store, now=FIXED_NOW)
+    assert run.status == "ok" and run.warnings == [], (run.error, run.warnings)
+    with store.reading() as cur:
+        stored = cur.execute(
+            "SELECT status, extras FROM service_requests WHERE extras IS NOT NULL"
+        ).fetchall()
+    assert len(stored) == run.inserted  # every request carries its notes
+    for status, extras in stored:
+        notes = json.loads(extras)["notes"]
+        notes = notes if isinstance(notes, list) else [notes]  # XML: one <note> is a dict
+        assert notes[0]["summary"].startswith("Received by")
+        assert (notes[-1]["type"] == "closed") == (status == "closed")

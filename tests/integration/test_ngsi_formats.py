@@ -113,7 +113,7 @@ def settings(url, kind, entity_type="WasteContainer", **kw):
         kind=kind,
         url=url,
         entity_type=entity_type,
-        retries=0,
+        retries=kw.pop("retries", 0),
         timeout_s=2.0,
         **kw,
     )
@@ -270,6 +270,21 @@ def test_an_rfc7807_problem_fails_the_run_with_its_detail_and_keeps_the_watermar
     assert stored[0][0] == "failed" and "maximum of 100" in stored[0][1]
     with store.reading() as cur:
         assert get_watermark(cur, "bins") == before
+
+
+def test_a_broker_still_down_after_the_retries_says_why(store):
+    problem = {
+        "type": "https://uri.etsi.org/ngsi-ld/errors/InternalError",
+        "title": "Service unavailable",
+        "detail": "the context source for WasteContainer is being upgraded",
+    }
+    broker = Broker([], problem=(503, problem))
+    result = run(store, broker, "ngsi-ld", retries=1)
+    assert result.status == "failed"
+    assert len(broker.requests) == 2  # asked again once, then gave up
+    assert "503: Service unavailable: the context source for WasteContainer is being upgraded" in (
+        result.error
+    )
 
 
 # -- NGSI-v2 -------------------------------------------------------------------------------
