@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -140,10 +141,7 @@ class FileConnector(Connector):
                 f"{settings.name}: {', '.join(unknown)} not C3 fields of {domain}; "
                 f"mappable: {', '.join(kinds)}"
             )
-        wanted = set(REQUIRED[domain])
-        if domain == "waste":
-            wanted.discard("fill_level")
-        missing = sorted(wanted - set(settings.columns))
+        missing = sorted(set(REQUIRED[domain]) - set(settings.columns))
         if missing:
             raise ValueError(f"{settings.name}: the mapping needs {', '.join(missing)}")
         self.domain = domain
@@ -181,17 +179,17 @@ class FileConnector(Connector):
 
     # -- reading --------------------------------------------------------------------------
     def fetch(self, http: requests.Session, window: Window) -> Iterator[list[dict]]:
-        source = self._open(http)
         columns = sorted({src for _, src, _ in self._fields})
-        if self.format == "geojson":
-            yield from self._geojson(source)
-        elif self.format == "parquet":
-            reader = pq.ParquetFile(source)
-            self._check_columns(reader.schema_arrow.names, columns)
-            for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=columns):
-                yield batch.to_pylist()
-        else:
-            yield from self._csv(source, columns)
+        with self._open(http) as source:  # closed after the run, not left to the collector
+            if self.format == "geojson":
+                yield from self._geojson(source)
+            elif self.format == "parquet":
+                reader = pq.ParquetFile(source)
+                self._check_columns(reader.schema_arrow.names, columns)
+                for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+                    yield batch.to_pylist()
+            else:
+                yield from self._csv(source, columns)
 
     def _csv(self, source, columns: list[str]) -> Iterator[list[dict]]:
         """Batches of rows; a line that does not split into the header's columns is passed
@@ -228,14 +226,15 @@ class FileConnector(Connector):
         if invalid:
             yield invalid
 
-    def _open(self, http: requests.Session):
-        """A local path, or the bytes behind an http(s) URL (with the session's retries)."""
+    def _open(self, http: requests.Session) -> BinaryIO:
+        """The export as a binary file: a local path, or the bytes behind an http(s) URL
+        (fetched with the session's retries)."""
         url = self.settings.url
         if not url.startswith(("http://", "https://")):
             path = Path(url).expanduser()
             if not path.is_file():
                 raise FeedError(f"no file at {path}")
-            return str(path) if self.format == "parquet" else path.open("rb")
+            return path.open("rb")
         response = http.get(url, timeout=self.settings.timeout_s)
         response.raise_for_status()
         if "html" in response.headers.get("Content-Type", ""):
