@@ -132,6 +132,10 @@ def matrix_figure(frame: pd.DataFrame, tz: str) -> go.Figure:
         yaxis={"autorange": "reversed", "automargin": True, "showgrid": False},
         font={"size": 13},
         clickmode="event",
+        # Plotly ranks a heat map cell behind any marker within hoverdistance (20 px by
+        # default): a click on a cell next to a ★ or ● picked that marker's window. A
+        # marker now wins only under the pointer.
+        hoverdistance=2,
     )  # fmt: skip
     return figure
 
