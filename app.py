@@ -8,17 +8,17 @@ import dash
 from dash import Dash, html
 from flask import Flask
 
-from callbacks.api import api
-from callbacks.context import EXTENSION_KEY, Services
+from api.routes import api
+from services.context import Services, attach_services
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
 
-def create_app(services: Services) -> Dash:
-    """A Dash app serving every page over `services` (settings, store, cache).
+def create_app(svc: Services) -> Dash:
+    """A Dash app serving every page over `svc` (settings, store, cache).
 
     Build one per process: Dash hands the @callback registry to the first app that
-    serves a request. To point the app at other services (tests), use `use_services`.
+    serves a request. To point the app at other services (tests), use `attach_services`.
     """
     server = Flask(__name__)
     # Compress layers too (flask-compress reads this list once, when Dash installs it).
@@ -51,10 +51,6 @@ def create_app(services: Services) -> Dash:
 
     app.layout = html.Div(dash.page_container, className="c3-root")
     app.server.register_blueprint(api)
-    use_services(app, services)
+    attach_services(app.server, svc)
     return app
 
-
-def use_services(app: Dash, services: Services) -> None:
-    """Serve `services` (a store, settings) from now on."""
-    app.server.extensions[EXTENSION_KEY] = services

@@ -44,8 +44,8 @@ def _city(settings: Settings):
 
 
 def _open_store(settings: Settings, city):
-    from jobs.bootstrap import load_city_model
     from store import Store
+    from store.city import load_city_model
 
     store = Store(settings.database_file)
     load_city_model(store, city)
@@ -69,12 +69,12 @@ def _start_sim(settings: Settings, demo_city):
 def _serve_dashboard(settings: Settings, store, city, connectors=None, basemap_path=None) -> None:
     """Serve the dashboard on `store`; connectors default to the configured feeds."""
     from app import create_app
-    from callbacks.context import Services
     from connectors.runner import build_connectors
     from geo.basemap import basemap_file
-    from jobs.collection import CollectionPlanner
-    from jobs.reports import Reporter
     from jobs.scheduler import build_scheduler
+    from services.collection import CollectionPlanner
+    from services.context import Services
+    from services.reports.producer import Reporter
     from store.cache import Cache
 
     connectors = build_connectors(settings) if connectors is None else connectors
@@ -88,7 +88,7 @@ def _serve_dashboard(settings: Settings, store, city, connectors=None, basemap_p
         connectors, store, planner, settings.collection.recompute_minutes, reporter
     )
     scheduler.start()
-    services = Services(
+    svc = Services(
         settings=settings,
         store=store,
         cache=Cache(settings.redis_url, prefix=f"c3:{store.store_id}"),
@@ -101,8 +101,8 @@ def _serve_dashboard(settings: Settings, store, city, connectors=None, basemap_p
     )
     with store.reading() as cur:
         containers = cur.execute("SELECT count(*) FROM waste_containers").fetchone()[0]
-    services.large_city = containers > settings.cluster_containers_over
-    app = create_app(services)
+    svc.large_city = containers > settings.cluster_containers_over
+    app = create_app(svc)
     host = "localhost" if settings.http_host in ("127.0.0.1", "0.0.0.0") else settings.http_host
     url = f"http://{host}:{settings.http_port}"
     typer.secho(f"\nC3 is running: {url}\n", fg=typer.colors.GREEN, bold=True)
@@ -124,7 +124,7 @@ def demo(
     city = _city(settings)
     store = _open_store(settings, city)
     demo_city = _demo_city(settings, city)
-    from jobs.bootstrap import backfill_demo
+    from sim.demo_history import backfill_demo
 
     typer.echo(f"Backfilling {settings.sim_backfill_days} days of simulated history…")
     summary = backfill_demo(store, demo_city, settings.sim_backfill_days, settings.sim_step_minutes)
@@ -284,8 +284,8 @@ def report(
     """Produce one snapshot report now, or of a past moment from stored history."""
     _logging(verbose)
     from geo.basemap import basemap_file
-    from jobs.collection import CollectionPlanner
-    from jobs.reports import Reporter
+    from services.collection import CollectionPlanner
+    from services.reports.producer import Reporter
     from store import Store
 
     settings = load_settings()
@@ -453,8 +453,7 @@ def _connector_states(settings: Settings) -> dict[str, dict]:
     """name -> state summary, read from the DuckDB file, else from the running C3."""
     import requests
 
-    from callbacks.api import feed_summary
-    from callbacks.feeds import health_rows
+    from services.feeds import feed_summary, health_rows
     from store import Store
 
     intervals = {f.name: f.interval_s for f in settings.feeds}

@@ -16,10 +16,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config import load_settings  # noqa: E402
 from geo.city import load_city  # noqa: E402
-from jobs.bootstrap import backfill_demo, load_city_model  # noqa: E402
 from sim import backfill  # noqa: E402
+from sim.demo_history import backfill_demo  # noqa: E402
 from sim.model import DemoCity  # noqa: E402
 from store import Store  # noqa: E402
+from store.city import load_city_model  # noqa: E402
 
 BUDGET_S = 60
 

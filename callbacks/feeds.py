@@ -3,19 +3,18 @@ timer, and the drill into one connector's quarantined records (shown as text).""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import dash_svg as svg
 from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from analytics.freshness import operator_state
-from callbacks.context import services
-from callbacks.feed_badges import humanize_age
-from layouts import ids
-from store import feeds as queries
-from store.queries import feed_status
+from components import ids
+from components.feed_badges import humanize_age
+from services.context import current_services
+from services.feeds import health_rows
+from store import feeds
 
 STATE_WORDS = {
     "live": "live",
@@ -30,44 +29,6 @@ def _when(at: datetime | None, now: datetime, zone: ZoneInfo) -> str:
     if at is None:
         return "never"
     return f"{at.astimezone(zone):%a %H:%M:%S %Z} ({humanize_age((now - at).total_seconds())})"
-
-
-def health_rows(settings, intervals: dict[str, int], now: datetime, cur) -> list[dict]:
-    """One dict per configured connector: what the row shows (plain data, testable)."""
-    status = {r["connector"]: r for r in feed_status(cur)}
-    errors = queries.last_errors(cur)
-    counts = queries.quarantine_counts(cur)
-    since = now - timedelta(hours=24)
-    runs = queries.runs_since(cur, since)
-    kinds = {f.name: f for f in settings.feeds}
-    rows = []
-    for name, interval in intervals.items():
-        run = status.get(name, {})
-        own = runs[runs["connector"] == name]
-        feed = kinds.get(name)
-        rows.append(
-            {
-                "name": name,
-                "kind": "" if feed is None else feed.kind + (
-                    f" · {feed.entity_type}" if feed.entity_type else ""),  # fmt: skip
-                "state": operator_state(now, run.get("last_success_at"), run.get("last_status"),
-                                        interval, settings.stale_after_intervals),  # fmt: skip
-                "last_success_at": run.get("last_success_at"),
-                "last_error": errors.get(name),
-                "runs": len(own),
-                "failed": int((own["status"] == "failed").sum()),
-                # (position in the 24 h, 0-1; records fetched, None when the run failed)
-                "fetched": [
-                    ((t - since).total_seconds() / 86400, None if s == "failed" else float(f))
-                    for t, f, s in zip(own["finished_at"], own["fetched"], own["status"],
-                                       strict=True)
-                ],
-                "last": None if own.empty else own.iloc[-1].to_dict(),
-                "quarantined": counts.get(name, (0, 0)),
-                "interval_s": interval,
-            }
-        )  # fmt: skip
-    return rows
 
 
 BARS_W, BARS_H, BAR_W = 240, 32, 1.2
@@ -154,7 +115,7 @@ def _row(r: dict, now: datetime, zone: ZoneInfo) -> html.Tr:
 
 @callback(Output(ids.FEEDS_TABLE, "children"), Input(ids.FEEDS_REFRESH, "n_intervals"))
 def show_health(_tick):
-    svc = services()
+    svc = current_services()
     now = datetime.now(UTC)
     zone = ZoneInfo(svc.settings.timezone)
     if not svc.feed_intervals:
@@ -194,10 +155,10 @@ def pick_connector(clicks):
 def show_quarantine(connector, _tick, title):
     if not connector:
         return no_update, no_update
-    svc = services()
+    svc = current_services()
     zone = ZoneInfo(svc.settings.timezone)
     with svc.store.reading() as cur:
-        found = queries.quarantined(cur, connector)
+        found = feeds.quarantined(cur, connector)
     rows = [
         {"last_seen": f"{r.last_seen_at.astimezone(zone):%Y-%m-%d %H:%M:%S}",
          "seen_count": int(r.seen_count), "reason": r.reason, "raw": r.raw}

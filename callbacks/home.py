@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from dash import Input, Output, State, callback, no_update
 
-from callbacks.context import services
-from callbacks.feed_badges import feed_badges
-from layouts import ids
-from layouts.ids import MapShellIds
+from components import ids
+from components.feed_badges import feed_badges
+from components.ids import MapShellIds
+from services.context import current_services
 from store.ledger import data_versions
 from store.queries import feed_status, layer_version
 
@@ -32,7 +32,7 @@ def changed_layer_urls(sources, versions: dict, now_s: float, current: tuple) ->
 )
 def refresh_home(_tick, *current_urls):
     """Point each layer at its current data version (unchanged URL = no refetch)."""
-    svc = services()
+    svc = current_services()
     with svc.store.reading() as cur:
         versions = data_versions(cur)
         runs = feed_status(cur)

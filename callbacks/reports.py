@@ -9,9 +9,9 @@ import dash
 from apscheduler.triggers.cron import CronTrigger
 from dash import Input, callback, html
 
-from callbacks.context import services
-from jobs.report_archive import ArchivedReport, archive
-from layouts import ids
+from components import ids
+from services.context import current_services
+from services.reports.archive import ArchivedReport, archive
 from store.reports import report_runs
 
 DELIVERY = {"sent": "e-mailed", "pending": "e-mail pending", "failed": "e-mail failed"}
@@ -94,7 +94,7 @@ def next_runs(settings, now: datetime) -> list[str]:
     ],
 )
 def show_archive(kind, _tick):
-    svc = services()
+    svc = current_services()
     s = svc.settings
     with svc.store.reading() as cur:
         runs = report_runs(cur)

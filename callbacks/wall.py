@@ -18,12 +18,12 @@ from dash.exceptions import PreventUpdate
 
 from analytics import kpis
 from analytics.freshness import feed_state
-from callbacks.context import services
-from callbacks.feed_badges import feed_badges
-from callbacks.wall_view import alert_items, figure, fmt, sparkline, tile
+from components import ids
+from components.feed_badges import feed_badges
+from components.ids import MapShellIds
+from components.wall_tiles import alert_items, figure, fmt, sparkline, tile
 from config import DEFAULT_THRESHOLDS
-from layouts import ids
-from layouts.ids import MapShellIds
+from services.context import current_services
 from store import wall
 from store.ledger import data_versions
 from store.queries import feed_status, layer_version
@@ -54,7 +54,7 @@ def _alert_data(alerts: list[kpis.Alert]) -> list[dict]:
 )
 def poll_versions(_tick, *seen):
     """Which domains changed since the wall last looked (a tiny response when none did)."""
-    with services().store.reading() as cur:
+    with current_services().store.reading() as cur:
         versions = data_versions(cur)
     now_s = time.time()
     tokens = {
@@ -79,7 +79,7 @@ def poll_versions(_tick, *seen):
     prevent_initial_call=True,
 )
 def waste_panel(token):
-    svc, now = services(), datetime.now(UTC)
+    svc, now = current_services(), datetime.now(UTC)
     with svc.store.reading() as cur:
         states = wall.container_states(cur, now).to_pandas()
         spark = wall.hourly_series(cur, now, "waste")
@@ -130,7 +130,7 @@ def waste_panel(token):
     prevent_initial_call=True,
 )
 def traffic_panel(token):
-    svc, now = services(), datetime.now(UTC)
+    svc, now = current_services(), datetime.now(UTC)
     minutes = svc.settings.alert_congested_minutes
     with svc.store.reading() as cur:
         states = wall.segment_states(cur, now, minutes).to_pandas()
@@ -190,7 +190,7 @@ def html_list(title, items):
     prevent_initial_call=True,
 )
 def complaints_panel(token):
-    svc, now = services(), datetime.now(UTC)
+    svc, now = current_services(), datetime.now(UTC)
     s = svc.settings
     day_start = now.astimezone(ZoneInfo(s.timezone)).replace(
         hour=0, minute=0, second=0, microsecond=0
@@ -243,7 +243,7 @@ def complaints_panel(token):
     prevent_initial_call=True,
 )
 def feeds_panel(_token):
-    svc, now = services(), datetime.now(UTC)
+    svc, now = current_services(), datetime.now(UTC)
     s = svc.settings
     with svc.store.reading() as cur:
         runs = feed_status(cur)
@@ -290,7 +290,7 @@ def feeds_panel(_token):
 def alerts_strip(*args):
     *groups, config = args
     merged = sorted((a for g in groups for a in (g or [])), key=lambda a: a["at"], reverse=True)
-    return alert_items(merged[:20], services().settings.timezone, config.get("kiosk", True))
+    return alert_items(merged[:20], current_services().settings.timezone, config.get("kiosk", True))
 
 
 @callback(

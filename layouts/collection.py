@@ -9,11 +9,11 @@ import dash
 import dash_leaflet as dl
 from dash import dcc, html
 from dash_extensions.javascript import Namespace
-from flask import current_app
 
-from layouts import ids
-from layouts.chrome import page_header
-from layouts.map_shell import VEHICLE_COLOURS, MapShell, swatches
+from components import ids
+from components.chrome import page_header
+from components.map_shell import VEHICLE_COLOURS, MapShell, swatches
+from services.context import current_services
 
 js = Namespace("c3", "map")
 
@@ -60,8 +60,8 @@ def _legend(trucks: int) -> list:
 
 
 def layout(**_query) -> html.Div:
-    c3 = current_app.extensions["c3"]
-    settings = c3.settings
+    svc = current_services()
+    settings = svc.settings
     return html.Div(
         [
             page_header("Collection windows", settings, "/collection"),
@@ -84,7 +84,7 @@ def layout(**_query) -> html.Div:
                         [
                             MapShell(
                                 ids.COLLECTION_MAP,
-                                bounds=c3.map_bounds,
+                                bounds=svc.map_bounds,
                                 tz=settings.timezone,
                                 tile_url=settings.basemap_tile_url,
                                 layers=("zones",),

@@ -7,12 +7,12 @@ from __future__ import annotations
 import dash
 import dash_ag_grid as dag
 from dash import dcc, html
-from flask import current_app
 
 from analytics.timewindow import DEFAULT_RANGE
-from layouts import ids
-from layouts.chrome import page_header
-from layouts.map_shell import MapShell
+from components import ids
+from components.chrome import page_header
+from components.map_shell import MapShell
+from services.context import current_services
 
 LAYER_OPTIONS = [
     {"label": "Road congestion", "value": "traffic"},
@@ -242,10 +242,10 @@ def _table() -> html.Section:
 
 
 def layout(layers: str | None = None, **query) -> html.Div:
-    c3 = current_app.extensions["c3"]  # settings and the city's extent, set at start-up
-    settings = c3.settings
+    svc = current_services()  # settings and the city's extent, set at start-up
+    settings = svc.settings
     known = {o["value"] for o in LAYER_OPTIONS}
-    default = DEFAULT_LAYERS_LARGE if c3.large_city else DEFAULT_LAYERS
+    default = DEFAULT_LAYERS_LARGE if svc.large_city else DEFAULT_LAYERS
     shown = tuple(v for v in _split(layers) if v in known) if layers is not None else default
     opacity = _opacities(query.get("op"))
     filters = [
@@ -310,18 +310,18 @@ def layout(layers: str | None = None, **query) -> html.Div:
                         [
                             MapShell(
                                 ids.EXPLORE_MAP,
-                                bounds=c3.map_bounds,
+                                bounds=svc.map_bounds,
                                 tz=settings.timezone,
                                 tile_url=settings.basemap_tile_url,
                                 show_layer_control=False,
                                 selectable=True,
                                 hotspots=True,
-                                geobuf=ids.EXPLORE_GEOBUF_LAYERS if c3.large_city else (),
-                                clustered=("waste",) if c3.large_city else (),
+                                geobuf=ids.EXPLORE_GEOBUF_LAYERS if svc.large_city else (),
+                                clustered=("waste",) if svc.large_city else (),
                                 checked=shown,
                                 view=_view(query.get("view")),
                                 hideouts=initial_hideouts(
-                                    shown, opacity, query, settings.timezone, c3.large_city
+                                    shown, opacity, query, settings.timezone, svc.large_city
                                 ),
                             ),
                             _time_bar(),

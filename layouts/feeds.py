@@ -6,10 +6,10 @@ from __future__ import annotations
 import dash
 import dash_ag_grid as dag
 from dash import dcc, html
-from flask import current_app
 
-from layouts import ids
-from layouts.chrome import page_header
+from components import ids
+from components.chrome import page_header
+from services.context import current_services
 
 QUARANTINE_COLUMNS = [
     # flex, not fixed widths: the wall's larger type (4K) must not cut the headers short
@@ -22,7 +22,7 @@ QUARANTINE_COLUMNS = [
 
 
 def layout(**_query) -> html.Div:
-    settings = current_app.extensions["c3"].settings
+    settings = current_services().settings
     return html.Div(
         [
             page_header("Feeds", settings, "/feeds"),

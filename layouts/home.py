@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import dash
 from dash import dcc, html
-from flask import current_app
 
-from layouts import ids
-from layouts.chrome import page_header
-from layouts.map_shell import MapShell
+from components import ids
+from components.chrome import page_header
+from components.map_shell import MapShell
+from services.context import current_services
 
 
 def layout(**_query) -> html.Div:
-    c3 = current_app.extensions["c3"]  # settings and the city's extent, set at start-up
-    settings = c3.settings
+    svc = current_services()  # settings and the city's extent, set at start-up
+    settings = svc.settings
     return html.Div(
         [
             page_header(
@@ -25,7 +25,7 @@ def layout(**_query) -> html.Div:
             html.Main(
                 MapShell(
                     ids.HOME_MAP,
-                    bounds=c3.map_bounds,
+                    bounds=svc.map_bounds,
                     tz=settings.timezone,
                     tile_url=settings.basemap_tile_url,
                 ),

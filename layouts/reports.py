@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import dash
 from dash import dcc, html
-from flask import current_app
 
-from layouts import ids
-from layouts.chrome import page_header
+from components import ids
+from components.chrome import page_header
+from services.context import current_services
 
 
 def layout(**_query) -> html.Div:
-    settings = current_app.extensions["c3"].settings
+    settings = current_services().settings
     kinds = [{"label": "All reports", "value": ""}] + [
         {"label": k.title, "value": k.name} for k in settings.reports
     ]

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import dash
 from dash import dcc, html
-from flask import current_app
 
-from layouts import ids
-from layouts.map_shell import MapShell
+from components import ids
+from components.map_shell import MapShell
+from services.context import current_services
 
 TILE_TITLES = {"waste": "Waste", "traffic": "Traffic", "complaints": "Complaints", "feeds": "Feeds"}
 
@@ -22,8 +22,8 @@ def _int(value, default: int) -> int:
 
 
 def layout(scene: str | None = None, rotate: str | None = None, kiosk: str = "1", **_query):
-    c3 = current_app.extensions["c3"]  # settings and the city's extent, set at start-up
-    settings = c3.settings
+    svc = current_services()  # settings and the city's extent, set at start-up
+    settings = svc.settings
     scenes = [s.model_dump() for s in settings.wall_scenes]
     names = [s["name"] for s in scenes]
     pinned = scene if scene in names else None
@@ -36,7 +36,7 @@ def layout(scene: str | None = None, rotate: str | None = None, kiosk: str = "1"
                 data={
                     "scenes": scenes,
                     "pinned": pinned,
-                    "bounds": list(c3.map_bounds),
+                    "bounds": list(svc.map_bounds),
                     "kiosk": kiosk_mode,
                 },
             ),
@@ -76,7 +76,7 @@ def layout(scene: str | None = None, rotate: str | None = None, kiosk: str = "1"
                     html.Div(
                         MapShell(
                             ids.WALL_MAP,
-                            bounds=c3.map_bounds,
+                            bounds=svc.map_bounds,
                             tz=settings.timezone,
                             tile_url=settings.basemap_tile_url,
                             theme="dark",

@@ -30,11 +30,11 @@ import numpy as np
 import pyarrow as pa
 
 from geo.synthetic import GridCity, grid_city
-from jobs.bootstrap import load_city_model
 from sim import backfill
 from sim.model import DemoCity
 from store import Store
 from store.bulk import append, checkpoint, get_meta, row_counts, set_meta
+from store.city import load_city_model
 from store.ledger import RunRecord, append_status_events, bump_version, write_run
 from store.schema import own_data_schema
 from store.upsert import upsert

@@ -13,11 +13,11 @@ os.environ.setdefault("C3_CONFIG", str(Path(__file__).parent / "no-such-c3.toml"
 
 from config import ConnectorSettings  # noqa: E402
 from geo.city import load_city  # noqa: E402
-from jobs.bootstrap import load_city_model  # noqa: E402
 from sim.http import BackgroundServer  # noqa: E402
 from sim.model import DemoCity  # noqa: E402
 from sim.server import create_sim_app  # noqa: E402
 from store import Store  # noqa: E402
+from store.city import load_city_model  # noqa: E402
 
 TZ = "Europe/Helsinki"
 SEED = 42

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app import create_app, use_services
-from callbacks.context import Services
+from app import create_app
 from config import load_settings
 from connectors.runner import build_connector, run_connector
 from geo.basemap import basemap_file
-from jobs.bootstrap import backfill_demo
 from scripts.chromium import options as chromium_options
+from services.context import Services, attach_services
+from sim.demo_history import backfill_demo
 from sim.http import BackgroundServer
 from sim.server import create_sim_app
 from store.cache import Cache
@@ -41,7 +41,7 @@ def live_app(dash_app, store, city, demo_city, tmp_path):
             run = run_connector(build_connector(feed, TZ), store, now=now)
             assert run.status == "ok", run.error
     settings = load_settings(timezone=TZ, refresh_ms=1000)
-    services = Services(
+    svc = Services(
         settings=settings,
         store=store,
         cache=Cache(None),
@@ -50,6 +50,6 @@ def live_app(dash_app, store, city, demo_city, tmp_path):
         feed_intervals={f.name: f.interval_s for f in feeds},
     )
     if "app" not in dash_app:
-        dash_app["app"] = create_app(services)
-    use_services(dash_app["app"], services)
+        dash_app["app"] = create_app(svc)
+    attach_services(dash_app["app"].server, svc)
     return dash_app["app"]

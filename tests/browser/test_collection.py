@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
-from jobs.collection import CollectionPlanner
+from services.collection import CollectionPlanner
+from services.context import services_of
 from sim.http import free_port
-from store import collection as plans
+from store import collection
 from tests.browser.test_explore import ON_MAP
 
 pytestmark = pytest.mark.browser
@@ -19,12 +20,12 @@ MATRIX_DATA = "return document.querySelector('#collection-matrix .js-plotly-plot
 
 @pytest.fixture
 def planned_app(live_app, store, city):
-    services = live_app.server.extensions["c3"]
-    planner = CollectionPlanner(store, city, services.settings)
+    svc = services_of(live_app.server)
+    planner = CollectionPlanner(store, city, svc.settings)
     plan_id = planner.recompute(datetime.now(UTC))
-    services.collection = planner
+    svc.collection = planner
     with store.reading() as cur:
-        frame = plans.plan_windows_frame(cur, plan_id)
+        frame = collection.plan_windows_frame(cur, plan_id)
     return live_app, planner, plan_id, frame
 
 
@@ -55,7 +56,7 @@ def test_the_matrix_shows_the_plan_and_a_pick_draws_its_routes(dash_duo, planned
     best = frame[frame["rank"] == 1].sort_values("zone_name").iloc[0]
     dash_duo.find_elements(".c3-collection-best .c3-button")[0].click()
     with planner.store.reading() as cur:
-        stored = json.loads(plans.stored_routes(cur, plan_id, best.zone_id, best.start_at))
+        stored = json.loads(collection.stored_routes(cur, plan_id, best.zone_id, best.start_at))
     n_stops = sum(len(v["stops"]) for v in stored["vehicles"])
     numbers = stops_on_map(dash_duo, n_stops)
     expected = sorted(s["seq"] for v in stored["vehicles"] for s in v["stops"])
@@ -95,7 +96,7 @@ def test_the_matrix_shows_the_plan_and_a_pick_draws_its_routes(dash_duo, planned
     label = other.start_at.tz_convert("Europe/Helsinki").strftime("%a %d %b %H:%M")
     dash_duo.wait_for_contains_text("#collection-summary", label, timeout=20)
     with planner.store.reading() as cur:
-        computed = plans.stored_routes(cur, plan_id, other.zone_id, other.start_at)
+        computed = collection.stored_routes(cur, plan_id, other.zone_id, other.start_at)
     assert computed is not None  # stored with the plan, so the next reader gets it
     routes = json.loads(computed)
     stops_on_map(dash_duo, sum(len(v["stops"]) for v in routes["vehicles"]))
@@ -103,8 +104,8 @@ def test_the_matrix_shows_the_plan_and_a_pick_draws_its_routes(dash_duo, planned
 
 
 def test_before_the_first_plan_the_screen_says_it_is_computing(dash_duo, live_app, store, city):
-    services = live_app.server.extensions["c3"]
-    services.collection = CollectionPlanner(store, city, services.settings)
+    svc = services_of(live_app.server)
+    svc.collection = CollectionPlanner(store, city, svc.settings)
     dash_duo.start_server(live_app, port=free_port())
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/collection")
     dash_duo.wait_for_contains_text("#collection-status", "Computing the first collection plan")

@@ -6,6 +6,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from services.context import services_of
 from sim.http import free_port
 
 pytestmark = pytest.mark.browser
@@ -81,7 +82,7 @@ def test_complainants_text_stays_on_the_server_unless_allowed(dash_duo, live_app
 
 def test_popup_shows_citizen_text_as_text(dash_duo, live_app, store):
     # a deployment that allows it: complainants' text is shown, as text
-    svc = live_app.server.extensions["c3"]
+    svc = services_of(live_app.server)
     svc.settings = svc.settings.model_copy(update={"show_personal_data": True})
     with store.transaction() as cur:
         cur.execute(

@@ -10,9 +10,9 @@ import pytest
 import requests
 from selenium.webdriver.support.ui import WebDriverWait
 
-from app import use_services
 from config import ReportKind
-from jobs.reports import Reporter
+from services.context import attach_services, services_of
+from services.reports.producer import Reporter
 from sim.http import free_port
 
 pytestmark = pytest.mark.browser
@@ -25,14 +25,14 @@ WASTE = ReportKind(name="waste-weekly", title="Waste weekly report", cron="0 7 *
 @pytest.fixture
 def archived(live_app, tmp_path):
     """Three reports written by the reporter: two scheduled (one late) and one on demand."""
-    services = live_app.server.extensions["c3"]
-    settings = services.settings.model_copy(
+    svc = services_of(live_app.server)
+    settings = svc.settings.model_copy(
         update={"data_dir": tmp_path / "var", "reports": [DAILY, WASTE]}
     )
-    services.settings = settings
-    use_services(live_app, services)
-    reporter = Reporter(services.store, settings, services.map_bounds, services.basemap_path,
-                        services.feed_intervals)  # fmt: skip
+    svc.settings = settings
+    attach_services(live_app.server, svc)
+    reporter = Reporter(svc.store, settings, svc.map_bounds, svc.basemap_path,
+                        svc.feed_intervals)  # fmt: skip
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     reporter.tick(now)  # both kinds' last slots: produced now, the waste one days late
     newest = reporter.on_demand("city-daily", now - timedelta(minutes=5))

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config import load_settings
-from jobs.bootstrap import backfill_demo
-from jobs.collection import CollectionPlanner
-from store import collection as plans
+from services.collection import CollectionPlanner
+from sim.demo_history import backfill_demo
+from store import collection
 from store.ledger import bump_version
 from tests.conftest import TZ
 
@@ -30,8 +30,8 @@ def test_a_plan_is_stored_once_per_data_change_with_routes_of_the_best_windows(p
     assert first is not None
     assert planner.run(NOW) is None  # nothing new: nothing recomputed
     with store.reading() as cur:
-        frame = plans.plan_windows_frame(cur, first)
-        plan = plans.latest_plan(cur)
+        frame = collection.plan_windows_frame(cur, first)
+        plan = collection.latest_plan(cur)
     assert plan["plan_id"] == first and plan["horizon_h"] == 24
     assert plan["data_up_to"] <= NOW
     per_zone = frame.groupby("zone_id")
@@ -40,7 +40,7 @@ def test_a_plan_is_stored_once_per_data_change_with_routes_of_the_best_windows(p
     assert frame["reason"].str.len().gt(0).all()
     best = frame[frame["rank"] == 1].iloc[0]
     with store.reading() as cur:
-        stored = json.loads(plans.stored_routes(cur, first, best.zone_id, best.start_at))
+        stored = json.loads(collection.stored_routes(cur, first, best.zone_id, best.start_at))
     due = int(best.stops)
     served = stored["totals"]["containers"]
     unserved = sum(len(s["containers"]) for s in stored["unserved"])
@@ -56,15 +56,15 @@ def test_a_plan_is_stored_once_per_data_change_with_routes_of_the_best_windows(p
 def test_other_windows_are_routed_on_demand_for_the_newest_plan_only(planner, store):
     first = planner.recompute(NOW)
     with store.reading() as cur:
-        frame = plans.plan_windows_frame(cur, first)
+        frame = collection.plan_windows_frame(cur, first)
     other = frame[frame["rank"] == 40].iloc[0]
     with store.reading() as cur:
-        assert plans.stored_routes(cur, first, other.zone_id, other.start_at) is None
+        assert collection.stored_routes(cur, first, other.zone_id, other.start_at) is None
     routes = planner.routes(first, other.zone_id, other.start_at.to_pydatetime())
     arrivals = [s["arrival"] for v in routes["vehicles"] for s in v["stops"]]
     assert all(a >= other.start_at.isoformat() for a in arrivals)
     with store.reading() as cur:
-        assert plans.stored_routes(cur, first, other.zone_id, other.start_at) is not None
+        assert collection.stored_routes(cur, first, other.zone_id, other.start_at) is not None
     planner.recompute(NOW)
     another = frame[frame["rank"] == 41].iloc[0]
     assert planner.routes(first, another.zone_id, another.start_at.to_pydatetime()) is None
@@ -73,7 +73,7 @@ def test_other_windows_are_routed_on_demand_for_the_newest_plan_only(planner, st
 def test_no_round_that_runs_into_the_quiet_hours_is_allowed(planner, store):
     plan_id = planner.recompute(NOW)
     with store.reading() as cur:
-        frame = plans.plan_windows_frame(cur, plan_id)
+        frame = collection.plan_windows_frame(cur, plan_id)
     local = frame["start_at"].dt.tz_convert(ZoneInfo(TZ))
     ends = (frame["start_at"] + frame["minutes"].map(lambda m: timedelta(minutes=m))).dt.tz_convert(
         ZoneInfo(TZ)
@@ -97,4 +97,4 @@ def test_a_plan_whose_first_start_has_passed_is_replaced_without_new_data(planne
     later = planner.run(NOW + timedelta(hours=1))  # a feed outage: no new data, time moves
     assert later == first + 1
     with store.reading() as cur:
-        assert plans.latest_plan(cur)["first_start"] > NOW + timedelta(hours=1)
+        assert collection.latest_plan(cur)["first_start"] > NOW + timedelta(hours=1)

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from jobs.bootstrap import backfill_demo, load_city_model
-from jobs.collection import plan_windows, read_inputs
+from services.collection import plan_windows, read_inputs
+from sim.demo_history import backfill_demo
 from sim.model import DemoCity
 from store import Store
+from store.city import load_city_model
 from tests.conftest import SEED
 
 TZ = "Europe/Helsinki"

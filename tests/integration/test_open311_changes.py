@@ -112,8 +112,8 @@ def test_a_future_dated_record_does_not_stall_the_feed(store):
 
 
 def test_xml_feed_gives_the_same_rows_as_json(store, tmp_path, sim_fixed, city):
-    from jobs.bootstrap import load_city_model
     from store import Store
+    from store.city import load_city_model
 
     as_json = run_connector(complaints(sim_fixed.url), store, now=FIXED_NOW)
     other = Store(tmp_path / "xml.duckdb")

@@ -13,9 +13,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from config import ReportKind, SmtpSettings, load_settings
-from jobs.bootstrap import backfill_demo
-from jobs.reports import Reporter
-from store import reports as ledger
+from services.reports.producer import Reporter
+from sim.demo_history import backfill_demo
+from store import reports
 from tests.conftest import FIXED_NOW, TZ
 
 KIND = ReportKind(name="city-daily", title="City daily report", cron="0 9 * * *",
@@ -51,7 +51,7 @@ def reporter(store, city, demo_city, tmp_path):
 
 def deliveries(store):
     with store.reading() as cur:
-        return ledger.report_runs(cur)[["status", "delivery", "attempts", "last_error"]]
+        return reports.report_runs(cur)[["status", "delivery", "attempts", "last_error"]]
 
 
 def test_the_report_is_mailed_with_its_pdf_once_the_server_is_back(reporter, store, caplog):
@@ -92,18 +92,18 @@ def test_a_due_delivery_is_taken_by_one_sender_only(reporter, store):
     reporter, _ = reporter
     at = FIXED_NOW + timedelta(minutes=1)
     reporter.produce(KIND, FIXED_NOW, now=at)  # queued, due at once
-    first = ledger.take_due_deliveries(store, at)
+    first = reports.take_due_deliveries(store, at)
     assert [(k, r) for k, _, r, _ in first] == [("city-daily", KIND.recipients)]
-    assert ledger.take_due_deliveries(store, at) == []  # the scheduler's tick meanwhile
+    assert reports.take_due_deliveries(store, at) == []  # the scheduler's tick meanwhile
     # a sender that died without recording its attempt: due again after SENDING_FOR
-    assert len(ledger.take_due_deliveries(store, at + ledger.SENDING_FOR)) == 1
+    assert len(reports.take_due_deliveries(store, at + reports.SENDING_FOR)) == 1
 
 
 def test_an_on_demand_report_is_mailed_only_when_asked(reporter, store):
     reporter, _ = reporter
     reporter.on_demand("city-daily", FIXED_NOW)
     with store.reading() as cur:
-        assert ledger.report_runs(cur)["delivery"].isna().all()
+        assert reports.report_runs(cur)["delivery"].isna().all()
     with pytest.raises(ValueError, match="in the future"):
         reporter.on_demand("city-daily", datetime.now(UTC) + timedelta(days=1))
 

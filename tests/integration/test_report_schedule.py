@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from config import ReportKind
-from jobs.report_schedule import last_slot, run_due
+from services.reports.schedule import last_slot, run_due
 from store import Store
 from store.reports import claim
 from tests.conftest import TZ

@@ -16,10 +16,11 @@ import pytest
 from config import ReportKind, load_settings
 from connectors.runner import build_connector, run_connector
 from geo.basemap import basemap_file
-from jobs.bootstrap import backfill_demo, load_city_model
-from jobs.collection import CollectionPlanner
-from jobs.reports import Reporter
+from services.collection import CollectionPlanner
+from services.reports.producer import Reporter
+from sim.demo_history import backfill_demo
 from store import Store
+from store.city import load_city_model
 from tests.conftest import FIXED_NOW, TZ, demo_feeds
 
 DAILY = ReportKind(name="city-daily", title="City daily report", cron="0 9 * * *")  # FIXED_NOW

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from jobs.bootstrap import backfill_demo
+from sim.demo_history import backfill_demo
 from store import explore
 from store.schema import to_arrow
 from store.upsert import upsert

@@ -5,11 +5,10 @@ from datetime import UTC, datetime, timedelta
 from dash import no_update
 from flask import Flask
 
-from app import use_services
-from callbacks.context import Services
-from callbacks.feed_badges import feed_badges
 from callbacks.home import refresh_home
+from components.feed_badges import feed_badges
 from config import load_settings
+from services.context import Services, attach_services
 from store.cache import Cache
 from store.ledger import RunRecord, bump_version, write_run
 
@@ -52,8 +51,8 @@ def test_refresh_points_layers_at_the_current_versions_and_only_when_they_change
         )
     server = Flask(__name__)
     settings = load_settings()
-    use_services(
-        type("App", (), {"server": server})(),
+    attach_services(
+        server,
         Services(
             settings=settings,
             store=store,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from jobs.report_render import file_stem
+from services.reports.render import file_stem
 
 KIND_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{4})\.(html|pdf)$")

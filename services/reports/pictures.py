@@ -24,7 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
-from layouts.map_shell import CONGESTION_LEGEND, FILL_LEGEND
+from components.map_shell import CONGESTION_LEGEND, FILL_LEGEND
 
 matplotlib.rcParams.update(
     {"svg.fonttype": "path", "font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "c3"}

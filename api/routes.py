@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 import duckdb
 from flask import Blueprint, Response, abort, request, send_file
 
-from callbacks.context import services
 from callbacks.explore import time_view
 from callbacks.explore_table import csv_export
-from callbacks.feeds import health_rows
 from geo.encoding import to_geobuf
-from jobs.report_archive import report_file
+from services.context import current_services
+from services.feeds import feed_summary, health_rows
+from services.reports.archive import report_file
 from store import explore
 from store.ledger import data_versions
 from store.queries import LAYERS, containers_geojson, layer_version
@@ -29,7 +29,7 @@ MIMETYPES = {"geojson": GEOJSON, "pbf": GEOBUF}
 
 
 def current_versions() -> dict[str, int]:
-    with services().store.reading() as cur:
+    with current_services().store.reading() as cur:
         return data_versions(cur)
 
 
@@ -46,7 +46,7 @@ def layer(name: str, fmt: str) -> Response:
     (`zone`, `waste_type`): a clustered layer must count only what it shows."""
     if name not in LAYERS or fmt not in MIMETYPES:
         abort(404)
-    svc = services()
+    svc = current_services()
     if name == "complaints" and not svc.settings.show_personal_data:
         name = "complaints_public"
     version = layer_version(name, current_versions(), time.time())
@@ -73,7 +73,7 @@ def layer(name: str, fmt: str) -> Response:
 @api.get("/basemap.geojson")
 def basemap() -> Response:
     """The offline basemap; read once, then served (compressed) from the cache."""
-    svc = services()
+    svc = current_services()
     path = svc.basemap_path
     if path is None or not path.exists():
         return Response('{"type":"FeatureCollection","features":[]}', mimetype=GEOJSON)
@@ -117,7 +117,7 @@ def frame() -> Response:
         at = datetime.fromtimestamp(float(request.args["at"]), UTC)
     except (KeyError, ValueError, OverflowError, OSError):
         abort(400, "at: epoch seconds required")
-    svc = services()
+    svc = current_services()
     versions = current_versions()
     version = f"{versions.get('waste', 0)}.{versions.get('traffic', 0)}"
 
@@ -137,7 +137,7 @@ def requests_shown(fmt: str) -> Response:
     then (GeoJSON, or geobuf as `.pbf`)."""
     if fmt not in MIMETYPES:
         abort(404)
-    svc = services()
+    svc = current_services()
     window = view_window()
     filters = {name: _listed(name) for name in REQUEST_FILTERS}
     personal = svc.settings.show_personal_data
@@ -157,7 +157,7 @@ def requests_shown(fmt: str) -> Response:
 @api.get("/hotspots.geojson")
 def hotspots() -> Response:
     """Requests shown at the view's moment, aggregated into H3 cells."""
-    svc = services()
+    svc = current_services()
     window = view_window()
     filters = {name: _listed(name) for name in REQUEST_FILTERS}
     try:
@@ -191,7 +191,7 @@ def rows_csv() -> Response:
 def report(kind: str, name: str) -> Response:
     """A report file from the archive: the HTML opens in the browser; the PDF opens too,
     or downloads with `?download=1`."""
-    path = report_file(services().settings.report_folder, kind, name)
+    path = report_file(current_services().settings.report_folder, kind, name)
     if path is None:
         abort(404)
     download = request.args.get("download") == "1"
@@ -204,7 +204,7 @@ def run_report(kind: str) -> Response:
     report here. The caller proves it can read this C3's data directory by sending the
     token written there at start (`X-C3-Token`); `at` is an ISO time (UTC unless it has
     an offset), `mail=1` e-mails it too."""
-    svc = services()
+    svc = current_services()
     sent = request.headers.get("X-C3-Token", "")
     if svc.reporter is None or not svc.report_token or not hmac.compare_digest(
         sent, svc.report_token
@@ -241,20 +241,7 @@ def _error(status: int, message: str) -> Response:
 def feeds() -> dict:
     """Every configured connector's state, last success and last error (`c3 connectors
     list` reads it while C3 holds the DuckDB file)."""
-    svc = services()
+    svc = current_services()
     with svc.store.reading() as cur:
         rows = health_rows(svc.settings, svc.feed_intervals, datetime.now(UTC), cur)
     return {"connectors": [feed_summary(r) for r in rows]}
-
-
-def feed_summary(row: dict) -> dict:
-    error = row["last_error"]
-    return {
-        "name": row["name"],
-        "state": row["state"],
-        "last_success_at": row["last_success_at"].isoformat() if row["last_success_at"] else None,
-        "last_error": None if error is None else {"at": error[0].isoformat(), "error": error[1]},
-        "runs_24h": row["runs"],
-        "failed_24h": row["failed"],
-        "quarantined": row["quarantined"][0],
-    }

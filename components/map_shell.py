@@ -10,7 +10,7 @@ import dash_leaflet as dl
 from dash import html
 from dash_extensions.javascript import Namespace
 
-from layouts.ids import MapShellIds
+from components.ids import MapShellIds
 
 js = Namespace("c3", "map")
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import dash_svg as svg
 from dash import html
 
-from layouts import ids
+from components import ids
 
 SPARK_W, SPARK_H = 240, 48
 

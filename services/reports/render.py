@@ -18,8 +18,8 @@ import jinja2
 import shapely
 from markupsafe import Markup
 
-from jobs.report_content import Part, Snapshot
-from jobs.report_pictures import map_png, svg_chart_uri, trend_chart
+from services.reports.content import Part, Snapshot
+from services.reports.pictures import map_png, svg_chart_uri, trend_chart
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def css_string(text: str) -> Markup:
 
 
 _TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("jobs", "templates"),
+    loader=jinja2.PackageLoader("services.reports", "templates"),
     autoescape=True,  # street and zone names come from feeds: text, never markup
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,

@@ -1,4 +1,5 @@
-"""Getting a store ready: load the city model, and (demo) backfill the simulator's history."""
+"""Loading the demo city's history into a store: the simulator's batches, upserted and
+recorded in the ledger as one run (what `c3 demo` does before the connectors take over)."""
 
 from __future__ import annotations
 
@@ -7,54 +8,14 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import pyarrow as pa
-import shapely
-
-from geo.city import CityModel
 from sim import backfill
 from sim.model import DemoCity
 from store import Store
 from store.ledger import RunRecord, bump_version, write_run
-from store.schema import TABLES
 from store.upsert import upsert
 from store.zoning import assign_zones
 
 log = logging.getLogger(__name__)
-
-
-def load_city_model(store: Store, city: CityModel) -> None:
-    """Upsert zones and road segments (idempotent: a reload of the same extract changes nothing)."""
-    zones = city.zones
-    segs = city.segments
-    with store.transaction() as cur:
-        changed = 0
-        zone_batch = pa.table(
-            {
-                "zone_id": zones["zone_id"].to_numpy(),
-                "name": zones["name"].to_numpy(),
-                "kind": zones["kind"].to_numpy(),
-                "department": zones["department"].astype(object).to_numpy(),
-                "geom": shapely.to_wkb(zones.geometry.values),
-            },
-            schema=TABLES["zones"].schema,
-        )
-        counts = upsert(cur, "zones", zone_batch)
-        changed += counts.inserted + counts.updated
-        seg_batch = pa.table(
-            {
-                **{
-                    name: segs[name].to_numpy()
-                    for name in TABLES["road_segments"].schema.names
-                    if name != "geom"
-                },
-                "geom": shapely.to_wkb(segs.geometry.values),
-            },
-            schema=TABLES["road_segments"].schema,
-        )
-        counts = upsert(cur, "road_segments", seg_batch)
-        changed += counts.inserted + counts.updated
-        if changed:
-            bump_version(cur, "city")
 
 
 @dataclass

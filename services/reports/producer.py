@@ -10,12 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from config import ReportKind, Settings
-from jobs import report_delivery
-from jobs.report_content import Snapshot, build_snapshot
-from jobs.report_render import ReportFiles, file_stem, write_report
-from jobs.report_schedule import last_slot, run_due
-from store import Store
-from store import reports as ledger
+from services.reports import delivery
+from services.reports.content import Snapshot, build_snapshot
+from services.reports.render import ReportFiles, file_stem, write_report
+from services.reports.schedule import last_slot, run_due
+from store import Store, reports
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ class Reporter:
             log.warning("report %s %s: part missing: %s", kind.name, files.html.name, line)
         log.info("report %s written: %s", kind.name, files.html.with_suffix(""))
         if mail and self.settings.smtp.host and kind.recipients:
-            ledger.queue_delivery(self.store, kind.name, at, kind.recipients, now)
+            reports.queue_delivery(self.store, kind.name, at, kind.recipients, now)
         return produced
 
     def run_slot(self, kind: ReportKind, slot: datetime, late: bool, now: datetime) -> str | None:
@@ -87,16 +86,16 @@ class Reporter:
         at = (at or now).replace(second=0, microsecond=0)
         if at > now:
             raise ValueError(f"{at:%Y-%m-%d %H:%M} UTC is in the future: no data to show yet")
-        if not ledger.reclaim(self.store, kind.name, at, now):
+        if not reports.reclaim(self.store, kind.name, at, now):
             raise RuntimeError(f"the {kind.name} report of {at:%Y-%m-%d %H:%M} UTC is being "
                                "produced right now; try again in a minute")  # fmt: skip
         try:
             produced = self.produce(kind, at, now=now, mail=mail)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            ledger.finish(self.store, kind.name, at, datetime.now(UTC), error)
+            reports.finish(self.store, kind.name, at, datetime.now(UTC), error)
             raise
-        ledger.finish(self.store, kind.name, at, datetime.now(UTC), None,
+        reports.finish(self.store, kind.name, at, datetime.now(UTC), None,
                       "; ".join(produced.missing) or None)  # fmt: skip
         self.deliver_due(datetime.now(UTC))
         return produced
@@ -116,29 +115,29 @@ class Reporter:
         smtp = self.settings.smtp
         if not smtp.host:
             return
-        for name, slot, recipients, attempts in ledger.take_due_deliveries(self.store, now):
+        for name, slot, recipients, attempts in reports.take_due_deliveries(self.store, now):
             kind = self.kinds.get(name)
             error = None
             try:
                 if kind is None:
                     raise KeyError(f"report kind {name!r} is no longer configured")
-                report_delivery.send(smtp, self._mail(kind, slot, recipients))
+                delivery.send(smtp, self._mail(kind, slot, recipients))
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("report %s %s: e-mail failed (attempt %d): %s",
                             name, slot, attempts + 1, error)  # fmt: skip
             retry = (
                 None if error is None
-                else report_delivery.next_attempt(now, attempts + 1, smtp.max_attempts)
+                else delivery.next_attempt(now, attempts + 1, smtp.max_attempts)
             )  # fmt: skip
-            ledger.record_delivery(self.store, name, slot, now, error, retry)
+            reports.record_delivery(self.store, name, slot, now, error, retry)
 
     def _mail(self, kind: ReportKind, slot: datetime, recipients: list[str]):
         folder = self.settings.report_folder / kind.name
         name = file_stem(slot, self.settings.timezone)
         pdf, html = folder / f"{name}.pdf", folder / f"{name}.html"
         with self.store.reading() as cur:
-            late, missing = ledger.run_outcome(cur, kind.name, slot)
+            late, missing = reports.run_outcome(cur, kind.name, slot)
         moment = f"{name[:10]} {name[11:13]}:{name[13:]}"
         subject = f"{kind.title} — {self.settings.city_name} — {moment}"
         subject += " (late)" if late else ""
@@ -153,7 +152,7 @@ class Reporter:
             lines.append("It was produced late: C3 was not running at its time.")
         if missing:
             lines += ["", "Parts missing:", *[f"- {m}" for m in missing.split("; ")]]
-        mail = report_delivery.message(
+        mail = delivery.message(
             self.settings.smtp.sender, recipients, subject, "\n".join(lines),
             pdf if pdf.exists() else None,
         )  # fmt: skip

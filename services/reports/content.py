@@ -23,8 +23,7 @@ import pandas as pd
 from analytics import kpis
 from analytics.freshness import feed_state
 from config import ReportKind, Settings
-from store import Store, wall
-from store import reports as queries
+from store import Store, reports, wall
 from store.queries import feed_status
 
 log = logging.getLogger(__name__)
@@ -119,7 +118,7 @@ class _Moment:
     @cached_property
     def requests(self) -> tuple[pd.DataFrame, pd.Series]:
         s = self.settings
-        found = queries.open_requests_at(self.cur, self.at, self.zones)
+        found = reports.open_requests_at(self.cur, self.at, self.zones)
         return found, kpis.due_times(found, s.complaint_target_h, s.complaint_default_target_h)
 
     def waste(self) -> dict | None:
@@ -132,7 +131,7 @@ class _Moment:
 
     def complaints(self) -> dict | None:
         found, due = self.requests
-        period = queries.complaint_period(self.cur, self.since, self.at, self.zones)
+        period = reports.complaint_period(self.cur, self.since, self.at, self.zones)
         if found.empty and not period["opened"] and not period["closed"]:
             return None
         return {
@@ -383,10 +382,10 @@ def _overdue_by_type(moment: _Moment, at: datetime) -> dict:
 def _map_layers(cur, moment: _Moment, domains: tuple[str, ...], zones: list[str]) -> dict:
     """The layers of the map picture: zones, segments with their ratio, containers with
     their fill, open requests (positions only)."""
-    shapes = queries.zone_shapes(cur)
+    shapes = reports.zone_shapes(cur)
     layers = {"zones": shapes[shapes["zone_id"].isin(zones)] if zones else shapes}
     if "traffic" in domains:
-        segs = _in_zones(queries.segment_shapes(cur), zones)
+        segs = _in_zones(reports.segment_shapes(cur), zones)
         ratios = moment.segments[["segment_id", "ratio"]]
         layers["segments"] = segs.merge(ratios, on="segment_id", how="left")
     if "waste" in domains:

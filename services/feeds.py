@@ -1,0 +1,66 @@
+"""Feed health: each configured connector's state, last success, last error, runs of the
+last 24 h and quarantine, as plain data that `/feeds`, `/api/feeds` and `c3 connectors
+list` share."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from analytics.freshness import operator_state
+from config import Settings
+from store import feeds
+from store.queries import feed_status
+
+
+def health_rows(
+    settings: Settings, intervals: dict[str, int], now: datetime, cur
+) -> list[dict]:
+    """One dict per configured connector: what the row shows (plain data, testable)."""
+    status = {r["connector"]: r for r in feed_status(cur)}
+    errors = feeds.last_errors(cur)
+    counts = feeds.quarantine_counts(cur)
+    since = now - timedelta(hours=24)
+    runs = feeds.runs_since(cur, since)
+    kinds = {f.name: f for f in settings.feeds}
+    rows = []
+    for name, interval in intervals.items():
+        run = status.get(name, {})
+        own = runs[runs["connector"] == name]
+        feed = kinds.get(name)
+        rows.append(
+            {
+                "name": name,
+                "kind": "" if feed is None else feed.kind + (
+                    f" · {feed.entity_type}" if feed.entity_type else ""),  # fmt: skip
+                "state": operator_state(now, run.get("last_success_at"), run.get("last_status"),
+                                        interval, settings.stale_after_intervals),  # fmt: skip
+                "last_success_at": run.get("last_success_at"),
+                "last_error": errors.get(name),
+                "runs": len(own),
+                "failed": int((own["status"] == "failed").sum()),
+                # (position in the 24 h, 0-1; records fetched, None when the run failed)
+                "fetched": [
+                    ((t - since).total_seconds() / 86400, None if s == "failed" else float(f))
+                    for t, f, s in zip(own["finished_at"], own["fetched"], own["status"],
+                                       strict=True)
+                ],
+                "last": None if own.empty else own.iloc[-1].to_dict(),
+                "quarantined": counts.get(name, (0, 0)),
+                "interval_s": interval,
+            }
+        )  # fmt: skip
+    return rows
+
+
+def feed_summary(row: dict) -> dict:
+    """A health row as JSON (`/api/feeds`, `c3 connectors list`)."""
+    error = row["last_error"]
+    return {
+        "name": row["name"],
+        "state": row["state"],
+        "last_success_at": row["last_success_at"].isoformat() if row["last_success_at"] else None,
+        "last_error": None if error is None else {"at": error[0].isoformat(), "error": error[1]},
+        "runs_24h": row["runs"],
+        "failed_24h": row["failed"],
+        "quarantined": row["quarantined"][0],
+    }
