@@ -32,8 +32,10 @@ system-deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig; \
 	fi
 
-## test: install what the tests need (Chromium, its driver, Redis when absent) and run them
+## test: install what the tests need (Chromium, its driver, Redis when absent), check the
+## layer rules (import-linter) and run the tests
 test: $(VENV)/.installed-test system-deps system-test-deps
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 system-test-deps:
@@ -49,6 +51,7 @@ system-test-deps:
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## bench: budgets of the spine, each against a baseline measured in the same run
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test

@@ -1,59 +1,47 @@
-"""Typical travel times: for each road segment, the median travel time per day type
-(weekday, Saturday, Sunday/holiday) and 15-minute slot of the city's local time, from
-stored history; and for the next hours, the conditions observed now blended into that
-profile, decaying towards it (issue #5, analysis 1). Pure functions over DataFrames."""
+"""Typical travel times: the day-type rule (weekday, Saturday, Sunday/holiday) and the
+15-minute slots of the city's local time that profiles are kept by; and, from the medians
+per segment, day type and slot that the store aggregates (store.collection), the travel
+time of any segment at any moment, with the conditions observed now blended in and
+decaying towards the profile (issue #5, analysis 1). Pure functions over DataFrames."""
 
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 SLOT_MINUTES = 15
-
-
-# Day types: weekday, saturday, sunday (public holidays count as Sundays).
-PROFILE_SQL = """
-SELECT segment_id, day_type, slot,
-       median(travel_time_s) AS travel_time_s, count(*) AS readings
-FROM (
-    SELECT segment_id, travel_time_s,
-           CASE WHEN list_contains($holidays, local::DATE) OR dayofweek(local) = 0 THEN 'sunday'
-                WHEN dayofweek(local) = 6 THEN 'saturday'
-                ELSE 'weekday' END AS day_type,
-           (hour(local) * 60 + minute(local)) // $slot_minutes AS slot
-    FROM (SELECT segment_id, travel_time_s, timezone($tz, observed_at) AS local
-          FROM {source} WHERE isfinite(travel_time_s))
-)
-GROUP BY ALL
-"""
-
-
-def travel_time_profiles(
-    con: duckdb.DuckDBPyConnection,
-    source: str,
-    tz: str,
-    holidays: frozenset[date] = frozenset(),
-    params: dict | None = None,
-) -> pd.DataFrame:
-    """Median travel time (s) per segment, day type and slot of readings in `source` (a
-    table or subquery with `segment_id`, `observed_at` TIMESTAMPTZ and `travel_time_s`;
-    its own $parameters in `params`), aggregated in DuckDB. Index: (segment_id, day_type,
-    slot); columns `travel_time_s` and `readings` behind each value."""
-    frame = con.execute(
-        PROFILE_SQL.format(source=source),
-        {**(params or {}), "tz": tz, "holidays": sorted(holidays), "slot_minutes": SLOT_MINUTES},
-    ).df()
-    frame["slot"] = frame["slot"].astype(int)
-    return frame.set_index(["segment_id", "day_type", "slot"]).sort_index()
-
-
-DAY_TYPES = ("weekday", "saturday", "sunday")
 SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
+DAY_TYPES = ("weekday", "saturday", "sunday")
+
+
+def day_type(local_date: date, holidays: frozenset[date] = frozenset()) -> str:
+    """The day type of a local date: 'sunday' (public holidays count as Sundays),
+    'saturday' or 'weekday'."""
+    if local_date in holidays or local_date.weekday() == 6:
+        return "sunday"
+    return "saturday" if local_date.weekday() == 5 else "weekday"
+
+
+def day_types(first: date, last: date, holidays: frozenset[date] = frozenset()) -> pd.DataFrame:
+    """Every local date from `first` to `last` (both included) with its day type: columns
+    `local_date` and `day_type`, what the store joins readings to."""
+    dates = [first + timedelta(days=d) for d in range((last - first).days + 1)]
+    return pd.DataFrame(
+        {"local_date": dates, "day_type": [day_type(d, holidays) for d in dates]},
+        columns=["local_date", "day_type"],
+    )
+
+
+def day_types_between(
+    since: datetime, until: datetime, tz: str, holidays: frozenset[date] = frozenset()
+) -> pd.DataFrame:
+    """`day_types` of every local date that a moment from `since` to `until` falls on."""
+    zone = ZoneInfo(tz)
+    return day_types(since.astimezone(zone).date(), until.astimezone(zone).date(), holidays)
 
 
 class TravelTimes:
@@ -92,12 +80,10 @@ class TravelTimes:
         self._holidays = holidays
 
     def slot_key(self, when: datetime) -> tuple[str, int]:
+        """The day type and slot of the local time of a moment."""
         local = when.astimezone(self._zone)
-        if local.date() in self._holidays or local.weekday() == 6:
-            kind = "sunday"
-        else:
-            kind = "saturday" if local.weekday() == 5 else "weekday"
-        return kind, local.hour * (60 // SLOT_MINUTES) + local.minute // SLOT_MINUTES
+        slot = local.hour * (60 // SLOT_MINUTES) + local.minute // SLOT_MINUTES
+        return day_type(local.date(), self._holidays), slot
 
     def indexer(self, segment_ids: list[str]) -> np.ndarray:
         """Positions of segments, for `many`."""

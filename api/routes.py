@@ -12,13 +12,14 @@ from datetime import UTC, datetime
 import duckdb
 from flask import Blueprint, Response, abort, request, send_file
 
-from callbacks.explore import time_view
-from callbacks.explore_table import csv_export
 from geo.encoding import to_geobuf
 from services.context import current_services
+from services.explore_table import csv_export
+from services.explore_view import time_view, window_of
 from services.feeds import feed_summary, health_rows
 from services.reports.archive import report_file
 from store import explore
+from store.explore_filters import LAYER_FILTERS, REQUEST_FILTERS
 from store.ledger import data_versions
 from store.queries import LAYERS, containers_geojson, layer_version
 
@@ -50,7 +51,7 @@ def layer(name: str, fmt: str) -> Response:
     if name == "complaints" and not svc.settings.show_personal_data:
         name = "complaints_public"
     version = layer_version(name, current_versions(), time.time())
-    filters = {f: _listed(f) for f in ("zone", "waste_type")} if name == "waste" else {}
+    filters = {f: _listed(f) for f in LAYER_FILTERS["waste"]} if name == "waste" else {}
     key = f"layer:{name}:" + json.dumps(filters, sort_keys=True)
 
     def compute() -> bytes:
@@ -93,13 +94,13 @@ def _json(body: bytes | str, mimetype: str = "application/json") -> Response:
 
 def view_window() -> explore.Window:
     """The explore view's time from the query string (range, start, end, at)."""
-    args = request.args
+    args, tz = request.args, current_services().settings.timezone
     try:
         at = float(args["at"]) if args.get("at") else None
-        view = time_view(args.get("range"), args.get("start"), args.get("end"), at)
+        view = time_view(args.get("range"), args.get("start"), args.get("end"), at, tz)
     except (ValueError, OverflowError) as exc:
         abort(400, f"bad time: {exc}")
-    return explore.Window(view.since, view.until, view.at)
+    return window_of(view)
 
 
 def _window_key(window: explore.Window) -> str:
@@ -126,9 +127,6 @@ def frame() -> Response:
             return explore.frame(cur, at).encode()
 
     return _json(svc.cache.get_or_compute(f"frame:{int(at.timestamp())}", version, compute))
-
-
-REQUEST_FILTERS = ("zone", "service", "status")
 
 
 @api.get("/requests.<fmt>")
@@ -179,7 +177,8 @@ def rows_csv() -> Response:
     """Every row `/explore`'s table lists (its query, sort and column filters in `q`)."""
     try:
         query = json.loads(request.args["q"])
-        name, body = csv_export(query, query.get("sort"), query.get("grid_filters"))
+        svc = current_services()
+        name, body = csv_export(svc, query, query.get("sort"), query.get("grid_filters"))
     except (KeyError, ValueError, TypeError, duckdb.Error) as exc:
         abort(400, f"bad table query: {exc}")
     response = Response(body, mimetype="text/csv")

@@ -79,72 +79,73 @@ window.c3 = Object.assign({}, window.c3, {
       },
 
 
-      // Arguments in callbacks/explore.py's order: layers, opacity x6, filters x5, slider
-      // value and max, range, start, end, sources, hideout x6, url x5.
-      // Returns [checked x5, hideout x6, url x5, moment label]; what did not change is
-      // no_update, because a new hideout or url redraws the whole layer.
+      // Arguments in callbacks/explore.py's order: layers, opacity per layer, filters,
+      // slider value and max, range, start, end, sources, hideout per layer, url per
+      // overlay, and last the names (layouts/explore.py BROWSER_NAMES) that say how many.
+      // Returns [checked per overlay, hideout per layer, url per overlay, moment label];
+      // what did not change is no_update, because a new hideout or url redraws the layer.
       view: async function (layers, ...rest) {
         const NO = window.dash_clientside.no_update;
+        const names = rest[rest.length - 1];
+        const all = names.layers, withUrl = names.overlays, layerFilters = names.layer_filters;
+        const nL = all.length, nF = names.filters.length, nU = withUrl.length;
         layers = layers || [];
-        const ops = rest.slice(0, 6);
-        const f = rest.slice(6, 11);
-        const [at, max, range, start, end, sources] = rest.slice(11, 17);
-        const hideouts = rest.slice(17, 23);
-        const urls = rest.slice(23, 28);
+        const ops = rest.slice(0, nL);
+        const f = rest.slice(nL, nL + nF);
+        const [at, max, range, start, end, sources] = rest.slice(nL + nF, nL + nF + 6);
+        const hideouts = rest.slice(nL + nF + 6, nL + nF + 6 + nL);
+        const urls = rest.slice(nL + nF + 6 + nL, nL + nF + 6 + nL + nU);
         const tz = (hideouts[0] || {}).tz || "UTC";
-        const names = ["traffic", "waste", "complaints", "hotspots", "zones", "basemap"];
-        const withUrl = ["traffic", "waste", "complaints", "zones", "hotspots"];
-        const [zone, wasteType, roadClass, service, status] = f.map((v) => v || []);
+        const listed = {};  // filter -> the values chosen (none: all)
+        names.filters.forEach((name, i) => { listed[name] = f[i] || []; });
         const live = at === null || at === undefined || max === null || at >= max;
         const moment = live ? null : at;
         let frameError = null;
         if (!live) {
           try { await loadFrame(moment); } catch (err) { frameError = err.message; }
         }
-        const serverFiltered = (sources && sources.server_filtered) || ["complaints"];
+        const serverFiltered = (sources && sources.server_filtered) || names.server_filtered;
         const opacity = {};
-        names.forEach((n, i) => { opacity[n] = ops[i] === undefined || ops[i] === null ? 1 : ops[i]; });
-        const browserFilter = {
-          traffic: {zone: zone, road_class: roadClass},
-          waste: serverFiltered.includes("waste") ? {} : {zone: zone, waste_type: wasteType},
-        };
-        const newHideouts = names.map((n, i) => {
+        all.forEach((n, i) => { opacity[n] = ops[i] === undefined || ops[i] === null ? 1 : ops[i]; });
+        // the filters the browser applies: those of the layers the server does not filter
+        function browserFilter(n) {
+          const filter = {};
+          if (serverFiltered.includes(n)) return filter;
+          for (const k of layerFilters[n] || []) filter[k] = listed[k];
+          return filter;
+        }
+        const newHideouts = all.map((n, i) => {
           const next = Object.assign({}, hideouts[i] || {}, {
-            tz: tz, theme: "light", filter: browserFilter[n] || {}, opacity: opacity[n],
-            at: moment, status: status, show: layers.includes(n),
-          });
+            tz: tz, theme: "light", filter: browserFilter(n), opacity: opacity[n],
+            at: moment, status: listed.status, show: layers.includes(n),
+          });  // with the status filter's values: every layer redraws when they change
           return same(next, hideouts[i]) ? NO : next;
         });
         const checked = withUrl.map((n) => layers.includes(n));
         const custom = range === "custom" && start && end;
         state = {
           layers: layers.join(","),
-          op: names.filter((n) => opacity[n] < 1).map((n) => n + ":" + opacity[n]).join(","),
-          zone: zone.join(","), waste_type: wasteType.join(","), road_class: roadClass.join(","),
-          service: service.join(","), status: status.join(","),
+          op: all.filter((n) => opacity[n] < 1).map((n) => n + ":" + opacity[n]).join(","),
+        };
+        for (const name of names.filters) state[name] = listed[name].join(",");
+        Object.assign(state, {
           range: range === "7d" ? null : range,
           start: custom ? start : null, end: custom ? end : null,
           at: moment,
-        };
+        });
         writeUrl();
         trackView();
         // The view's moment and filters, for the layers filtered on the server.
         const view = {range: range || "7d"};
         if (custom) { view.start = start; view.end = end; }
         if (moment) view.at = moment;
-        const listed = {zone: zone, service: service, status: status, waste_type: wasteType};
-        const params = {
-          complaints: ["zone", "service", "status"],
-          hotspots: ["zone", "service", "status"],
-          waste: serverFiltered.includes("waste") ? ["zone", "waste_type"] : null,
-        };
         const newUrls = withUrl.map((n, i) => {
           // a layer that is off loads when it is turned on
           if (!sources || (!layers.includes(n) && !urls[i])) return NO;
           let url = sources[n];
-          if (params[n]) {
-            const q = new URLSearchParams(n === "waste" ? {} : view);
-            for (const k of params[n]) if (listed[k].length) q.set(k, listed[k].join(","));
+          if (serverFiltered.includes(n)) {
+            const q = new URLSearchParams(names.timed.includes(n) ? view : {});
+            for (const k of layerFilters[n]) if (listed[k].length) q.set(k, listed[k].join(","));
             const extra = q.toString();
             if (extra) url += "&" + extra;
           }

@@ -26,7 +26,8 @@ def start_demo(data_dir: str, **settings: str) -> tuple[subprocess.Popen, str]:
         **{f"C3_{k.upper()}": v for k, v in settings.items()},
     )
     demo = subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), "demo"],
+        [sys.executable, "-m", "cli", "demo"],
+        cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -41,7 +42,7 @@ def wait_until_answering(server: subprocess.Popen, url: str, seconds: float) -> 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"c3 {server.args[2]} exited with {server.returncode}")
+            raise RuntimeError(f"c3 {server.args[3]} exited with {server.returncode}")
         try:
             with urllib.request.urlopen(f"{url}/api/version", timeout=2):
                 return

@@ -51,7 +51,7 @@ def start_server(db: Path, rebuild: bool) -> tuple[subprocess.Popen, str]:
     """Build the city in one process (its memory is the builder's), then serve it in
     another, whose peak memory is the server's."""
     port = free_port()
-    args = [sys.executable, str(ROOT / "cli.py"), "synthetic", "--db", str(db)]
+    args = [sys.executable, "-m", "cli", "synthetic", "--db", str(db)]
     args += [f"--{k}={v}" for k, v in SCALE.items()]
     env = dict(os.environ, C3_CONFIG=str(db.parent / "none.toml"), C3_DATA_DIR=str(db.parent))
     build = args + ["--no-serve"] + (["--rebuild"] if rebuild else [])

@@ -53,7 +53,7 @@ def complaints_from_the_simulator(store, demo_city, at) -> dict[str, int]:
     from connectors.runner import build_connector, run_connector
     from sim.http import BackgroundServer
     from sim.server import create_sim_app
-    from tests.conftest import demo_feeds
+    from tests.helpers import demo_feeds
 
     app = create_sim_app(demo_city, "Helsinki", clock=lambda: at.timestamp())
     with BackgroundServer(app) as sim:
@@ -65,16 +65,10 @@ def complaints_from_the_simulator(store, demo_city, at) -> dict[str, int]:
     return {f.name: f.interval_s for f in feeds}
 
 
-def run_case(case: str, out_dir: str) -> dict:
-    """Produce one daily report in this process; print its figures as JSON."""
-    import logging
-
-    logging.basicConfig(level=logging.WARNING)
-    from config import ReportKind, load_settings
-    from services.collection import CollectionPlanner
-    from services.reports.content import build_snapshot
-    from services.reports.producer import Reporter
-    from services.reports.render import render_html, write_pdf
+def open_case(case: str, out_dir: str):
+    """(city, store, moment, basemap, feed intervals) of one case: the demo city with 14
+    days of simulated history and its complaints polled from the simulator, or the
+    synthetic city (built if absent) at its last reading."""
     from store import Store
 
     if case == "demo":
@@ -105,8 +99,22 @@ def run_case(case: str, out_dir: str) -> dict:
             at = cur.execute("SELECT max(observed_at) FROM waste_readings").fetchone()[0]
         basemap = basemap_file(city, ROOT / "var" / "basemap")
         feeds = {}
-    from config import CollectionSettings
+    return city, store, at, basemap, feeds
 
+
+def run_case(case: str, out_dir: str) -> dict:
+    """Produce one daily report in this process; print its figures as JSON."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    from config import CollectionSettings, ReportKind, load_settings
+    from services.collection import CollectionPlanner
+    from services.reports.content import build_snapshot
+    from services.reports.producer import Reporter
+    from services.reports.render import render_html, write_pdf
+    from store.containers import container_count
+
+    city, store, at, basemap, feeds = open_case(case, out_dir)
     kind = ReportKind(**KIND)
     settings = load_settings(
         timezone=TZ, data_dir=Path(out_dir) / case, reports=[kind], city_name=city.name,
@@ -143,7 +151,7 @@ def run_case(case: str, out_dir: str) -> dict:
     write_pdf(html, Path(out_dir) / f"{case}.pdf")
     pdf_s = time.perf_counter() - clock
     with store.reading() as cur:
-        containers = cur.execute("SELECT count(*) FROM waste_containers").fetchone()[0]
+        containers = container_count(cur)
     return {
         "case": case,
         "containers": containers,

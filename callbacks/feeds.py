@@ -6,111 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import dash_svg as svg
 from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from components import ids
-from components.feed_badges import humanize_age
+from components.feeds_table import health_row
 from services.context import current_services
 from services.feeds import health_rows
 from store import feeds
-
-STATE_WORDS = {
-    "live": "live",
-    "delayed": "delayed",
-    "stale": "stale",
-    "failing": "failing",
-    "never": "no run yet",
-}
-
-
-def _when(at: datetime | None, now: datetime, zone: ZoneInfo) -> str:
-    if at is None:
-        return "never"
-    return f"{at.astimezone(zone):%a %H:%M:%S %Z} ({humanize_age((now - at).total_seconds())})"
-
-
-BARS_W, BARS_H, BAR_W = 240, 32, 1.2
-
-
-def run_bars(runs: list[tuple[float, float | None]], label: str) -> svg.Svg:
-    """One bar per run at its time in the last 24 h, from zero to the records it fetched
-    (the tallest fills the box); a failed run is a red stub, and a gap is no run at all."""
-    top = max((v for _, v in runs if v is not None), default=0) or 1
-    bars = []
-    for at, v in runs:
-        height = 4 if v is None else max(1.0, v / top * BARS_H)
-        # a run that finished just now sits at the right edge, inside the box
-        x = min(at * BARS_W, BARS_W - BAR_W)
-        bars.append(svg.Rect(x=f"{x:.2f}", width=str(BAR_W), y=f"{BARS_H - height:.2f}",
-                             height=f"{height:.2f}",
-                             className="c3-bar-failed" if v is None else "c3-bar"))  # fmt: skip
-    return svg.Svg(bars, viewBox=f"0 0 {BARS_W} {BARS_H}", preserveAspectRatio="none",
-                   className="c3-run-bars", role="img", **{"aria-label": label})  # fmt: skip
-
-
-def _warnings(last: dict | None) -> list[str]:
-    """The last run's warnings, one per line (a column of no warnings reads as NaN)."""
-    text = (last or {}).get("warnings")
-    return text.splitlines() if isinstance(text, str) else []
-
-
-def _row(r: dict, now: datetime, zone: ZoneInfo) -> html.Tr:
-    error = r["last_error"]
-    last = r["last"]
-    ledger = (
-        f"last run: fetched {last['fetched']:,}, new {last['inserted']:,}, "
-        f"updated {last['updated']:,}, unchanged {last['unchanged']:,}, "
-        f"quarantined {last['quarantined']:,}" if last else "no run in 24 h"
-    )  # fmt: skip
-    held, seen = r["quarantined"]
-    return html.Tr(
-        [
-            html.Th([html.Div(r["name"]), html.Div(r["kind"], className="c3-muted")], scope="row"),
-            html.Td(
-                html.Span(
-                    [html.Span(className=f"c3-dot c3-state-{r['state']}"), STATE_WORDS[r["state"]]],
-                    className=f"c3-feed-{r['state']}",
-                ),
-                title=f"polled every {r['interval_s']} s",
-            ),  # fmt: skip
-            html.Td(_when(r["last_success_at"], now, zone)),
-            html.Td(
-                html.Span(
-                    [f"{error[0].astimezone(zone):%a %H:%M} · ", error[1]],
-                    className="c3-feeds-error",
-                    title=error[1],
-                )
-                if error
-                else html.Span("none", className="c3-muted")
-            ),  # fmt: skip
-            html.Td(
-                [
-                    run_bars(r["fetched"], f"records fetched per run by {r['name']}, 24 h"),
-                    html.Div(
-                        f"{r['runs']:,} runs, {r['failed']:,} failed · {ledger}",
-                        className="c3-muted c3-feeds-ledger",
-                    ),  # fmt: skip
-                    *[
-                        html.Div(f"⚠ {w}", className="c3-feeds-warning") for w in _warnings(last)
-                    ],  # fmt: skip
-                ],
-                className="c3-feeds-runs",
-            ),
-            html.Td(
-                html.Button(
-                    f"{held:,} record{'s' if held != 1 else ''}",
-                    id=ids.feeds_quarantine_button(r["name"]),
-                    className="c3-button",
-                    title=f"rejected {seen:,} times in all; show them and why",
-                )
-                if held
-                else html.Span("none", className="c3-muted")
-            ),
-        ],
-        **{"data-feed": r["name"], "data-state": r["state"]},
-    )
 
 
 @callback(Output(ids.FEEDS_TABLE, "children"), Input(ids.FEEDS_REFRESH, "n_intervals"))
@@ -128,7 +31,7 @@ def show_health(_tick):
         [
             html.Caption(f"{len(rows)} connectors; times in {svc.settings.timezone}"),
             html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
-            html.Tbody([_row(r, now, zone) for r in rows]),
+            html.Tbody([health_row(r, now, zone) for r in rows]),
         ],
         className="c3-table c3-feeds-table",
     )

@@ -11,15 +11,14 @@ from components import ids
 from components.feed_badges import feed_badges
 from components.ids import MapShellIds
 from services.context import current_services
+from services.layers import current_layer_url
 from store.ledger import data_versions
-from store.queries import feed_status, layer_version
+from store.queries import feed_status
 
 
 def changed_layer_urls(sources, versions: dict, now_s: float, current: tuple) -> list:
     """URL of each layer's current version; no_update where the map already has it."""
-    urls = [
-        f"/api/layers/{name}.geojson?v={layer_version(name, versions, now_s)}" for name in sources
-    ]
+    urls = [current_layer_url(name, versions, now_s) for name in sources]
     return [new if new != old else no_update for new, old in zip(urls, current, strict=True)]
 
 

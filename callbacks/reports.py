@@ -3,86 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import dash
-from apscheduler.triggers.cron import CronTrigger
 from dash import Input, callback, html
 
 from components import ids
+from components.reports_table import report_row
 from services.context import current_services
-from services.reports.archive import ArchivedReport, archive
+from services.reports.archive import archive
+from services.reports.kinds import next_runs, scope_of
 from store.reports import report_runs
-
-DELIVERY = {"sent": "e-mailed", "pending": "e-mail pending", "failed": "e-mail failed"}
-
-
-def _size(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{max(1, round(n / 1e3))} kB"
-
-
-def _notes(r: ArchivedReport) -> list:
-    notes = []
-    if r.late:
-        why = "Produced after its time: C3 was not running then"
-        notes.append(html.Span("late", className="c3-chip c3-chip-late", title=why))
-    if r.on_demand:
-        notes.append(html.Span("on demand", className="c3-chip", title="Produced by c3 report"))
-    if r.missing:
-        parts = r.missing.split("; ")
-        label = f"{len(parts)} part{'s' if len(parts) > 1 else ''} missing"
-        notes.append(html.Span(label, className="c3-chip c3-chip-missing", title="\n".join(parts)))
-    if r.delivery:
-        notes.append(html.Span(DELIVERY[r.delivery], className=f"c3-chip c3-chip-{r.delivery}",
-                               title=r.delivery_error or ""))  # fmt: skip
-    return notes
-
-
-def _row(r: ArchivedReport, scopes: dict[str, str]) -> html.Tr:
-    base = f"/api/reports/{r.kind}/"
-    when = f"{r.moment:%a %d %b %Y, %H:%M %Z}"
-    produced = "—" if r.produced is None else (
-        f"{r.produced:%H:%M}" if r.produced.date() == r.moment.date()
-        else f"{r.produced:%a %d %b, %H:%M}"
-    )  # fmt: skip
-    return html.Tr(
-        [
-            html.Td(r.title),
-            html.Td(scopes.get(r.kind, "")),
-            html.Td(when, className="c3-nowrap"),
-            html.Td(produced, className="c3-nowrap"),
-            html.Td(_notes(r)),
-            html.Td(
-                html.A("Open", href=base + r.html, target="_blank", rel="noopener",
-                       title=f"Open the {r.title} of {when} (HTML, {_size(r.html_bytes)})")
-                if r.html else "—"
-            ),
-            html.Td(
-                html.A("Download PDF", href=base + r.pdf + "?download=1",
-                       title=f"PDF, {_size(r.pdf_bytes)}")
-                if r.pdf else html.Span("no PDF", className="c3-muted")
-            ),
-        ],  # fmt: skip
-        **{"data-report": f"{r.kind}/{r.stem}"},
-    )
-
-
-def scope_of(kind) -> str:
-    if kind.department:
-        return f"{kind.department} department"
-    return f"{len(kind.zones)} zones" if kind.zones else "whole city"
-
-
-def next_runs(settings, now: datetime) -> list[str]:
-    """'City daily report: Thu 26 Nov, 06:00 EET' per kind."""
-    zone = ZoneInfo(settings.timezone)
-    lines = []
-    for kind in settings.reports:
-        trigger = CronTrigger.from_crontab(kind.cron, timezone=settings.timezone)
-        upcoming = trigger.get_next_fire_time(None, now)
-        when = f"{upcoming.astimezone(zone):%a %d %b, %H:%M %Z}" if upcoming else "never"
-        lines.append(f"{kind.title}: {when}")
-    return lines
 
 
 @callback(
@@ -119,7 +49,7 @@ def show_archive(kind, _tick):
             html.Thead(html.Tr([html.Th(h, scope="col") for h in
                                 ("Report", "Scope", "The city at", "Produced", "Notes", "HTML",
                                  "PDF")])),  # fmt: skip
-            html.Tbody([_row(r, scopes) for r in listed]),
+            html.Tbody([report_row(r, scopes) for r in listed]),
         ],
         className="c3-table c3-reports-table",
     )

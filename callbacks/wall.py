@@ -7,13 +7,11 @@ are recomputed and sent. Scene rotation and the clock run in the browser (assets
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from analytics import kpis
@@ -21,30 +19,22 @@ from analytics.freshness import feed_state
 from components import ids
 from components.feed_badges import feed_badges
 from components.ids import MapShellIds
-from components.wall_tiles import alert_items, figure, fmt, sparkline, tile
-from config import DEFAULT_THRESHOLDS
+from components.wall_tiles import (
+    alert_data,
+    alert_items,
+    figure,
+    fmt,
+    html_list,
+    sparkline,
+    tile,
+    tile_level,
+    worst_level,
+)
 from services.context import current_services
+from services.layers import layer_url
 from store import wall
 from store.ledger import data_versions
 from store.queries import feed_status, layer_version
-
-
-def _level(settings, key: str, value) -> str:
-    limit = settings.wall_thresholds.get(key, DEFAULT_THRESHOLDS[key])
-    return kpis.level(value, limit.amber, limit.red)
-
-
-def _worst(*levels: str) -> str:
-    order = ["none", "ok", "amber", "red"]
-    return max(levels, key=order.index)
-
-
-def _url(layer: str, version: str) -> str:
-    return f"/api/layers/{layer}.geojson?v={version}"
-
-
-def _alert_data(alerts: list[kpis.Alert]) -> list[dict]:
-    return [dict(dataclasses.asdict(a), at=pd.Timestamp(a.at).isoformat()) for a in alerts]
 
 
 @callback(
@@ -86,9 +76,9 @@ def waste_panel(token):
     f = kpis.waste_figures(states)
     s = svc.settings
     levels = {
-        "over_95": _level(s, "waste_over_95", f["over_95"]),
-        "overflowing": _level(s, "waste_overflowing", f["overflowing"]),
-        "forecast_6h": _level(s, "waste_forecast_6h", f["forecast_6h"]),
+        "over_95": tile_level(s, "waste_over_95", f["over_95"]),
+        "overflowing": tile_level(s, "waste_overflowing", f["overflowing"]),
+        "forecast_6h": tile_level(s, "waste_forecast_6h", f["forecast_6h"]),
     }
     children = tile(
         "Waste",
@@ -112,12 +102,12 @@ def waste_panel(token):
         ],
         sparkline(spark, "containers over 80 %"),
     )
-    level = _worst(*levels.values())
+    level = worst_level(*levels.values())
     return (
         children,
         f"c3-tile c3-tile-waste c3-level-{level}",
-        _url("waste", token),
-        _alert_data(kpis.waste_alerts(states)),
+        layer_url("waste", token),
+        alert_data(kpis.waste_alerts(states)),
     )
 
 
@@ -138,8 +128,8 @@ def traffic_panel(token):
     f = kpis.traffic_figures(states)
     s = svc.settings
     levels = {
-        "index": _level(s, "traffic_index", f["index"]),
-        "incidents": _level(s, "traffic_incidents", f["incidents"]),
+        "index": tile_level(s, "traffic_index", f["index"]),
+        "incidents": tile_level(s, "traffic_incidents", f["incidents"]),
     }
     worst = [
         figure(f"traffic.worst.{i}", f"× {ratio:.2f}", "", name)
@@ -168,15 +158,9 @@ def traffic_panel(token):
     )
     return (
         children,
-        f"c3-tile c3-tile-traffic c3-level-{_worst(*levels.values())}",
-        _url("traffic", token),
-        _alert_data(kpis.traffic_alerts(states, now, minutes)),
-    )
-
-
-def html_list(title, items):
-    return html.Div(
-        [html.Div(title, className="c3-fig-list-title"), *items], className="c3-fig-list"
+        f"c3-tile c3-tile-traffic c3-level-{worst_level(*levels.values())}",
+        layer_url("traffic", token),
+        alert_data(kpis.traffic_alerts(states, now, minutes)),
     )
 
 
@@ -204,7 +188,7 @@ def complaints_panel(token):
     f = kpis.complaint_figures(
         open_requests, due, now, counts["opened_today"], counts["median_close_h"]
     )
-    overdue_level = _level(s, "complaints_overdue", f["overdue"])
+    overdue_level = tile_level(s, "complaints_overdue", f["overdue"])
     children = tile(
         "Complaints",
         figure("complaints.open", fmt(f["open"]), "open", "service requests"),
@@ -229,9 +213,9 @@ def complaints_panel(token):
     return (
         children,
         f"c3-tile c3-tile-complaints c3-level-{overdue_level}",
-        _url("complaints_public", versions.get("complaints", 0)),
-        _url("zones", versions.get("city", 0)),
-        _alert_data(kpis.complaint_alerts(open_requests, due, now)),
+        layer_url("complaints_public", versions.get("complaints", 0)),
+        layer_url("zones", versions.get("city", 0)),
+        alert_data(kpis.complaint_alerts(open_requests, due, now)),
     )
 
 
@@ -270,7 +254,7 @@ def feeds_panel(_token):
                 else run.get("last_run_at") or now
             )
             stale.append((name, min(since, now)))
-    level = _level(s, "feeds_stale", len(stale))
+    level = tile_level(s, "feeds_stale", len(stale))
     children = tile(
         "Feeds",
         figure(
@@ -279,7 +263,7 @@ def feeds_panel(_token):
         badges,
         sparkline(spark, "rows ingested per hour"),
     )
-    return children, f"c3-tile c3-tile-feeds c3-level-{level}", _alert_data(kpis.feed_alerts(stale))
+    return children, f"c3-tile c3-tile-feeds c3-level-{level}", alert_data(kpis.feed_alerts(stale))
 
 
 @callback(

@@ -72,6 +72,7 @@ def wall_alert_button(key: str) -> dict:
 EXPLORE_MAP = "explore"  # aio_id of the explore map shell
 EXPLORE_URL = "explore-url"
 EXPLORE_INITIAL = "explore-initial"
+EXPLORE_NAMES = "explore-names"  # the layer and filter names assets/explore.js works with
 EXPLORE_LAYERS = "explore-layers"
 EXPLORE_POLL = "explore-poll"
 EXPLORE_PANEL = "explore-panel"
@@ -81,7 +82,6 @@ EXPLORE_TABLE_COUNT = "explore-table-count"
 EXPLORE_EXPORT = "explore-export"
 EXPLORE_TABLE_QUERY = "explore-table-query"  # what the table lists (its rows load in pages)
 EXPLORE_TABLE_PURGED = "explore-table-purged"
-EXPLORE_FILTERS = ("zone", "waste_type", "road_class", "service", "status")
 EXPLORE_RANGE = "explore-range"
 EXPLORE_DATES = "explore-dates"
 EXPLORE_SLIDER = "explore-slider"
@@ -91,25 +91,15 @@ EXPLORE_PLAY_TICK = "explore-play-tick"
 EXPLORE_SOURCES = "explore-sources"  # layer URLs at the data's versions
 EXPLORE_SUBSET = "explore-subset"  # the features behind a clicked figure
 EXPLORE_SUBSET_BAR = "explore-subset-bar"
+EXPLORE_SUBSET_BOX = "explore-subset-bar-box"  # the bar and its "Show all", hidden when unused
 EXPLORE_SUBSET_CLEAR = "explore-subset-clear"
-# large point sets that a big city's explore map loads as geobuf
-EXPLORE_GEOBUF_LAYERS = ("waste", "complaints")
-
-
-def explore_server_filtered(large_city: bool) -> tuple[str, ...]:
-    """Layers whose filters the server applies: the clustered ones (a cluster must count
-    only what is shown): complaints always, containers in a big city."""
-    return ("complaints", "waste") if large_city else ("complaints",)
-
 
 # every layer the explore map can show, in the order the clientside view lists them
 EXPLORE_LAYERS_ALL = ("traffic", "waste", "complaints", "hotspots", "zones", "basemap")
-# which filters the browser applies to which map layer (feature property names);
-# complaints, and containers in a big city, are clustered and filtered on the server
-EXPLORE_LAYER_FILTERS = {
-    "waste": ("zone", "waste_type"),
-    "traffic": ("zone", "road_class"),
-}
+# the map shell's overlays (each checkable, each loaded by URL), in the clientside view's order
+EXPLORE_OVERLAYS = ("traffic", "waste", "complaints", "zones", "hotspots")
+# the layers whose clicked feature opens the detail panel
+EXPLORE_PANEL_LAYERS = ("waste", "traffic", "complaints", "zones")
 
 
 def explore_filter(name: str) -> str:
@@ -120,9 +110,14 @@ def explore_opacity(layer: str) -> str:
     return f"explore-opacity-{layer}"
 
 
-def explore_figure(layer: str, metric: str) -> dict:
+def explore_figure(layer: str, metric: str, zone) -> dict:
     """A figure in the zone panel: a click lists the features it counts."""
-    return {"type": "explore-figure", "layer": layer, "metric": metric}
+    return {"type": "explore-figure", "layer": layer, "metric": metric, "zone": zone}
+
+
+def explore_zone_filter(zone) -> dict:
+    """The zone panel's button that filters the map to its zone."""
+    return {"type": "explore-zone-filter", "zone": zone}
 
 
 # Collection windows (/collection)

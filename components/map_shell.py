@@ -6,11 +6,14 @@ served by URL and styled in the browser (assets/map.js) through `hideout`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import dash_leaflet as dl
 from dash import html
 from dash_extensions.javascript import Namespace
 
 from components.ids import MapShellIds
+from services.legends import CONGESTION_LEGEND, FILL_LEGEND
 
 js = Namespace("c3", "map")
 
@@ -66,22 +69,6 @@ PANES = {"basemap": 250, "zones": 350, "hotspots": 370, "traffic": 390}
 
 def pane(layer: str) -> str:
     return f"c3-{layer}"
-
-
-FILL_LEGEND = (
-    ("#2e7d32", "< 50 %"),
-    ("#f9a825", "50–80 %"),
-    ("#ef6c00", "80–95 %"),
-    ("#b71c1c", "≥ 95 %"),
-    ("#8a8f98", "no reading"),
-)
-CONGESTION_LEGEND = (
-    ("#2f9e44", "free flow (< 1.25×)"),
-    ("#f59f00", "slow (1.25–1.8×)"),
-    ("#d32f2f", "congested (1.8–3×)"),
-    ("#6a1b1a", "stopped (≥ 3×)"),
-    ("#8a8f98", "no reading"),
-)
 
 
 def swatches(title: str, items, shape: str) -> html.Div:
@@ -174,6 +161,139 @@ def legend(aio_id: str, groups: list) -> html.Div:
     )
 
 
+def _basemap(aio_id: str, hideout: dict, tile_url: str, attribution: str) -> list:
+    base = [
+        dl.GeoJSON(
+            url="/api/basemap.geojson",
+            style=js("basemapStyle"),
+            filter=js("basemapFilter"),
+            hideout=hideout,
+            interactive=False,
+            attribution=attribution,
+            pane=pane("basemap"),
+            id=MapShellIds.layer(aio_id, "basemap"),
+        )
+    ]
+    if tile_url:
+        base.insert(0, dl.TileLayer(url=tile_url, attribution=attribution))
+    return base
+
+
+def _overlay(
+    aio_id: str,
+    layer: str,
+    name: str,
+    checked: bool,
+    styling: dict,
+    hideout: dict,
+    geobuf: bool,
+    clustered: bool,
+    selectable: bool,
+) -> dl.Overlay:
+    return dl.Overlay(
+        dl.GeoJSON(
+            id=MapShellIds.layer(aio_id, layer),
+            **({"pane": pane(layer)} if layer in PANES else {}),
+            **({"format": "geobuf"} if geobuf else {}),
+            **({"cluster": True} if clustered else {}),
+            # the view from the start, so the first load is drawn as it will stay
+            hideout=hideout,
+            **styling,
+            **(
+                {"filter": js("featureFilter"), "eventHandlers": {"click": js("featureClick")}}
+                if selectable
+                else {}
+            ),
+        ),
+        name=name,
+        checked=checked,
+        id=MapShellIds.overlay(aio_id, layer),
+    )
+
+
+def _placement(bounds: tuple[float, float, float, float], view) -> dict:
+    """Open at `view` (lat, lon, zoom), else fit the city to the screen."""
+    if view:
+        return {"center": [view[0], view[1]], "zoom": view[2]}
+    return {
+        # dash-leaflet needs center/zoom; `viewport` then fits the city to the screen
+        "center": [(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
+        "zoom": 15,
+        "viewport": {
+            "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
+            "transition": "fitBounds",
+        },
+    }
+
+
+def _leaflet_map(aio_id: str, bounds, view, base: list, overlays: list) -> dl.Map:
+    return dl.Map(
+        [
+            *[dl.Pane(name=pane(layer), style={"zIndex": z}) for layer, z in PANES.items()],
+            *base,
+            # `overlays` starts as the checked names: dash-leaflet filters it
+            dl.LayersControl(
+                overlays,
+                collapsed=False,
+                position="topright",
+                overlays=[o.name for o in overlays if o.checked],
+                id=MapShellIds.layers_control(aio_id),
+            ),
+            dl.ScaleControl(position="bottomleft", imperial=False),
+        ],
+        **_placement(bounds, view),
+        maxBounds=[
+            [bounds[1] - 0.02, bounds[0] - 0.04],
+            [bounds[3] + 0.02, bounds[2] + 0.04],
+        ],
+        minZoom=12,
+        maxZoom=19,
+        preferCanvas=True,
+        zoomSnap=0.5,
+        keyboard=True,
+        id=MapShellIds.map(aio_id),
+        className="c3-map",
+    )
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """Which layers a map shell carries and how they load.
+
+    `only` keeps just those domain layers; `checked` are shown at start (default: each
+    layer's own); `hideouts` adds to each layer's hideout (filters, opacity, moment: see
+    assets/explore.js); `hotspots` adds the H3 complaint layer; layers in `geobuf` load in
+    that format and those in `clustered` are clustered (complaints always are);
+    `selectable` reports clicks on features; `extra` adds a screen's own overlays."""
+
+    only: tuple[str, ...] | None = None
+    checked: tuple[str, ...] | None = None
+    hideouts: dict[str, dict] = field(default_factory=dict)
+    hotspots: bool = False
+    geobuf: tuple[str, ...] = ()
+    clustered: tuple[str, ...] = ()
+    selectable: bool = False
+    extra: tuple = ()
+
+
+def _overlays(aio_id: str, hideout: dict, spec: MapLayers) -> list:
+    return [
+        _overlay(
+            aio_id,
+            layer,
+            name,
+            shown if spec.checked is None else layer in spec.checked,
+            styling,
+            {**hideout, "filter": {}, **spec.hideouts.get(layer, {})},
+            geobuf=layer in spec.geobuf,
+            clustered=layer in spec.clustered,
+            selectable=spec.selectable,
+        )
+        for layer, name, shown, styling in OVERLAYS + ((HOTSPOTS,) if spec.hotspots else ())
+        if spec.only is None or layer in spec.only
+    ] + list(spec.extra)
+
+
 class MapShell(html.Div):
     """The city map with its layers, layer control and legend."""
 
@@ -185,121 +305,26 @@ class MapShell(html.Div):
         bounds: tuple[float, float, float, float],
         tz: str,
         tile_url: str = "",
-        attribution: str = "© OpenStreetMap contributors (ODbL)",
         theme: str = "light",
         show_layer_control: bool = True,
-        selectable: bool = False,
-        checked: tuple[str, ...] | None = None,
-        hideouts: dict[str, dict] | None = None,
-        hotspots: bool = False,
         view: tuple[float, float, float] | None = None,
-        geobuf: tuple[str, ...] = (),
-        clustered: tuple[str, ...] = (),
-        layers: tuple[str, ...] | None = None,
-        extra: list | None = None,
+        layers: MapLayers = MapLayers(),  # noqa: B008 (frozen: one shared default is safe)
         legend_groups: list | None = None,
+        attribution: str = "© OpenStreetMap contributors (ODbL)",
     ):
         """`view` (lat, lon, zoom) opens the map there instead of fitting the city;
-        `hideouts` adds to each layer's hideout (filters, opacity, moment: see
-        assets/explore.js); `hotspots` adds the H3 complaint layer; `selectable` reports
-        clicks on features; layers in `geobuf` are loaded in that format; layers in
-        `clustered` are clustered (complaints always are). `layers` keeps only those
-        domain layers; `extra` adds a screen's own overlays (dl.Overlay), and
-        `legend_groups` replaces the legend's content."""
+        `layers` says which layers it carries and how they load; `legend_groups`
+        replaces the legend's content."""
         hideout = {"tz": tz, "theme": theme}
-        base = [
-            dl.GeoJSON(
-                url="/api/basemap.geojson",
-                style=js("basemapStyle"),
-                filter=js("basemapFilter"),
-                hideout={**hideout, **(hideouts or {}).get("basemap", {})},
-                interactive=False,
-                attribution=attribution,
-                pane=pane("basemap"),
-                id=MapShellIds.layer(aio_id, "basemap"),
-            )
-        ]
-        if tile_url:
-            base.insert(0, dl.TileLayer(url=tile_url, attribution=attribution))
-        overlays = [
-            dl.Overlay(
-                dl.GeoJSON(
-                    id=MapShellIds.layer(aio_id, layer),
-                    **({"pane": pane(layer)} if layer in PANES else {}),
-                    **({"format": "geobuf"} if layer in geobuf else {}),
-                    **({"cluster": True} if layer in clustered else {}),
-                    # the view from the start, so the first load is drawn as it will stay
-                    hideout={**hideout, "filter": {}, **(hideouts or {}).get(layer, {})},
-                    **styling,
-                    **(
-                        {
-                            "filter": js("featureFilter"),
-                            "eventHandlers": {"click": js("featureClick")},
-                        }
-                        if selectable
-                        else {}
-                    ),
-                ),
-                name=name,
-                checked=shown if checked is None else layer in checked,
-                id=MapShellIds.overlay(aio_id, layer),
-            )
-            for layer, name, shown, styling in OVERLAYS + ((HOTSPOTS,) if hotspots else ())
-            if layers is None or layer in layers
-        ] + list(extra or [])
-        lon = (bounds[0] + bounds[2]) / 2
-        lat = (bounds[1] + bounds[3]) / 2
-        placement = (
-            {"center": [view[0], view[1]], "zoom": view[2]}
-            if view
-            else {
-                # dash-leaflet needs center/zoom; `viewport` then fits the city to the screen
-                "center": [lat, lon],
-                "zoom": 15,
-                "viewport": {
-                    "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
-                    "transition": "fitBounds",
-                },
-            }
+        base = _basemap(
+            aio_id, {**hideout, **layers.hideouts.get("basemap", {})}, tile_url, attribution
         )
+        overlays = _overlays(aio_id, hideout, layers)
+        groups = domain_legend(layers.hotspots, "waste" in layers.clustered)
         super().__init__(
             [
-                dl.Map(
-                    [
-                        *[
-                            dl.Pane(name=pane(layer), style={"zIndex": z})
-                            for layer, z in PANES.items()
-                        ],
-                        *base,
-                        # `overlays` starts as the checked names: dash-leaflet filters it
-                        dl.LayersControl(
-                            overlays,
-                            collapsed=False,
-                            position="topright",
-                            overlays=[o.name for o in overlays if o.checked],
-                            id=MapShellIds.layers_control(aio_id),
-                        ),
-                        dl.ScaleControl(position="bottomleft", imperial=False),
-                    ],
-                    **placement,
-                    maxBounds=[
-                        [bounds[1] - 0.02, bounds[0] - 0.04],
-                        [bounds[3] + 0.02, bounds[2] + 0.04],
-                    ],
-                    minZoom=12,
-                    maxZoom=19,
-                    preferCanvas=True,
-                    zoomSnap=0.5,
-                    keyboard=True,
-                    id=MapShellIds.map(aio_id),
-                    className="c3-map",
-                ),
-                legend(
-                    aio_id,
-                    domain_legend(hotspots, "waste" in clustered)
-                    if legend_groups is None
-                    else legend_groups,
-                ),
+                _leaflet_map(aio_id, bounds, view, base, overlays),
+                legend(aio_id, groups if legend_groups is None else legend_groups),
             ],
             className=f"c3-map-shell c3-map-{theme}"
             + ("" if show_layer_control else " c3-no-layer-control"),

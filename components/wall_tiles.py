@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import dash_svg as svg
+import pandas as pd
 from dash import html
 
+from analytics import kpis
 from components import ids
+from config import DEFAULT_THRESHOLDS, Settings
 
 SPARK_W, SPARK_H = 240, 48
 
@@ -90,3 +94,23 @@ def alert_items(alerts: list[dict], tz: str, kiosk: bool) -> list[html.Li]:
             html.Li(content, className=f"c3-alert c3-alert-{a['kind']}", **{"data-key": a["key"]})
         )
     return items
+
+
+def tile_level(settings: Settings, key: str, value) -> str:
+    limit = settings.wall_thresholds.get(key, DEFAULT_THRESHOLDS[key])
+    return kpis.level(value, limit.amber, limit.red)
+
+
+def worst_level(*levels: str) -> str:
+    order = ["none", "ok", "amber", "red"]
+    return max(levels, key=order.index)
+
+
+def alert_data(alerts: list[kpis.Alert]) -> list[dict]:
+    return [dict(dataclasses.asdict(a), at=pd.Timestamp(a.at).isoformat()) for a in alerts]
+
+
+def html_list(title, items):
+    return html.Div(
+        [html.Div(title, className="c3-fig-list-title"), *items], className="c3-fig-list"
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,6 +157,39 @@ def grid_city(
     lon = lambda x: center[0] + np.asarray(x) / kx  # noqa: E731
     lat = lambda y: center[1] + np.asarray(y) / ky  # noqa: E731
 
+    segments = _segment_frame((ei, ej, vertical), cols, xs, ys, (lon, lat))
+    n_zones = zones if zones is not None else max(4, round(n_segments / SEGMENTS_PER_ZONE))
+    zone_frame = _zone_frame(segments, xs, ys, n_zones, (lon, lat))
+    pois = _pois(segments, rng, kx, ky, center)
+    key = hashlib.sha1(json.dumps([n_segments, list(center), n_zones, seed]).encode()).hexdigest()[
+        :12
+    ]
+    return GridCity(
+        name=name or f"Synthetic grid city ({n_segments:,} segments)",
+        extract_path=None,
+        segments=segments,
+        pois=pois,
+        zones=zone_frame,
+        avenue_lons=lon(xs),
+        street_lats=lat(ys),
+        key=key,
+    )
+
+
+ToDegrees = tuple[Callable, Callable]  # metres east -> longitude, metres north -> latitude
+
+
+def _segment_frame(
+    edges: tuple[np.ndarray, np.ndarray, np.ndarray],
+    cols: int,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    to_degrees: ToDegrees,
+) -> gpd.GeoDataFrame:
+    """The road segments of the grid's edges (i, j, vertical): one per block edge, named and
+    classed by the avenue or street it belongs to."""
+    ei, ej, vertical = edges
+    lon, lat = to_degrees
     ti = np.where(vertical, ei, ei + 1)  # far end: north for avenues, east for streets
     tj = np.where(vertical, ej + 1, ej)
     line = np.where(vertical, ei, ej)  # which avenue / street the block belongs to
@@ -174,7 +208,7 @@ def grid_city(
             "name": names,
             "road_class": classes.astype(str),
             "length_m": length,
-            "oneway": np.zeros(n_segments, dtype=bool),
+            "oneway": np.zeros(len(ei), dtype=bool),
             "from_node": (ej * cols + ei).astype("int64"),
             "to_node": (tj * cols + ti).astype("int64"),
         },
@@ -183,8 +217,16 @@ def grid_city(
     )
     segments["name"] = segments["name"].astype(object)
     segments["freeflow_kmh"] = [float(freeflow_speed(c, None)) for c in segments["road_class"]]
+    return segments
 
-    n_zones = zones if zones is not None else max(4, round(n_segments / SEGMENTS_PER_ZONE))
+
+def _zone_frame(
+    segments: gpd.GeoDataFrame, xs: np.ndarray, ys: np.ndarray, n_zones: int,
+    to_degrees: ToDegrees,
+) -> gpd.GeoDataFrame:  # fmt: skip
+    """About `n_zones` rectangular districts, each named by its grid reference and main
+    street; every segment's `zone_id` is set to the district its midpoint lies in."""
+    lon, lat = to_degrees
     ids, refs, boxes = _districts(xs, ys, n_zones, margin_m=float(BLOCK_M[1]))
     zone_geoms = shapely.transform(
         np.asarray(boxes), lambda p: np.stack([lon(p[:, 0]), lat(p[:, 1])], 1)
@@ -200,22 +242,7 @@ def grid_city(
         f"{ref} · {main}" for ref, main in zip(refs, _main_streets(segments, ids), strict=True)
     ]
     zone_frame = zone_frame[["zone_id", "name", "kind", "department", "geometry"]]
-    zone_frame = zone_frame.sort_values("zone_id").reset_index(drop=True)
-
-    pois = _pois(segments, rng, kx, ky, center)
-    key = hashlib.sha1(json.dumps([n_segments, list(center), n_zones, seed]).encode()).hexdigest()[
-        :12
-    ]
-    return GridCity(
-        name=name or f"Synthetic grid city ({n_segments:,} segments)",
-        extract_path=None,
-        segments=segments,
-        pois=pois,
-        zones=zone_frame,
-        avenue_lons=lon(xs),
-        street_lats=lat(ys),
-        key=key,
-    )
+    return zone_frame.sort_values("zone_id").reset_index(drop=True)
 
 
 def _main_streets(segments: gpd.GeoDataFrame, zone_ids: list[str]) -> list[str]:

@@ -1,1 +1,2 @@
-"""Scheduled work: connector polling, bootstrap of the city and the demo's history."""
+"""Scheduling only: the APScheduler that polls each connector, runs the collection
+planner and the report producer (services/) at their times."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -13,20 +14,24 @@ from connectors.base import Connector
 from connectors.runner import run_connector
 from store import Store
 
+if TYPE_CHECKING:  # the planner and producer pull in routing and rendering
+    from services.collection import CollectionPlanner
+    from services.reports.producer import Reporter
+
 log = logging.getLogger(__name__)
 
 
 def build_scheduler(
     connectors: list[Connector],
     store: Store,
-    planner=None,
+    planner: CollectionPlanner | None = None,
     replan_minutes: int = 15,
-    reporter=None,
+    reporter: Reporter | None = None,
 ) -> BackgroundScheduler:
     """Poll each connector every `interval_s`; a slow or failing feed delays only itself.
-    With a `planner` (jobs.collection.CollectionPlanner), look for new data to re-plan
+    With a `planner` (services.collection), look for new data to re-plan
     collection every `replan_minutes`, and once shortly after start. With a `reporter`
-    (jobs.reports.Reporter), look every minute for report slots and e-mails due."""
+    (services.reports.producer), look every minute for report slots and e-mails due."""
     scheduler = BackgroundScheduler(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},

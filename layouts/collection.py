@@ -6,60 +6,18 @@ side by side. The scheduler computes the plan; this screen only reads it."""
 from __future__ import annotations
 
 import dash
-import dash_leaflet as dl
 from dash import dcc, html
-from dash_extensions.javascript import Namespace
 
 from components import ids
 from components.chrome import page_header
-from components.map_shell import VEHICLE_COLOURS, MapShell, swatches
+from components.collection_routes import route_layers, route_legend
+from components.map_shell import MapLayers, MapShell
 from services.context import current_services
-
-js = Namespace("c3", "map")
-
-
-def _route_layers(tz: str) -> list:
-    return [
-        dl.Overlay(
-            dl.GeoJSON(id=ids.COLLECTION_ROUTES, style=js("routeStyle"),
-                       onEachFeature=js("routePopup"), data=None),
-            name="Routes", checked=True,
-        ),
-        dl.Overlay(
-            dl.GeoJSON(id=ids.COLLECTION_SKIPPED, pointToLayer=js("skippedMarker"),
-                       onEachFeature=js("skippedPopup"), data=None),
-            name="Containers not collected", checked=True,
-        ),
-        dl.Overlay(
-            dl.GeoJSON(id=ids.COLLECTION_STOPS, pointToLayer=js("routeStop"),
-                       onEachFeature=js("routeStopPopup"), data=None,
-                       hideout={"tz": tz}),
-            name="Stops (in order)", checked=True,
-        ),
-    ]  # fmt: skip
-
-
-def _legend(trucks: int) -> list:
-    return [
-        swatches("Routes (one colour per truck)",
-                 [(c, f"truck {i}") for i, c in enumerate(VEHICLE_COLOURS[:trucks], start=1)],
-                 "line"),
-        html.Div(
-            [
-                html.Div("Stops", className="c3-legend-title"),
-                html.Div([html.Span("3", className="c3-swatch-stop"), "stop number, in order"],
-                         className="c3-legend-row"),
-                html.Div([html.Span("D", className="c3-swatch-stop c3-swatch-depot"), "depot"],
-                         className="c3-legend-row"),
-            ],
-            className="c3-legend-group",
-        ),
-        swatches("Not collected", [("#8a8f98", "not due yet"), ("#b71c1c", "no truck capacity")],
-                 "dot"),
-    ]  # fmt: skip
 
 
 def layout(**_query) -> html.Div:
+    """The page: status, matrix and best windows on the left; the map, the picked window's
+    totals and the comparison on the right."""
     svc = current_services()
     settings = svc.settings
     return html.Div(
@@ -87,10 +45,12 @@ def layout(**_query) -> html.Div:
                                 bounds=svc.map_bounds,
                                 tz=settings.timezone,
                                 tile_url=settings.basemap_tile_url,
-                                layers=("zones",),
-                                checked=("zones",),
-                                extra=_route_layers(settings.timezone),
-                                legend_groups=_legend(settings.collection.vehicles),
+                                layers=MapLayers(
+                                    only=("zones",),
+                                    checked=("zones",),
+                                    extra=tuple(route_layers(settings.timezone)),
+                                ),
+                                legend_groups=route_legend(settings.collection.vehicles),
                             ),
                             html.Div([dcc.Loading(
                                 html.Div(

@@ -11,8 +11,10 @@ from dash import dcc, html
 from analytics.timewindow import DEFAULT_RANGE
 from components import ids
 from components.chrome import page_header
-from components.map_shell import MapShell
+from components.map_shell import MapLayers, MapShell
 from services.context import current_services
+from services.explore_view import GEOBUF_LAYERS, TIMED_LAYERS, server_filtered
+from store.explore_filters import FILTERS, LAYER_FILTERS
 
 LAYER_OPTIONS = [
     {"label": "Road congestion", "value": "traffic"},
@@ -30,7 +32,7 @@ TABLE_OPTIONS = [
     {"label": "Road segments", "value": "traffic"},
     {"label": "Complaints", "value": "complaints"},
 ]
-FILTER_LABELS = {  # name: (label, what "nothing selected" means)
+FILTER_LABELS = {  # filter: (label, what "nothing selected" means)
     "zone": ("Zone", "All zones"),
     "waste_type": ("Waste type", "All waste types"),
     "road_class": ("Road class", "All road classes"),
@@ -43,6 +45,18 @@ RANGE_OPTIONS = [
     {"label": "30 days", "value": "30d"},
     {"label": "Custom", "value": "custom"},
 ]
+# The names assets/explore.js works with (the page holds them in a store): the layers and
+# the overlays in the order of the clientside view's arguments, the filters in the order
+# of its inputs, which filters narrow which layer, the layers whose URL carries the view's
+# time, and the layers the server filters in any city (until the sources say which).
+BROWSER_NAMES = {
+    "layers": list(ids.EXPLORE_LAYERS_ALL),
+    "overlays": list(ids.EXPLORE_OVERLAYS),
+    "filters": list(FILTERS),
+    "layer_filters": {layer: list(names) for layer, names in LAYER_FILTERS.items()},
+    "timed": list(TIMED_LAYERS),
+    "server_filtered": list(server_filtered(large_city=False)),
+}
 
 
 def _split(value: str | None) -> list[str]:
@@ -80,14 +94,14 @@ def initial_hideouts(
         moment = int(float(at)) if at else None
     except ValueError:
         moment = None
-    server_filtered = ids.explore_server_filtered(large_city)
+    on_server = server_filtered(large_city)
     return {
         layer: {
             "tz": tz,
             "theme": "light",
             "filter": {}
-            if layer in server_filtered
-            else {f: _split(query.get(f)) for f in ids.EXPLORE_LAYER_FILTERS.get(layer, ())},
+            if layer in on_server
+            else {f: _split(query.get(f)) for f in LAYER_FILTERS.get(layer, ())},
             "opacity": opacity.get(layer, 1),
             "at": moment,
             "status": _split(query.get("status")),
@@ -199,7 +213,7 @@ def _table() -> html.Section:
                         ],
                         className="c3-subset",
                         hidden=True,
-                        id=f"{ids.EXPLORE_SUBSET_BAR}-box",
+                        id=ids.EXPLORE_SUBSET_BOX,
                     ),
                     html.Span(id=ids.EXPLORE_TABLE_COUNT, className="c3-table-count"),
                     html.A(
@@ -241,105 +255,128 @@ def _table() -> html.Section:
     )
 
 
-def layout(layers: str | None = None, **query) -> html.Div:
-    svc = current_services()  # settings and the city's extent, set at start-up
+def _filters() -> list[html.Div]:
+    """A multi-select per filter; its choices load from the data (callbacks/explore.py)."""
+    controls = []
+    for name in FILTERS:
+        label, placeholder = FILTER_LABELS[name]
+        controls.append(
+            html.Div(
+                [
+                    html.Label(
+                        label, htmlFor=ids.explore_filter(name), className="c3-control-label"
+                    ),
+                    dcc.Dropdown(
+                        id=ids.explore_filter(name), multi=True, placeholder=placeholder, options=[]
+                    ),
+                ],
+                className="c3-control",
+            )
+        )
+    return controls
+
+
+def _controls(shown: tuple[str, ...], opacity: dict[str, float], query: dict) -> html.Aside:
+    """The left column: layers and their opacity, the time range, the filters."""
+    return html.Aside(
+        [
+            html.H2("Layers", className="c3-side-title"),
+            _layer_controls(shown, opacity),
+            html.H2("Time", className="c3-side-title"),
+            dcc.RadioItems(
+                id=ids.EXPLORE_RANGE,
+                options=RANGE_OPTIONS,
+                value=query.get("range") or DEFAULT_RANGE,
+                inline=True,
+                className="c3-range",
+            ),
+            dcc.DatePickerRange(
+                id=ids.EXPLORE_DATES,
+                start_date=query.get("start"),
+                end_date=query.get("end"),
+                display_format="YYYY-MM-DD",
+                first_day_of_week=1,
+                className="c3-dates",
+            ),
+            html.H2("Filters", className="c3-side-title"),
+            *_filters(),
+            html.P(
+                "The address bar keeps this view: bookmark it or send it.",
+                className="c3-hint",
+            ),
+        ],
+        className="c3-explore-controls",
+    )
+
+
+def _map(svc, shown: tuple[str, ...], opacity: dict[str, float], query: dict) -> html.Main:
+    """The middle column: the map as the URL asked for it, the time bar, the table."""
     settings = svc.settings
+    return html.Main(
+        [
+            MapShell(
+                ids.EXPLORE_MAP,
+                bounds=svc.map_bounds,
+                tz=settings.timezone,
+                tile_url=settings.basemap_tile_url,
+                show_layer_control=False,
+                view=_view(query.get("view")),
+                layers=MapLayers(
+                    checked=shown,
+                    hideouts=initial_hideouts(
+                        shown, opacity, query, settings.timezone, svc.large_city
+                    ),
+                    hotspots=True,
+                    geobuf=GEOBUF_LAYERS if svc.large_city else (),
+                    clustered=("waste",) if svc.large_city else (),
+                    selectable=True,
+                ),
+            ),
+            _time_bar(),
+            _table(),
+        ],
+        className="c3-explore-map",
+    )
+
+
+def _stores(query: dict, refresh_ms: int) -> list:
+    """The page's state that is not on screen, and its poll."""
+    return [
+        # the filters and moment the URL asked for, applied once the choices have loaded
+        dcc.Store(
+            id=ids.EXPLORE_INITIAL,
+            data={**{name: _split(query.get(name)) for name in FILTERS}, "at": query.get("at")},
+        ),
+        dcc.Store(id=ids.EXPLORE_NAMES, data=BROWSER_NAMES),
+        dcc.Store(id=ids.EXPLORE_SUBSET, data=None),
+        dcc.Store(id=ids.EXPLORE_SOURCES, data=None),
+        dcc.Interval(id=ids.EXPLORE_POLL, interval=refresh_ms),
+    ]
+
+
+def layout(layers: str | None = None, **query) -> html.Div:
+    """The page as its URL asks for it (`layers`, and `op`, the filters, time and `view`)."""
+    svc = current_services()  # settings and the city's extent, set at start-up
     known = {o["value"] for o in LAYER_OPTIONS}
     default = DEFAULT_LAYERS_LARGE if svc.large_city else DEFAULT_LAYERS
     shown = tuple(v for v in _split(layers) if v in known) if layers is not None else default
     opacity = _opacities(query.get("op"))
-    filters = [
-        html.Div(
-            [
-                html.Label(label, htmlFor=ids.explore_filter(name), className="c3-control-label"),
-                dcc.Dropdown(
-                    id=ids.explore_filter(name), multi=True, placeholder=placeholder, options=[]
-                ),
-            ],
-            className="c3-control",
-        )
-        for name, (label, placeholder) in FILTER_LABELS.items()
-    ]
-    range_key = query.get("range") or DEFAULT_RANGE
+    panel = html.Aside(
+        html.P(
+            "Click a zone for its figures, or a container, a road segment or "
+            "a complaint for its details and history.",
+            className="c3-hint",
+        ),
+        id=ids.EXPLORE_PANEL,
+        className="c3-explore-panel",
+        **{"aria-live": "polite"},
+    )
     return html.Div(
         [
-            # the filters and moment the URL asked for, applied once the choices have loaded
-            dcc.Store(
-                id=ids.EXPLORE_INITIAL,
-                data={
-                    **{name: _split(query.get(name)) for name in FILTER_LABELS},
-                    "at": query.get("at"),
-                },
-            ),
-            dcc.Store(id=ids.EXPLORE_SUBSET, data=None),
-            dcc.Store(id=ids.EXPLORE_SOURCES, data=None),
-            dcc.Interval(id=ids.EXPLORE_POLL, interval=settings.refresh_ms),
-            page_header("Explore", settings, "/explore"),
+            *_stores(query, svc.settings.refresh_ms),
+            page_header("Explore", svc.settings, "/explore"),
             html.Div(
-                [
-                    html.Aside(
-                        [
-                            html.H2("Layers", className="c3-side-title"),
-                            _layer_controls(shown, opacity),
-                            html.H2("Time", className="c3-side-title"),
-                            dcc.RadioItems(
-                                id=ids.EXPLORE_RANGE,
-                                options=RANGE_OPTIONS,
-                                value=range_key,
-                                inline=True,
-                                className="c3-range",
-                            ),
-                            dcc.DatePickerRange(
-                                id=ids.EXPLORE_DATES,
-                                start_date=query.get("start"),
-                                end_date=query.get("end"),
-                                display_format="YYYY-MM-DD",
-                                first_day_of_week=1,
-                                className="c3-dates",
-                            ),
-                            html.H2("Filters", className="c3-side-title"),
-                            *filters,
-                            html.P(
-                                "The address bar keeps this view: bookmark it or send it.",
-                                className="c3-hint",
-                            ),
-                        ],
-                        className="c3-explore-controls",
-                    ),
-                    html.Main(
-                        [
-                            MapShell(
-                                ids.EXPLORE_MAP,
-                                bounds=svc.map_bounds,
-                                tz=settings.timezone,
-                                tile_url=settings.basemap_tile_url,
-                                show_layer_control=False,
-                                selectable=True,
-                                hotspots=True,
-                                geobuf=ids.EXPLORE_GEOBUF_LAYERS if svc.large_city else (),
-                                clustered=("waste",) if svc.large_city else (),
-                                checked=shown,
-                                view=_view(query.get("view")),
-                                hideouts=initial_hideouts(
-                                    shown, opacity, query, settings.timezone, svc.large_city
-                                ),
-                            ),
-                            _time_bar(),
-                            _table(),
-                        ],
-                        className="c3-explore-map",
-                    ),
-                    html.Aside(
-                        html.P(
-                            "Click a zone for its figures, or a container, a road segment or "
-                            "a complaint for its details and history.",
-                            className="c3-hint",
-                        ),
-                        id=ids.EXPLORE_PANEL,
-                        className="c3-explore-panel",
-                        **{"aria-live": "polite"},
-                    ),
-                ],
+                [_controls(shown, opacity, query), _map(svc, shown, opacity, query), panel],
                 className="c3-explore-body",
             ),
         ],

@@ -1,9 +1,11 @@
-"""Collection plans for a city from its store (issue #5). `plan_windows` reads the history
-into travel times and fill forecasts, places containers and depot on the road graph and
-ranks every zone's windows (analytics.collection). `CollectionPlanner` is the scheduler's
-job: when new traffic or waste data have arrived it recomputes the plan and stores the
-windows, each zone's reason and the routes of its best windows; the screen reads them,
-and routes any other window once, on demand."""
+"""Collection plans for a city from its store (issue #5). `read_inputs` and
+`travel_time_profiles` read the history (store.collection), each local date typed by
+analytics.profiles; `plan_windows` turns it into travel times and fill forecasts, places
+containers and depot on the road graph and ranks every zone's windows
+(analytics.collection). `CollectionPlanner` is the scheduler's job: when new traffic or
+waste data have arrived it recomputes the plan and stores the windows, each zone's reason
+and the routes of its best windows; the screen reads them (`named_plan_windows`), and routes
+any other window once, on demand."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -22,7 +24,7 @@ import pandas as pd
 from analytics.collection import nearest_nodes, routable, zone_windows
 from analytics.collection_routes import NO_READING, NOT_DUE, Stop, route_window
 from analytics.fill_forecast import fill_forecasts
-from analytics.profiles import TravelTimes
+from analytics.profiles import SLOT_MINUTES, TravelTimes, day_types, day_types_between
 from analytics.reasons import explain
 from analytics.windows import RoadNet, Window
 from config import CollectionSettings, Settings
@@ -31,9 +33,13 @@ from store import Store
 from store.collection import (
     collection_inputs,
     data_up_to,
+    has_window,
     latest_plan,
+    local_date_span,
     plan_current_at,
     plan_windows_frame,
+    profile_medians,
+    profile_window,
     save_routes,
     stored_routes,
     write_plan,
@@ -58,8 +64,24 @@ class CollectionPlan:
 
 
 def read_inputs(store: Store, now: datetime, tz: str) -> dict[str, pd.DataFrame]:
+    """What a plan is made of, read up to `now` (store.collection.collection_inputs)."""
+    kinds = day_types_between(*profile_window(now), tz)
     with store.reading() as cur:
-        return collection_inputs(cur, now, tz)
+        return collection_inputs(cur, now, tz, kinds, SLOT_MINUTES)
+
+
+def travel_time_profiles(
+    cur,
+    source: str,
+    tz: str,
+    holidays: frozenset[date] = frozenset(),
+    params: dict | None = None,
+) -> pd.DataFrame:
+    """Median travel time (s) per segment, day type and slot of the readings in `source`
+    (store.collection.profile_medians), each local date typed by analytics.profiles."""
+    span = local_date_span(cur, source, tz, params)  # None: no readings, no dates to type
+    kinds = day_types(*span, holidays) if span else pd.DataFrame(columns=["local_date", "day_type"])
+    return profile_medians(cur, source, tz, kinds, SLOT_MINUTES, params)
 
 
 def quarter_hours(now: datetime, hours: int) -> list[datetime]:
@@ -200,6 +222,27 @@ def best_of(windows: pd.DataFrame, at: datetime, hours: int) -> pd.DataFrame:
     return best[columns].reset_index(drop=True)
 
 
+def named_plan_windows(store: Store, plan_id: int) -> pd.DataFrame:
+    """A plan's windows (store.collection.plan_windows_frame), with zone names made unique
+    (two zones of one name get their ids): the matrix's rows are names."""
+    with store.reading() as cur:
+        frame = plan_windows_frame(cur, plan_id)
+    zones = frame.drop_duplicates("zone_id")
+    shared = set(zones.loc[zones["zone_name"].duplicated(keep=False), "zone_id"])
+    return frame.assign(
+        zone_name=[
+            f"{n} ({z})" if z in shared else n
+            for n, z in zip(frame["zone_name"], frame["zone_id"], strict=True)
+        ]
+    )
+
+
+def zone_plan_windows(store: Store, plan_id: int, zone_id: str) -> pd.DataFrame:
+    """One zone's windows of a plan (`named_plan_windows`), indexed by start."""
+    frame = named_plan_windows(store, plan_id)
+    return frame[frame["zone_id"] == zone_id].set_index("start_at")
+
+
 class CollectionPlanner:
     """The scheduler's collection job, and the routes the screen asks for."""
 
@@ -302,11 +345,7 @@ class CollectionPlanner:
         the newest plan, which is held in memory). None for an older plan's window."""
         with self.store.reading() as cur:
             found = stored_routes(cur, plan_id, zone_id, start)
-            planned = cur.execute(
-                "SELECT count(*) FROM collection_windows "
-                "WHERE plan_id = ? AND zone_id = ? AND start_at = ?",
-                [plan_id, zone_id, start],
-            ).fetchone()[0]
+            planned = has_window(cur, plan_id, zone_id, start)
         if found is not None:
             return json.loads(found)
         if not planned:

@@ -97,6 +97,14 @@ def create_sim_app(city: DemoCity, city_name: str, clock: Callable[[], float] = 
     def health():
         return jsonify({"status": "ok", "now": clock()})
 
+    _add_ngsi_routes(app, observations, clock)
+    _add_open311_routes(app, city, clock)
+    return app
+
+
+def _add_ngsi_routes(app: Flask, observations: _Observations, clock: Callable[[], float]) -> None:
+    """NGSI-v2 `/v2/entities`: one observation minute's entities of a type, paged."""
+
     @app.get("/v2/entities")
     def ngsi_entities():
         entity_type = request.args.get("type")
@@ -119,21 +127,14 @@ def create_sim_app(city: DemoCity, city_name: str, clock: Callable[[], float] = 
             response.headers["Fiware-Total-Count"] = str(len(entities))
         return response
 
+
+def _add_open311_routes(app: Flask, city: DemoCity, clock: Callable[[], float]) -> None:
+    """Open311 GeoReport v2: the service list, requests by dates, status and type (or by
+    id), and one request; JSON or XML."""
+
     @app.get("/open311/v2/services.<fmt>")
     def open311_services(fmt: str):
-        services = [
-            {
-                "service_code": s.code,
-                "service_name": s.name,
-                "description": s.name,
-                "metadata": False,
-                "type": "realtime",
-                "keywords": s.group,
-                "group": s.group,
-            }
-            for s in SERVICE_TYPES
-        ]
-        return jsonify(services) if fmt == "json" else _open311_error(fmt, 404, "use .json")
+        return jsonify(_service_list()) if fmt == "json" else _open311_error(fmt, 404, "use .json")
 
     @app.get("/open311/v2/requests.<fmt>")
     def open311_requests(fmt: str):
@@ -186,7 +187,21 @@ def create_sim_app(city: DemoCity, city_name: str, clock: Callable[[], float] = 
         rows = [open311_request(r, city.tz, extensions) for r in frame.to_dict("records")]
         return Response(open311_xml(rows), mimetype="text/xml") if fmt == "xml" else jsonify(rows)
 
-    return app
+
+def _service_list() -> list[dict]:
+    """The Open311 service definitions of the demo's complaint types."""
+    return [
+        {
+            "service_code": s.code,
+            "service_name": s.name,
+            "description": s.name,
+            "metadata": False,
+            "type": "realtime",
+            "keywords": s.group,
+            "group": s.group,
+        }
+        for s in SERVICE_TYPES
+    ]
 
 
 def _ngsi_error(status: int, error: str, description: str):

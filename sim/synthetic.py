@@ -4,9 +4,10 @@ demo simulator, written straight into a fresh DuckDB file.
 The city is `geo.synthetic.grid_city`; traffic, bins, collections and complaints are the
 demo city's (`sim.model.DemoCity`, `sim.backfill`), only bigger: traffic every 15 minutes
 on every segment, fill levels every 30 minutes of every container, collections, and
-service requests stored as the Open311 connector stores them (status open or closed as
-at `now`, an 'open' event at the request and a 'closed' event when it closed, each
-request in the zone it lies in). The data ends at `now`: it is frozen at build time.
+service requests stored as the Open311 connector stores them (`sim.synthetic_requests`:
+status open or closed as at `now`, an 'open' event at the request and a 'closed' event
+when it closed, each request in the zone it lies in). The data ends at `now`: it is
+frozen at build time.
 
 The file is built beside its final path and moved there only when complete, so a file at
 that path is always whole. Its parameters are kept in `store_meta`, so that a later run
@@ -26,17 +27,16 @@ from pathlib import Path
 from queue import Empty, Queue
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from geo.synthetic import GridCity, grid_city
 from sim import backfill
 from sim.model import DemoCity
+from sim.synthetic_requests import REQUEST_SOURCE, synthetic_requests
 from store import Store
 from store.bulk import append, checkpoint, get_meta, row_counts, set_meta
 from store.city import load_city_model
 from store.ledger import RunRecord, append_status_events, bump_version, write_run
-from store.schema import own_data_schema
 from store.upsert import upsert
 from store.zoning import assign_zones
 
@@ -44,13 +44,14 @@ log = logging.getLogger(__name__)
 
 GENERATOR = "grid-1"  # changes when the same parameters would build different data
 META_KEY = "synthetic"
-REQUEST_SOURCE = "complaints"  # the demo's Open311 feed: rows look as its ingest stores them
 TRAFFIC_STEP_S = 15 * 60
 WASTE_STEP_S = 30 * 60
 REQUEST_SURPLUS = 1.4  # simulate this many more requests than asked, then keep a random n
 BUILD_MEMORY_LIMIT = "2GB"  # DuckDB's buffer pool while building (the machine has others)
 
 Progress = Callable[[str], None]
+Step = Callable[[str, float, int], None]  # (table, monotonic start, rows): one step's timing
+Window = tuple[datetime, datetime]  # the history's [start, end), whole seconds
 
 
 @dataclass(frozen=True)
@@ -186,8 +187,6 @@ def build_synthetic_store(
     now = now or datetime.now(UTC).replace(second=0, microsecond=0)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
-    end_s = int(now.timestamp())
-    start_s = end_s - days * 86400
     started = time.monotonic()
     building = path.with_name(path.name + ".building")
     for leftover in (building, Path(f"{building}.wal")):
@@ -206,56 +205,7 @@ def build_synthetic_store(
     )
     store = Store(building, memory_limit=BUILD_MEMORY_LIMIT)
     try:
-        clock = time.monotonic()
-        city = params.city()
-        load_city_model(store, city)
-        step("zones, road_segments", clock, len(city.segments) + len(city.zones))
-
-        clock = time.monotonic()
-        demo = DemoCity(city, seed, n_containers, tz, requests_per_day=_rate(n_requests, days))
-        containers = backfill.containers_batch(demo)
-        with store.transaction() as cur:
-            upsert(cur, "waste_containers", containers)
-            assign_zones(cur, "waste_containers", containers)
-        step("waste_containers", clock, containers.num_rows)
-
-        window = (datetime.fromtimestamp(start_s, UTC), now)
-        traffic_times = backfill.history_times(start_s, end_s, TRAFFIC_STEP_S)
-        waste_times = backfill.history_times(start_s, end_s, WASTE_STEP_S)
-        runs = []
-        for table, domain, batches in (
-            ("traffic_readings", "traffic", backfill.traffic_batches(demo, traffic_times)),
-            ("waste_readings", "waste", backfill.waste_batches(demo, waste_times, chunk=48)),
-            ("waste_collections", "waste", [backfill.collections_batch(demo, start_s, end_s)]),
-        ):
-            clock, began = time.monotonic(), datetime.now(UTC)
-            rows = _append_all(store, table, batches)
-            step(table, clock, rows)
-            runs.append(_run(table, domain, window, began, rows))
-
-        clock, began = time.monotonic(), datetime.now(UTC)
-        requests = _requests(demo, start_s, end_s, n_requests, seed)
-        with store.transaction() as cur:
-            upsert(cur, "service_requests", requests)
-            cur.register("_c3_synthetic_requests", requests)
-            try:
-                append_status_events(cur, REQUEST_SOURCE, "_c3_synthetic_requests")
-            finally:
-                cur.unregister("_c3_synthetic_requests")
-            assign_zones(cur, "service_requests", requests)
-        step("service_requests, events", clock, requests.num_rows)
-        runs.append(_run("service_requests", "complaints", window, began, requests.num_rows))
-
-        with store.transaction() as cur:
-            for run in runs:
-                write_run(cur, run)
-            for domain in ("waste", "traffic", "complaints"):
-                bump_version(cur, domain)
-            meta = {**asdict(params), "now": now.isoformat()}
-            set_meta(cur, META_KEY, json.dumps(meta, sort_keys=True))
-        with store.reading() as cur:
-            checkpoint(cur)
-            rows = row_counts(cur)
+        rows = _fill(store, params, now, step)
     except BaseException:
         store.close()
         for partial in (building, Path(f"{building}.wal")):
@@ -268,6 +218,77 @@ def build_synthetic_store(
     summary = SyntheticSummary(path, params, now, rows, seconds, path.stat().st_size, True, timings)
     say(f"built {path} in {seconds:.1f} s ({summary.file_bytes / 1e9:.2f} GB)")
     return summary
+
+
+def _fill(store: Store, params: SyntheticParams, now: datetime, step: Step) -> dict[str, int]:
+    """Write the city, its containers, history and requests, the runs that brought them
+    and the build record into `store`; the rows of each table."""
+    end_s = int(now.timestamp())
+    start_s = end_s - params.days * 86400
+    clock = time.monotonic()
+    city = params.city()
+    load_city_model(store, city)
+    step("zones, road_segments", clock, len(city.segments) + len(city.zones))
+
+    clock = time.monotonic()
+    demo = DemoCity(city, params.seed, params.containers, params.tz,
+                    requests_per_day=_rate(params.requests, params.days))  # fmt: skip
+    containers = backfill.containers_batch(demo)
+    with store.transaction() as cur:
+        upsert(cur, "waste_containers", containers)
+        assign_zones(cur, "waste_containers", containers)
+    step("waste_containers", clock, containers.num_rows)
+
+    window = (datetime.fromtimestamp(start_s, UTC), now)
+    runs = _write_readings(store, demo, window, step)
+    runs.append(_write_requests(store, demo, window, params, step))
+    with store.transaction() as cur:
+        for run in runs:
+            write_run(cur, run)
+        for domain in ("waste", "traffic", "complaints"):
+            bump_version(cur, domain)
+        meta = {**asdict(params), "now": now.isoformat()}
+        set_meta(cur, META_KEY, json.dumps(meta, sort_keys=True))
+    with store.reading() as cur:
+        checkpoint(cur)
+        return row_counts(cur)
+
+
+def _write_readings(store: Store, demo: DemoCity, window: Window, step: Step) -> list[RunRecord]:
+    """Traffic and fill-level readings and collections over the window, appended table by
+    table; the run of each."""
+    start_s, end_s = int(window[0].timestamp()), int(window[1].timestamp())
+    traffic_times = backfill.history_times(start_s, end_s, TRAFFIC_STEP_S)
+    waste_times = backfill.history_times(start_s, end_s, WASTE_STEP_S)
+    runs = []
+    for table, domain, batches in (
+        ("traffic_readings", "traffic", backfill.traffic_batches(demo, traffic_times)),
+        ("waste_readings", "waste", backfill.waste_batches(demo, waste_times, chunk=48)),
+        ("waste_collections", "waste", [backfill.collections_batch(demo, start_s, end_s)]),
+    ):
+        clock, began = time.monotonic(), datetime.now(UTC)
+        rows = _append_all(store, table, batches)
+        step(table, clock, rows)
+        runs.append(_run(table, domain, window, began, rows))
+    return runs
+
+
+def _write_requests(store: Store, demo: DemoCity, window: Window, params: SyntheticParams,
+                    step: Step) -> RunRecord:  # fmt: skip
+    """The service requests filed in the window with their status events; their run."""
+    start_s, end_s = int(window[0].timestamp()), int(window[1].timestamp())
+    clock, began = time.monotonic(), datetime.now(UTC)
+    requests = synthetic_requests(demo, start_s, end_s, params.requests, params.seed)
+    with store.transaction() as cur:
+        upsert(cur, "service_requests", requests)
+        cur.register("_c3_synthetic_requests", requests)
+        try:
+            append_status_events(cur, REQUEST_SOURCE, "_c3_synthetic_requests")
+        finally:
+            cur.unregister("_c3_synthetic_requests")
+        assign_zones(cur, "service_requests", requests)
+    step("service_requests, events", clock, requests.num_rows)
+    return _run("service_requests", "complaints", window, began, requests.num_rows)
 
 
 def _rate(n_requests: int, days: int) -> float:
@@ -315,9 +336,7 @@ def _ahead(batches: Iterable[pa.Table], depth: int = 1) -> Iterator[pa.Table]:
                 pass
 
 
-def _run(
-    table: str, domain: str, window: tuple[datetime, datetime], began: datetime, rows: int
-) -> RunRecord:
+def _run(table: str, domain: str, window: Window, began: datetime, rows: int) -> RunRecord:
     return RunRecord(
         f"synthetic-{table}",
         domain,
@@ -327,51 +346,4 @@ def _run(
         window_end=window[1],
         fetched=rows,
         inserted=rows,
-    )
-
-
-def _requests(demo: DemoCity, start_s: int, end_s: int, n: int, seed: int) -> pa.Table:
-    """Exactly n requests filed in [start, end], as the Open311 connector stores them.
-
-    The simulator files requests at a rate a little above n over the window; a seeded
-    random n of them are kept (thinning keeps the arrival pattern and the mix).
-    """
-    schema = own_data_schema("service_requests")
-    if n == 0:
-        return schema.empty_table()
-    frame = demo.requests_as_of(end_s, start_s)
-    while len(frame) < n:  # a window short of requests: ask the simulator for more
-        more = demo.requests_per_day * 1.5 * n / max(len(frame), 1)
-        demo = DemoCity(demo.city, demo.seed, len(demo.containers), demo.tz, requests_per_day=more)
-        frame = demo.requests_as_of(end_s, start_s)
-    keep = np.sort(np.random.default_rng([seed, 9]).choice(len(frame), n, replace=False))
-    frame = frame.iloc[keep]
-
-    def text(name: str) -> pa.Array:
-        return pa.array(frame[name].to_numpy(), pa.string())
-
-    def stamp(name: str) -> pa.Array:
-        return backfill._ts(frame[name].to_numpy())
-
-    nulls = pa.nulls(n, pa.string())
-    return pa.table(
-        {
-            "source": pa.array([REQUEST_SOURCE] * n, pa.string()),
-            "request_id": text("service_request_id"),
-            "status": text("status"),
-            "status_notes": text("status_notes"),
-            "service_code": text("service_code"),
-            "service_name": text("service_name"),
-            "description": text("description"),
-            "agency_responsible": text("agency_responsible"),
-            "requested_at": stamp("requested_s"),
-            "updated_at": stamp("updated_s"),
-            "expected_at": stamp("expected_s"),
-            "address": text("address"),
-            "zipcode": nulls,
-            "lon": pa.array(frame["lon"].to_numpy(), pa.float64()),
-            "lat": pa.array(frame["lat"].to_numpy(), pa.float64()),
-            "media_url": nulls,
-        },
-        schema=schema,
     )

@@ -1,35 +1,103 @@
-"""Named queries behind the collection windows: the travel-time profiles of the stored
-traffic history, the latest conditions, recent fill levels, collections, and where the
-containers are."""
+"""Named queries behind the collection windows: the travel-time medians of the stored
+traffic history per segment, day type and slot (the day types come in as data, from
+analytics.profiles), the latest conditions, recent fill levels, collections, where the
+containers are, and the stored plans, their windows and routes."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pandas as pd
 
-from analytics.profiles import travel_time_profiles
-
 PROFILE_DAYS = 28  # four weeks of history: every weekday seen four times
 OBSERVED_MINUTES = 20  # a reading this recent counts as "now" on its segment
 
+# Readings aggregated per segment, local slot and the day type of their local date, which
+# the caller gives as two lists ($dates, $day_types): the rule is not written here.
+PROFILE_SQL = """
+WITH day_types AS (
+    SELECT unnest($dates::DATE[]) AS local_date, unnest($day_types::VARCHAR[]) AS day_type
+)
+SELECT segment_id, day_type, slot,
+       median(travel_time_s) AS travel_time_s, count(*) AS readings
+FROM (
+    SELECT segment_id, travel_time_s, local::DATE AS local_date,
+           (hour(local) * 60 + minute(local)) // $slot_minutes AS slot
+    FROM (SELECT segment_id, travel_time_s, timezone($tz, observed_at) AS local
+          FROM {source} WHERE isfinite(travel_time_s))
+) JOIN day_types USING (local_date)
+GROUP BY ALL
+"""
+PROFILE_HISTORY = (
+    "(SELECT segment_id, observed_at, travel_time_s FROM traffic_readings "
+    "WHERE observed_at > $since AND observed_at <= $until)"
+)
+
+
+def profile_medians(
+    cur: duckdb.DuckDBPyConnection,
+    source: str,
+    tz: str,
+    day_types: pd.DataFrame,
+    slot_minutes: int,
+    params: dict | None = None,
+) -> pd.DataFrame:
+    """Median travel time (s) per segment, day type and slot of readings in `source` (a
+    table or subquery with `segment_id`, `observed_at` TIMESTAMPTZ and `travel_time_s`;
+    its own $parameters in `params`), aggregated in DuckDB. `day_types` (local_date,
+    day_type) must cover every local date of the readings: others are left out. Index:
+    (segment_id, day_type, slot); columns `travel_time_s` and `readings` behind each value."""
+    frame = cur.execute(
+        PROFILE_SQL.format(source=source),
+        {
+            **(params or {}),
+            "tz": tz,
+            "dates": list(day_types["local_date"]),
+            "day_types": list(day_types["day_type"]),
+            "slot_minutes": slot_minutes,
+        },
+    ).df()
+    frame["slot"] = frame["slot"].astype(int)
+    return frame.set_index(["segment_id", "day_type", "slot"]).sort_index()
+
+
+def local_date_span(
+    cur: duckdb.DuckDBPyConnection, source: str, tz: str, params: dict | None = None
+) -> tuple[date, date] | None:
+    """The first and last local dates of the readings in `source` (as `profile_medians`
+    takes it); None when it has none."""
+    first, last = cur.execute(
+        f"SELECT timezone($tz, min(observed_at))::DATE, timezone($tz, max(observed_at))::DATE "
+        f"FROM {source} WHERE isfinite(travel_time_s)",
+        {**(params or {}), "tz": tz},
+    ).fetchone()
+    return None if first is None else (first, last)
+
+
+def profile_window(now: datetime) -> tuple[datetime, datetime]:
+    """The history the profiles are made of: readings after the first moment, up to the
+    second."""
+    return now - timedelta(days=PROFILE_DAYS), now
+
 
 def collection_inputs(
-    cur: duckdb.DuckDBPyConnection, now: datetime, tz: str, fill_hours: float = 12
+    cur: duckdb.DuckDBPyConnection,
+    now: datetime,
+    tz: str,
+    day_types: pd.DataFrame,
+    slot_minutes: int,
+    fill_hours: float = 12,
 ) -> dict[str, pd.DataFrame]:
-    """`profiles` (analytics.profiles) of the last PROFILE_DAYS, `observed` (segment_id,
-    travel_time_s: the latest reading of the last OBSERVED_MINUTES), `fills` of the last
-    `fill_hours` (container_id, observed_at, fill_level), `collections` (container_id,
-    collected_at) and `containers` (container_id, zone_id, zone_kind, capacity_l, lon,
-    lat), all up to `now`."""
-    history = (
-        "(SELECT segment_id, observed_at, travel_time_s FROM traffic_readings "
-        "WHERE observed_at > $since AND observed_at <= $until)"
-    )
-    since = now - timedelta(days=PROFILE_DAYS)
+    """`profiles` (`profile_medians`) of the `profile_window`, whose local dates
+    `day_types` must cover, `observed` (segment_id, travel_time_s: the latest reading of the
+    last OBSERVED_MINUTES), `fills` of the last `fill_hours` (container_id, observed_at,
+    fill_level), `collections` (container_id, collected_at) and `containers`
+    (container_id, zone_id, zone_kind, capacity_l, lon, lat), all up to `now`."""
+    since, until = profile_window(now)
+    window = {"since": since, "until": until}
     return {
-        "profiles": travel_time_profiles(cur, history, tz, params={"since": since, "until": now}),
+        "profiles": profile_medians(cur, PROFILE_HISTORY, tz, day_types, slot_minutes, window),
         "observed": cur.execute(
             "SELECT segment_id, arg_max(travel_time_s, observed_at) AS travel_time_s "
             "FROM traffic_readings WHERE observed_at > ? AND observed_at <= ? "
@@ -107,6 +175,7 @@ def write_plan(
 
 
 def save_routes(cur, plan_id: int, zone_id: str, start_at: datetime, routes_json: str) -> None:
+    """Store a window's routes (JSON); a window routed already keeps its first."""
     cur.execute(
         "INSERT INTO collection_routes VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [plan_id, zone_id, start_at, routes_json],
@@ -142,8 +211,20 @@ def plan_windows_frame(cur: duckdb.DuckDBPyConnection, plan_id: int) -> pd.DataF
 
 
 def stored_routes(cur, plan_id: int, zone_id: str, start_at: datetime) -> str | None:
+    """A window's stored routes (JSON); None when not routed yet."""
     row = cur.execute(
         "SELECT routes FROM collection_routes WHERE plan_id = ? AND zone_id = ? AND start_at = ?",
         [plan_id, zone_id, start_at],
     ).fetchone()
     return row[0] if row else None
+
+
+def has_window(cur, plan_id: int, zone_id: str, start_at: datetime) -> bool:
+    """Whether a plan ranked a zone's round at `start_at`."""
+    return bool(
+        cur.execute(
+            "SELECT count(*) FROM collection_windows "
+            "WHERE plan_id = ? AND zone_id = ? AND start_at = ?",
+            [plan_id, zone_id, start_at],
+        ).fetchone()[0]
+    )

@@ -11,6 +11,7 @@ import h3
 import pyarrow as pa
 
 from store import grid
+from store.explore_filters import LAYER_FILTERS, REQUEST_FILTERS
 from store.queries import LIVE_WINDOW, feature_collection
 
 
@@ -159,7 +160,6 @@ SHOWN_REQUESTS = f"""
            OR list_contains($status, CASE WHEN closed_at <= $at THEN 'closed' ELSE 'open' END))
       AND (len($zone) = 0 OR list_contains($zone, zone_id))
       AND (len($service) = 0 OR list_contains($service, service_name))"""
-REQUEST_FILTERS = ("zone", "service", "status")
 
 
 def _shown_params(window: Window, filters: dict[str, list[str]]) -> dict:
@@ -274,11 +274,6 @@ ROW_QUERIES = {
         WHERE (len($ids) = 0 OR list_contains($ids, r.request_id))
         ORDER BY r.requested_at, r.request_id""",
 }
-ROW_FILTERS = {
-    "waste": ("zone", "waste_type"),
-    "traffic": ("zone", "road_class"),
-    "complaints": ("zone", "service", "status"),
-}
 PERSONAL_COLUMNS = ("address", "description")
 
 
@@ -336,7 +331,7 @@ def layer_page(
     """Exactly the features a filtered layer draws at the window's moment, as rows (no
     geometry), after the table's own sort and column filters; `ids` narrows them to the
     features behind one figure. Returns rows [offset, offset + limit) and the total."""
-    params = {**_filter_params(filters, ROW_FILTERS[layer]), "ids": list(ids or [])}
+    params = {**_filter_params(filters, LAYER_FILTERS[layer]), "ids": list(ids or [])}
     params.update(window.params() if layer == "complaints" else {"at": window.at})
     columns = row_columns(layer, personal)
     return grid.page(cur, ROW_QUERIES[layer], params, columns, sort, grid_filters, offset, limit)

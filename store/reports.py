@@ -1,7 +1,7 @@
 """Named queries of the snapshot reports (issue #6): the `report_runs` ledger and its
-deliveries, and the state of the city at a moment that the wall's queries do not give
-(requests open then, feed runs up to then). No complainant's text, address or contact
-leaves these queries."""
+deliveries; the state of the city at a moment that the wall's queries do not give
+(requests open then, feed runs up to then); the zones' names and the shapes the map
+picture draws. No complainant's text, address or contact leaves these queries."""
 
 from __future__ import annotations
 
@@ -154,6 +154,11 @@ def complaint_period(cur: duckdb.DuckDBPyConnection, since: datetime, at: dateti
         {"since": since, "at": at, "zones": zones},
     ).fetchone()
     return {"opened": opened, "closed": closed, "median_close_h": median_h}
+
+
+def zone_names(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """zone_id -> the zone's name (its id when it has none)."""
+    return dict(cur.execute("SELECT zone_id, coalesce(name, zone_id) FROM zones").fetchall())
 
 
 def zone_shapes(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -234,7 +234,7 @@ def build_snapshot(
     if feed_intervals is None:
         feed_intervals = {f.name: f.interval_s for f in settings.feeds}
     with store.reading() as cur:
-        names = dict(cur.execute("SELECT zone_id, coalesce(name, zone_id) FROM zones").fetchall())
+        names = reports.zone_names(cur)
     scope = (
         f"{kind.department} department" if kind.department else
         "zones " + ", ".join(names.get(z, z) for z in zones) if zones else "whole city"

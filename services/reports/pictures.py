@@ -1,7 +1,7 @@
 """The pictures of a snapshot report, drawn headless with matplotlib (no browser): the
 period's trend charts as SVG, and the city map (the OSM extract's basemap under the
 zones, segments by congestion, containers by fill and open complaints) as PNG. Colours
-and class limits are the map shell's, so the report reads like the screens."""
+and class limits are the screens' (services/legends.py), so the report reads like them."""
 
 from __future__ import annotations
 
@@ -24,17 +24,19 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
-from components.map_shell import CONGESTION_LEGEND, FILL_LEGEND
+from services.legends import (
+    CONGESTION_LEGEND,
+    FILL_LEGEND,
+    FILL_LIMITS,
+    NO_READING,
+    RATIO_LIMITS,
+)
 
 matplotlib.rcParams.update(
     {"svg.fonttype": "path", "font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "c3"}
 )
 INK, GRID, ACCENT = "#1d2433", "#d9dce1", "#1c4e80"
-NO_DATA = "#8a8f98"
-FILL_LIMITS = [(0.95, FILL_LEGEND[3][0]), (0.8, FILL_LEGEND[2][0]), (0.5, FILL_LEGEND[1][0]),
-               (0.0, FILL_LEGEND[0][0])]  # fmt: skip
-RATIO_LIMITS = [(3.0, CONGESTION_LEGEND[3][0]), (1.8, CONGESTION_LEGEND[2][0]),
-                (1.25, CONGESTION_LEGEND[1][0]), (0.0, CONGESTION_LEGEND[0][0])]  # fmt: skip
+NO_DATA = NO_READING
 BASEMAP_STYLE = {  # layer: (face, edge, line width); the light basemap of the screens
     "water": ("#a9cce3", "none", 0),
     "green": ("#cfe3c4", "none", 0),

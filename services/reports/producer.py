@@ -1,6 +1,6 @@
 """Snapshot reports (issue #6), end to end: the scheduler's report job (`Reporter.tick`,
 every minute), on-demand runs (`c3 report`), and e-mail delivery with retries. Content
-is `report_content`, files are `report_render`, slots are `report_schedule`."""
+is `content`, pictures `pictures`, files `render`, slots `schedule`, e-mail `delivery`."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class Reporter:
         self.store, self.settings = store, settings
         self.bounds, self.basemap_path = bounds, basemap_path
         self.feed_intervals = feed_intervals
-        self.planner = planner  # jobs.collection.CollectionPlanner: the collection windows
+        self.planner = planner  # services.collection.CollectionPlanner: the collection windows
 
     @property
     def kinds(self) -> dict[str, ReportKind]:

@@ -16,7 +16,7 @@ from sim.demo_history import backfill_demo
 from sim.http import BackgroundServer
 from sim.server import create_sim_app
 from store.cache import Cache
-from tests.conftest import TZ, demo_feeds
+from tests.helpers import TZ, demo_feeds
 
 
 def pytest_setup_options():

@@ -12,7 +12,7 @@ from services.collection import CollectionPlanner
 from services.context import services_of
 from sim.http import free_port
 from store import collection
-from tests.browser.test_explore import ON_MAP
+from tests.helpers.browser import ON_MAP
 
 pytestmark = pytest.mark.browser
 MATRIX_DATA = "return document.querySelector('#collection-matrix .js-plotly-plot').data"

@@ -14,7 +14,7 @@ from store import wall
 from store.ledger import bump_version
 from store.schema import to_arrow
 from store.upsert import upsert
-from tests.conftest import TZ
+from tests.helpers import TZ
 
 pytestmark = pytest.mark.browser
 

@@ -62,7 +62,8 @@ def test_demo_starts_backfills_polls_and_serves(tmp_path):
         C3_CONFIG=str(tmp_path / "x.toml"),
     )
     demo = subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), "demo"],
+        [sys.executable, "-m", "cli", "demo"],
+        cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -124,6 +125,6 @@ def test_demo_starts_backfills_polls_and_serves(tmp_path):
 
 def c3(env: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), *args],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
+        [sys.executable, "-m", "cli", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip

@@ -13,7 +13,7 @@ from services.collection import CollectionPlanner
 from sim.demo_history import backfill_demo
 from store import collection
 from store.ledger import bump_version
-from tests.conftest import TZ
+from tests.helpers import TZ
 
 NOW = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # Tuesday 12:00 local
 

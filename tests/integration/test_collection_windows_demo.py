@@ -13,7 +13,7 @@ from sim.demo_history import backfill_demo
 from sim.model import DemoCity
 from store import Store
 from store.city import load_city_model
-from tests.conftest import SEED
+from tests.helpers import SEED
 
 TZ = "Europe/Helsinki"
 NOW = datetime(2026, 11, 17, 3, 0, tzinfo=UTC)  # Tuesday 05:00 local

@@ -4,8 +4,8 @@ quarantined and why, and nothing written."""
 from connectors.check import check_connector
 from connectors.runner import build_connector
 from sim.http import BackgroundServer
-from tests.conftest import TZ
-from tests.integration.test_feed_faults import NOW, ScriptedFeed, container, rows, waste_settings
+from tests.helpers import TZ, rows
+from tests.helpers.feeds import NOW, ScriptedFeed, container, waste_settings
 
 
 def test_a_dry_run_says_what_would_land_and_why_the_rest_would_not(store):

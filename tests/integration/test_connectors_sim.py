@@ -6,7 +6,7 @@ import pytest
 
 from connectors.runner import build_connector, run_connector
 from store.ledger import get_watermark
-from tests.conftest import FIXED_NOW, TZ, demo_feeds
+from tests.helpers import FIXED_NOW, TZ, demo_feeds
 
 
 def counts(store, sql):

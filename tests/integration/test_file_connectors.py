@@ -13,7 +13,7 @@ from flask import Flask, Response
 from config import ConnectorSettings
 from connectors.runner import build_connector, run_connector
 from sim.http import BackgroundServer
-from tests.conftest import TZ
+from tests.helpers import TZ
 
 ROOT = Path(__file__).resolve().parents[2]
 LA_EXCERPT = ROOT / "tests" / "fixtures" / "la311_excerpt.csv"

@@ -11,8 +11,8 @@ from connectors.runner import build_connector, run_connector
 from sim.formats import ngsi_normalized
 from sim.http import BackgroundServer
 from store.ledger import get_watermark
-from tests.conftest import TZ
-from tests.unit.test_ngsi_ld_normalize import ld_normalized
+from tests.helpers import TZ
+from tests.helpers.entities import ld_normalized
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 CONTEXT_URL = "https://smartdatamodels.org/context.jsonld"

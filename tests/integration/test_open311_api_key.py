@@ -9,7 +9,7 @@ from flask import Flask, Response, jsonify, request
 from config import ConnectorSettings
 from connectors.runner import build_connector, run_connector
 from sim.http import BackgroundServer, free_port
-from tests.conftest import TZ
+from tests.helpers import TZ
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 KEY = "k3y+0f/the=c1ty-5ecret"  # base64-like: percent-encoded in the URL

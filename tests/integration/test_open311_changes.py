@@ -10,7 +10,7 @@ from connectors.runner import build_connector, run_connector
 from sim.http import BackgroundServer
 from sim.server import create_sim_app
 from store.ledger import get_watermark
-from tests.conftest import FIXED_NOW, TZ
+from tests.helpers import FIXED_NOW, TZ
 
 
 @pytest.fixture

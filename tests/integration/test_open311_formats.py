@@ -7,14 +7,8 @@ from datetime import timedelta
 import pytest
 
 from sim.http import BackgroundServer
-from tests.integration.test_feed_faults import (
-    NOW,
-    Open311Feed,
-    assert_ledger_adds_up,
-    complaint,
-    rows,
-    run_open311,
-)
+from tests.helpers import rows
+from tests.helpers.feeds import NOW, Open311Feed, assert_ledger_adds_up, complaint, run_open311
 
 PAGED = {"paged": True, "page_size": 500}
 

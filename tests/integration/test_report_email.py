@@ -16,7 +16,7 @@ from config import ReportKind, SmtpSettings, load_settings
 from services.reports.producer import Reporter
 from sim.demo_history import backfill_demo
 from store import reports
-from tests.conftest import FIXED_NOW, TZ
+from tests.helpers import FIXED_NOW, TZ
 
 KIND = ReportKind(name="city-daily", title="City daily report", cron="0 9 * * *",
                   recipients=["mayor@city.example", "ops@city.example"])  # fmt: skip

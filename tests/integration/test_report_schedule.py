@@ -8,7 +8,7 @@ from config import ReportKind
 from services.reports.schedule import last_slot, run_due
 from store import Store
 from store.reports import claim
-from tests.conftest import TZ
+from tests.helpers import TZ
 
 DAILY = ReportKind(name="city-daily", title="City", cron="0 6 * * *")
 WEEKLY = ReportKind(name="waste-weekly", title="Waste", cron="0 7 * * mon")

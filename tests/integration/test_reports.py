@@ -21,7 +21,7 @@ from services.reports.producer import Reporter
 from sim.demo_history import backfill_demo
 from store import Store
 from store.city import load_city_model
-from tests.conftest import FIXED_NOW, TZ, demo_feeds
+from tests.helpers import FIXED_NOW, TZ, demo_feeds
 
 DAILY = ReportKind(name="city-daily", title="City daily report", cron="0 9 * * *")  # FIXED_NOW
 WASTE = ReportKind(name="waste-weekly", title="Waste weekly report", cron="0 9 * * tue",

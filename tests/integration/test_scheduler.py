@@ -5,7 +5,7 @@ import time
 from config import ConnectorSettings
 from connectors.runner import build_connector
 from jobs.scheduler import build_scheduler
-from tests.conftest import TZ, demo_feeds
+from tests.helpers import TZ, demo_feeds
 
 
 def test_each_connector_runs_on_its_own_and_failures_stay_local(store, sim_fixed):

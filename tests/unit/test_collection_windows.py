@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from analytics.fill_forecast import fill_forecasts
-from analytics.profiles import TravelTimes, travel_time_profiles
+from analytics.profiles import TravelTimes
 from analytics.windows import RoadNet, plan_round, rank_windows
+from services.collection import travel_time_profiles
 
 DAY = datetime(2026, 11, 24, tzinfo=UTC)  # a Tuesday
 BASE_S = {"da": 60, "ab": 120, "dc": 60, "cb": 300, "df": 100}

@@ -3,7 +3,7 @@
 import json
 from datetime import UTC, datetime
 
-from callbacks.explore import complaint_panel
+from components.explore_panels import complaint_panel
 from store.schema import to_arrow
 from store.upsert import upsert
 

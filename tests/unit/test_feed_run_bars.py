@@ -1,6 +1,6 @@
 """The runs chart on /feeds: every run is drawn inside its box, the newest too."""
 
-from callbacks.feeds import BARS_W, run_bars
+from components.feeds_table import BARS_W, run_bars
 
 
 def test_a_run_that_finished_just_now_is_inside_the_box():

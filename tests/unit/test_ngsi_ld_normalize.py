@@ -11,10 +11,7 @@ from config import ConnectorSettings
 from connectors.base import Rejected
 from connectors.ngsi import NgsiV2Connector
 from connectors.ngsi_ld import NgsiLdConnector, short_name
-from tests.unit.test_ngsi_normalize import CONTAINER, FLOW, SERVICE_REQUEST
-
-SDM = "https://smartdatamodels.org/"
-CONTEXT = ["https://smartdatamodels.org/context.jsonld"]
+from tests.helpers.entities import CONTAINER, FLOW, SDM, SERVICE_REQUEST, ld_normalized
 
 
 def connectors(entity_type):
@@ -35,27 +32,6 @@ def connectors(entity_type):
         conn = cls(settings, "Europe/Helsinki")
         conn.prepare(db)
         out.append(conn)
-    return out
-
-
-def ld_normalized(entity, observed_at=None, expand=False):
-    """keyValues -> NGSI-LD normalized: Property / GeoProperty / Relationship per attribute."""
-    out = {"@context": CONTEXT, "id": f"urn:ngsi-ld:{entity['type']}:{entity['id']}"}
-    out["type"] = f"{SDM}dataModel.X/{entity['type']}" if expand else entity["type"]
-    for name, value in entity.items():
-        if name in ("id", "type"):
-            continue
-        if name == "location":
-            attr = {"type": "GeoProperty", "value": value}
-        elif name.startswith("ref"):
-            attr = {"type": "Relationship", "object": value}
-        elif name.startswith("date") or name.endswith("_datetime"):
-            attr = {"type": "Property", "value": {"@type": "DateTime", "@value": value}}
-        else:
-            attr = {"type": "Property", "value": value}
-            if observed_at:
-                attr["observedAt"] = observed_at
-        out[f"{SDM}dataModel.X/{name}" if expand else name] = attr
     return out
 
 

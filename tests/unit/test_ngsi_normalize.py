@@ -12,50 +12,7 @@ from connectors.base import Rejected
 from connectors.ngsi import NgsiV2Connector
 from connectors.open311 import Open311Connector
 from sim.formats import ngsi_normalized
-
-CONTAINER = {
-    "id": "waste-0001",
-    "type": "WasteContainer",
-    "location": {"type": "Point", "coordinates": [24.9384, 60.1699]},
-    "address": {"streetAddress": "Kaivokatu 8", "addressLocality": "Helsinki"},
-    "fillingLevel": 0.42,
-    "temperature": 3.5,
-    "status": "ok",
-    "storedWasteKind": "mixed",
-    "binCapacity": 660,
-    "dateLastEmptying": "2026-11-23T06:15:00Z",
-    "dateModified": "2026-11-24T10:00:00Z",
-}
-
-FLOW = {
-    "id": "traffic-w1-0",
-    "type": "TrafficFlowObserved",
-    "refRoadSegment": "w1-0",
-    "dateObserved": "2026-11-24T09:59:00Z/2026-11-24T10:00:00Z",
-    "averageVehicleSpeed": 15.0,
-    "intensity": 42,
-    "occupancy": 0.3,
-    "congested": True,
-}
-
-SERVICE_REQUEST = {  # the Smart Data Models example, located in Helsinki
-    "id": "service-request:638344",
-    "type": "Open311ServiceRequest",
-    "service_request_id": "638344",
-    "status": "closed",
-    "status_notes": "Duplicate request.",
-    "service_name": "Aceras",
-    "service_code": "234",
-    "description": "Acera en mal estado con bordillo partido en dos",
-    "agency_responsible": "Ayuntamiento de Ciudad",
-    "requested_datetime": "2010-04-14T06:37:38-08:00",
-    "updated_datetime": "2010-04-14T07:37:38-08:00",
-    "expected_datetime": "2010-04-15T06:37:38-08:00",
-    "address_string": "Calle San Juan Bautista, 2",
-    "zipcode": "00100",
-    "location": {"type": "Point", "coordinates": [24.9384, 60.1699]},
-    "media_url": "http://exaple.org/media/638344.jpg",
-}
+from tests.helpers.entities import CONTAINER, FLOW, SERVICE_REQUEST
 
 
 def connector(entity_type):

@@ -1,0 +1,25 @@
+"""The `c3` command (pyproject: `c3 = "cli:main"`): the typer app and its verbs, in the
+order `c3 --help` lists them. Wiring only; each verb group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import ingest, reports, serve, settings
+from cli.connectors import connectors_cli
+
+cli = typer.Typer(
+    help="C3: a city operations control center.", no_args_is_help=True, add_completion=False
+)
+cli.command()(serve.demo)
+cli.command()(serve.serve)
+cli.command()(ingest.ingest)
+cli.command()(serve.sim)
+cli.command()(serve.synthetic)
+cli.command()(reports.report)
+cli.add_typer(connectors_cli, name="connectors")
+cli.command("config")(settings.show_config)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,65 @@
+"""What the `c3` commands share: logging, the configured city, its store, the address of
+the C3 running on this machine, and the report token a running C3 writes for `c3 report`."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from config import Settings
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("pyrosm").setLevel(logging.WARNING)
+    logging.getLogger("dash.dash").setLevel(logging.WARNING)  # it prints its own banner
+
+
+def configured_city(settings: Settings):
+    """The city model of the configured extract, zones and zone resolution."""
+    from geo.city import load_city
+
+    return load_city(
+        settings.city_extract,
+        settings.city_name,
+        settings.zones_geojson,
+        settings.zone_h3_resolution,
+    )
+
+
+def open_store(settings: Settings, city):
+    """The configured DuckDB file, with the city's zones and road segments loaded."""
+    from store import Store
+    from store.city import load_city_model
+
+    store = Store(settings.database_file)
+    load_city_model(store, city)
+    return store
+
+
+def running_c3_url(settings: Settings, path: str) -> str:
+    """A URL of the C3 running on this machine with these settings."""
+    host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "localhost") else settings.http_host
+    return f"http://{host}:{settings.http_port}{path}"
+
+
+def report_token_file(settings: Settings) -> Path:
+    return settings.data_dir / "report-token"
+
+
+def write_report_token(settings: Settings) -> str:
+    """A fresh secret in the data directory (owner-only): `c3 report` reads it to have
+    this process produce a report; a web page or another user cannot."""
+    token = secrets.token_urlsafe(24)
+    path = report_token_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(token)
+    return token

