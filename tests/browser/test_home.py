@@ -1,17 +1,20 @@
 """`/` in headless Chromium: the map with its three layers, legend, layer toggle, feed line."""
 
-import time
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from services.context import services_of
 from sim.http import free_port
+from tests.helpers.browser import ON_MAP, map_fitted
 
 pytestmark = pytest.mark.browser
 
-ON_MAP = "return window.c3 && window.c3.map.onMap"
+# Leaflet re-clusters the complaints on 'moveend'; a listener added now runs after it.
+AWAIT_MOVE = (
+    "window.__c3_moved = false;"
+    " window.c3.map.instance.once('moveend', () => { window.__c3_moved = true; });"
+)
 
 
 def wait_for_layers(dash_duo, timeout=20):
@@ -23,6 +26,21 @@ def wait_for_layers(dash_duo, timeout=20):
                 else None
             )
         )(d.execute_script(ON_MAP))
+    )
+
+
+BADGE = """
+const b = document.querySelector(`.c3-feed[data-feed='${arguments[0]}']`);
+return b && {state: b.dataset.state, failed: b.dataset.failed, text: b.innerText, title: b.title};
+"""
+
+
+def zoom_in(dash_duo, timeout=20):
+    """Click the map's +, and wait until the zoom has ended and the markers re-clustered."""
+    dash_duo.driver.execute_script(AWAIT_MOVE)
+    dash_duo.find_element(".leaflet-control-zoom-in").click()
+    WebDriverWait(dash_duo.driver, timeout).until(
+        lambda d: d.execute_script("return window.__c3_moved")
     )
 
 
@@ -44,10 +62,10 @@ def test_home_shows_three_layers_legend_and_feeds(dash_duo, live_app, demo_city)
         assert words in legend
 
     dash_duo.wait_for_text_to_equal(".c3-feed[data-feed='waste'] b", "waste")
-    states = {
-        el.get_attribute("data-feed"): el.get_attribute("data-state")
-        for el in dash_duo.find_elements(".c3-feed")
-    }
+    states = dash_duo.driver.execute_script(  # in one go: the line is drawn on every poll
+        "return Object.fromEntries([...document.querySelectorAll('.c3-feed')]"
+        ".map((e) => [e.dataset.feed, e.dataset.state]));"
+    )
     assert states == {"waste": "live", "traffic": "live", "complaints": "live"}
     assert dash_duo.find_element(".c3-sim-badge").text.startswith("SIMULATED DATA")
     assert dash_duo.get_logs() == []
@@ -80,7 +98,7 @@ def test_complainants_text_stays_on_the_server_unless_allowed(dash_duo, live_app
         assert '"service"' in body and "040 123" not in body and '"address"' not in body
 
 
-def test_popup_shows_citizen_text_as_text(dash_duo, live_app, store):
+def test_popup_shows_citizen_text_as_text(dash_duo, live_app, store, city):
     # a deployment that allows it: complainants' text is shown, as text
     svc = services_of(live_app.server)
     svc.settings = svc.settings.model_copy(update={"show_personal_data": True})
@@ -92,12 +110,12 @@ def test_popup_shows_citizen_text_as_text(dash_duo, live_app, store):
         cur.execute("UPDATE data_versions SET version = version + 1 WHERE domain = 'complaints'")
     dash_duo.start_server(live_app, port=free_port())
     wait_for_layers(dash_duo)
+    map_fitted(dash_duo, city.bounds)  # a click on + while the map fits the city is lost
     # zoom in until single complaint markers appear, then open one
     for _ in range(5):
         if dash_duo.find_elements(".c3-complaint"):
             break
-        dash_duo.find_element(".leaflet-control-zoom-in").click()
-        time.sleep(0.6)  # let the zoom animation and re-clustering finish
+        zoom_in(dash_duo)
     WebDriverWait(dash_duo.driver, 10).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, ".c3-complaint")
     )
@@ -130,12 +148,13 @@ def test_a_failing_feed_reads_stale_and_the_map_still_draws(dash_duo, live_app, 
         )
     dash_duo.start_server(live_app, port=free_port())
     wait_for_layers(dash_duo)
-    badge = dash_duo.wait_for_element(".c3-feed[data-feed='complaints']")
-    assert badge.get_attribute("data-state") == "stale"
-    assert badge.get_attribute("data-failed") == "true"
-    assert "last run failed" in badge.text
-    assert "feed unreachable" in badge.get_attribute("title")
-    assert (
-        dash_duo.find_element(".c3-feed[data-feed='waste']").get_attribute("data-state") == "live"
+    # the feed line is drawn again on every poll: read the badge in one go
+    badge = WebDriverWait(dash_duo.driver, 20).until(
+        lambda d: d.execute_script(BADGE, "complaints")
     )
+    assert badge["state"] == "stale"
+    assert badge["failed"] == "true"
+    assert "last run failed" in badge["text"]
+    assert "feed unreachable" in badge["title"]
+    assert dash_duo.driver.execute_script(BADGE, "waste")["state"] == "live"
     assert dash_duo.get_logs() == []

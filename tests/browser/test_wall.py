@@ -1,11 +1,11 @@
 """`/wall` in headless Chromium: figures that match the store, updates in place, scenes,
 privacy, and what it says when the server goes away."""
 
-import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from analytics import kpis
@@ -15,15 +15,20 @@ from store.ledger import bump_version
 from store.schema import to_arrow
 from store.upsert import upsert
 from tests.helpers import TZ
+from tests.helpers.browser import ON_MAP, callbacks_settled, map_fitted
 
 pytestmark = pytest.mark.browser
 
-ON_MAP = "return window.c3 && window.c3.map.onMap"
 SECRET = "Call me on 040-1234567, Matti Meikäläinen, Kotikatu 3 B 12"
 
 
 def figure(dash_duo, key: str) -> str:
-    return dash_duo.find_element(f"[data-figure='{key}']").text
+    """A figure's text, read in one go (a tile is drawn again whenever its domain changes)."""
+    return dash_duo.driver.execute_script(
+        "const el = document.querySelector(`[data-figure='${arguments[0]}']`);"
+        " return el && el.innerText;",
+        key,
+    )
 
 
 def open_wall(dash_duo, app, query=""):
@@ -32,6 +37,27 @@ def open_wall(dash_duo, app, query=""):
     WebDriverWait(dash_duo.driver, 20).until(
         lambda d: d.find_elements("css selector", "[data-figure='feeds.stale']")
     )
+
+
+def wall_settled(dash_duo, timeout=30):
+    """Wait until every tile has its figures and no callback is in flight: the tiles, the
+    alerts under them and the map's layers are what the store says now."""
+    WebDriverWait(dash_duo.driver, timeout).until(
+        lambda d: not d.find_elements("css selector", ".c3-tile-loading")
+    )
+    callbacks_settled(dash_duo, timeout)
+
+
+def clock_ticks(dash_duo, ticks, timeout=60):
+    """Wait until the wall's own clock (which the page moves on every poll) has shown
+    `ticks` new times: time has passed in the page, however busy the machine."""
+    seen = {dash_duo.find_element("#wall-clock").text}
+
+    def ticked(d):
+        seen.add(d.find_element("css selector", "#wall-clock").text)
+        return len(seen) > ticks
+
+    WebDriverWait(dash_duo.driver, timeout, poll_frequency=0.2).until(ticked)
 
 
 def expected_figures(store):
@@ -51,6 +77,7 @@ def expected_figures(store):
 
 def test_tiles_show_what_the_store_says(dash_duo, live_app, store):
     open_wall(dash_duo, live_app)
+    wall_settled(dash_duo)  # every tile has its figures
     waste, traffic, complaints = expected_figures(store)
     for key in ("over_95", "over_80", "overflowing", "forecast_6h"):
         assert figure(dash_duo, f"waste.{key}") == str(waste[key]), key
@@ -101,7 +128,7 @@ def test_a_new_ingest_changes_a_tile_in_place_and_keeps_the_map_view(dash_duo, l
 
 
 def test_a_pinned_scene_shows_its_layers_and_tiles(dash_duo, live_app):
-    open_wall(dash_duo, live_app, "?scene=traffic")
+    open_wall(dash_duo, live_app, "?scene=traffic&rotate=5")  # pinned wins over rotating
     WebDriverWait(dash_duo.driver, 20).until(
         lambda d: (d.execute_script(ON_MAP) or {}).get("traffic", 0) > 0
     )
@@ -112,7 +139,7 @@ def test_a_pinned_scene_shows_its_layers_and_tiles(dash_duo, live_app):
     on_map = dash_duo.driver.execute_script(ON_MAP)
     assert on_map.get("waste", 0) == 0 and on_map.get("complaints", 0) == 0
     assert dash_duo.find_element("#wall-scene-title").text == "Traffic"
-    time.sleep(3)  # pinned: no rotation
+    clock_ticks(dash_duo, 7)  # pinned: past the first rotation (5 s), still no rotation
     assert dash_duo.find_element("#wall-root").get_attribute("data-scene") == "traffic"
     assert dash_duo.get_logs() == []
 
@@ -140,10 +167,19 @@ def test_the_wall_never_receives_complainants_text(dash_duo, live_app, store):
         {
             "source": """
         window.__bodies = [];
+        window.__reading = 0;  // responses whose body is not yet in __bodies
         const original = window.fetch;
         window.fetch = async (...args) => {
-            const response = await original(...args);
-            response.clone().text().then((t) => window.__bodies.push(t));
+            window.__reading += 1;
+            let response;
+            try {
+                response = await original(...args);
+            } catch (err) {
+                window.__reading -= 1;
+                throw err;
+            }
+            response.clone().text().then((t) => window.__bodies.push(t))
+                .finally(() => { window.__reading -= 1; });
             return response;
         };"""
         },
@@ -152,7 +188,10 @@ def test_the_wall_never_receives_complainants_text(dash_duo, live_app, store):
     WebDriverWait(dash_duo.driver, 20).until(
         lambda d: (d.execute_script(ON_MAP) or {}).get("complaints", 0) > 0
     )
-    time.sleep(2)
+    wall_settled(dash_duo)  # every tile, alert and layer has come
+    WebDriverWait(dash_duo.driver, 30).until(
+        lambda d: d.execute_script("return window.__reading") == 0
+    )
     bodies = dash_duo.driver.execute_script("return window.__bodies")
     assert len(bodies) > 5  # layout, callbacks, layers
     everything = "\n".join(bodies) + dash_duo.driver.page_source
@@ -172,14 +211,26 @@ def test_the_wall_says_so_when_the_server_is_gone(dash_duo, live_app):
     assert "c3-offline" in dash_duo.find_element("#wall-root").get_attribute("class")
 
 
-def test_on_a_desk_screen_an_alert_click_flies_the_map_there(dash_duo, live_app):
+def test_on_a_desk_screen_an_alert_click_flies_the_map_there(dash_duo, live_app, city):
     open_wall(dash_duo, live_app, "?kiosk=0")
-    button = WebDriverWait(dash_duo.driver, 20).until(
+    WebDriverWait(dash_duo.driver, 20).until(
         lambda d: d.find_elements("css selector", ".c3-alert-button")
-    )[0]
+    )
+    # each domain's alerts arrive on their own and the list is drawn again each time (a new
+    # first alert is a new button): click once the list is whole, and again if the button
+    # went away under the click
+    wall_settled(dash_duo)
+    map_fitted(dash_duo, city.bounds)  # the view before the click is the city's
     zoom = "return document.querySelector('.leaflet-proxy').style.transform"
     before = dash_duo.driver.execute_script(zoom)
-    button.click()
-    WebDriverWait(dash_duo.driver, 10).until(lambda d: d.execute_script(zoom) != before)
+
+    def click_first_alert(d):
+        d.find_elements("css selector", ".c3-alert-button")[0].click()
+        return True
+
+    WebDriverWait(dash_duo.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+        click_first_alert
+    )
+    WebDriverWait(dash_duo.driver, 30).until(lambda d: d.execute_script(zoom) != before)
     assert dash_duo.find_elements(".leaflet-control-zoom")  # desk screens keep their controls
     assert dash_duo.get_logs() == []

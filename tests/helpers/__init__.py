@@ -1,5 +1,6 @@
-"""Helpers the tests share: the city's time zone, the fixed moments and seed the demo data
-is made with, the demo's feeds, and reading rows back from a store.
+"""Helpers the tests share: the city's time zone, the fixed moment and seed the demo data is
+made with, the demo's feeds, rows read back from a store, the feed line's badge states,
+and whether a Redis answers.
 
 Themed helpers live beside this module: `tests.helpers.feeds` (local feeds a test scripts
 to misbehave), `tests.helpers.entities` (NGSI entities in their several forms) and
@@ -52,6 +53,14 @@ def rows(store, sql, params=None):
     """Every row a query gives on the store, as tuples."""
     with store.reading() as cur:
         return cur.execute(sql, params).fetchall()
+
+
+def badge_states(badges) -> dict[str, str]:
+    """{feed: state} of the feed line's badges (components.feed_badges), as Dash sends them."""
+    return {
+        b.to_plotly_json()["props"]["data-feed"]: b.to_plotly_json()["props"]["data-state"]
+        for b in badges
+    }
 
 
 def redis_answers(host: str, port: int) -> bool:

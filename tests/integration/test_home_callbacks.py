@@ -1,44 +1,16 @@
 """The `/` refresh callback, called directly against a small store."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from dash import no_update
 from flask import Flask
 
 from callbacks.home import refresh_home
-from components.feed_badges import feed_badges
 from config import load_settings
 from services.context import Services, attach_services
 from store.cache import Cache
 from store.ledger import RunRecord, bump_version, write_run
-
-
-def badge_states(badges):
-    return {
-        b.to_plotly_json()["props"]["data-feed"]: b.to_plotly_json()["props"]["data-state"]
-        for b in badges
-    }
-
-
-def test_a_feed_without_recent_success_reads_stale_and_shows_its_age():
-    NOW = datetime.now(UTC)
-    runs = [
-        {"connector": "waste", "last_status": "ok", "last_success_at": NOW - timedelta(seconds=20)},
-        {
-            "connector": "traffic",
-            "last_status": "failed",
-            "last_success_at": NOW - timedelta(hours=2),
-            "last_error": "ConnectionError: refused",
-        },
-    ]
-    badges = feed_badges(
-        runs, {"waste": 60, "traffic": 60, "complaints": 60}, NOW, "Europe/Helsinki", 3
-    )
-    assert badge_states(badges) == {"waste": "live", "traffic": "stale", "complaints": "never"}
-    text = str(badges[1].to_plotly_json())
-    assert "2.0 h ago" in text and ("EET" in text or "EEST" in text)
-    assert "last run failed" in text
-    assert badges[1].to_plotly_json()["props"]["title"] == "ConnectionError: refused"
+from tests.helpers import badge_states
 
 
 def test_refresh_points_layers_at_the_current_versions_and_only_when_they_change(store):

@@ -3,10 +3,9 @@
 import json
 
 import networkx as nx
-import pytest
 
 from geo.basemap import build_basemap
-from geo.city import freeflow_speed, load_city, parse_maxspeed
+from geo.city import load_city
 
 
 def test_drivable_segments_with_speeds_and_zones(city):
@@ -37,20 +36,6 @@ def test_graph_is_routable_with_free_flow_times(city):
     )
     assert graph.has_edge(oneway.from_node, oneway.to_node)
     assert not graph.has_edge(oneway.to_node, oneway.from_node)
-
-
-@pytest.mark.parametrize(
-    ("value", "speed"),
-    [("50", 50), ("30 mph", 48.28), ("FI:urban", 50), ("none", None), (None, None)],
-)
-def test_maxspeed_parsing(value, speed):
-    parsed = parse_maxspeed(value)
-    assert parsed == pytest.approx(speed, abs=0.01) if speed else parsed is None
-
-
-def test_speed_falls_back_to_the_road_class():
-    assert freeflow_speed("residential", None) == 30
-    assert freeflow_speed("primary_link", "") == 40
 
 
 def test_district_polygons_from_geojson(tmp_path, city):

@@ -1,0 +1,168 @@
+"""`/explore` in headless Chromium, time: the slider moves every layer to its moment, and
+Play walks the range to now."""
+
+import math
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.support.ui import WebDriverWait
+
+from store import explore
+from tests.helpers.browser import drawn, open_explore
+
+pytestmark = pytest.mark.browser
+
+COLOURS = """
+const out = {waste: {}, traffic: {}, complaints: 0};
+window.c3.map.instance.eachLayer((l) => {
+  const p = l.feature && l.feature.properties;
+  if (!p) return;
+  if (p.waste_type !== undefined) out.waste[p.id] = l.options.fillColor;
+  else if (p.road_class !== undefined) out.traffic[p.id] = l.options.color;
+  else if (p.cluster) out.complaints += p.point_count;
+  else if (p.service !== undefined) out.complaints += 1;
+});
+return out;"""
+
+
+def fill_colour(v):  # assets/map.js FILL_CLASSES, on the 2-decimal value the frame carries
+    v = math.floor(v * 100 + 0.5) / 100  # DuckDB rounds half away from zero
+    return (
+        "#b71c1c"
+        if v >= 0.95
+        else "#ef6c00"
+        if v >= 0.8
+        else ("#f9a825" if v >= 0.5 else "#2e7d32")
+    )
+
+
+def road_colour(v):  # assets/map.js RATIO_CLASSES; grey without a value
+    if v is None or not math.isfinite(v):
+        return "#8a8f98"
+    v = math.floor(v * 100 + 0.5) / 100
+    return "#6a1b1a" if v >= 3 else "#d32f2f" if v >= 1.8 else (
+        "#f59f00" if v >= 1.25 else "#2f9e44")  # fmt: skip
+
+
+def moment_in_store(store, t) -> dict:
+    """What the store says at moment `t` (epoch s): each container's fill, each segment's
+    latest ratio then, and how many complaints were filed and not yet closed."""
+    with store.reading() as cur:
+        fills = cur.execute(
+            "SELECT container_id, fill_level FROM waste_readings WHERE epoch(observed_at) = ?",
+            [t],
+        ).fetchall()
+        ratios = cur.execute(
+            "SELECT segment_id, arg_max(congestion_ratio, observed_at) "
+            "FROM traffic_readings WHERE observed_at > to_timestamp(?) - INTERVAL 30 "
+            "MINUTE AND observed_at <= to_timestamp(?) GROUP BY ALL",
+            [t, t],
+        ).fetchall()
+        moment = datetime.fromtimestamp(t, UTC)
+        window = explore.Window(datetime.now(UTC) - timedelta(hours=24), datetime.now(UTC), moment)
+        complaints = explore.layer_rows(cur, "complaints", {}, False, window).num_rows
+    return {"waste": dict(fills), "traffic": dict(ratios), "complaints": complaints}
+
+
+def differences(drawn_at, expected) -> dict:
+    """Where the drawn layers are not the store's moment."""
+    return {
+        "waste": {
+            k: (v, drawn_at["waste"].get(k))
+            for k, v in expected["waste"].items()
+            if drawn_at["waste"].get(k) != fill_colour(v)
+        },
+        "traffic": {
+            k: (v, drawn_at["traffic"].get(k))
+            for k, v in expected["traffic"].items()
+            if drawn_at["traffic"].get(k) != road_colour(v)
+        },
+        "complaints": (expected["complaints"], drawn_at["complaints"])
+        if drawn_at["complaints"] != expected["complaints"]
+        else (),
+    }
+
+
+def _colours_at(dash_duo, at, expected):
+    """Move the slider to `at` and wait until every layer has drawn that moment: the page
+    says nothing when the last layer is done (complaints reload from the server, waste and
+    roads restyle from the moment's values), so wait until what is drawn is the moment."""
+    dash_duo.wait_for_contains_text("#explore-moment", " ", timeout=15)  # slider has its range
+    dash_duo.driver.execute_script(
+        "window.dash_clientside.set_props('explore-slider', {value: arguments[0]})", at
+    )
+    last = {"drawn": {"waste": {}, "traffic": {}, "complaints": None}}
+
+    def shown(d):
+        if f"at={at}" not in d.current_url:
+            return None
+        last["drawn"] = d.execute_script(COLOURS)
+        return None if any(differences(last["drawn"], expected).values()) else last["drawn"]
+
+    try:
+        return WebDriverWait(dash_duo.driver, 60).until(shown)
+    except TimeoutException as exc:
+        off = differences(last["drawn"], expected)
+        raise AssertionError(f"the layers never showed {at}: {str(off)[:500]}") from exc
+
+
+def test_the_slider_moves_every_layer_to_its_moment(dash_duo, live_app, store, demo_city):
+    """A container's colour at t0 differs from t1 when its fill did; roads and complaints
+    follow the same moment."""
+    open_explore(dash_duo, live_app, "?layers=traffic,waste,complaints&range=24h")
+    drawn(dash_duo, "waste", len(demo_city.containers))
+    with store.reading() as cur:
+        t0, t1 = (
+            int(t)
+            for (t,) in cur.execute(
+                "SELECT DISTINCT epoch(observed_at)::BIGINT FROM waste_readings "
+                "ORDER BY 1 DESC LIMIT 20"
+            ).fetchall()[::19][::-1]
+        )
+    expected = {t: moment_in_store(store, t) for t in (t0, t1)}
+    before = _colours_at(dash_duo, t0, expected[t0])
+    after = _colours_at(dash_duo, t1, expected[t1])
+
+    fills = {t: expected[t]["waste"] for t in (t0, t1)}
+    for drawn_at, t in ((before, t0), (after, t1)):
+        wrong = {
+            k: (v, drawn_at["waste"][k])
+            for k, v in fills[t].items()
+            if drawn_at["waste"][k] != fill_colour(v)
+        }
+        assert not wrong, (t, list(wrong.items())[:5])
+    changed = [k for k in fills[t0] if fill_colour(fills[t0][k]) != fill_colour(fills[t1][k])]
+    assert changed, "the simulator's bins should fill over 19 hours"
+    # roads: each segment in the class of its latest ratio then (the same moment)
+    ratios = {t: expected[t]["traffic"] for t in (t0, t1)}
+    for drawn_at, t in ((before, t0), (after, t1)):
+        wrong = {
+            k: (v, drawn_at["traffic"].get(k))
+            for k, v in ratios[t].items()
+            if drawn_at["traffic"].get(k) != road_colour(v)
+        }
+        assert not wrong, (t, list(wrong.items())[:5])
+    # complaints: exactly those filed and not yet closed at each moment
+    for drawn_at, t in ((before, t0), (after, t1)):
+        assert drawn_at["complaints"] == moment_in_store(store, t)["complaints"] > 0
+    assert dash_duo.find_element("#explore-moment").text != "Live · now"
+    assert dash_duo.get_logs() == []
+
+
+def test_play_walks_the_range_to_now(dash_duo, live_app):
+    open_explore(dash_duo, live_app, "?layers=waste&range=24h")
+    drawn(dash_duo, "waste")
+    dash_duo.wait_for_contains_text("#explore-moment", " ", timeout=15)  # slider has its range
+    start = int(time.time()) - 3 * 3600
+    dash_duo.driver.execute_script(
+        "window.dash_clientside.set_props('explore-slider', {value: arguments[0]})", start
+    )
+    dash_duo.wait_for_element("#explore-play").click()
+    dash_duo.wait_for_contains_text("#explore-play", "Pause", timeout=15)
+    WebDriverWait(dash_duo.driver, 30).until(
+        lambda d: d.find_element("id", "explore-moment").text == "Live · now"
+    )
+    assert "Play" in dash_duo.find_element("#explore-play").text
+    assert dash_duo.get_logs() == []
