@@ -159,10 +159,24 @@ def complaint_alerts(open_requests: pd.DataFrame, due: pd.Series, now: datetime)
     ]
 
 
-def feed_alerts(stale_feeds: list[tuple[str, datetime]]) -> list[Alert]:
+def feed_alerts(
+    stale_feeds: list[tuple[str, datetime]],
+    degraded_feeds: list[tuple[str, datetime, int, int]] = (),
+) -> list[Alert]:
+    """A feed stale since when; a feed degraded: its last run (finished when) rejected
+    most of the records it fetched (rejected, fetched)."""
     return [
         Alert("feeds", f"feed:{name}", since, f"Feed {name} stale", "data feed")
         for name, since in stale_feeds
+    ] + [
+        Alert(
+            "feeds",
+            f"feed:{name}:degraded",
+            at,
+            f"Feed {name} degraded: {rejected:,} of {fetched:,} records rejected",
+            "data feed",
+        )
+        for name, at, rejected, fetched in degraded_feeds
     ]
 
 

@@ -37,8 +37,8 @@ def refresh_home(_tick, *current_urls):
         runs = feed_status(cur)
     now = datetime.now(UTC)
     urls = changed_layer_urls(ids.MAP_LAYERS, versions, now.timestamp(), current_urls)
-    badges = feed_badges(
-        runs, svc.feed_intervals, now, svc.settings.timezone, svc.settings.stale_after_intervals
-    )
+    s = svc.settings
+    badges = feed_badges(runs, svc.feed_intervals, now, s.timezone, s.stale_after_intervals,
+                         s.degraded_share)  # fmt: skip
     clock = f"{now.astimezone(ZoneInfo(svc.settings.timezone)):%a %d %b %H:%M %Z}"
     return [*urls, badges, clock]

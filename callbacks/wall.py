@@ -15,7 +15,7 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from dash.exceptions import PreventUpdate
 
 from analytics import kpis
-from analytics.freshness import feed_state
+from analytics.freshness import degraded, feed_state
 from components import ids
 from components.feed_badges import feed_badges
 from components.ids import MapShellIds
@@ -232,21 +232,24 @@ def feeds_panel(_token):
     with svc.store.reading() as cur:
         runs = feed_status(cur)
         spark = wall.hourly_series(cur, now, "feeds")
-    badges = feed_badges(runs, svc.feed_intervals, now, s.timezone, s.stale_after_intervals)
+    badges = feed_badges(runs, svc.feed_intervals, now, s.timezone, s.stale_after_intervals,
+                         s.degraded_share)  # fmt: skip
     by_name = {r["connector"]: r for r in runs}
-    stale = []
+    stale, bad = [], []
     for name, interval in svc.feed_intervals.items():
         run = by_name.get(name, {})
-        if (
-            feed_state(
-                now,
-                run.get("last_success_at"),
-                run.get("last_status"),
-                interval,
-                s.stale_after_intervals,
-            )
-            == "stale"
-        ):
+        rejected, fetched = run.get("last_rejected"), run.get("last_fetched")
+        state = feed_state(
+            now,
+            run.get("last_success_at"),
+            run.get("last_status"),
+            interval,
+            s.stale_after_intervals,
+            degraded(fetched, rejected, s.degraded_share),
+        )
+        if state == "degraded":  # most of the last run was rejected: an alert, not a stale feed
+            bad.append((name, run.get("last_run_at") or now, rejected, fetched))
+        if state == "stale":
             last_ok = run.get("last_success_at")
             since = (
                 last_ok + timedelta(seconds=interval * s.stale_after_intervals)
@@ -263,7 +266,8 @@ def feeds_panel(_token):
         badges,
         sparkline(spark, "rows ingested per hour"),
     )
-    return children, f"c3-tile c3-tile-feeds c3-level-{level}", alert_data(kpis.feed_alerts(stale))
+    alerts = alert_data(kpis.feed_alerts(stale, bad))
+    return children, f"c3-tile c3-tile-feeds c3-level-{level}", alerts
 
 
 @callback(

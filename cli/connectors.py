@@ -13,6 +13,7 @@ from cli.wiring import configured_city, open_store, running_c3_url, setup_loggin
 from config import Settings, load_settings
 
 connectors_cli = typer.Typer(help="The configured feeds: their state, a dry run of one.")
+REASON_GROUPS = 10  # kinds of reason `check` shows, most frequent first
 
 
 @connectors_cli.command("list")
@@ -34,9 +35,14 @@ def connectors_list(verbose: bool = typer.Option(False, "--verbose", "-v")) -> N
         success = state.get("last_success_at")
         when = f"{datetime.fromisoformat(success).astimezone(zone):%Y-%m-%d %H:%M:%S %Z}" if (
             success) else "—"  # fmt: skip
+        note = error.get("error") or ""
+        if state.get("state") == "degraded":  # why: most of the last run was rejected
+            rejected = (f"last run: {state.get('last_run_rejected', 0):,} of "
+                        f"{state.get('last_run_fetched', 0):,} records rejected")  # fmt: skip
+            note = rejected + (f" · last error: {note}" if note else "")
         typer.echo(
             f"{feed.name:<14}{kind:<30}{feed.interval_s:>6}s  {state.get('state', '?'):<11}"
-            f"{when:<27}{error.get('error') or ''}"
+            f"{when:<27}{note}"
         )
     if not states:
         typer.echo("(state unknown: no database yet, and no running C3 answered)")
@@ -94,11 +100,18 @@ def print_check(name: str, result, pages: int, zone: ZoneInfo) -> None:
         for row in result.samples.get(table, []):
             typer.echo("    " + json.dumps(row, default=str, ensure_ascii=False)[:300])
     if result.rejects:
-        typer.secho(f"  would quarantine {len(result.rejects):,}:", fg=typer.colors.YELLOW)
-        for reason, count in result.reasons.most_common():
-            example = next(r for why, r in result.rejects if why == reason)
+        groups = result.groups()  # by the kind of reason, not the value inside it
+        typer.secho(f"  would quarantine {len(result.rejects):,}, for {len(groups):,} kind(s) "
+                    "of reason:", fg=typer.colors.YELLOW)  # fmt: skip
+        for group in groups[:REASON_GROUPS]:
+            example = group.example
             text = example if isinstance(example, str) else json.dumps(example, default=str)
-            typer.echo(f"    {count:>5,} × {reason}\n          e.g. {text[:200]}")
+            values = f" ({group.reasons:,} different values)" if group.reasons > 1 else ""
+            typer.echo(f"    {group.count:>5,} × {group.kind}{values}\n"
+                       f"          e.g. {group.example_reason[:200]}: {text[:200]}")  # fmt: skip
+        if rest := groups[REASON_GROUPS:]:
+            typer.echo(f"    … and {len(rest):,} more kind(s) of reason "
+                       f"({sum(g.count for g in rest):,} records)")  # fmt: skip
     for warning in result.warnings:
         typer.secho(f"  warning: {warning}", fg=typer.colors.YELLOW)
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from dash import html
 
-from analytics.freshness import feed_state
+from analytics.freshness import degraded, feed_state
 
 
 def humanize_age(seconds: float) -> str:
@@ -21,17 +21,26 @@ def humanize_age(seconds: float) -> str:
 
 
 def feed_badges(
-    runs: list[dict], intervals: dict[str, int], now: datetime, tz: str, stale_after: float
+    runs: list[dict],
+    intervals: dict[str, int],
+    now: datetime,
+    tz: str,
+    stale_after: float,
+    degraded_share: float,
 ) -> list[html.Span]:
-    """One badge per configured feed: state dot, name, last update in city time and age."""
+    """One badge per configured feed: state dot, name, last update in city time and age;
+    a feed whose last run rejected more than `degraded_share` of its records is degraded."""
     by_name = {r["connector"]: r for r in runs}
     zone = ZoneInfo(tz)
     badges = []
     for name, interval in intervals.items():
         run = by_name.get(name, {})
         last_ok = run.get("last_success_at")
-        state = feed_state(now, last_ok, run.get("last_status"), interval, stale_after)
+        bad = degraded(run.get("last_fetched"), run.get("last_rejected"), degraded_share)
+        state = feed_state(now, last_ok, run.get("last_status"), interval, stale_after, bad)
         failed = run.get("last_status") == "failed"
+        why = (f", {run['last_rejected']:,} of {run['last_fetched']:,} records of the last run "
+               "rejected" if bad else "")  # fmt: skip
         if last_ok is None:
             when = "no data yet"
         else:
@@ -46,7 +55,7 @@ def feed_badges(
                     html.Span(" · last run failed", className="c3-feed-failed") if failed else None,
                 ],
                 className=f"c3-feed c3-feed-{state}",
-                title=run.get("last_error") if failed else f"{name}: {state}",
+                title=run.get("last_error") if failed else f"{name}: {state}{why}",
                 **{"data-feed": name, "data-state": state, "data-failed": str(failed).lower()},
             )
         )

@@ -15,6 +15,7 @@ from components.feed_badges import humanize_age
 STATE_WORDS = {
     "live": "live",
     "delayed": "delayed",
+    "degraded": "degraded",
     "stale": "stale",
     "failing": "failing",
     "never": "no run yet",
@@ -55,20 +56,33 @@ def _warnings(last: dict | None) -> list[str]:
 def health_row(r: dict, now: datetime, zone: ZoneInfo) -> html.Tr:
     error = r["last_error"]
     last = r["last"]
+    held_again = int(last.get("held") or 0) if last else 0  # rejected again, already held
     ledger = (
         f"last run: fetched {last['fetched']:,}, new {last['inserted']:,}, "
-        f"updated {last['updated']:,}, unchanged {last['unchanged']:,}, "
-        f"quarantined {last['quarantined']:,}" if last else "no run in 24 h"
+        f"updated {last['updated']:,}, unchanged {last['unchanged']:,}"
+        + (f" ({held_again:,} already in quarantine)" if held_again else "")
+        + f", quarantined {last['quarantined']:,}" if last else "no run in 24 h"
     )  # fmt: skip
+    why = None  # a degraded feed says why under its state
+    if r["state"] == "degraded":
+        rejected, fetched = r["rejected"]
+        why = html.Div(f"{rejected:,} of {fetched:,} records of the last run rejected",
+                       className="c3-muted c3-feeds-why")  # fmt: skip
     held, seen = r["quarantined"]
     return html.Tr(
         [
             html.Th([html.Div(r["name"]), html.Div(r["kind"], className="c3-muted")], scope="row"),
             html.Td(
-                html.Span(
-                    [html.Span(className=f"c3-dot c3-state-{r['state']}"), STATE_WORDS[r["state"]]],
-                    className=f"c3-feed-{r['state']}",
-                ),
+                [
+                    html.Span(
+                        [
+                            html.Span(className=f"c3-dot c3-state-{r['state']}"),
+                            STATE_WORDS[r["state"]],
+                        ],
+                        className=f"c3-feed-{r['state']}",
+                    ),
+                    why,
+                ],
                 title=f"polled every {r['interval_s']} s",
             ),  # fmt: skip
             html.Td(_when(r["last_success_at"], now, zone)),

@@ -3,7 +3,9 @@ per kind, and the demo simulator's three feeds used when none are configured."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -84,11 +86,29 @@ class ConnectorSettings(BaseModel):
     fiware_service_path: str | None = Field(
         default=None, description="NGSI service path sent as the Fiware-ServicePath header."
     )
+    fill_scale: Literal["fraction", "percent"] | None = Field(
+        default=None,
+        description="NGSI WasteContainer: the scale of fillingLevel, fraction (0-1) or percent "
+        "(0-100, divided by 100). Unset: values above 1 are quarantined, and so are the 0-1 "
+        "values of a container that has sent one (its scale is unknown).",
+    )
+    road_match_m: float = Field(
+        default=20.0,
+        gt=0,
+        description="NGSI TrafficFlowObserved: how far (m) a flow's location may lie from a "
+        "road segment of the city model and still be matched to it; farther is quarantined.",
+    )
     backfill_days: int = Field(
         default=14, ge=0, description="On the first run, how many days of history to pull."
     )
     lookback_minutes: int = Field(
         default=10, ge=0, description="Re-read this much before the watermark to catch late rows."
+    )
+    city_margin_km: float = Field(
+        default=5.0,
+        ge=0,
+        description="A record's point farther than this (km) outside the city model's extent "
+        "is quarantined; one inside with latitude and longitude swapped is swapped back.",
     )
     updated_after: bool = Field(
         default=False,
@@ -112,6 +132,17 @@ class ConnectorSettings(BaseModel):
         default=None,
         description="File: strptime format of the time columns, e.g. '%m/%d/%Y %I:%M:%S %p'; "
         "unset reads ISO 8601.",
+    )
+    date: dt.date | None = Field(
+        default=None,
+        description="File: the day of every time, for an export of one day whose time_format "
+        "has no date (e.g. '%H:%M'), when it has no date column to map as columns.date; "
+        "e.g. 2026-11-24.",
+    )
+    date_format: str | None = Field(
+        default=None,
+        description="File: strptime format of the date column (columns.date), on whose day "
+        "the times of day are put, e.g. '%m/%d/%Y'; unset reads ISO 8601 (2026-11-24).",
     )
     source_timezone: str | None = Field(
         default=None,
@@ -147,6 +178,38 @@ class ConnectorSettings(BaseModel):
         if self.kind == "file" and not (self.domain and self.columns):
             raise ValueError(f"connector {self.name!r}: a file connector needs domain and columns")
         return self
+
+    @model_validator(mode="after")
+    def _times_on_a_day(self) -> ConnectorSettings:
+        """A time_format without a date reads times of day, which strptime puts on 1900-01-01:
+        it needs the day from a date column or a fixed date (and they need times of day)."""
+        if self.kind != "file":
+            return self
+        name, dated = self.name, self.date is not None or "date" in self.columns
+        if self.date is not None and "date" in self.columns:
+            raise ValueError(f"connector {name!r}: set date or map columns.date, not both")
+        if self.time_format and not dated and not has_date(self.time_format):
+            raise ValueError(
+                f"connector {name!r}: time_format {self.time_format!r} has no date (no %d, %m, "
+                "%Y, ...), so every time would land on 1900-01-01: map the export's date column "
+                "as columns.date, or set date for an export of one day"
+            )
+        if dated and self.time_format and has_date(self.time_format):
+            raise ValueError(
+                f"connector {name!r}: time_format {self.time_format!r} has a date already; "
+                "date and columns.date are for times of day only"
+            )
+        return self
+
+
+# strptime directives that put a time on a day: day, month, year, day of the year, week,
+# the locale's date
+_DATE_DIRECTIVES = frozenset("dbBhmyYjUWGVcxsDF")
+
+
+def has_date(time_format: str) -> bool:
+    """Whether a strptime format reads a date ('%I:%M:%S %p' does not)."""
+    return any(m[1] in _DATE_DIRECTIVES for m in re.finditer(r"%[-#:^]?(.)", time_format))
 
 
 def demo_connectors(sim_url: str) -> list[ConnectorSettings]:

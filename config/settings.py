@@ -76,6 +76,13 @@ class Settings(BaseSettings):
         gt=1,
         description="A feed is stale after this many poll intervals without success.",
     )
+    degraded_share: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="A feed is degraded when its last run rejected more than this share of "
+        "the records it fetched (quarantined, or already held there); 0.2 = 20 %.",
+    )
     refresh_ms: int = Field(
         default=10_000, ge=500, description="How often screens check for new data, ms."
     )

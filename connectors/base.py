@@ -17,6 +17,7 @@ import duckdb
 import requests
 
 from config import ConnectorSettings
+from connectors.places import SWAPPED_WARNING, CityArea, swapped_warning
 
 Row = dict[str, object]
 
@@ -47,11 +48,15 @@ class Connector(ABC):
         self.tz = ZoneInfo(city_tz)
         self.warnings: list[str] = []
         self._extra_names: set[str] = set()
+        self.area: CityArea | None = None  # the city's extent, read by prepare()
+        self._swapped = 0
 
     def prepare(self, cur: duckdb.DuckDBPyConnection) -> None:
         """Read what normalize() needs from the store (called before each run)."""
         self.warnings = []
         self._extra_names = set()
+        self.area = CityArea.load(cur, self.settings.city_margin_km)
+        self._swapped = 0
 
     def window(self, watermark: datetime | None, now: datetime) -> Window:
         """The time window this run asks the feed for (re-reading a little before the watermark)."""
@@ -74,6 +79,20 @@ class Connector(ABC):
 
     def after_upsert(self, cur: duckdb.DuckDBPyConnection, batch_view: str) -> None:  # noqa: B027
         """Extra writes in the same transaction (e.g. status events); none by default."""
+
+    def place_in_city(self, rows: dict[str, Row]) -> None:
+        """Check a normalized record's points against the city (connectors.places): raise
+        Rejected for one outside it; one with latitude and longitude swapped is swapped
+        back in `rows`, and counted in the run's warnings."""
+        if self.area is None:
+            return
+        swapped, reason = self.area.settle(rows)
+        if reason is not None:
+            raise Rejected(reason)
+        if swapped:
+            self._swapped += 1
+            self.warnings[:] = [w for w in self.warnings if not w.endswith(SWAPPED_WARNING)]
+            self.warnings.append(swapped_warning(self._swapped))
 
     def warn_once(self, message: str) -> None:
         if message not in self.warnings:

@@ -3,6 +3,7 @@ would land and what would be quarantined, and why, without writing anything."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +15,27 @@ from connectors.base import Connector, Window
 from connectors.http import make_session
 from connectors.runner import error_text, normalized_or_reason
 from store.ledger import get_watermark
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?!\w)")
+
+
+def reason_kind(reason: str) -> str:
+    """A reason without the values in it: quoted values become '…' and numbers N, so
+    "unknown road segment 'x123'" and "unknown road segment 'x124'" are one kind."""
+    return _NUMBER.sub("N", _QUOTED.sub("'…'", reason))
+
+
+@dataclass
+class ReasonGroup:
+    """The rejects of one kind of reason: how many, how many different reasons, and the
+    first one as an example."""
+
+    kind: str
+    count: int
+    reasons: int
+    example_reason: str
+    example: object
 
 
 @dataclass
@@ -29,6 +51,19 @@ class CheckResult:
     @property
     def reasons(self) -> Counter:
         return Counter(reason for reason, _ in self.rejects)
+
+    def groups(self) -> list[ReasonGroup]:
+        """The rejects grouped by the kind of their reason (`reason_kind`), most first."""
+        found: dict[str, ReasonGroup] = {}
+        seen: dict[str, set[str]] = {}
+        for reason, record in self.rejects:
+            kind = reason_kind(reason)
+            group = found.setdefault(kind, ReasonGroup(kind, 0, 0, reason, record))
+            group.count += 1
+            seen.setdefault(kind, set()).add(reason)
+        for kind, group in found.items():
+            group.reasons = len(seen[kind])
+        return sorted(found.values(), key=lambda g: g.count, reverse=True)
 
 
 def check_connector(connector: Connector, cur: duckdb.DuckDBPyConnection, now: datetime,

@@ -5,7 +5,8 @@ mapping (`columns`: C3 field -> source column) plus the export's habits: a time 
 such as `12/31/2017 11:59:58 PM`, times without an offset in a named zone, numbers
 delivered as strings, `-1` meaning "no data", speeds in mph, and road links given as a
 list of points. Each run reads the whole file (exports are snapshots); the upsert makes
-a re-read change nothing, so the ledger shows it as unchanged.
+a re-read change nothing, so the ledger shows it as unchanged. Times of day (a
+`time_format` without a date) are put on the day of a date column, or of a fixed `date`.
 
 This module turns one mapped record into C3's rows; reading the file is
 `connectors.file_readers`', and the fields with how their values are read,
@@ -15,7 +16,7 @@ This module turns one mapped record into C3's rows; reading the file is
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -26,9 +27,12 @@ from analytics.traffic import reading_measures
 from connectors.base import Connector, Rejected, Row, Window, parse_coordinate
 from connectors.file_readers import INVALID_ROW, format_from_suffix, open_export, read_batches
 from connectors.file_values import (
+    ANY_DOMAIN,
     FIELD_KINDS,
     PRIMARY_TABLE,
     REQUIRED,
+    STATUS_FROM,
+    check_link,
     line_length_m,
     no_data_values,
     parse_points,
@@ -45,7 +49,7 @@ class FileConnector(Connector):
     def __init__(self, settings, city_tz):
         super().__init__(settings, city_tz)
         domain = settings.domain
-        kinds = FIELD_KINDS[domain]
+        kinds = {**FIELD_KINDS[domain], **ANY_DOMAIN}
         unknown = sorted(set(settings.columns) - set(kinds))
         if unknown:
             raise ValueError(
@@ -55,6 +59,12 @@ class FileConnector(Connector):
         missing = sorted(set(REQUIRED[domain]) - set(settings.columns))
         if missing:
             raise ValueError(f"{settings.name}: the mapping needs {', '.join(missing)}")
+        if domain == "complaints" and not set(STATUS_FROM) & set(settings.columns):
+            raise ValueError(f"{settings.name}: the mapping needs {' or '.join(STATUS_FROM)}")
+        # a mapped status is required in every record; without one, closed_at tells it
+        self._required = REQUIRED[domain] + (("status",) if "status" in settings.columns else ())
+        # times of day (a time_format without a date), put on the day of `date`
+        self._times_of_day = "date" in settings.columns or settings.date is not None
         self.domain = domain
         self.primary_table = PRIMARY_TABLE[domain]
         self.format = settings.file_format or format_from_suffix(settings.url)
@@ -66,9 +76,11 @@ class FileConnector(Connector):
         self._fields = [(field, source, kinds[field]) for field, source in settings.columns.items()]
         self._segments: dict[str, tuple[float, float | None]] = {}
         self._containers: set[str] = set()
+        self._closings: dict[str, datetime] = {}  # request -> its closed_at, this run
 
     def prepare(self, cur: duckdb.DuckDBPyConnection) -> None:
         super().prepare(cur)
+        self._closings = {}
         if self.domain == "traffic":
             self._segments = segment_lengths(cur)
         elif self.domain == "waste":
@@ -94,9 +106,11 @@ class FileConnector(Connector):
             field: self._value(record.get(source), field, kind)
             for field, source, kind in self._fields
         }
+        if self._times_of_day:
+            self._on_their_day(values)
         if self.format == "geojson":
             self._from_geometry(record.get("geometry"), values)
-        for field in REQUIRED[self.domain]:
+        for field in self._required:
             if values.get(field) is None:
                 raise Rejected(f"missing {field} (column {self.settings.columns[field]!r})")
         return getattr(self, f"_{self.domain}")(values)
@@ -104,8 +118,44 @@ class FileConnector(Connector):
     def _value(self, raw: object, field: str, kind: str) -> object:
         return read_value(raw, field, kind, self._no_data[field], self._parse_time)
 
-    def _parse_time(self, raw: object, field: str) -> datetime | None:
+    def _parse_time(self, raw: object, field: str) -> datetime | time | date | None:
+        if field == "date":
+            return self._day(raw)
+        if self._times_of_day and not isinstance(raw, datetime):  # a timestamp has its day
+            return self._time_of_day(raw, field)
         return self.parse_time(raw, field, False, self.settings.time_format, self.source_tz)
+
+    def _day(self, raw: object) -> date:
+        if isinstance(raw, date):  # typed sources (Parquet); a datetime too
+            return raw.date() if isinstance(raw, datetime) else raw
+        fmt = self.settings.date_format
+        try:
+            text = str(raw).strip()
+            return datetime.strptime(text, fmt).date() if fmt else date.fromisoformat(text)
+        except ValueError:
+            raise Rejected(f"unparseable date: {raw!r} (expected {fmt or 'YYYY-MM-DD'})") from None
+
+    def _time_of_day(self, raw: object, field: str) -> time:
+        if isinstance(raw, time):  # typed sources (Parquet)
+            return raw
+        fmt = self.settings.time_format
+        try:
+            text = str(raw).strip()
+            return datetime.strptime(text, fmt).timetz() if fmt else time.fromisoformat(text)
+        except ValueError:
+            raise Rejected(f"unparseable {field}: {raw!r} (expected {fmt or 'HH:MM:SS'})") from None
+
+    def _on_their_day(self, values: dict) -> None:
+        """Times of day -> UTC times, on the record's date (or the fixed one)."""
+        day = values.get("date") or self.settings.date
+        for field, value in values.items():
+            if not isinstance(value, time):
+                continue
+            if day is None:
+                raise Rejected(f"missing date (column {self.settings.columns['date']!r})")
+            values[field] = self.parse_time(
+                datetime.combine(day, value), field, False, None, self.source_tz
+            )
 
     def _from_geometry(self, geometry: object, values: dict) -> None:
         """GeoJSON features carry their place in the geometry, not in a column."""
@@ -123,9 +173,14 @@ class FileConnector(Connector):
         return parse_coordinate(values.get("lon"), values.get("lat"))
 
     def _complaints(self, v: dict) -> dict[str, Row]:
-        status = self._status(v["status"])
+        if "status" in self.settings.columns:
+            status = self._status(v["status"])
+        else:  # an export with a close date and no status
+            status = "closed" if v.get("closed_at") is not None else "open"
         lon, lat = self._place(v, required=True)
-        row = {name: v.get(name) for name in FIELD_KINDS["complaints"]}
+        if status == "closed" and v.get("closed_at") is not None:
+            self._closings[v["request_id"]] = v["closed_at"]  # dates its closing event
+        row = {name: v.get(name) for name in FIELD_KINDS["complaints"] if name != "closed_at"}
         row.update(source=self.name, status=status, lon=lon, lat=lat)
         return {"service_requests": row}
 
@@ -204,6 +259,7 @@ class FileConnector(Connector):
         points = parse_points(v.get("line"))
         if len(points) < 2:
             raise Rejected(f"unknown road segment {segment!r} and no line of two or more points")
+        check_link(points)
         length = line_length_m(points)
         freeflow = v.get("freeflow_kmh")
         self._segments[segment] = (length, freeflow)
@@ -222,4 +278,4 @@ class FileConnector(Connector):
 
     def after_upsert(self, cur: duckdb.DuckDBPyConnection, batch_view: str) -> None:
         if self.domain == "complaints":
-            append_applied_status_events(cur, self.name, batch_view)
+            append_applied_status_events(cur, self.name, batch_view, self._closings)

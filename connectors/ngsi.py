@@ -20,10 +20,14 @@ import requests
 
 from analytics.traffic import reading_measures
 from connectors.base import Connector, Rejected, Row, Window, optional_text, parse_coordinate
+from connectors.fill_scale import FillScale
 from connectors.http import FeedError, get_json
 from connectors.open311 import request_row
+from connectors.road_links import RoadLinks
 from store.ledger import append_applied_status_events
 from store.queries import segment_lengths
+from store.schema import to_arrow
+from store.upsert import upsert
 
 MAX_PAGES = 10_000  # 10 million entities at the largest page size: a broker gone wrong
 WASTE_STATUSES = {"ok", "lidOpen", "dropped", "moved", "vandalized", "burning", "unknown"}
@@ -43,7 +47,7 @@ KNOWN = {
     "WasteContainer": COMMON
     | {"location", "address", "fillingLevel", "temperature", "status", "storedWasteKind"}
     | {"binCapacity", "dateLastEmptying"},
-    # A flow's location is its road segment's geometry, which C3 already holds.
+    # A flow's location is read only to find its road (connectors.road_links).
     "TrafficFlowObserved": COMMON
     | {"refRoadSegment", "averageVehicleSpeed", "intensity", "occupancy", "congested"}
     | {"location"},
@@ -72,7 +76,6 @@ MODELLED = {
         | {"areaServed", "owner"}
     ),
 }
-ROAD_SEGMENT_URN = "urn:ngsi-ld:RoadSegment:"
 
 
 def key_values(entity: dict) -> dict:
@@ -179,11 +182,18 @@ class NgsiConnector(Connector):
             )
         self.domain, self.primary_table = ENTITY_TYPES[settings.entity_type]
         self._segments: dict[str, tuple[float, float]] = {}
+        self._roads = RoadLinks(settings.road_match_m)
+        self._spread: list[Row] = []  # a way's reading on its other segments (after_upsert)
+        self._fill = FillScale(settings.fill_scale, "fillingLevel")
 
     def prepare(self, cur: duckdb.DuckDBPyConnection) -> None:
         super().prepare(cur)
+        self._spread = []
         if self.settings.entity_type == "TrafficFlowObserved":
             self._segments = segment_lengths(cur)
+            self._roads.prepare(cur)
+        elif self.settings.entity_type == "WasteContainer":
+            self._fill.prepare(cur, self.name)
 
     def window(self, watermark: datetime | None, now: datetime) -> Window:
         """NGSI serves current state: this run reads what changed since the last observation."""
@@ -225,9 +235,7 @@ class NgsiConnector(Connector):
 
     def _waste(self, e: dict) -> dict[str, Row]:
         lon, lat = point(e.get("location"))
-        fill = number(e.get("fillingLevel"), "fillingLevel")
-        if fill is not None and not 0 <= fill <= 1:
-            raise Rejected(f"fillingLevel {fill} outside 0-1")
+        fill = self._fill.level(e["id"], number(e.get("fillingLevel"), "fillingLevel"))
         status = optional_text(e.get("status"), "status")
         if status is not None and status not in WASTE_STATUSES:
             raise Rejected(f"unknown status {status!r}")
@@ -260,37 +268,30 @@ class NgsiConnector(Connector):
             rows["waste_collections"] = {"container_id": e["id"], "collected_at": emptied}
         return rows
 
-    def _segment_id(self, ref: object) -> object:
-        """refRoadSegment as a known segment id: as given, or the id inside an NGSI-LD URN."""
-        if isinstance(ref, list):
-            ref = ref[0] if ref else None
-        if isinstance(ref, str) and ref not in self._segments and ref.startswith(ROAD_SEGMENT_URN):
-            return ref.removeprefix(ROAD_SEGMENT_URN)
-        return ref
-
     def _traffic(self, e: dict) -> dict[str, Row]:
-        segment = self._segment_id(e.get("refRoadSegment"))
-        if not isinstance(segment, str) or segment not in self._segments:
-            raise Rejected(f"unknown road segment {segment!r}")
+        """One reading per flow (the ledger counts flows); a flow about several segments
+        (a whole OSM way) lands on the others too, in after_upsert."""
+        segments = self._roads.match(e.get("refRoadSegment"), e.get("location"))
         speed = number(e.get("averageVehicleSpeed"), "averageVehicleSpeed")
         if speed is None or speed < 0:
             raise Rejected(f"averageVehicleSpeed missing or negative: {speed!r}")
-        length, freeflow = self._segments[segment]
-        travel, ratio = reading_measures(length, freeflow, speed)
-        return {
-            "traffic_readings": {
-                "segment_id": segment,
-                "observed_at": self._observed_at(e),
-                "speed_kmh": speed,
-                "travel_time_s": travel,
-                "congestion_ratio": ratio,
-                "congested": boolean(e.get("congested"), "congested"),
-                "intensity": number(e.get("intensity"), "intensity"),
-                "occupancy": number(e.get("occupancy"), "occupancy"),
-                "source": self.name,
-                "extras": self._extras(e),
-            }
+        reading = {
+            "observed_at": self._observed_at(e),
+            "speed_kmh": speed,
+            "congested": boolean(e.get("congested"), "congested"),
+            "intensity": number(e.get("intensity"), "intensity"),
+            "occupancy": number(e.get("occupancy"), "occupancy"),
+            "source": self.name,
+            "extras": self._extras(e),
         }
+        rows = []
+        for segment in segments:
+            length, freeflow = self._segments[segment]
+            travel, ratio = reading_measures(length, freeflow, speed)
+            measures = {"travel_time_s": travel, "congestion_ratio": ratio}
+            rows.append({"segment_id": segment, **reading, **measures})
+        self._spread += rows[1:]
+        return {"traffic_readings": rows[0]}
 
     def _service_request(self, e: dict) -> dict[str, Row]:
         """The same service_requests row the Open311 connector makes of the same request."""
@@ -317,6 +318,8 @@ class NgsiConnector(Connector):
     def after_upsert(self, cur: duckdb.DuckDBPyConnection, batch_view: str) -> None:
         if self.primary_table == "service_requests":
             append_applied_status_events(cur, self.name, batch_view)
+        if self._spread:
+            upsert(cur, "traffic_readings", to_arrow("traffic_readings", self._spread))
 
 
 class NgsiV2Connector(NgsiConnector):

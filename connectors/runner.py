@@ -27,6 +27,7 @@ from store.ledger import (
     RunRecord,
     bump_version,
     get_watermark,
+    held_in_quarantine,
     set_watermark,
     write_quarantine,
     write_run,
@@ -80,9 +81,11 @@ def error_text(exc: BaseException, secret: str | None = None) -> str:
 
 def normalized_or_reason(connector: Connector, record: dict) -> tuple[dict | None, str | None]:
     """(rows per table, None) for a good record; (None, the reason) for one to quarantine,
-    including a record of a shape no check foresaw."""
+    including a record of a shape no check foresaw, or one whose place is not in the city."""
     try:
-        return connector.normalize(record), None
+        rows = connector.normalize(record)
+        connector.place_in_city(rows)
+        return rows, None
     except Rejected as exc:
         return None, str(exc)
     except Exception as exc:
@@ -133,6 +136,7 @@ def run_connector(
             run.inserted = run.updated = run.unchanged = 0
     run.finished_at = datetime.now(UTC)
     with store.transaction() as cur:
+        _count_held(cur, run, rejects)
         run_id = write_run(cur, run)
         write_quarantine(cur, connector.name, run_id, now, rejects)
     log.warning("%s failed after %.1fs: %s", connector.name, time.monotonic() - clock, run.error)
@@ -164,8 +168,19 @@ def _commit(connector, store, run, rows, rejects, now) -> None:
         if run.inserted or run.updated:
             bump_version(cur, connector.domain)
         run.finished_at = datetime.now(UTC)
+        _count_held(cur, run, rejects)
         run_id = write_run(cur, run)
         write_quarantine(cur, connector.name, run_id, run.started_at, rejects)
+
+
+def _count_held(cur, run: RunRecord, rejects: list[tuple[str, object]]) -> None:
+    """A rejected record the quarantine already holds, unchanged, is counted as unchanged
+    (and as `held`), not quarantined again; a failed run applied nothing, so its
+    unchanged stays 0."""
+    run.held = held_in_quarantine(cur, run.connector, rejects)
+    run.quarantined = len(rejects) - run.held
+    if run.status == "ok":
+        run.unchanged += run.held
 
 
 def run_all_once(settings: Settings, store: Store) -> list[RunRecord]:

@@ -8,11 +8,11 @@ import dash
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from analytics.timewindow import DEFAULT_RANGE
 from components import ids
 from components.chrome import page_header
 from components.map_shell import MapLayers, MapShell
 from services.context import current_services
+from services.explore_url import ExploreUrl, read_url, split
 from services.explore_view import GEOBUF_LAYERS, TIMED_LAYERS, server_filtered
 from store.explore_filters import FILTERS, LAYER_FILTERS
 
@@ -59,41 +59,11 @@ BROWSER_NAMES = {
 }
 
 
-def _split(value: str | None) -> list[str]:
-    return [v for v in (value or "").split(",") if v]
-
-
-def _opacities(value: str | None) -> dict[str, float]:
-    """`op=waste:0.5,traffic:0.8` -> {"waste": 0.5, "traffic": 0.8}."""
-    found = {}
-    for item in _split(value):
-        layer, _, number = item.partition(":")
-        try:
-            found[layer] = min(max(float(number), 0.1), 1.0)
-        except ValueError:
-            continue
-    return found
-
-
-def _view(value: str | None) -> tuple[float, float, float] | None:
-    """`view=lat,lon,zoom` -> (lat, lon, zoom), or None when absent or unreadable."""
-    try:
-        lat, lon, zoom = (float(v) for v in (value or "").split(","))
-    except ValueError:
-        return None
-    return (lat, lon, zoom)
-
-
 def initial_hideouts(
-    shown: tuple[str, ...], opacity: dict[str, float], query: dict, tz: str, large_city: bool
+    shown: tuple[str, ...], url: ExploreUrl, query: dict, tz: str, large_city: bool
 ) -> dict[str, dict]:
     """Each layer's hideout as assets/explore.js `view` computes it for this URL, so the
     first draw is the final one (a changed hideout redraws the whole layer)."""
-    at = query.get("at")
-    try:
-        moment = int(float(at)) if at else None
-    except ValueError:
-        moment = None
     on_server = server_filtered(large_city)
     return {
         layer: {
@@ -101,10 +71,10 @@ def initial_hideouts(
             "theme": "light",
             "filter": {}
             if layer in on_server
-            else {f: _split(query.get(f)) for f in LAYER_FILTERS.get(layer, ())},
-            "opacity": opacity.get(layer, 1),
-            "at": moment,
-            "status": _split(query.get("status")),
+            else {f: split(query.get(f)) for f in LAYER_FILTERS.get(layer, ())},
+            "opacity": url.opacity.get(layer, 1),
+            "at": url.at,
+            "status": split(query.get("status")),
             "show": layer in shown,
         }
         for layer in ids.EXPLORE_LAYERS_ALL
@@ -276,24 +246,28 @@ def _filters() -> list[html.Div]:
     return controls
 
 
-def _controls(shown: tuple[str, ...], opacity: dict[str, float], query: dict) -> html.Aside:
-    """The left column: layers and their opacity, the time range, the filters."""
+def _controls(shown: tuple[str, ...], url: ExploreUrl) -> html.Aside:
+    """The left column: what the URL asked for that could not be shown as asked, layers
+    and their opacity, the time range, the filters."""
     return html.Aside(
         [
+            html.P("; ".join(url.notices), className="c3-url-notice", role="status")
+            if url.notices
+            else None,
             html.H2("Layers", className="c3-side-title"),
-            _layer_controls(shown, opacity),
+            _layer_controls(shown, url.opacity),
             html.H2("Time", className="c3-side-title"),
             dcc.RadioItems(
                 id=ids.EXPLORE_RANGE,
                 options=RANGE_OPTIONS,
-                value=query.get("range") or DEFAULT_RANGE,
+                value=url.range_key,
                 inline=True,
                 className="c3-range",
             ),
             dcc.DatePickerRange(
                 id=ids.EXPLORE_DATES,
-                start_date=query.get("start"),
-                end_date=query.get("end"),
+                start_date=url.start,
+                end_date=url.end,
                 display_format="YYYY-MM-DD",
                 first_day_of_week=1,
                 className="c3-dates",
@@ -309,7 +283,7 @@ def _controls(shown: tuple[str, ...], opacity: dict[str, float], query: dict) ->
     )
 
 
-def _map(svc, shown: tuple[str, ...], opacity: dict[str, float], query: dict) -> html.Main:
+def _map(svc, shown: tuple[str, ...], url: ExploreUrl, query: dict) -> html.Main:
     """The middle column: the map as the URL asked for it, the time bar, the table."""
     settings = svc.settings
     return html.Main(
@@ -320,12 +294,10 @@ def _map(svc, shown: tuple[str, ...], opacity: dict[str, float], query: dict) ->
                 tz=settings.timezone,
                 tile_url=settings.basemap_tile_url,
                 show_layer_control=False,
-                view=_view(query.get("view")),
+                view=url.view,
                 layers=MapLayers(
                     checked=shown,
-                    hideouts=initial_hideouts(
-                        shown, opacity, query, settings.timezone, svc.large_city
-                    ),
+                    hideouts=initial_hideouts(shown, url, query, settings.timezone, svc.large_city),
                     hotspots=True,
                     geobuf=GEOBUF_LAYERS if svc.large_city else (),
                     clustered=("waste",) if svc.large_city else (),
@@ -339,13 +311,13 @@ def _map(svc, shown: tuple[str, ...], opacity: dict[str, float], query: dict) ->
     )
 
 
-def _stores(query: dict, refresh_ms: int) -> list:
+def _stores(query: dict, at: int | None, refresh_ms: int) -> list:
     """The page's state that is not on screen, and its poll."""
     return [
         # the filters and moment the URL asked for, applied once the choices have loaded
         dcc.Store(
             id=ids.EXPLORE_INITIAL,
-            data={**{name: _split(query.get(name)) for name in FILTERS}, "at": query.get("at")},
+            data={**{name: split(query.get(name)) for name in FILTERS}, "at": at},
         ),
         dcc.Store(id=ids.EXPLORE_NAMES, data=BROWSER_NAMES),
         dcc.Store(id=ids.EXPLORE_SUBSET, data=None),
@@ -355,12 +327,13 @@ def _stores(query: dict, refresh_ms: int) -> list:
 
 
 def layout(layers: str | None = None, **query) -> html.Div:
-    """The page as its URL asks for it (`layers`, and `op`, the filters, time and `view`)."""
+    """The page as its URL asks for it (`layers`, and `op`, the filters, time and `view`);
+    a value out of its range is clamped or ignored, and the page says so."""
     svc = current_services()  # settings and the city's extent, set at start-up
     known = {o["value"] for o in LAYER_OPTIONS}
     default = DEFAULT_LAYERS_LARGE if svc.large_city else DEFAULT_LAYERS
-    shown = tuple(v for v in _split(layers) if v in known) if layers is not None else default
-    opacity = _opacities(query.get("op"))
+    shown = tuple(v for v in split(layers) if v in known) if layers is not None else default
+    url = read_url(query, svc.map_bounds, svc.settings.timezone)
     panel = html.Aside(
         html.P(
             "Click a zone for its figures, or a container, a road segment or "
@@ -373,10 +346,10 @@ def layout(layers: str | None = None, **query) -> html.Div:
     )
     return html.Div(
         [
-            *_stores(query, svc.settings.refresh_ms),
+            *_stores(query, url.at, svc.settings.refresh_ms),
             page_header("Explore", svc.settings, "/explore"),
             html.Div(
-                [_controls(shown, opacity, query), _map(svc, shown, opacity, query), panel],
+                [_controls(shown, url), _map(svc, shown, url, query), panel],
                 className="c3-explore-body",
             ),
         ],

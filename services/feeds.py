@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from analytics.freshness import operator_state
+from analytics.freshness import degraded, operator_state
 from config import Settings
 from store import feeds
 from store.queries import feed_status
@@ -33,7 +33,11 @@ def health_rows(
                 "kind": "" if feed is None else feed.kind + (
                     f" · {feed.entity_type}" if feed.entity_type else ""),  # fmt: skip
                 "state": operator_state(now, run.get("last_success_at"), run.get("last_status"),
-                                        interval, settings.stale_after_intervals),  # fmt: skip
+                                        interval, settings.stale_after_intervals,
+                                        degraded(run.get("last_fetched"), run.get("last_rejected"),
+                                                 settings.degraded_share)),  # fmt: skip
+                # the last run's records rejected (quarantined or already held), of those fetched
+                "rejected": (run.get("last_rejected") or 0, run.get("last_fetched") or 0),
                 "last_success_at": run.get("last_success_at"),
                 "last_error": errors.get(name),
                 "runs": len(own),
@@ -63,4 +67,6 @@ def feed_summary(row: dict) -> dict:
         "runs_24h": row["runs"],
         "failed_24h": row["failed"],
         "quarantined": row["quarantined"][0],
+        "last_run_rejected": row["rejected"][0],
+        "last_run_fetched": row["rejected"][1],
     }

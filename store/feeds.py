@@ -10,11 +10,12 @@ import pandas as pd
 
 
 def runs_since(cur: duckdb.DuckDBPyConnection, since: datetime) -> pd.DataFrame:
-    """Every run finished since `since`, oldest first: connector, times, ledger, status,
-    error and warnings (times read without an offset, attributes kept in extras)."""
+    """Every run finished since `since`, oldest first: connector, times, ledger (with the
+    records rejected again that the quarantine already held), status, error and warnings
+    (times read without an offset, attributes kept in extras)."""
     return cur.execute(
         """SELECT connector, started_at, finished_at, fetched, inserted, updated, unchanged,
-                  quarantined, status, error, warnings
+                  quarantined, coalesce(held, 0) AS held, status, error, warnings
            FROM ingest_runs WHERE finished_at >= ? AND connector <> 'sim-backfill'
            ORDER BY finished_at""",
         [since],

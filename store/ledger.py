@@ -22,7 +22,8 @@ class RunRecord:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
-    quarantined: int = 0
+    quarantined: int = 0  # records put in quarantine by this run
+    held: int = 0  # records rejected again that the quarantine already held (of `unchanged`)
     status: str = "ok"
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -31,7 +32,7 @@ class RunRecord:
         text = (
             f"{self.connector} {self.status}: fetched {self.fetched}, inserted {self.inserted}, "
             f"updated {self.updated}, unchanged {self.unchanged}, quarantined {self.quarantined}"
-        )
+        ) + (f" ({self.held} rejected again, already in quarantine)" if self.held else "")
         return text + (f" ({self.error})" if self.error else "")
 
 
@@ -39,9 +40,9 @@ def write_run(cur: duckdb.DuckDBPyConnection, run: RunRecord) -> int:
     """Insert the run record; return its run_id."""
     return cur.execute(
         """INSERT INTO ingest_runs (connector, domain, started_at, finished_at, window_start,
-               window_end, fetched, inserted, updated, unchanged, quarantined, status, error,
-               warnings)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
+               window_end, fetched, inserted, updated, unchanged, quarantined, held, status,
+               error, warnings)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
         [
             run.connector,
             run.domain,
@@ -54,11 +55,43 @@ def write_run(cur: duckdb.DuckDBPyConnection, run: RunRecord) -> int:
             run.updated,
             run.unchanged,
             run.quarantined,
+            run.held,
             run.status,
             run.error,
             "\n".join(run.warnings) or None,
         ],
     ).fetchone()[0]
+
+
+def _rejects_table(rejects: list[tuple[str, object]]) -> pa.Table:
+    """Rejected records as the quarantine keeps them: the reason and the raw text."""
+    return pa.table(
+        {
+            "reason": [reason for reason, _ in rejects],
+            "raw": [
+                raw if isinstance(raw, str) else json.dumps(raw, default=str) for _, raw in rejects
+            ],
+        }
+    )
+
+
+def held_in_quarantine(
+    cur: duckdb.DuckDBPyConnection, connector: str, rejects: list[tuple[str, object]]
+) -> int:
+    """How many of `rejects` the quarantine already holds for `connector` (same reason,
+    same record): repeats a run counts as unchanged. Ask before `write_quarantine`."""
+    if not rejects:
+        return 0
+    cur.register("_c3_held", _rejects_table(rejects))
+    try:
+        return cur.execute(
+            """SELECT count(*) FROM _c3_held r
+               WHERE EXISTS (SELECT 1 FROM quarantine q WHERE q.connector = ?
+                             AND q.reason = r.reason AND q.raw = r.raw)""",
+            [connector],
+        ).fetchone()[0]
+    finally:
+        cur.unregister("_c3_held")
 
 
 def write_quarantine(
@@ -71,15 +104,7 @@ def write_quarantine(
     """Keep each rejected raw record with its reason; a repeat bumps its seen_count."""
     if not rejects:
         return
-    batch = pa.table(
-        {
-            "reason": [reason for reason, _ in rejects],
-            "raw": [
-                raw if isinstance(raw, str) else json.dumps(raw, default=str) for _, raw in rejects
-            ],
-        }
-    )
-    cur.register("_c3_rejects", batch)
+    cur.register("_c3_rejects", _rejects_table(rejects))
     try:
         cur.execute(
             """UPDATE quarantine SET seen_count = seen_count + r.n, last_seen_at = ?
@@ -132,34 +157,52 @@ def data_versions(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(cur.execute("SELECT domain, version FROM data_versions").fetchall())
 
 
-def append_status_events(cur: duckdb.DuckDBPyConnection, source: str, batch_view: str) -> None:
-    """Append the status events the requests in `batch_view` show (opened, then closed...)."""
+def append_status_events(
+    cur: duckdb.DuckDBPyConnection, source: str, batch_view: str, closings: str | None = None
+) -> None:
+    """Append the status events the requests in `batch_view` show (opened, then closed...).
+    A change is dated by the request's update time; a closing, by its close time where
+    `closings` (a relation of request_id, closed_at) gives one."""
+    join, when = "", "coalesce(updated_at, requested_at)"
+    if closings:
+        join = f"LEFT JOIN {closings} c USING (request_id)"
+        when = f"coalesce(CASE WHEN status = 'closed' THEN c.closed_at END, {when})"
     cur.execute(
         f"""INSERT INTO service_request_events
             SELECT DISTINCT ?, request_id, 'open', requested_at FROM {batch_view}
             WHERE requested_at IS NOT NULL
             UNION
-            SELECT DISTINCT ?, request_id, status, coalesce(updated_at, requested_at)
-            FROM {batch_view}
+            SELECT DISTINCT ?, request_id, status, {when}
+            FROM {batch_view} {join}
             WHERE status IS NOT NULL AND status <> 'open'
-              AND coalesce(updated_at, requested_at) IS NOT NULL
+              AND {when} IS NOT NULL
             ON CONFLICT DO NOTHING""",
         [source, source],
     )
 
 
 def append_applied_status_events(
-    cur: duckdb.DuckDBPyConnection, source: str, batch_view: str
+    cur: duckdb.DuckDBPyConnection,
+    source: str,
+    batch_view: str,
+    closings: dict[str, datetime] | None = None,
 ) -> None:
     """Status events of the requests in `batch_view` as stored after the upsert, not as the
     batch sent them: an older version a feed re-sent was not applied, so its status is
-    not the latest."""
+    not the latest. `closings` dates the closing of requests by id (a file's close dates)."""
     cur.execute(
         f"""CREATE OR REPLACE TEMP VIEW _c3_applied AS
             SELECT r.* FROM service_requests r
             SEMI JOIN {batch_view} b USING (source, request_id)"""
     )
+    if closings:
+        cur.register("_c3_closings", pa.table({
+            "request_id": pa.array(list(closings), pa.string()),
+            "closed_at": pa.array(list(closings.values()), pa.timestamp("us", tz="UTC")),
+        }))  # fmt: skip
     try:
-        append_status_events(cur, source, "_c3_applied")
+        append_status_events(cur, source, "_c3_applied", "_c3_closings" if closings else None)
     finally:
         cur.execute("DROP VIEW _c3_applied")
+        if closings:
+            cur.unregister("_c3_closings")

@@ -24,9 +24,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())"
     )
     applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
-    for number, name, sql in _migration_files():
-        if number in applied:
-            continue
+    pending = [m for m in _migration_files() if m[0] not in applied]
+    for number, name, sql in pending:
         con.execute("BEGIN")
         try:
             con.execute(sql)
@@ -37,4 +36,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         except Exception:
             con.execute("ROLLBACK")
             raise
+    if pending:
+        # into the file at once: DuckDB cannot replay from its WAL an ALTER of a table with a
+        # nextval() default (ingest_runs), so a process killed before its next checkpoint
+        # would leave a file that no longer opens
+        con.execute("CHECKPOINT")
     return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]

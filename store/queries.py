@@ -104,8 +104,9 @@ def open_requests_geojson(cur: duckdb.DuckDBPyConnection, public: bool = False) 
 
 
 def feed_status(cur: duckdb.DuckDBPyConnection, at: datetime | None = None) -> list[dict]:
-    """Per connector: its last run, last success and the rows of that success (as they
-    stood at `at`, for a report of a past moment; now by default)."""
+    """Per connector: its last run (with what it fetched and rejected: put in quarantine
+    or already held there), last success and the rows of that success (as they stood at
+    `at`, for a report of a past moment; now by default)."""
     rows = cur.execute(
         """
         SELECT connector,
@@ -113,7 +114,9 @@ def feed_status(cur: duckdb.DuckDBPyConnection, at: datetime | None = None) -> l
                max(finished_at) AS last_run_at,
                arg_max(error, started_at) AS last_error,
                max(finished_at) FILTER (status = 'ok') AS last_success_at,
-               arg_max(inserted + updated, finished_at) FILTER (status = 'ok') AS last_rows
+               arg_max(inserted + updated, finished_at) FILTER (status = 'ok') AS last_rows,
+               arg_max(fetched, started_at) AS last_fetched,
+               arg_max(quarantined + coalesce(held, 0), started_at) AS last_rejected
         FROM ingest_runs
         WHERE $at IS NULL OR finished_at <= $at
         GROUP BY connector
@@ -121,7 +124,8 @@ def feed_status(cur: duckdb.DuckDBPyConnection, at: datetime | None = None) -> l
         """,
         {"at": at},
     ).fetchall()
-    keys = ["connector", "last_status", "last_run_at", "last_error", "last_success_at", "last_rows"]
+    keys = ["connector", "last_status", "last_run_at", "last_error", "last_success_at", "last_rows",
+            "last_fetched", "last_rejected"]  # fmt: skip
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 

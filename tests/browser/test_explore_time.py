@@ -1,6 +1,7 @@
-"""`/explore` in headless Chromium, time: the slider moves every layer to its moment, and
-Play walks the range to now."""
+"""`/explore` in headless Chromium, time: the slider moves every layer to its moment, Play
+walks the range to now, and a value out of range in the address never breaks the page."""
 
+import json
 import math
 import time
 from datetime import UTC, datetime, timedelta
@@ -165,4 +166,90 @@ def test_play_walks_the_range_to_now(dash_duo, live_app):
         lambda d: d.find_element("id", "explore-moment").text == "Live · now"
     )
     assert "Play" in dash_duo.find_element("#explore-play").text
+    assert dash_duo.get_logs() == []
+
+
+# -- values out of their range in the address ---------------------------------------------
+BAD_URLS = (
+    "?at=1e400",
+    "?at=-1e400",
+    "?at=nan",
+    "?at=1e300&range=24h",
+    "?at=1&at=2",
+    "?view=garbage",
+    "?view=1e400,nan,99&op=waste:nan,traffic:1e400",
+    "?range=forever&start=2026-13-45",
+    "?range=custom&start=0001-01-01&end=0001-01-02",
+)
+
+
+def dash_call(client, deps, output: str, values: dict):
+    """POST the callback whose outputs include `output` ("id.property") as the renderer
+    would, its inputs and states taken from `values` ({"id.property": value})."""
+
+    def outputs(spec):  # "..a.children...b.data.." for several outputs
+        text = spec["output"]
+        return text[2:-2].split("...") if text.startswith("..") else [text]
+
+    spec = next(d for d in deps if output in outputs(d))
+    outs = outputs(spec)
+
+    def item(dep):
+        key = f"{dep['id']}.{dep['property']}"
+        return {"id": dep["id"], "property": dep["property"], "value": values.get(key)}
+
+    return client.post("/_dash-update-component", json={
+        "output": spec["output"],
+        "outputs": [dict(zip(("id", "property"), o.rsplit(".", 1), strict=True)) for o in outs],
+        "inputs": [item(d) for d in spec["inputs"]],
+        "state": [item(d) for d in spec["state"]],
+        "changedPropIds": [],
+    })  # fmt: skip
+
+
+def props_of(tree, wanted: str) -> dict:
+    """The props of the component with id `wanted` in a layout as Dash sends it."""
+    if isinstance(tree, dict):
+        if tree.get("props", {}).get("id") == wanted:
+            return tree["props"]
+        tree = list(tree.values())
+    if isinstance(tree, list):
+        for part in tree:
+            if (found := props_of(part, wanted)) is not None:
+                return found
+    return None
+
+
+def test_values_out_of_range_in_the_url_are_clamped_or_ignored_and_said(live_app):
+    client = live_app.server.test_client()
+    assert client.get("/explore").status_code == 200  # Dash sets up its page router
+    deps = client.get("/_dash-dependencies").get_json()
+    for query in BAD_URLS:
+        assert client.get(f"/explore{query}").status_code == 200, query
+        page = dash_call(client, deps, "_pages_content.children",
+                         {"_pages_location.pathname": "/explore",
+                          "_pages_location.search": query})  # fmt: skip
+        assert page.status_code == 200, (query, page.get_data(as_text=True)[-300:])
+        layout = page.get_json()["response"]["_pages_content"]["children"]
+        assert props_of(layout, "explore-layers") is not None  # the page is there
+        assert "c3-url-notice" in json.dumps(layout), query  # and says what it changed
+        initial = props_of(layout, "explore-initial")["data"]
+        dates = props_of(layout, "explore-dates")
+        # the time slider takes the URL's moment, range and dates
+        slider = dash_call(client, deps, "explore-slider.min", {
+            "explore-range.value": props_of(layout, "explore-range")["value"],
+            "explore-dates.start_date": dates.get("start_date"),
+            "explore-dates.end_date": dates.get("end_date"),
+            "explore-initial.data": initial,
+        })  # fmt: skip
+        assert slider.status_code == 200, (query, slider.get_data(as_text=True)[-300:])
+        span = slider.get_json()["response"]["explore-slider"]
+        assert span["min"] <= span["value"] <= span["max"], query
+
+
+def test_a_moment_out_of_range_shows_the_page_at_now_and_says_so(dash_duo, live_app):
+    open_explore(dash_duo, live_app, "?layers=waste&at=1e400")
+    drawn(dash_duo, "waste")
+    dash_duo.wait_for_contains_text(".c3-url-notice", "at=1e400 ignored")
+    dash_duo.wait_for_text_to_equal("#explore-moment", "Live · now", timeout=15)
     assert dash_duo.get_logs() == []

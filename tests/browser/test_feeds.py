@@ -1,6 +1,6 @@
-"""`/feeds` in headless Chromium: one row per connector with its state, last success and
-last error, the runs of the last 24 h, and a drill into a connector's quarantined
-records, shown as text."""
+"""`/feeds` in headless Chromium: one row per connector with its state (degraded when its
+last run was mostly rejected), last success and last error, the runs of the last 24 h,
+and a drill into a connector's quarantined records, shown as text."""
 
 from __future__ import annotations
 
@@ -40,9 +40,11 @@ def test_feeds_show_state_errors_and_the_quarantine(dash_duo, troubled):
     dash_duo.driver.get(dash_duo.server_url + "/feeds")
     dash_duo.wait_for_element(".c3-feeds-table tbody tr")
     rows = {r.get_attribute("data-feed"): r for r in dash_duo.find_elements("tbody tr")}
+    # every record of the complaints feed's last run was rejected: it ran, but is not live
     assert {n: r.get_attribute("data-state") for n, r in rows.items()} == {
-        "waste": "live", "traffic": "failing", "complaints": "live",
+        "waste": "live", "traffic": "failing", "complaints": "degraded",
     }  # fmt: skip
+    assert "2 of 2 records of the last run rejected" in rows["complaints"].text
     assert "ReadTimeout: the broker did not answer in 10 s" in rows["traffic"].text
     assert "none" in rows["waste"].text  # no error, no quarantine
     assert "last run: fetched 2" in rows["complaints"].text

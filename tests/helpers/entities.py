@@ -1,7 +1,9 @@
 """NGSI entities the connectors' tests read: one of each type in NGSI-v2 keyValues form,
-and the same as NGSI-LD normalized."""
+and the same as NGSI-LD normalized; and a store whose only road is the one FLOW is on."""
 
 from __future__ import annotations
+
+from store import Store
 
 CONTAINER = {
     "id": "waste-0001",
@@ -46,6 +48,18 @@ SERVICE_REQUEST = {  # the Smart Data Models example, located in Helsinki
     "location": {"type": "Point", "coordinates": [24.9384, 60.1699]},
     "media_url": "http://exaple.org/media/638344.jpg",
 }
+
+
+def one_road_store() -> Store:
+    """A store in memory whose road network is FLOW's segment, `w1-0`: 100 m, 30 km/h."""
+    db = Store(":memory:")
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO road_segments (segment_id, length_m, freeflow_kmh, geom) VALUES "
+            "('w1-0', 100.0, 30.0, 'LINESTRING (24.9384 60.1699, 24.9402 60.1699)'::GEOMETRY)"
+        )
+    return db
+
 
 SDM = "https://smartdatamodels.org/"
 CONTEXT = ["https://smartdatamodels.org/context.jsonld"]

@@ -97,3 +97,13 @@ def test_alerts_are_newest_first_and_carry_no_citizen_text():
     assert [a.key for a in merged] == ["feed:traffic", "req:r1", "seg:s1", "bin:c1"]
     assert merged[2].title == "Congested 40 min (× 2.5)"  # Bulevardi: only 5 min, no alert
     assert merged[1].place == "Fabianinkatu" and "Pothole" in merged[1].title
+
+
+def test_a_degraded_feed_raises_a_feed_alert_that_says_how_much_was_rejected():
+    stale, bad = [("traffic", NOW - timedelta(minutes=5))], [("bins", NOW, 250, 255)]
+    alerts = kpis.feed_alerts(stale, bad)
+    assert [(a.kind, a.key) for a in alerts] == [
+        ("feeds", "feed:traffic"),
+        ("feeds", "feed:bins:degraded"),
+    ]
+    assert alerts[1].title == "Feed bins degraded: 250 of 255 records rejected"

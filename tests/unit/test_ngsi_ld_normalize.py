@@ -4,23 +4,25 @@ same rows as the NGSI-v2 keyValues entity they encode."""
 import json
 from datetime import UTC, datetime
 
-import duckdb
 import pytest
 
 from config import ConnectorSettings
 from connectors.base import Rejected
 from connectors.ngsi import NgsiV2Connector
 from connectors.ngsi_ld import NgsiLdConnector, short_name
-from tests.helpers.entities import CONTAINER, FLOW, SDM, SERVICE_REQUEST, ld_normalized
+from tests.helpers.entities import (
+    CONTAINER,
+    FLOW,
+    SDM,
+    SERVICE_REQUEST,
+    ld_normalized,
+    one_road_store,
+)
 
 
 def connectors(entity_type):
     """(NGSI-LD connector, NGSI-v2 connector) over the same little road network."""
-    db = duckdb.connect()
-    db.execute(
-        "CREATE TABLE road_segments (segment_id VARCHAR, length_m DOUBLE, freeflow_kmh DOUBLE)"
-    )
-    db.execute("INSERT INTO road_segments VALUES ('w1-0', 100.0, 30.0)")
+    db = one_road_store()
     out = []
     for kind, cls in (("ngsi-ld", NgsiLdConnector), ("ngsi-v2", NgsiV2Connector)):
         settings = ConnectorSettings(
@@ -30,7 +32,8 @@ def connectors(entity_type):
             entity_type=entity_type,
         )
         conn = cls(settings, "Europe/Helsinki")
-        conn.prepare(db)
+        with db.reading() as cur:
+            conn.prepare(cur)
         out.append(conn)
     return out
 

@@ -4,7 +4,6 @@ and normalized alike."""
 import json
 from datetime import UTC, datetime
 
-import duckdb
 import pytest
 
 from config import ConnectorSettings
@@ -12,7 +11,7 @@ from connectors.base import Rejected
 from connectors.ngsi import NgsiV2Connector
 from connectors.open311 import Open311Connector
 from sim.formats import ngsi_normalized
-from tests.helpers.entities import CONTAINER, FLOW, SERVICE_REQUEST
+from tests.helpers.entities import CONTAINER, FLOW, SERVICE_REQUEST, one_road_store
 
 
 def connector(entity_type):
@@ -23,12 +22,8 @@ def connector(entity_type):
         entity_type=entity_type,
     )
     conn = NgsiV2Connector(settings, "Europe/Helsinki")
-    db = duckdb.connect()
-    db.execute(
-        "CREATE TABLE road_segments (segment_id VARCHAR, length_m DOUBLE, freeflow_kmh DOUBLE)"
-    )
-    db.execute("INSERT INTO road_segments VALUES ('w1-0', 100.0, 30.0)")
-    conn.prepare(db)
+    with one_road_store().reading() as cur:
+        conn.prepare(cur)
     return conn
 
 
