@@ -6,7 +6,6 @@ quarantine already holds is counted as unchanged by each poll that sends it agai
 import json
 from datetime import UTC, datetime
 
-import pytest
 from flask import Flask
 from plotly.utils import PlotlyJSONEncoder
 from typer.testing import CliRunner
@@ -18,20 +17,9 @@ from connectors.runner import build_connector, run_connector
 from services.context import Services, attach_services
 from services.feeds import health_rows
 from sim.http import BackgroundServer
-from store import Store
 from store.cache import Cache
-from store.city import load_city_model
 from tests.helpers import TZ, rows
 from tests.helpers.feeds import NOW, ScriptedFeed, assert_ledger_adds_up, container, waste_settings
-
-
-@pytest.fixture
-def feed_store(tmp_path, city):
-    """A DuckDB file where `c3` finds it: <data_dir>/c3.duckdb, with the city model."""
-    db = Store(tmp_path / "c3.duckdb")
-    load_city_model(db, city)
-    yield db
-    db.close()
 
 
 def use_config(monkeypatch, tmp_path, url):
@@ -52,40 +40,40 @@ def health(store):
 
 
 def test_a_run_that_quarantines_most_records_leaves_the_feed_degraded(
-    feed_store, tmp_path, monkeypatch
+    store, tmp_path, monkeypatch
 ):
     entities = [container(i, location=None) if i < 8 else container(i) for i in range(10)]
     feed = ScriptedFeed(entities)
     with BackgroundServer(feed.app) as server:
         use_config(monkeypatch, tmp_path, server.url)
         connector = build_connector(waste_settings(server.url), TZ)
-        first = run_connector(connector, feed_store, now=NOW)
+        first = run_connector(connector, store, now=NOW)
         assert (first.status, first.inserted, first.quarantined) == ("ok", 2, 8)
-        assert health(feed_store)["state"] == "degraded"
+        assert health(store)["state"] == "degraded"
         # the same records again: still degraded, though nothing new is quarantined
-        again = run_connector(connector, feed_store, now=NOW.replace(minute=1))
+        again = run_connector(connector, store, now=NOW.replace(minute=1))
         assert (again.quarantined, again.unchanged) == (0, 10)
-        row = health(feed_store)
+        row = health(store)
         assert row["state"] == "degraded" and row["rejected"] == (8, 10)
         feed.entities = [container(i) for i in range(10)]  # the feed is mended
-        run_connector(connector, feed_store, now=NOW.replace(minute=2))
-        assert health(feed_store)["state"] == "live"
+        run_connector(connector, store, now=NOW.replace(minute=2))
+        assert health(store)["state"] == "live"
         feed.entities = entities
-        run_connector(connector, feed_store, now=NOW.replace(minute=3))
-    assert_ledger_adds_up(feed_store)
-    feed_store.close()  # `c3` opens the file itself
+        run_connector(connector, store, now=NOW.replace(minute=3))
+    assert_ledger_adds_up(store)
+    store.close()  # `c3` opens the file itself
     listed = CliRunner().invoke(cli, ["connectors", "list"])
     assert listed.exit_code == 0, listed.output
     (line,) = [line for line in listed.output.splitlines() if line.startswith("bins")]
     assert " degraded " in line and "8 of 10 records rejected" in line, listed.output
 
 
-def test_the_wall_shows_a_degraded_feed_and_raises_its_alert(feed_store):
+def test_the_wall_shows_a_degraded_feed_and_raises_its_alert(store):
     feed = ScriptedFeed([container(i, location=None) if i < 9 else container(i) for i in range(10)])
     with BackgroundServer(feed.app) as server:
-        run_connector(build_connector(waste_settings(server.url), TZ), feed_store, now=NOW)
+        run_connector(build_connector(waste_settings(server.url), TZ), store, now=NOW)
     server = Flask(__name__)
-    attach_services(server, Services(settings=load_settings(), store=feed_store,
+    attach_services(server, Services(settings=load_settings(), store=store,
                                      cache=Cache(None), map_bounds=(0, 0, 1, 1),
                                      feed_intervals={"bins": 60}))  # fmt: skip
     with server.test_request_context():
@@ -96,27 +84,27 @@ def test_the_wall_shows_a_degraded_feed_and_raises_its_alert(feed_store):
     ]
 
 
-def test_a_record_already_in_quarantine_is_unchanged_when_sent_again(feed_store):
+def test_a_record_already_in_quarantine_is_unchanged_when_sent_again(store):
     feed = ScriptedFeed([container(1), container(2), container(3, fillingLevel=7)])
     with BackgroundServer(feed.app) as server:
         connector = build_connector(waste_settings(server.url), TZ)
-        first = run_connector(connector, feed_store, now=NOW)
-        idle = [run_connector(connector, feed_store, now=NOW.replace(minute=m)) for m in (1, 2)]
+        first = run_connector(connector, store, now=NOW)
+        idle = [run_connector(connector, store, now=NOW.replace(minute=m)) for m in (1, 2)]
     assert (first.inserted, first.quarantined) == (2, 1)
     for run in idle:  # an idle poll: nothing new, nothing newly quarantined
         assert (run.fetched, run.inserted, run.updated, run.unchanged, run.quarantined) == (
             3, 0, 0, 3, 0)  # fmt: skip
         assert run.held == 1
-    row = health(feed_store)
+    row = health(store)
     assert row["last"]["quarantined"] == 0 and row["last"]["unchanged"] == 3
     assert row["quarantined"] == (1, 3)  # one record held, rejected three times
     assert row["state"] == "degraded"  # a third of each run is still rejected (over 20 %)
-    assert rows(feed_store, "SELECT seen_count FROM quarantine") == [(3,)]
-    assert_ledger_adds_up(feed_store)
+    assert rows(store, "SELECT seen_count FROM quarantine") == [(3,)]
+    assert_ledger_adds_up(store)
 
 
 def test_check_groups_what_it_would_quarantine_by_the_kind_of_reason(
-    feed_store, tmp_path, monkeypatch
+    store, tmp_path, monkeypatch
 ):
     # one wrong mapping: every record names a time the feed cannot have, each its own
     entities = [container(i, dateModified=f"day {i} at noon") for i in range(300)]
@@ -124,7 +112,7 @@ def test_check_groups_what_it_would_quarantine_by_the_kind_of_reason(
     feed = ScriptedFeed(entities)
     with BackgroundServer(feed.app) as server:
         use_config(monkeypatch, tmp_path, server.url)
-        feed_store.close()
+        store.close()
         checked = CliRunner().invoke(cli, ["connectors", "check", "bins"])
     assert checked.exit_code == 0, checked.output
     lines = checked.output.splitlines()
