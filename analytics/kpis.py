@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from analytics.freshness import short_age
+
 FULL = 0.999  # fillingLevel 1.0 means full; allow for rounding
 STOPPED_RATIO = 3.0  # travel time three times free flow: an incident until a feed says otherwise
 
@@ -162,13 +164,26 @@ def complaint_alerts(open_requests: pd.DataFrame, due: pd.Series, now: datetime)
 def feed_alerts(
     stale_feeds: list[tuple[str, datetime]],
     degraded_feeds: list[tuple[str, datetime, int, int]] = (),
+    old_data_feeds: list[tuple[str, datetime, float]] = (),
 ) -> list[Alert]:
     """A feed stale since when; a feed degraded: its last run (finished when) rejected
-    most of the records it fetched (rejected, fetched)."""
-    return [
+    most of the records it fetched (rejected, fetched); a feed whose runs succeed but
+    whose newest reading is too old, since when, and how old it is (seconds)."""
+    stale = [
         Alert("feeds", f"feed:{name}", since, f"Feed {name} stale", "data feed")
         for name, since in stale_feeds
-    ] + [
+    ]
+    old = [
+        Alert(
+            "feeds",
+            f"feed:{name}",
+            since,
+            f"Feed {name}: newest reading {short_age(age_s)} old",
+            "data feed",
+        )
+        for name, since, age_s in old_data_feeds
+    ]
+    bad = [
         Alert(
             "feeds",
             f"feed:{name}:degraded",
@@ -178,6 +193,35 @@ def feed_alerts(
         )
         for name, at, rejected, fetched in degraded_feeds
     ]
+    return stale + old + bad
+
+
+DISK_FULL = ("No space left on device", "Disk quota exceeded")
+
+
+def store_alert(error: str, at: datetime, free_bytes: int | None) -> Alert:
+    """The store could not write (`error`, DuckDB's words, at `at`): the disk is full,
+    with `free_bytes` left on it, or another reason (a read-only disk...). It stands until
+    a write succeeds again, so it is never older news than the failure."""
+    if any(marker in error for marker in DISK_FULL):
+        why = "disk full"
+        if free_bytes is not None:
+            mb = free_bytes / 1e6
+            why += f", {mb:,.1f} MB free" if mb < 10 else f", {mb:,.0f} MB free"
+    else:
+        why = error.splitlines()[0] if error else "unknown error"
+        why = why if len(why) <= 160 else why[:157] + "..."
+    return Alert("feeds", "store:write", at, f"The store cannot write: {why}", "data store")
+
+
+def misconfigured_alerts(names: list[str], since: datetime) -> list[Alert]:
+    """A configured feed set aside as misconfigured (since C3 read its config): it brings
+    no data until its config is fixed."""
+    return [
+        Alert("feeds", f"feed:{name}:misconfigured", since,
+              f"Feed {name} misconfigured: not polled (see /feeds)", "data feed")
+        for name in names
+    ]  # fmt: skip
 
 
 def newest_first(*groups: list[Alert], limit: int = 20) -> list[Alert]:

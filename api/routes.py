@@ -16,9 +16,10 @@ from geo.encoding import to_geobuf
 from services.context import current_services
 from services.explore_table import csv_export
 from services.explore_view import time_view, window_of
-from services.feeds import feed_summary, health_rows
+from services.feeds import feed_summary, health_rows, misconfigured_summary
 from services.reports.archive import report_file
 from store import explore
+from store import feeds as feed_runs
 from store.explore_filters import LAYER_FILTERS, REQUEST_FILTERS
 from store.ledger import data_versions
 from store.queries import LAYERS, containers_geojson, layer_version
@@ -27,6 +28,7 @@ api = Blueprint("c3_api", __name__, url_prefix="/api")
 GEOJSON = "application/geo+json"
 GEOBUF = "application/x-protobuf"
 MIMETYPES = {"geojson": GEOJSON, "pbf": GEOBUF}
+POLL_WAIT_S = 300  # the longest `c3 ingest --once` waits for the running C3's polls
 
 
 def current_versions() -> dict[str, int]:
@@ -204,10 +206,7 @@ def run_report(kind: str) -> Response:
     token written there at start (`X-C3-Token`); `at` is an ISO time (UTC unless it has
     an offset), `mail=1` e-mails it too."""
     svc = current_services()
-    sent = request.headers.get("X-C3-Token", "")
-    if svc.reporter is None or not svc.report_token or not hmac.compare_digest(
-        sent, svc.report_token
-    ):
+    if svc.reporter is None or not _sent_token_ok(svc.report_token):
         abort(403)
     at = request.args.get("at")
     try:
@@ -232,6 +231,34 @@ def run_report(kind: str) -> Response:
     }
 
 
+def _sent_token_ok(token: str | None) -> bool:
+    """The caller sent this C3's token (`X-C3-Token`): it can read this C3's data directory."""
+    return bool(token) and hmac.compare_digest(request.headers.get("X-C3-Token", ""), token)
+
+
+@api.post("/connectors/poll")
+def poll_connectors() -> Response | dict:
+    """`c3 ingest --once` while C3 runs: poll every connector now, on the scheduler's own
+    jobs (so one never runs twice at once), and answer each one's run once it has finished
+    (a run already going counts), or after `POLL_WAIT_S` with those still running."""
+    svc = current_services()
+    if svc.poll_now is None or not _sent_token_ok(svc.report_token):
+        abort(403)
+    asked_at = datetime.now(UTC)
+    asked, deadline = set(svc.poll_now()), time.monotonic() + POLL_WAIT_S
+    while True:
+        with svc.store.reading() as cur:
+            runs = feed_runs.runs_since(cur, asked_at).drop_duplicates("connector", keep="last")
+        waiting = asked - set(runs["connector"])
+        if not waiting or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    keep = ["connector", "status", "fetched", "inserted", "updated", "unchanged",
+            "quarantined", "error"]  # fmt: skip
+    rows = runs[keep].astype(object).where(runs[keep].notna(), None).to_dict("records")
+    return {"runs": rows, "still_running": sorted(waiting)}
+
+
 def _error(status: int, message: str) -> Response:
     return Response(json.dumps({"error": message}), status, mimetype="application/json")
 
@@ -243,4 +270,5 @@ def feeds() -> dict:
     svc = current_services()
     with svc.store.reading() as cur:
         rows = health_rows(svc.settings, svc.feed_intervals, datetime.now(UTC), cur)
-    return {"connectors": [feed_summary(r) for r in rows]}
+    aside = [misconfigured_summary(p) for p in svc.misconfigured]
+    return {"connectors": [feed_summary(r) for r in rows] + aside}

@@ -22,7 +22,7 @@ def start_demo(data_dir: str, **settings: str) -> tuple[subprocess.Popen, str]:
         C3_DATA_DIR=data_dir,
         C3_HTTP_PORT=str(port),
         C3_SIM_PORT=str(free_port()),
-        C3_CONFIG=str(Path(data_dir) / "none.toml"),
+        C3_CONFIG=os.devnull,
         **{f"C3_{k.upper()}": v for k, v in settings.items()},
     )
     demo = subprocess.Popen(

@@ -53,7 +53,7 @@ def start_server(db: Path, rebuild: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
     args = [sys.executable, "-m", "cli", "synthetic", "--db", str(db)]
     args += [f"--{k}={v}" for k, v in SCALE.items()]
-    env = dict(os.environ, C3_CONFIG=str(db.parent / "none.toml"), C3_DATA_DIR=str(db.parent))
+    env = dict(os.environ, C3_CONFIG=os.devnull, C3_DATA_DIR=str(db.parent))
     build = args + ["--no-serve"] + (["--rebuild"] if rebuild else [])
     subprocess.run(build, env=env, check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen(

@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from components import ids
-from components.feeds_table import health_row
+from components.feeds_table import health_row, misconfigured_row
 from services.context import current_services
 from services.feeds import health_rows
 from store import feeds
@@ -21,17 +21,20 @@ def show_health(_tick):
     svc = current_services()
     now = datetime.now(UTC)
     zone = ZoneInfo(svc.settings.timezone)
-    if not svc.feed_intervals:
+    if not svc.feed_intervals and not svc.misconfigured:
         return html.P("No connectors are configured: add [[connectors]] to c3.toml "
                       "(see the README).", className="c3-empty")  # fmt: skip
     with svc.store.reading() as cur:
         rows = health_rows(svc.settings, svc.feed_intervals, now, cur)
+    aside = [misconfigured_row(problem) for problem in svc.misconfigured]
     head = ("Connector", "State", "Last success", "Last error", "Runs, last 24 h", "Quarantine")
     return html.Table(
         [
-            html.Caption(f"{len(rows)} connectors; times in {svc.settings.timezone}"),
+            html.Caption(f"{len(rows) + len(aside)} connectors"
+                         + (f", {len(aside)} misconfigured (not polled)" if aside else "")
+                         + f"; times in {svc.settings.timezone}"),  # fmt: skip
             html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
-            html.Tbody([health_row(r, now, zone) for r in rows]),
+            html.Tbody(aside + [health_row(r, now, zone) for r in rows]),
         ],
         className="c3-table c3-feeds-table",
     )

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from dash import Input, Output, State, callback, no_update
 
 from components import ids
-from components.feed_badges import feed_badges
+from components.feed_badges import feed_badges, misconfigured_badges
 from components.ids import MapShellIds
 from services.context import current_services
 from services.layers import current_layer_url
@@ -38,7 +38,7 @@ def refresh_home(_tick, *current_urls):
     now = datetime.now(UTC)
     urls = changed_layer_urls(ids.MAP_LAYERS, versions, now.timestamp(), current_urls)
     s = svc.settings
-    badges = feed_badges(runs, svc.feed_intervals, now, s.timezone, s.stale_after_intervals,
-                         s.degraded_share)  # fmt: skip
+    badges = misconfigured_badges(svc.misconfigured) + feed_badges(  # what to fix, first
+        runs, svc.feed_intervals, now, s.timezone, s.stale_after_intervals, s.degraded_share)
     clock = f"{now.astimezone(ZoneInfo(svc.settings.timezone)):%a %d %b %H:%M %Z}"
     return [*urls, badges, clock]

@@ -15,14 +15,15 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from dash.exceptions import PreventUpdate
 
 from analytics import kpis
-from analytics.freshness import degraded, feed_state
+from analytics.freshness import assess
 from components import ids
-from components.feed_badges import feed_badges
+from components.feed_badges import feed_badges, misconfigured_badges
 from components.ids import MapShellIds
 from components.wall_tiles import (
     alert_data,
     alert_items,
     figure,
+    fitting_feed_badges,
     fmt,
     html_list,
     sparkline,
@@ -232,24 +233,20 @@ def feeds_panel(_token):
     with svc.store.reading() as cur:
         runs = feed_status(cur)
         spark = wall.hourly_series(cur, now, "feeds")
-    badges = feed_badges(runs, svc.feed_intervals, now, s.timezone, s.stale_after_intervals,
-                         s.degraded_share)  # fmt: skip
+    badges = misconfigured_badges(svc.misconfigured) + feed_badges(  # what to fix, first
+        runs, svc.feed_intervals, now, s.timezone, s.stale_after_intervals, s.degraded_share)
     by_name = {r["connector"]: r for r in runs}
-    stale, bad = [], []
+    stale, bad, old = [], [], []
     for name, interval in svc.feed_intervals.items():
         run = by_name.get(name, {})
         rejected, fetched = run.get("last_rejected"), run.get("last_fetched")
-        state = feed_state(
-            now,
-            run.get("last_success_at"),
-            run.get("last_status"),
-            interval,
-            s.stale_after_intervals,
-            degraded(fetched, rejected, s.degraded_share),
-        )
-        if state == "degraded":  # most of the last run was rejected: an alert, not a stale feed
+        fresh = assess(now, run, interval, s.stale_after_intervals, s.degraded_share)
+        if fresh.state == "degraded":  # most of the last run was rejected: an alert, not stale
             bad.append((name, run.get("last_run_at") or now, rejected, fetched))
-        if state == "stale":
+        if fresh.stale_by == "data":  # runs succeed; stale since its newest reading got too old
+            since = fresh.newest_observed_at + timedelta(seconds=fresh.limit_s)
+            old.append((name, min(since, now), fresh.data_age_s(now)))
+        elif fresh.state == "stale":
             last_ok = run.get("last_success_at")
             since = (
                 last_ok + timedelta(seconds=interval * s.stale_after_intervals)
@@ -257,16 +254,22 @@ def feeds_panel(_token):
                 else run.get("last_run_at") or now
             )
             stale.append((name, min(since, now)))
-    level = tile_level(s, "feeds_stale", len(stale))
+    aside = [p.connector for p in svc.misconfigured]  # not polled: they bring nothing
+    count = len(stale) + len(old) + len(aside)  # by their runs, their data's age, or config
+    level = tile_level(s, "feeds_stale", count)
+    total = len(svc.feed_intervals) + len(aside)
     children = tile(
         "Feeds",
-        figure(
-            "feeds.stale", fmt(len(stale)), f"of {len(svc.feed_intervals)}", "feeds stale", level
-        ),
-        badges,
+        figure("feeds.stale", fmt(count), f"of {total}", "feeds stale", level),
+        fitting_feed_badges(badges),
         sparkline(spark, "rows ingested per hour"),
     )
-    alerts = alert_data(kpis.feed_alerts(stale, bad))
+    failure = svc.store.write_failure  # kept in memory: known even when nothing can be written
+    store_alerts = (
+        [] if failure is None else [kpis.store_alert(failure.error, failure.at, failure.free_bytes)]
+    )
+    alerts = alert_data(kpis.feed_alerts(stale, bad, old) + store_alerts
+                        + kpis.misconfigured_alerts(aside, svc.started_at))  # fmt: skip
     return children, f"c3-tile c3-tile-feeds c3-level-{level}", alerts
 
 

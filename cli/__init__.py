@@ -3,10 +3,13 @@ order `c3 --help` lists them. Wiring only; each verb group lives in its own modu
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from cli import ingest, reports, serve, settings
 from cli.connectors import connectors_cli
+from cli.errors import run_reporting_operator_errors
 
 cli = typer.Typer(
     help="C3: a city operations control center.", no_args_is_help=True, add_completion=False
@@ -22,4 +25,4 @@ cli.command("config")(settings.show_config)
 
 
 def main() -> None:
-    cli()
+    run_reporting_operator_errors(cli, sys.argv)

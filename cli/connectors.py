@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from cli.wiring import configured_city, open_store, running_c3_url, setup_logging
-from config import Settings, load_settings
+from config import ConfigError, ConfigProblem, Settings, load_settings
 
 connectors_cli = typer.Typer(help="The configured feeds: their state, a dry run of one.")
 REASON_GROUPS = 10  # kinds of reason `check` shows, most frequent first
@@ -28,8 +28,13 @@ def connectors_list(verbose: bool = typer.Option(False, "--verbose", "-v")) -> N
     typer.echo(header)
     typer.echo("-" * len(header))
     zone = ZoneInfo(settings.timezone)
+    from connectors.runner import build_connectors
+
+    aside = {p.connector: p for p in build_connectors(settings)[1]}
     for feed in settings.feeds:
         kind = feed.kind + (f" {feed.entity_type}" if feed.entity_type else "")
+        if feed.name in aside:
+            continue  # set aside when it was built: listed below with why
         state = states.get(feed.name, {})
         error = state.get("last_error") or {}
         success = state.get("last_success_at")
@@ -40,11 +45,16 @@ def connectors_list(verbose: bool = typer.Option(False, "--verbose", "-v")) -> N
             rejected = (f"last run: {state.get('last_run_rejected', 0):,} of "
                         f"{state.get('last_run_fetched', 0):,} records rejected")  # fmt: skip
             note = rejected + (f" · last error: {note}" if note else "")
+        elif state.get("stale_reason"):  # runs succeed, but the data is old
+            note = state["stale_reason"] + (f" · last error: {note}" if note else "")
         typer.echo(
             f"{feed.name:<14}{kind:<30}{feed.interval_s:>6}s  {state.get('state', '?'):<11}"
             f"{when:<27}{note}"
         )
-    if not states:
+    for problem in aside.values():  # not polled: the rest run without them
+        typer.echo(f"{problem.connector:<14}{'':<30}{'':>7}  {'misconfigured':<14}"
+                   f"{problem.where}: {problem.message}")  # fmt: skip
+    if not states and len(aside) < len(settings.feeds) + len(settings.misconfigured):
         typer.echo("(state unknown: no database yet, and no running C3 answered)")
 
 
@@ -65,9 +75,16 @@ def connectors_check(
 
     settings = load_settings()
     feeds = {f.name: f for f in settings.feeds}
+    aside = {p.connector: p for p in settings.misconfigured}
+    if name in aside:
+        raise ConfigError([aside[name]])
     if name not in feeds:
         raise typer.BadParameter(f"no connector {name!r}; configured: {', '.join(feeds)}")
-    connector = build_connector(feeds[name], settings.timezone)
+    try:
+        connector = build_connector(feeds[name], settings.timezone)
+    except ValueError as exc:
+        reason = str(exc).removeprefix(f"{name}: ")
+        raise ConfigError([ConfigProblem(settings.place_of(name), reason, name)]) from None
     with tempfile.TemporaryDirectory() as scratch:
         try:  # the store gives the watermark and what normalizing needs
             store = Store(settings.database_file, read_only=True)
@@ -80,7 +97,8 @@ def connectors_check(
         store.close()
     print_check(name, result, pages, ZoneInfo(settings.timezone))
     if result.error:
-        typer.secho(f"  the run would fail: {result.error}", fg=typer.colors.RED, err=True)
+        error = result.error if verbose else result.error.split(" · ")[0]  # the plain reason
+        typer.secho(f"  the run would fail: {error}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
 
 

@@ -15,6 +15,7 @@ import typer
 
 from cli.wiring import configured_city, open_store, setup_logging, write_report_token
 from config import Settings, load_settings
+from store.lock import check_not_locked
 
 log = logging.getLogger("c3")
 
@@ -36,25 +37,32 @@ def start_sim(settings: Settings, demo_city):
 def serve_dashboard(settings: Settings, store, city, connectors=None, basemap_path=None) -> None:
     """Serve the dashboard on `store`; connectors default to the configured feeds."""
     from app import create_app
+    from cli.stopping import StopSignals, stop_gracefully
     from connectors.runner import build_connectors
     from geo.basemap import basemap_file
-    from jobs.scheduler import build_scheduler
+    from jobs.scheduler import RunningJobs, build_scheduler, poll_now
     from services.collection import CollectionPlanner
     from services.context import Services
     from services.reports.producer import Reporter
     from store.cache import Cache
     from store.containers import container_count
 
-    connectors = build_connectors(settings) if connectors is None else connectors
+    misconfigured = []
+    if connectors is None:
+        connectors, misconfigured = build_connectors(settings)
+    for problem in misconfigured:  # the rest run; /feeds and the wall show these
+        log.warning("connector %s set aside as misconfigured: %s", problem.connector, problem)
     basemap_dir = settings.data_dir.resolve() / "basemap"
     basemap_path = basemap_path or basemap_file(city.extract_path, basemap_dir)
     feed_intervals = {c.name: c.settings.interval_s for c in connectors}
     report_token = write_report_token(settings)
     planner = CollectionPlanner(store, city, settings)
     reporter = Reporter(store, settings, city.bounds, basemap_path, feed_intervals, planner)
+    jobs = RunningJobs()
     scheduler = build_scheduler(
-        connectors, store, planner, settings.collection.recompute_minutes, reporter
+        connectors, store, planner, settings.collection.recompute_minutes, reporter, jobs
     )
+    signals = StopSignals()  # from here on, SIGTERM and Ctrl-C stop C3 gracefully
     scheduler.start()
     svc = Services(
         settings=settings,
@@ -63,9 +71,11 @@ def serve_dashboard(settings: Settings, store, city, connectors=None, basemap_pa
         map_bounds=city.bounds,
         basemap_path=basemap_path,
         feed_intervals=feed_intervals,
+        misconfigured=misconfigured,
         collection=planner,
         reporter=reporter,
         report_token=report_token,
+        poll_now=lambda: poll_now(scheduler),
     )
     with store.reading() as cur:
         containers = container_count(cur)
@@ -75,9 +85,12 @@ def serve_dashboard(settings: Settings, store, city, connectors=None, basemap_pa
     url = f"http://{host}:{settings.http_port}"
     typer.secho(f"\nC3 is running: {url}\n", fg=typer.colors.GREEN, bold=True)
     try:
-        app.run(host=settings.http_host, port=settings.http_port, debug=False)
+        if signals.arm():  # not when a stop signal came during the start
+            app.run(host=settings.http_host, port=settings.http_port, debug=False)
+    except KeyboardInterrupt:
+        pass  # a stop signal, as the server's loop began
     finally:
-        scheduler.shutdown(wait=False)
+        stop_gracefully(scheduler, jobs, store, signals.disarm())
 
 
 def demo(
@@ -87,6 +100,7 @@ def demo(
     """Run the demo city: simulator, connectors, DuckDB file and dashboard, in one process."""
     setup_logging(verbose)
     settings = load_settings(**({"http_port": port} if port else {}))
+    check_not_locked(settings.database_file)  # at once, not after loading the city
     clock = time.monotonic()
     city = configured_city(settings)
     store = open_store(settings, city)
@@ -114,6 +128,7 @@ def serve(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Run C3 against the configured feeds (single-site mode)."""
     setup_logging(verbose)
     settings = load_settings()
+    check_not_locked(settings.database_file)  # at once, not after loading the city
     city = configured_city(settings)
     serve_dashboard(settings, open_store(settings, city), city)
 

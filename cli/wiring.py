@@ -18,6 +18,7 @@ def setup_logging(verbose: bool) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("pyrosm").setLevel(logging.WARNING)
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # a line per PDF step
     logging.getLogger("dash.dash").setLevel(logging.WARNING)  # it prints its own banner
 
 

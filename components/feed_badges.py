@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from dash import html
 
-from analytics.freshness import degraded, feed_state
+from analytics.freshness import assess, data_note, degraded
+from config import ConfigProblem
 
 
 def humanize_age(seconds: float) -> str:
@@ -29,7 +30,8 @@ def feed_badges(
     degraded_share: float,
 ) -> list[html.Span]:
     """One badge per configured feed: state dot, name, last update in city time and age;
-    a feed whose last run rejected more than `degraded_share` of its records is degraded."""
+    a feed whose last run rejected more than `degraded_share` of its records is degraded,
+    one whose runs succeed but whose newest observation is too old is stale (by data)."""
     by_name = {r["connector"]: r for r in runs}
     zone = ZoneInfo(tz)
     badges = []
@@ -37,7 +39,9 @@ def feed_badges(
         run = by_name.get(name, {})
         last_ok = run.get("last_success_at")
         bad = degraded(run.get("last_fetched"), run.get("last_rejected"), degraded_share)
-        state = feed_state(now, last_ok, run.get("last_status"), interval, stale_after, bad)
+        fresh = assess(now, run, interval, stale_after, degraded_share)
+        state, note = fresh.state, data_note(fresh, now, tz)
+        note = f", {note}" if note else ""
         failed = run.get("last_status") == "failed"
         why = (f", {run['last_rejected']:,} of {run['last_fetched']:,} records of the last run "
                "rejected" if bad else "")  # fmt: skip
@@ -46,6 +50,8 @@ def feed_badges(
         else:
             local = last_ok.astimezone(zone)
             when = f"updated {local:%H:%M:%S %Z} ({humanize_age((now - last_ok).total_seconds())})"
+        if note:  # runs succeed, but what they bring is old
+            when += f" · newest observation {humanize_age(fresh.data_age_s(now))}"
         badges.append(
             html.Span(
                 [
@@ -55,8 +61,27 @@ def feed_badges(
                     html.Span(" · last run failed", className="c3-feed-failed") if failed else None,
                 ],
                 className=f"c3-feed c3-feed-{state}",
-                title=run.get("last_error") if failed else f"{name}: {state}{why}",
-                **{"data-feed": name, "data-state": state, "data-failed": str(failed).lower()},
+                title=run.get("last_error") if failed else f"{name}: {state}{why}{note}",
+                **{
+                    "data-feed": name,
+                    "data-state": state,
+                    "data-failed": str(failed).lower(),
+                    "data-stale-by": fresh.stale_by or "",
+                },
             )
         )
     return badges
+
+
+def misconfigured_badges(problems: list[ConfigProblem]) -> list[html.Span]:
+    """One badge per feed the config set aside: it brings nothing until it is fixed."""
+    return [
+        html.Span(
+            [html.Span(className="c3-dot c3-state-misconfigured"), html.B(p.connector),
+             " misconfigured · not polled"],
+            className="c3-feed c3-feed-misconfigured",
+            title=f"{p.connector}: {p.message} ({p.where})",
+            **{"data-feed": p.connector, "data-state": "misconfigured"},
+        )
+        for p in problems
+    ]  # fmt: skip

@@ -11,6 +11,7 @@ from dash import html
 
 from components import ids
 from components.feed_badges import humanize_age
+from config import ConfigProblem
 
 STATE_WORDS = {
     "live": "live",
@@ -26,6 +27,15 @@ def _when(at: datetime | None, now: datetime, zone: ZoneInfo) -> str:
     if at is None:
         return "never"
     return f"{at.astimezone(zone):%a %H:%M:%S %Z} ({humanize_age((now - at).total_seconds())})"
+
+
+def _newest(r: dict, now: datetime, zone: ZoneInfo) -> html.Div | None:
+    """Under the last success: the newest observation the feed has delivered."""
+    at = r.get("newest_observed_at")
+    if at is None:
+        return None
+    return html.Div(f"newest observation {_when(at, now, zone)}",
+                    className="c3-muted c3-feeds-newest")  # fmt: skip
 
 
 BARS_W, BARS_H, BAR_W = 240, 32, 1.2
@@ -68,6 +78,8 @@ def health_row(r: dict, now: datetime, zone: ZoneInfo) -> html.Tr:
         rejected, fetched = r["rejected"]
         why = html.Div(f"{rejected:,} of {fetched:,} records of the last run rejected",
                        className="c3-muted c3-feeds-why")  # fmt: skip
+    elif r.get("why"):  # stale by its data: how old its newest observation is
+        why = html.Div(r["why"], className="c3-muted c3-feeds-why")
     held, seen = r["quarantined"]
     return html.Tr(
         [
@@ -85,7 +97,7 @@ def health_row(r: dict, now: datetime, zone: ZoneInfo) -> html.Tr:
                 ],
                 title=f"polled every {r['interval_s']} s",
             ),  # fmt: skip
-            html.Td(_when(r["last_success_at"], now, zone)),
+            html.Td([_when(r["last_success_at"], now, zone), _newest(r, now, zone)]),
             html.Td(
                 html.Span(
                     [f"{error[0].astimezone(zone):%a %H:%M} · ", error[1]],
@@ -119,5 +131,31 @@ def health_row(r: dict, now: datetime, zone: ZoneInfo) -> html.Tr:
                 else html.Span("none", className="c3-muted")
             ),
         ],
-        **{"data-feed": r["name"], "data-state": r["state"]},
+        **{
+            "data-feed": r["name"],
+            "data-state": r["state"],
+            "data-stale-by": r.get("stale_by") or "",
+        },
+    )
+
+
+def misconfigured_row(problem: ConfigProblem) -> html.Tr:
+    """A connector the config set aside: not polled, with why and where to fix it."""
+    return html.Tr(
+        [
+            html.Th(html.Div(problem.connector), scope="row"),
+            html.Td(
+                html.Span([html.Span(className="c3-dot c3-state-misconfigured"), "misconfigured"],
+                          className="c3-feed-misconfigured"),  # fmt: skip
+                title="not polled until its config is fixed; the other feeds run",
+            ),
+            html.Td("never", className="c3-muted"),
+            html.Td(
+                [html.Span(problem.message, className="c3-feeds-error"),
+                 html.Div(f"fix it at {problem.where}, then restart C3", className="c3-muted")],
+                colSpan=3,
+            ),  # fmt: skip
+        ],
+        className="c3-feeds-misconfigured",
+        **{"data-feed": problem.connector, "data-state": "misconfigured"},
     )

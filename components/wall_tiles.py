@@ -114,3 +114,18 @@ def html_list(title, items):
     return html.Div(
         [html.Div(title, className="c3-fig-list-title"), *items], className="c3-fig-list"
     )
+
+
+WALL_FEED_LINES = 4  # the feeds tile's lines at the wall's type size
+
+
+def fitting_feed_badges(badges: list[html.Span], room: int = WALL_FEED_LINES) -> list:
+    """The wall's feed lines: every badge when they fit; else the feeds that need
+    attention first, and one line that counts the rest (a city may have twenty feeds)."""
+    if len(badges) <= room:
+        return badges
+    shown = [b for b in badges if getattr(b, "data-state", "") != "live"][: room - 1]
+    live = sum(getattr(b, "data-state", "") == "live" for b in badges)
+    rest = len(badges) - len(shown)
+    return shown + [html.Span(f"+ {rest} more feeds, {live} of them live · see /feeds",
+                              className="c3-feed c3-feed-more")]  # fmt: skip

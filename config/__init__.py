@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from config.collection import HHMM, CollectionSettings, QuietHours
 from config.connectors import ConnectorSettings
+from config.loading import load_settings
+from config.problems import ConfigError, ConfigProblem
 from config.reports import CRON_DAYS, DEFAULT_REPORTS, ReportKind, SmtpSettings
 from config.settings import CONFIG_FILE_ENV, Settings
 from config.wall import DEFAULT_SCENES, DEFAULT_THRESHOLDS, Threshold, WallScene
@@ -25,6 +27,8 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "HHMM",
     "CollectionSettings",
+    "ConfigError",
+    "ConfigProblem",
     "ConnectorSettings",
     "QuietHours",
     "ReportKind",
@@ -35,7 +39,3 @@ __all__ = [
     "load_settings",
 ]
 
-
-def load_settings(**overrides) -> Settings:
-    """Read settings from c3.toml (or $C3_CONFIG) and the environment; overrides win."""
-    return Settings(**overrides)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
 class QuietHours(BaseModel):
     """Hours in which some zones must not be collected (e.g. night noise in housing)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error
 
     name: str = Field(description="Label shown on /collection, e.g. 'night quiet hours'.")
     start: str = Field(pattern=HHMM, description="Local time the quiet hours begin, HH:MM.")
@@ -41,6 +43,8 @@ class QuietHours(BaseModel):
 
 class CollectionSettings(BaseModel):
     """Collection windows and routes (/collection)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error
 
     depot: list[float] | None = Field(
         default=None,

@@ -3,16 +3,22 @@ per kind, and the demo simulator's three feeds used when none are configured."""
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import os
 import re
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from config.problems import known_time_zone
 
 
 class ConnectorSettings(BaseModel):
     """One feed to poll."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error
 
     @property
     def api_key(self) -> str | None:
@@ -75,6 +81,38 @@ class ConnectorSettings(BaseModel):
         default=None,
         description="Open311: jurisdiction_id sent with every query, if the server needs it.",
     )
+    query_params: dict[str, str] = Field(
+        default_factory=dict,
+        description="Open311: extra query parameters sent with every query, e.g. "
+        "{agency = 'DPW'} or a server's own switch; they cannot set the ones C3 sets itself "
+        "(the window, ids, paging, api_key, jurisdiction_id, extensions, status).",
+    )
+
+    @model_validator(mode="after")
+    def _query_params_are_extra(self) -> ConnectorSettings:
+        """query_params only adds: a key C3 sets itself would fight C3's own value (or, for
+        status, hide the closures C3 needs to see)."""
+        instead = {
+            "start_date": "use backfill_days and lookback_minutes",
+            "end_date": "use backfill_days and lookback_minutes",
+            "updated_after": "use updated_after = true",
+            "updated_before": "use updated_after = true",
+            "service_request_id": "C3 asks for the requests it holds open by id",
+            "page": "use paged = true",
+            "page_size": "use paged = true and page_size",
+            "api_key": "use api_key_env",
+            "jurisdiction_id": "use jurisdiction_id",
+            "extensions": "use extensions = true",
+            "status": "C3 reads every status, to see requests close",
+        }
+        for key in self.query_params:
+            if (reason := instead.get(key.strip().lower())) is not None:
+                raise ValueError(
+                    f"connector {self.name!r}: query_params cannot set {key!r}, which C3 sets "
+                    f"itself; {reason}"
+                )
+        return self
+
     api_key_env: str | None = Field(
         default=None,
         description="Open311: environment variable holding the api_key sent with every query "
@@ -170,6 +208,37 @@ class ConnectorSettings(BaseModel):
     speed_unit: Literal["kmh", "mph"] = Field(
         default="kmh", description="File, traffic: unit of the speed column."
     )
+
+    @field_validator("source_timezone")
+    @classmethod
+    def _known_source_zone(cls, zone: str | None) -> str | None:
+        return None if zone is None else known_time_zone(zone)
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, encoding: str) -> str:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ValueError(f"unknown text encoding {encoding!r} (e.g. utf-8, cp1252)") from None
+        return encoding
+
+    @model_validator(mode="after")
+    def _url_for_its_kind(self) -> ConnectorSettings:
+        """Feeds speak HTTP; a file connector reads a local path or an http(s) URL. Whether
+        a local file exists is checked when the config is read (`config.loading`)."""
+        parts = urlsplit(self.url)
+        scheme = parts.scheme.lower()
+        if self.kind != "file" and (scheme not in ("http", "https") or not parts.netloc):
+            raise ValueError(
+                f"url {self.url!r}: {self.kind} feeds are read over http:// or https://"
+            )
+        if self.kind == "file" and scheme not in ("", "http", "https"):
+            raise ValueError(
+                f"url {self.url!r}: a file connector reads a local path or an http(s) URL, "
+                f"not {scheme}://"
+            )
+        return self
 
     @model_validator(mode="after")
     def _complete_for_its_kind(self) -> ConnectorSettings:

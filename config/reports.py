@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 CRON_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]  # crontab: 0 and 7 are Sunday
 
@@ -30,6 +30,8 @@ def _weekday_names(part: str) -> str:
 
 class ReportKind(BaseModel):
     """One kind of scheduled snapshot report."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Id, and its folder name.")
     title: str = Field(description="Title printed on the report.")
@@ -59,6 +61,8 @@ class ReportKind(BaseModel):
 
 class SmtpSettings(BaseModel):
     """Where reports are e-mailed from; no host = reports are only written and listed."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error
 
     host: str | None = Field(default=None, description="SMTP server; unset = no e-mail.")
     port: int = Field(default=587, description="SMTP port (587 submission, 465 TLS, 25 relay).")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -16,6 +16,7 @@ from pydantic_settings import (
 
 from config.collection import CollectionSettings
 from config.connectors import ConnectorSettings, demo_connectors
+from config.problems import ConfigProblem, known_time_zone
 from config.reports import DEFAULT_REPORTS, ReportKind, SmtpSettings
 from config.wall import DEFAULT_SCENES, DEFAULT_THRESHOLDS, Threshold, WallScene
 
@@ -137,6 +138,16 @@ class Settings(BaseSettings):
         default=15, ge=1, description="Alert when a segment stays congested this many minutes."
     )
 
+    # connectors set aside when the config was read (config.loading), each with its reason
+    _misconfigured: list[ConfigProblem] = PrivateAttr(default_factory=list)
+    # where each connector is set ('c3.toml:12'), for the errors found when it is built
+    _feed_places: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        return known_time_zone(zone)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -169,3 +180,12 @@ class Settings(BaseSettings):
     @property
     def feeds(self) -> list[ConnectorSettings]:
         return self.connectors if self.connectors is not None else demo_connectors(self.sim_url)
+
+    @property
+    def misconfigured(self) -> list[ConfigProblem]:
+        """The `[[connectors]]` set aside as misconfigured, with why; the rest run."""
+        return self._misconfigured
+
+    def place_of(self, connector: str) -> str:
+        """Where a connector is set: 'c3.toml:12', or 'settings' when not from a file."""
+        return self._feed_places.get(connector, "settings")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Threshold(BaseModel):
     """When a wall figure turns amber, and when red (value >= the limit)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error
 
     amber: float = Field(description="Value at which the tile turns amber.")
     red: float = Field(description="Value at which the tile turns red.")
@@ -25,6 +27,8 @@ DEFAULT_THRESHOLDS = {
 
 class WallScene(BaseModel):
     """One scene of the wall: which map layers and tiles it shows, and where the map looks."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error
 
     name: str = Field(description="Scene id, as in /wall?scene=<name>.")
     title: str = Field(description="Title shown on the wall while the scene is on.")

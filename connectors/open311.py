@@ -5,7 +5,12 @@ piece is under both, the halves overlapping by a second so nothing at a boundary
 missed (the upsert absorbs the overlap, and the newest updated_datetime wins). A server
 with the page/page_size extension (`paged`) is read page by page instead of split.
 Fields outside the spec (the `extensions=true` notes and attributes, or a feed's new
-ones) are kept in the row's extras.
+ones) are kept in the row's extras. A connector's `query_params` go with every query.
+
+Known open requests filed before the window are re-read by `service_request_id`. A
+server that ignores that filter (it answers with ids that were not asked for, which one
+honouring it never does) is re-read instead by the date windows those requests were filed
+in, for the rest of the process: one warning, and the ignored answer is dropped.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ MAX_WINDOW = timedelta(days=90)
 MIN_SPLIT = timedelta(seconds=2)
 MAX_PAGES = 10_000  # pages of one window: a server gone wrong, not a city
 IDS_PER_QUERY = 50  # service_request_id=a,b,c… (the spec's way to re-read known requests)
+IDS_IGNORED = "the server ignores service_request_id"
 STATUSES = {"open", "closed"}
 # The spec's request fields that C3 has columns for; anything else is kept in extras.
 KNOWN_FIELDS = frozenset(
@@ -66,6 +72,18 @@ TEXT_FIELDS = (  # kept as the server sends them; address and zipcode are read p
 def _w3c(when: datetime) -> str:
     """2026-11-24T10:00:00Z: whole seconds, as servers that parse strictly expect."""
     return when.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def filed_spans(times: list[datetime], count: int) -> list[tuple[datetime, datetime]]:
+    """At most `count` [start, end] spans covering every one of `times`, as short in all as
+    can be: cut at the count - 1 widest gaps (none under MIN_SPLIT: a span ends a second
+    after its last time, so such a cut would save nothing)."""
+    times = sorted(times)
+    gaps = [i for i in range(1, len(times)) if times[i] - times[i - 1] >= MIN_SPLIT]
+    widest = sorted(gaps, key=lambda i: times[i] - times[i - 1])[max(0, len(gaps) - count + 1) :]
+    cuts = sorted(widest)
+    bounds = zip([0, *cuts], [*cuts, len(times)], strict=True)
+    return [(times[a], times[b - 1] + timedelta(seconds=1)) for a, b in bounds if b > a]
 
 
 def parse_requests_xml(body: bytes) -> list[dict]:
@@ -163,6 +181,7 @@ class Open311Connector(Connector):
         super().__init__(settings, city_tz)
         mask_in_logs(settings.api_key)
         self._open: list[tuple[str, datetime]] = []
+        self._ids_ignored = False  # learnt once, kept for the process's lifetime
 
     def prepare(self, cur: duckdb.DuckDBPyConnection) -> None:
         super().prepare(cur)
@@ -171,14 +190,52 @@ class Open311Connector(Connector):
 
     def fetch(self, http: requests.Session, window: Window) -> Iterator[list[dict]]:
         by_update = self.settings.updated_after and not window.backfill
-        cursor = window.start
-        while cursor < window.end:
-            piece_end = min(cursor + MAX_WINDOW, window.end)
+        yield from self._fetch_range(http, window.start, window.end, by_update)
+        older = [(rid, requested) for rid, requested in self._open if requested < window.start]
+        yield from self._reread(http, older)
+
+    def _fetch_range(self, http, start: datetime, end: datetime, by_update: bool):
+        cursor = start
+        while cursor < end:
+            piece_end = min(cursor + MAX_WINDOW, end)
             yield from self._fetch_window(http, cursor, piece_end, by_update)
             cursor = piece_end
-        older = [rid for rid, requested in self._open if requested < window.start]
-        for i in range(0, len(older), IDS_PER_QUERY):
-            yield self._read(http, {"service_request_id": ",".join(older[i : i + IDS_PER_QUERY])})
+
+    def _reread(self, http, older: list[tuple[str, datetime]]):
+        """Known open requests filed before the window, by id; once the server is known to
+        ignore service_request_id, by the windows they were filed in, in as many queries as
+        by id (each split at the server's cap), so an idle poll reads only those windows."""
+        ids = [rid for rid, _ in older]
+        for i in range(0, len(ids), IDS_PER_QUERY):
+            if self._ids_ignored:
+                break
+            asked = ids[i : i + IDS_PER_QUERY]
+            yield self._read(http, {"service_request_id": ",".join(asked)}, asked)
+        if self._ids_ignored:
+            count = -(-len(ids) // IDS_PER_QUERY)
+            for start, end in filed_spans([requested for _, requested in older], count):
+                yield from self._fetch_range(http, start, end, False)
+
+    def _honours_ids(self, asked: list[str], got: list) -> bool:
+        """False (and warned, once) when an answer by id holds a request not asked for:
+        a server honouring the filter only ever answers with ids it was asked, and the
+        ids asked are the server's own, as text (normalize() reads them the same way)."""
+        wanted = set(asked)
+        other = [
+            r
+            for r in got
+            if isinstance(r, dict)
+            and r.get("service_request_id") is not None
+            and str(r["service_request_id"]) not in wanted
+        ]
+        if not other:
+            return True
+        self._ids_ignored = True
+        self.warnings.append(
+            f"{IDS_IGNORED} (asked {len(asked)} ids, got {len(other):,} other requests): "
+            "known open requests are re-read by date window instead"
+        )
+        return False
 
     def _fetch_window(self, http, start: datetime, end: datetime, by_update: bool):
         """Query [start, end]; at the server's cap, split in halves that overlap by a second."""
@@ -207,18 +264,22 @@ class Open311Connector(Connector):
         names = ("updated_after", "updated_before") if by_update else ("start_date", "end_date")
         return self._read(http, {names[0]: _w3c(start), names[1]: _w3c(end)})
 
-    def _read(self, http, params: dict) -> list[dict]:
+    def _read(self, http, params: dict, asked: list[str] | None = None) -> list[dict]:
         """Everything one query answers: one request, or with `paged` page after page.
 
         A server may clamp page_size without saying so (Chicago: at most 500, 50 when it
         ignores the parameter), so a page is short only against the first page's length,
-        and a window whose first page is short is read on until an empty page.
+        and a window whose first page is short is read on until an empty page. A query
+        by the `asked` ids that a page shows ignored answers nothing (and is read no further).
         """
         if not self.settings.paged:
-            return self._get(http, params)
+            got = self._get(http, params)
+            return got if asked is None or self._honours_ids(asked, got) else []
         size, records, previous, full = self.settings.page_size, [], None, None
         for page in range(1, MAX_PAGES + 1):
             got = self._get(http, dict(params, page=page, page_size=size))
+            if asked is not None and not self._honours_ids(asked, got):
+                return []
             ids = [r.get("service_request_id") if isinstance(r, dict) else None for r in got]
             if got and ids == previous:
                 raise FeedError(f"Open311 returned the same requests for page {page}: page ignored")
@@ -230,6 +291,7 @@ class Open311Connector(Connector):
         raise FeedError(f"more than {MAX_PAGES} pages for one window; stopping")
 
     def _get(self, http, params: dict) -> list[dict]:
+        params = {**self.settings.query_params, **params}  # config refuses C3's own keys
         if self.settings.jurisdiction_id:
             params["jurisdiction_id"] = self.settings.jurisdiction_id
         if self.settings.extensions:

@@ -2,12 +2,14 @@
 
 A run either commits all of its accepted rows, its quarantine, its watermark and its
 data-version bump together, or commits only a failed run record (plus the quarantine,
-so nothing rejected is lost) and leaves the watermark where it was.
+so nothing rejected is lost) and leaves the watermark where it was. A run that C3's stop
+ends at a page boundary is recorded the same way, as aborted.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -15,7 +17,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from config import ConnectorSettings, Settings
+from config import ConfigProblem, ConnectorSettings, Settings
+from config.loading import by_line
 from connectors.base import Connector, Rejected
 from connectors.files import FileConnector
 from connectors.http import make_session, mask
@@ -59,8 +62,18 @@ def build_connector(settings: ConnectorSettings, city_tz: str) -> Connector:
     return KINDS[settings.kind](settings, city_tz)
 
 
-def build_connectors(settings: Settings) -> list[Connector]:
-    return [build_connector(feed, settings.timezone) for feed in settings.feeds]
+def build_connectors(settings: Settings) -> tuple[list[Connector], list[ConfigProblem]]:
+    """The configured feeds that can run, and those set aside as misconfigured with why:
+    by the config's checks (`settings.misconfigured`), or by their own (a file mapping
+    that misses a required field). One bad feed never stops the others."""
+    connectors, aside = [], list(settings.misconfigured)
+    for feed in settings.feeds:
+        try:
+            connectors.append(build_connector(feed, settings.timezone))
+        except ValueError as exc:
+            reason = str(exc).removeprefix(f"{feed.name}: ")
+            aside.append(ConfigProblem(settings.place_of(feed.name), reason, feed.name))
+    return connectors, sorted(aside, key=by_line)
 
 
 def error_text(exc: BaseException, secret: str | None = None) -> str:
@@ -92,13 +105,32 @@ def normalized_or_reason(connector: Connector, record: dict) -> tuple[dict | Non
         return None, f"invalid record: {error_text(exc)}"
 
 
+class Stop(threading.Event):
+    """Set when C3 is stopping: a running poll stops at its next page, commits nothing
+    but its run record (status aborted, `why` as its error) and its quarantine."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.why = "stopped"
+
+    def request(self, why: str) -> None:
+        self.why = why
+        self.set()
+
+
+class Aborted(Exception):
+    """The run stopped before its end because C3 is stopping."""
+
+
 def run_connector(
     connector: Connector,
     store: Store,
     http: requests.Session | None = None,
     now: datetime | None = None,
+    stop: Stop | None = None,
 ) -> RunRecord:
-    """Poll one connector once; always returns (and stores) the run record."""
+    """Poll one connector once; always returns (and stores, when the store can write) the
+    run record. A `stop` set while it runs ends it at the next page, as aborted."""
     now = now or datetime.now(UTC)
     http = http or make_session(connector.settings.retries)
     run = RunRecord(connector.name, connector.domain, started_at=now)
@@ -120,6 +152,10 @@ def run_connector(
                     continue
                 for table, row in normalized.items():
                     rows[table].append(row)
+            if stop is not None and stop.is_set():
+                raise Aborted(stop.why)
+    except Aborted as exc:
+        run.status, run.error = "aborted", str(exc)
     except Exception as exc:  # a failing feed is recorded, never raised into the scheduler
         run.status, run.error = "failed", error_text(exc, connector.settings.api_key)
     run.quarantined = len(rejects)
@@ -135,12 +171,24 @@ def run_connector(
             run.status, run.error = "failed", error_text(exc)
             run.inserted = run.updated = run.unchanged = 0
     run.finished_at = datetime.now(UTC)
-    with store.transaction() as cur:
-        _count_held(cur, run, rejects)
-        run_id = write_run(cur, run)
-        write_quarantine(cur, connector.name, run_id, now, rejects)
-    log.warning("%s failed after %.1fs: %s", connector.name, time.monotonic() - clock, run.error)
+    _record_unapplied(store, run, rejects, now)
+    level = logging.INFO if run.status == "aborted" else logging.WARNING  # C3 stopping: expected
+    took = time.monotonic() - clock
+    log.log(level, "%s %s after %.1fs: %s", connector.name, run.status, took, run.error)
     return run
+
+
+def _record_unapplied(store: Store, run: RunRecord, rejects: list, now: datetime) -> None:
+    """Store a failed or aborted run's record and its quarantine (nothing else of it);
+    when the store cannot write that either (disk full), say so and go on: the run
+    keeps its first error, and the store remembers why it cannot write."""
+    try:
+        with store.transaction() as cur:
+            _count_held(cur, run, rejects)
+            run_id = write_run(cur, run)
+            write_quarantine(cur, run.connector, run_id, now, rejects)
+    except Exception as exc:
+        log.error("%s: the run's record could not be stored either: %s", run.connector, exc)
 
 
 def _commit(connector, store, run, rows, rejects, now) -> None:
@@ -183,6 +231,10 @@ def _count_held(cur, run: RunRecord, rejects: list[tuple[str, object]]) -> None:
         run.unchanged += run.held
 
 
-def run_all_once(settings: Settings, store: Store) -> list[RunRecord]:
-    """One poll of every configured connector (for `c3 ingest --once`)."""
-    return [run_connector(c, store) for c in build_connectors(settings)]
+def run_all_once(
+    settings: Settings, store: Store
+) -> tuple[list[RunRecord], list[ConfigProblem]]:
+    """One poll of every configured connector that can run (for `c3 ingest --once`), and
+    the misconfigured ones that could not."""
+    connectors, aside = build_connectors(settings)
+    return [run_connector(c, store) for c in connectors], aside

@@ -1,17 +1,24 @@
 """The scheduler: one APScheduler job per connector, at its own interval; the collection
 planner's job, which re-plans when new traffic or waste data have arrived; and the
-report job, which each minute produces the snapshot reports whose slot has come."""
+report job, which each minute produces the snapshot reports whose slot has come.
+
+Every job runs through `RunningJobs`, which knows what is running: when C3 stops,
+`stop_jobs` starts no new job, asks running polls to stop at their next page, and
+gives the others a bounded time to finish."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from connectors.base import Connector
-from connectors.runner import run_connector
+from connectors.runner import Stop, run_connector
 from store import Store
 
 if TYPE_CHECKING:  # the planner and producer pull in routing and rendering
@@ -21,17 +28,82 @@ if TYPE_CHECKING:  # the planner and producer pull in routing and rendering
 log = logging.getLogger(__name__)
 
 
+class RunningJobs:
+    """The scheduler's jobs running now, and `stop`, which asks them to end: once it is
+    set no job starts, and a running connector poll ends at its next page."""
+
+    def __init__(self) -> None:
+        self.stop = Stop()
+        self._running: list[str] = []
+        self._changed = threading.Condition()
+
+    def tracked(self, name: str, func: Callable) -> Callable:
+        """`func` as a job that counts as running under `name` while it runs."""
+
+        @functools.wraps(func)
+        def job(*args, **kwargs):
+            if self.stop.is_set():
+                return None  # C3 is stopping: nothing new starts
+            with self._changed:
+                self._running.append(name)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                with self._changed:
+                    self._running.remove(name)
+                    self._changed.notify_all()
+
+        return job
+
+    def running(self) -> list[str]:
+        with self._changed:
+            return list(self._running)
+
+    def wait_idle(self, timeout_s: float) -> list[str]:
+        """Wait up to `timeout_s` for every running job to end; those still running."""
+        with self._changed:
+            self._changed.wait_for(lambda: not self._running, timeout_s)
+            return list(self._running)
+
+
+def stop_jobs(
+    scheduler: BackgroundScheduler, jobs: RunningJobs, why: str, grace_s: float
+) -> list[str]:
+    """Start no new job, have running polls stop at their next page (recorded as aborted,
+    `why` as their error), and give every running job up to `grace_s` seconds to end;
+    the names of those still running then."""
+    jobs.stop.request(why)
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
+    running = jobs.running()
+    if not running:
+        return []
+    plural = "" if len(running) == 1 else "s"
+    log.info("stopping: waiting for %d running job%s (%s)…", len(running), plural,
+             ", ".join(running))  # fmt: skip
+    left = jobs.wait_idle(grace_s)
+    if left:
+        log.warning("stopping: %s still running after %.0f s; not waiting longer",
+                    ", ".join(left), grace_s)  # fmt: skip
+    else:
+        log.info("stopping: every job has ended")
+    return left
+
+
 def build_scheduler(
     connectors: list[Connector],
     store: Store,
     planner: CollectionPlanner | None = None,
     replan_minutes: int = 15,
     reporter: Reporter | None = None,
+    jobs: RunningJobs | None = None,
 ) -> BackgroundScheduler:
     """Poll each connector every `interval_s`; a slow or failing feed delays only itself.
     With a `planner` (services.collection), look for new data to re-plan
     collection every `replan_minutes`, and once shortly after start. With a `reporter`
-    (services.reports.producer), look every minute for report slots and e-mails due."""
+    (services.reports.producer), look every minute for report slots and e-mails due.
+    Jobs run through `jobs` (a RunningJobs), which stops them when C3 stops."""
+    jobs = jobs or RunningJobs()
     scheduler = BackgroundScheduler(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
@@ -39,17 +111,18 @@ def build_scheduler(
     )
     for connector in connectors:
         scheduler.add_job(
-            run_connector,
+            jobs.tracked(f"poll {connector.name}", run_connector),
             "interval",
             seconds=connector.settings.interval_s,
             args=[connector, store],
+            kwargs={"stop": jobs.stop},
             id=f"ingest:{connector.name}",
             name=f"poll {connector.name}",
             next_run_time=datetime.now(UTC),
         )
     if planner is not None:
         scheduler.add_job(
-            planner.run,
+            jobs.tracked("plan collection", planner.run),
             "interval",
             minutes=replan_minutes,
             id="collection:plan",
@@ -59,7 +132,7 @@ def build_scheduler(
         )
     if reporter is not None:
         scheduler.add_job(
-            reporter.tick,
+            jobs.tracked("reports", reporter.tick),
             "interval",
             minutes=1,
             id="reports",
@@ -68,3 +141,14 @@ def build_scheduler(
             next_run_time=datetime.now(UTC) + timedelta(seconds=20),
         )
     return scheduler
+
+
+def poll_now(scheduler: BackgroundScheduler) -> list[str]:
+    """Have every connector's job run now, in the scheduler's own pool (a job already
+    running is not started twice); the names of the connectors asked."""
+    asked = []
+    for job in scheduler.get_jobs():
+        if job.id.startswith("ingest:"):
+            job.modify(next_run_time=datetime.now(UTC))
+            asked.append(job.id.removeprefix("ingest:"))
+    return asked

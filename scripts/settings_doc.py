@@ -51,9 +51,28 @@ HEADER = """\
 C3's settings are one typed object (`config.Settings`, pydantic-settings), read from
 `c3.toml` in the working directory (or the file named by `C3_CONFIG`) and from `C3_*`
 environment variables, which win over the file. Every setting has a default and one line of
-help, and a test fails if one is undocumented. `c3 config` prints each top-level setting
-with its current value. A section's settings can be set from the environment with `__`
-between the names (`C3_COLLECTION__VEHICLES=3`, `C3_SMTP__HOST=smtp.city.example`).
+help, and a test fails if one is undocumented. A section's settings can be set from the
+environment with `__` between the names (`C3_COLLECTION__VEHICLES=3`,
+`C3_SMTP__HOST=smtp.city.example`).
+
+**Checking a config.** `c3 config` checks the file and prints each top-level setting with
+its current value (`--quiet`: only the verdict). Every mistake is found when the config is
+read, named by file and line, all at once: a misspelt key (with a "did you mean"), a
+value out of range, an unknown time zone or text encoding, a feed URL that is not
+`http(s)://` (or, for a file, a local path that is not there), two connectors with one
+name, a TOML syntax error. `C3_CONFIG` naming a missing file is an error, never the
+defaults (`C3_CONFIG=/dev/null` reads no file). A mistake inside one `[[connectors]]`
+table sets that feed aside as **misconfigured** (shown on `/feeds`, in `c3 connectors
+list` and on the wall) while the others run, and `c3 config` exits 1; any other mistake
+stops C3 with the list, and `c3 config` exits 2.
+
+```console
+$ c3 config --quiet
+c3: the config has 2 problems:
+  c3.toml:4: unknown key citty_name (did you mean city_name?)
+  c3.toml:9: unknown key smtp.hostt (did you mean host?)
+   (add --verbose for the details)
+```
 
 The ones you are most likely to set:
 

@@ -7,13 +7,15 @@ it with `current_services()` inside a request, or `services_of(flask_app)` outsi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
-from config import Settings
+from config import ConfigProblem, Settings
 from store import Store
 from store.cache import Cache
 
@@ -32,6 +34,10 @@ class Services:
     map_bounds: tuple[float, float, float, float]  # lon/lat: west, south, east, north
     basemap_path: Path | None = None
     feed_intervals: dict[str, int] = field(default_factory=dict)
+    # configured feeds set aside as misconfigured (not polled), each with why
+    misconfigured: list[ConfigProblem] = field(default_factory=list)
+    # when this process read its config and started serving
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     # more containers than settings.cluster_containers_over: explore opens on hotspots
     large_city: bool = False
     # the collection planner, where this process runs one
@@ -40,6 +46,9 @@ class Services:
     reporter: Reporter | None = None
     # the secret `c3 report` sends to have this process produce a report (see cli)
     report_token: str | None = None
+    # have every connector poll now (the scheduler's jobs; -> the names asked), where
+    # this process runs the scheduler: `c3 ingest --once` asks for it while C3 runs
+    poll_now: Callable[[], list[str]] | None = None
 
 
 def attach_services(server: Flask, svc: Services) -> None:

@@ -1,13 +1,13 @@
-"""Feed health: each configured connector's state, last success, last error, runs of the
-last 24 h and quarantine, as plain data that `/feeds`, `/api/feeds` and `c3 connectors
-list` share."""
+"""Feed health: each configured connector's state (and whether its runs or the age of its
+newest observation made it stale), last success, last error, runs of the last 24 h and
+quarantine, as plain data that `/feeds`, `/api/feeds` and `c3 connectors list` share."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from analytics.freshness import degraded, operator_state
-from config import Settings
+from analytics.freshness import assess, data_note
+from config import ConfigProblem, Settings
 from store import feeds
 from store.queries import feed_status
 
@@ -27,15 +27,17 @@ def health_rows(
         run = status.get(name, {})
         own = runs[runs["connector"] == name]
         feed = kinds.get(name)
+        fresh = assess(now, run, interval, settings.stale_after_intervals, settings.degraded_share,
+                       operator=True)  # fmt: skip
         rows.append(
             {
                 "name": name,
                 "kind": "" if feed is None else feed.kind + (
                     f" · {feed.entity_type}" if feed.entity_type else ""),  # fmt: skip
-                "state": operator_state(now, run.get("last_success_at"), run.get("last_status"),
-                                        interval, settings.stale_after_intervals,
-                                        degraded(run.get("last_fetched"), run.get("last_rejected"),
-                                                 settings.degraded_share)),  # fmt: skip
+                "state": fresh.state,
+                "stale_by": fresh.stale_by,  # run | data | None
+                "newest_observed_at": fresh.newest_observed_at,
+                "why": data_note(fresh, now, settings.timezone),  # stale by data: how old
                 # the last run's records rejected (quarantined or already held), of those fetched
                 "rejected": (run.get("last_rejected") or 0, run.get("last_fetched") or 0),
                 "last_success_at": run.get("last_success_at"),
@@ -62,7 +64,10 @@ def feed_summary(row: dict) -> dict:
     return {
         "name": row["name"],
         "state": row["state"],
-        "last_success_at": row["last_success_at"].isoformat() if row["last_success_at"] else None,
+        "stale_by": row["stale_by"],
+        "stale_reason": row["why"],
+        "last_success_at": _iso(row["last_success_at"]),
+        "newest_observation_at": _iso(row["newest_observed_at"]),
         "last_error": None if error is None else {"at": error[0].isoformat(), "error": error[1]},
         "runs_24h": row["runs"],
         "failed_24h": row["failed"],
@@ -70,3 +75,17 @@ def feed_summary(row: dict) -> dict:
         "last_run_rejected": row["rejected"][0],
         "last_run_fetched": row["rejected"][1],
     }
+
+
+def misconfigured_summary(problem: ConfigProblem) -> dict:
+    """A connector set aside as misconfigured, as JSON: its name, state and why."""
+    return {
+        "name": problem.connector,
+        "state": "misconfigured",
+        "reason": problem.message,
+        "where": problem.where,
+    }
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()

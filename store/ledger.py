@@ -24,7 +24,7 @@ class RunRecord:
     unchanged: int = 0
     quarantined: int = 0  # records put in quarantine by this run
     held: int = 0  # records rejected again that the quarantine already held (of `unchanged`)
-    status: str = "ok"
+    status: str = "ok"  # ok | failed | aborted (C3 stopped while it ran: nothing applied)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
 

@@ -106,26 +106,33 @@ def open_requests_geojson(cur: duckdb.DuckDBPyConnection, public: bool = False) 
 def feed_status(cur: duckdb.DuckDBPyConnection, at: datetime | None = None) -> list[dict]:
     """Per connector: its last run (with what it fetched and rejected: put in quarantine
     or already held there), last success and the rows of that success (as they stood at
-    `at`, for a report of a past moment; now by default)."""
+    `at`, for a report of a past moment; now by default), its domain, and the newest
+    observation it has delivered: its watermark, the newest observation time of its
+    accepted records, never past the run that brought it (unknown at an `at` before it)."""
     rows = cur.execute(
         """
-        SELECT connector,
-               arg_max(status, started_at) AS last_status,
-               max(finished_at) AS last_run_at,
-               arg_max(error, started_at) AS last_error,
-               max(finished_at) FILTER (status = 'ok') AS last_success_at,
-               arg_max(inserted + updated, finished_at) FILTER (status = 'ok') AS last_rows,
-               arg_max(fetched, started_at) AS last_fetched,
-               arg_max(quarantined + coalesce(held, 0), started_at) AS last_rejected
-        FROM ingest_runs
-        WHERE $at IS NULL OR finished_at <= $at
-        GROUP BY connector
+        SELECT r.*, CASE WHEN $at IS NULL OR s.watermark <= $at THEN s.watermark END
+        FROM (
+            SELECT connector,
+                   arg_max(status, started_at) AS last_status,
+                   max(finished_at) AS last_run_at,
+                   arg_max(error, started_at) AS last_error,
+                   max(finished_at) FILTER (status = 'ok') AS last_success_at,
+                   arg_max(inserted + updated, finished_at) FILTER (status = 'ok') AS last_rows,
+                   arg_max(fetched, started_at) AS last_fetched,
+                   arg_max(quarantined + coalesce(held, 0), started_at) AS last_rejected,
+                   arg_max(domain, started_at) AS domain
+            FROM ingest_runs
+            WHERE $at IS NULL OR finished_at <= $at
+            GROUP BY connector
+        ) r
+        LEFT JOIN connector_state s USING (connector)
         ORDER BY connector
         """,
         {"at": at},
     ).fetchall()
     keys = ["connector", "last_status", "last_run_at", "last_error", "last_success_at", "last_rows",
-            "last_fetched", "last_rejected"]  # fmt: skip
+            "last_fetched", "last_rejected", "domain", "newest_observed_at"]  # fmt: skip
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 

@@ -173,3 +173,26 @@ def segment_shapes(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return cur.execute(
         "SELECT segment_id, name, zone_id, ST_AsWKB(geom) AS wkb FROM road_segments"
     ).df()
+
+
+# per domain: its readings, what each reading is of, and where that thing's zone is
+READINGS = {
+    "waste": ("waste_readings", "container_id", "waste_containers"),
+    "traffic": ("traffic_readings", "segment_id", "road_segments"),
+}
+
+
+def newest_reading(cur: duckdb.DuckDBPyConnection, domain: str, at: datetime,
+                   zones: list[str]) -> datetime | None:  # fmt: skip
+    """The newest reading of `domain` (waste or traffic) stored at or before `at`, in
+    `zones` (every zone when none): what a report with no reading in its period can say."""
+    table, key, things = READINGS[domain]
+    return cur.execute(
+        f"""
+        SELECT max(observed_at) FROM {table}
+        WHERE observed_at <= $at
+          AND (len($zones) = 0
+               OR {key} IN (SELECT {key} FROM {things} WHERE list_contains($zones, zone_id)))
+        """,
+        {"at": at, "zones": zones},
+    ).fetchone()[0]

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from analytics import kpis
-from analytics.freshness import feed_state
+from analytics.freshness import assess
 from config import ReportKind, Settings
+from services.reports.missing import NO_DATA, PART_DOMAIN, newest_note
 from store import Store, reports, wall
 from store.queries import feed_status
 
@@ -144,14 +145,9 @@ class _Moment:
         if not self.feed_intervals:
             return None
         runs = {r["connector"]: r for r in feed_status(self.cur, self.at)}
-        states = {
-            name: feed_state(
-                self.at,
-                runs.get(name, {}).get("last_success_at"),
-                runs.get(name, {}).get("last_status"),
-                interval,
-                self.settings.stale_after_intervals,
-            )
+        after = self.settings.stale_after_intervals
+        states = {  # by its runs and its data's age; degraded is not counted (1: never)
+            name: assess(self.at, runs.get(name, {}), interval, after, 1.0).state
             for name, interval in self.feed_intervals.items()
         }
         counted = list(states.values())
@@ -189,12 +185,6 @@ FIGURES = {  # per domain: (key, label, unit, digits)
         ("delayed", "delayed", "feeds", 0),
         ("stale", "stale or never reported", "feeds", 0),
     ],
-}
-NO_DATA = {
-    "waste": "no container readings in the 30 minutes before {at}",
-    "traffic": "no segment readings in the 30 minutes before {at}",
-    "complaints": "no service requests recorded by {at}",
-    "feeds": "no feeds configured",
 }
 
 
@@ -247,11 +237,12 @@ def build_snapshot(
     with store.reading() as cur:
         now = _Moment(cur, settings, at, previous, zones, feed_intervals)
         then = _Moment(cur, settings, previous, previous - (at - previous), zones, feed_intervals)
-        figures = {}
+        figures, notes = {}, {}  # notes: when a domain without data had its newest reading
         for domain in domains:
             part = _guarded(Part(domain.capitalize()), lambda d=domain: getattr(now, d)())
             if part.data is None and part.missing is None:
-                part.missing = NO_DATA[domain].format(at=stamp)
+                notes[domain] = newest_note(cur, domain, at, zones, settings.timezone)
+                part.missing = NO_DATA[domain].format(at=stamp) + notes[domain]
             if part.data is not None:
                 before = _guarded(Part(domain), lambda d=domain: getattr(then, d)()).data
                 part.data = {"figures": _figures(part.data, before, domain), "raw": part.data}
@@ -283,9 +274,9 @@ def build_snapshot(
         snap.parts["map"] = _guarded(
             Part("Map"), lambda: _map_layers(cur, now, domains, zones)
         )
-    for part in snap.parts.values():
+    for key, part in snap.parts.items():
         if part.missing is None and _empty(part.data):
-            part.missing = f"no data by {stamp}"
+            part.missing = f"no data by {stamp}" + notes.get(PART_DOMAIN.get(key), "")
     return snap
 
 

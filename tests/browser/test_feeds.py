@@ -7,8 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import requests
 from selenium.webdriver.support.ui import WebDriverWait
 
+from config import ConfigProblem
+from services.context import services_of
 from sim.http import free_port
 from store.ledger import RunRecord, write_quarantine, write_run
 
@@ -68,4 +71,28 @@ def test_feeds_show_state_errors_and_the_quarantine(dash_duo, troubled):
     assert "no location (lat/long or address)" in grid and "requested_datetime missing" in grid
     assert "<img src=x onerror=alert(1)>" in grid  # the record as text, never as markup
     assert dash_duo.find_elements("#feeds-quarantine-grid img") == []
+    assert dash_duo.get_logs() == []
+
+
+def test_a_misconfigured_feed_is_listed_with_why_while_the_others_run(dash_duo, live_app):
+    svc = services_of(live_app.server)
+    svc.misconfigured = [ConfigProblem("c3.toml:14", "the mapping needs request_id", "la311")]
+    dash_duo.start_server(live_app, port=free_port())
+    dash_duo.driver.get(dash_duo.server_url + "/feeds")
+    dash_duo.wait_for_element(".c3-feeds-table tbody tr[data-feed=la311]")
+    rows = {r.get_attribute("data-feed"): r for r in dash_duo.find_elements("tbody tr")}
+    assert {n: r.get_attribute("data-state") for n, r in rows.items()} == {
+        "la311": "misconfigured", "waste": "live", "traffic": "live", "complaints": "live",
+    }  # fmt: skip
+    assert "the mapping needs request_id" in rows["la311"].text
+    assert "fix it at c3.toml:14, then restart C3" in rows["la311"].text
+    caption = dash_duo.find_element(".c3-feeds-table caption").text
+    assert caption.startswith("4 connectors, 1 misconfigured (not polled);")
+    api = requests.get(dash_duo.server_url + "/api/feeds", timeout=10).json()["connectors"]
+    assert api[-1] == {"name": "la311", "state": "misconfigured", "where": "c3.toml:14",
+                       "reason": "the mapping needs request_id"}  # fmt: skip
+    # the wall counts it with the feeds that bring no data, and says why
+    dash_duo.driver.get(dash_duo.server_url + "/wall")
+    dash_duo.wait_for_contains_text("#wall-alerts", "Feed la311 misconfigured: not polled")
+    dash_duo.wait_for_text_to_equal("[data-figure='feeds.stale']", "1")
     assert dash_duo.get_logs() == []

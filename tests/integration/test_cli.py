@@ -59,7 +59,7 @@ def test_demo_starts_backfills_polls_and_serves(tmp_path):
         C3_HTTP_PORT=str(web),
         C3_SIM_PORT=str(sim),
         C3_SIM_BACKFILL_DAYS="2",
-        C3_CONFIG=str(tmp_path / "x.toml"),
+        C3_CONFIG=os.devnull,
     )
     demo = subprocess.Popen(
         [sys.executable, "-m", "cli", "demo"],
@@ -100,6 +100,14 @@ def test_demo_starts_backfills_polls_and_serves(tmp_path):
         states = {line.split()[0]: line for line in listed.stdout.splitlines()[2:]}
         assert set(states) == {"waste", "traffic", "complaints"}
         assert all(" live " in line for line in states.values()), listed.stdout
+        # `c3 ingest --once` sees the lock at once and has the running demo poll its feeds
+        polled = c3(env, "ingest", "--once")
+        assert polled.returncode == 0, polled.stderr
+        assert "is held by the running C3" in polled.stderr and "it polled" in polled.stderr
+        runs = {line.split()[0]: line.split() for line in polled.stdout.splitlines()[2:]}
+        assert set(runs) == {"waste", "traffic", "complaints"}
+        assert all(cells[1] == "ok" and int(cells[2].replace(",", "")) > 0
+                   for cells in runs.values()), polled.stdout  # fmt: skip
         # and `c3 report` has it produce the report
         on_demand = c3(env, "report", "city-daily")
         assert on_demand.returncode == 0, on_demand.stderr

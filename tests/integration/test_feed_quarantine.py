@@ -4,7 +4,7 @@ quarantine already holds is counted as unchanged by each poll that sends it agai
 `c3 connectors check` groups what it would quarantine by the kind of reason."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from plotly.utils import PlotlyJSONEncoder
@@ -19,7 +19,18 @@ from services.feeds import health_rows
 from sim.http import BackgroundServer
 from store.cache import Cache
 from tests.helpers import TZ, rows
-from tests.helpers.feeds import NOW, ScriptedFeed, assert_ledger_adds_up, container, waste_settings
+from tests.helpers.feeds import ScriptedFeed, assert_ledger_adds_up, waste_settings
+from tests.helpers.feeds import container as dated_container
+
+# The clock's hour: /feeds, the wall and `c3 connectors list` judge a feed now, by its runs
+# and by the age of its newest reading (a waste feed's a day old is stale by data)
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def container(i, **change):
+    """A WasteContainer observed a minute before this hour's runs."""
+    return dated_container(i, **{"dateModified": (NOW - timedelta(minutes=1)).isoformat(),
+                                 **change})  # fmt: skip
 
 
 def use_config(monkeypatch, tmp_path, url):

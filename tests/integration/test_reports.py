@@ -19,7 +19,7 @@ from geo.basemap import basemap_file
 from services.collection import CollectionPlanner
 from services.reports.producer import Reporter
 from sim.demo_history import backfill_demo
-from store import Store
+from store import Store, reports
 from store.city import load_city_model
 from tests.helpers import FIXED_NOW, TZ, demo_feeds
 
@@ -232,6 +232,42 @@ def test_a_domain_without_data_is_marked_missing_and_the_rest_stands(store, city
     assert "Missing: no service requests recorded by 2026-11-17 09:00 EET" in pages[0][1]
     frame = pd.DataFrame(produced.snapshot.parts["figures.traffic"].data["figures"])
     assert frame["value"].notna().all()
+
+
+def test_a_domain_whose_newest_reading_is_days_old_says_when_it_was(store, city, demo_city,
+                                                                    tmp_path):  # fmt: skip
+    stopped = FIXED_NOW - timedelta(days=6)  # the feeds stopped on Wed 11 Nov, 09:00 local:
+    backfill_demo(store, demo_city, days=1, step_minutes=15, now=stopped)  # the last at 08:45
+    settings = load_settings(timezone=TZ, data_dir=tmp_path / "var", reports=[DAILY])
+    produced = Reporter(store, settings, city.bounds, None, {}).produce(DAILY, FIXED_NOW,
+                                                                        now=FIXED_NOW)  # fmt: skip
+    newest = {
+        table: f"{scalar(store, f'SELECT max(observed_at) FROM {table}'):%H:%M}"
+        for table in ("waste_readings", "traffic_readings")
+    }
+    assert newest == {"waste_readings": "06:45", "traffic_readings": "06:45"}  # UTC: 08:45 EET
+    stamp = "2026-11-17 09:00 EET"
+    missing = produced.missing
+    for line in (
+        f"Waste: no container readings in the 30 minutes before {stamp}; "
+        "newest reading Wed 11 Nov 08:45",
+        f"Traffic: no segment readings in the 30 minutes before {stamp}; "
+        "newest reading Wed 11 Nov 08:45",
+        f"Containers over threshold: no data by {stamp}; newest reading Wed 11 Nov 08:45",
+        f"The 10 worst segments: no data by {stamp}; newest reading Wed 11 Nov 08:45",
+    ):
+        assert line in missing, missing
+    assert "newest reading Wed 11 Nov 08:45" in produced.files.html.read_text()
+    # a report of a moment before any reading says only that there is none
+    early = Reporter(store, settings, city.bounds, None, {}).produce(
+        DAILY, stopped - timedelta(days=2), now=FIXED_NOW
+    )
+    assert not [m for m in early.missing if "newest reading" in m], early.missing
+    with store.reading() as cur:  # in a zone report: that of its zones' containers
+        (zone,) = cur.execute("SELECT any_value(zone_id) FROM waste_containers").fetchone()
+        assert reports.newest_reading(cur, "waste", FIXED_NOW, [zone]) == stopped - timedelta(
+            minutes=15)  # fmt: skip
+        assert reports.newest_reading(cur, "waste", FIXED_NOW, ["no-such-zone"]) is None
 
 
 def test_a_zone_report_counts_only_its_zones(seeded):

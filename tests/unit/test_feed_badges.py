@@ -2,7 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
-from components.feed_badges import feed_badges
+from components.feed_badges import feed_badges, misconfigured_badges
+from components.wall_tiles import fitting_feed_badges
+from config import ConfigProblem
 from tests.helpers import badge_states
 
 
@@ -40,3 +42,19 @@ def test_a_feed_whose_last_run_was_mostly_rejected_reads_degraded():
     assert badge_states(badges) == {"bins": "degraded", "roads": "live"}
     title = badges[0].to_plotly_json()["props"]["title"]
     assert "250 of 255 records of the last run rejected" in title
+
+
+def test_the_wall_shows_the_feeds_to_fix_first_and_counts_the_rest():
+    NOW = datetime.now(UTC)
+    fresh = NOW - timedelta(seconds=20)
+    runs = [{"connector": f"feed{i}", "last_status": "ok", "last_success_at": fresh}
+            for i in range(6)]  # fmt: skip
+    runs[4]["last_success_at"] = NOW - timedelta(hours=2)  # stale
+    intervals = {f"feed{i}": 60 for i in range(6)}
+    aside = [ConfigProblem("c3.toml:3", "unknown key intervl_s", "bins")]
+    badges = misconfigured_badges(aside) + feed_badges(
+        runs, intervals, NOW, "Europe/Helsinki", 3, 0.2)  # fmt: skip
+    lines = fitting_feed_badges(badges, room=4)
+    assert [getattr(b, "data-feed", None) for b in lines] == ["bins", "feed4", None]
+    assert lines[-1].children == "+ 5 more feeds, 5 of them live · see /feeds"
+    assert fitting_feed_badges(badges[:4], room=4) == badges[:4]  # they fit: all of them

@@ -107,3 +107,11 @@ def test_a_degraded_feed_raises_a_feed_alert_that_says_how_much_was_rejected():
         ("feeds", "feed:bins:degraded"),
     ]
     assert alerts[1].title == "Feed bins degraded: 250 of 255 records rejected"
+
+
+def test_a_feed_with_old_readings_raises_a_feed_alert_that_says_how_old():
+    since = NOW - timedelta(days=5)  # when its newest reading passed the limit
+    alerts = kpis.feed_alerts([], [], [("traffic", since, 6 * 86400 + 120)])
+    assert [(a.key, a.at, a.title) for a in alerts] == [
+        ("feed:traffic", since, "Feed traffic: newest reading 6 d old")
+    ]

@@ -1,0 +1,126 @@
+"""Config mistakes are found when the config is read, named by file and line with a "did
+you mean", all at once; a mistake inside one [[connectors]] table sets that feed aside
+while the others run; anything else stops C3 with the list (issue 15, items 7 and 8)."""
+
+import pytest
+
+from config import ConfigError, load_settings
+from config.problems import KeyLines
+
+GOOD_FEED = '[[connectors]]\nname = "ok"\nkind = "open311"\nurl = "http://127.0.0.1:1/v2"\n'
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch):
+    """Write a c3.toml with this text and name it in C3_CONFIG; its path."""
+
+    def write(text: str):
+        path = tmp_path / "c3.toml"
+        path.write_text(f'data_dir = "{tmp_path}"\n' + text)
+        monkeypatch.setenv("C3_CONFIG", str(path))
+        return path
+
+    return write
+
+
+def test_a_misspelt_key_in_a_connector_sets_it_aside_with_a_did_you_mean(config):
+    path = config(GOOD_FEED + '[[connectors]]\nname = "bins"\nkind = "ngsi-v2"\n'
+                  'url = "http://127.0.0.1:1"\nentity_type = "WasteContainer"\n'
+                  "intervl_s = 5\n")  # fmt: skip
+    settings = load_settings()
+    assert [f.name for f in settings.feeds] == ["ok"]  # the other still runs
+    [problem] = settings.misconfigured
+    assert problem.connector == "bins"
+    assert str(problem) == (f"{path}:11: connector 'bins': unknown key intervl_s "
+                            "(did you mean interval_s?)")  # fmt: skip
+    assert settings.place_of("ok") == f"{path}:2"
+
+
+def test_unknown_keys_elsewhere_stop_c3_with_every_problem_listed(config):
+    path = config('timezone = "Mars/Olympus"\ncitty_name = "X"\n[smtp]\nhostt = "mail"\n'
+                  "[collection]\nvehicels = 3\n" + GOOD_FEED)  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:2: timezone: unknown time zone 'Mars/Olympus'; use an IANA name such as "
+        "Europe/Helsinki",
+        f"{path}:3: unknown key citty_name (did you mean city_name?)",
+        f"{path}:5: unknown key smtp.hostt (did you mean host?)",
+        f"{path}:7: unknown key collection.vehicels (did you mean vehicles?)",
+    ]
+
+
+def test_a_near_miss_time_zone_is_suggested(config):
+    config('timezone = "Europe/Helsinky"\n')
+    with pytest.raises(ConfigError, match=r"did you mean Europe/Helsinki\?"):
+        load_settings()
+
+
+def test_c3_config_naming_a_missing_file_is_an_error_not_the_defaults(tmp_path, monkeypatch):
+    monkeypatch.setenv("C3_CONFIG", str(tmp_path / "c3.tolm"))
+    with pytest.raises(ConfigError, match=r"^C3_CONFIG: names .*c3\.tolm, which does not exist$"):
+        load_settings()
+
+
+def test_a_toml_syntax_error_names_its_line(config):
+    path = config('city_name = "Espoo\n')
+    with pytest.raises(ConfigError, match=rf"^{path}:2: not valid TOML"):
+        load_settings()
+
+
+def test_two_connectors_with_one_name_are_both_set_aside(config):
+    path = config(GOOD_FEED + GOOD_FEED.replace("1/v2", "2/v2") +
+                  GOOD_FEED.replace('"ok"', '"other"'))  # fmt: skip
+    settings = load_settings()
+    assert [f.name for f in settings.feeds] == ["other"]
+    [problem] = settings.misconfigured
+    assert str(problem) == (f"{path}:2: connector 'ok': the name 'ok' is used again (line 6); "
+                            "names must be unique")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "url", "why"),
+    [
+        ("open311", "ftp://city.example/open311", "open311 feeds are read over http"),
+        ("ngsi-v2", "broker.example:1026", "ngsi-v2 feeds are read over http"),
+        ("file", "ftp://city.example/x.csv", "reads a local path or an http(s) URL, not ftp://"),
+        ("file", "exports/missing.csv", "no file at "),
+    ],
+)
+def test_urls_a_feed_cannot_read_are_found_when_the_config_is_read(config, kind, url, why):
+    extra = ('entity_type = "WasteContainer"\n' if kind == "ngsi-v2" else
+             'domain = "waste"\ncolumns = {container_id = "id", observed_at = "t"}\n'
+             if kind == "file" else "")  # fmt: skip
+    config(f'[[connectors]]\nname = "x"\nkind = "{kind}"\nurl = "{url}"\n{extra}' + GOOD_FEED)
+    settings = load_settings()
+    assert [f.name for f in settings.feeds] == ["ok"]
+    [problem] = settings.misconfigured
+    assert problem.connector == "x" and why in problem.message
+
+
+def test_a_connectors_own_time_zone_and_encoding_are_checked(config):
+    config('[[connectors]]\nname = "x"\nkind = "file"\nurl = "https://a.example/x.csv"\n'
+           'domain = "waste"\ncolumns = {container_id = "id", observed_at = "t"}\n'
+           'source_timezone = "America/New_Yrok"\nencoding = "latin-9000"\n')  # fmt: skip
+    messages = sorted(p.message for p in load_settings().misconfigured)
+    assert messages == [
+        "encoding: unknown text encoding 'latin-9000' (e.g. utf-8, cp1252)",
+        "source_timezone: unknown time zone 'America/New_Yrok' (did you mean America/New_York?); "
+        "use an IANA name such as Europe/Helsinki",
+    ]
+
+
+def test_every_connector_misconfigured_means_none_run_not_the_demo_feeds(config):
+    config('[[connectors]]\nname = "x"\nkind = "open311"\nurl = "ftp://a"\n')
+    settings = load_settings()
+    assert settings.feeds == [] and not settings.is_demo
+    assert [p.connector for p in settings.misconfigured] == ["x"]
+
+
+def test_key_lines_follow_tables_arrays_and_inline_tables():
+    lines = KeyLines('a = 1\n[smtp]\nhost = "x"\n[[connectors]]\nname = "p"\n'
+                     '[[connectors]]\nname = "q"\ncolumns = {id = "ID"}\n')  # fmt: skip
+    assert lines.line_of(("smtp", "host")) == 3
+    assert lines.line_of(("connectors", 1, "name")) == 7
+    assert lines.line_of(("connectors", 1, "columns", "id")) == 8  # the inline table's line
+    assert lines.line_of(("connectors", 1, "url")) == 6  # not set: its table's header
