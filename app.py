@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dash
 from dash import Dash, html
 from flask import Flask
 
+from api.admin import admin
+from api.guard import install_guard
+from api.headers import install_security_headers
 from api.routes import api
+from api.signin import install_signin
 from services.context import Services, attach_services
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -42,6 +47,7 @@ def create_app(svc: Services) -> Dash:
         update_title=None,
     )
     import callbacks  # noqa: F401  (registers every @callback)
+    import layouts.admin  # noqa: F401
     import layouts.collection  # noqa: F401
     import layouts.explore  # noqa: F401
     import layouts.feeds  # noqa: F401
@@ -51,6 +57,14 @@ def create_app(svc: Services) -> Dash:
 
     app.layout = html.Div(dash.page_container, className="c3-root")
     app.server.register_blueprint(api)
+    install_security_headers(server, app.csp_hashes, svc.settings)
+    app.server.register_blueprint(admin)
+    server.secret_key = svc.session_key
+    # the session cookie may last as long as the longest sign-in (a paired wall's); each
+    # principal's own end is checked on every request (services.accounts.still_valid)
+    server.permanent_session_lifetime = timedelta(days=svc.settings.access.wall_session_days)
+    install_signin(server)
+    install_guard(app)  # after Dash's own before_request, which fills its callback map
     attach_services(app.server, svc)
     return app
 

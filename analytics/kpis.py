@@ -196,22 +196,25 @@ def feed_alerts(
     return stale + old + bad
 
 
-DISK_FULL = ("No space left on device", "Disk quota exceeded")
-
-
-def store_alert(error: str, at: datetime, free_bytes: int | None) -> Alert:
-    """The store could not write (`error`, DuckDB's words, at `at`): the disk is full,
-    with `free_bytes` left on it, or another reason (a read-only disk...). It stands until
-    a write succeeds again, so it is never older news than the failure."""
-    if any(marker in error for marker in DISK_FULL):
+def store_alert(failure, readable: bool = True) -> Alert:
+    """The store could not write (`failure`: a `store.WriteFailure`, DuckDB's `error` at
+    `at`, of `kind` 'disk full', with `free_bytes` left on the disk, 'quota' or 'other').
+    It stands until a write succeeds again, so it is never older news than the failure;
+    `readable` False: DuckDB invalidated the database and C3 could not reopen it yet."""
+    if failure.kind == "disk full":
         why = "disk full"
-        if free_bytes is not None:
-            mb = free_bytes / 1e6
+        if failure.free_bytes is not None:
+            mb = failure.free_bytes / 1e6
             why += f", {mb:,.1f} MB free" if mb < 10 else f", {mb:,.0f} MB free"
+    elif failure.kind == "quota":
+        why = "the disk quota is exceeded"
     else:
-        why = error.splitlines()[0] if error else "unknown error"
+        why = failure.error.splitlines()[0] if failure.error else "unknown error"
         why = why if len(why) <= 160 else why[:157] + "..."
-    return Alert("feeds", "store:write", at, f"The store cannot write: {why}", "data store")
+    if not readable:
+        why += "; it cannot be read either until C3 reopens it"
+    return Alert("feeds", "store:write", failure.at, f"The store cannot write: {why}",
+                 "data store")  # fmt: skip
 
 
 def misconfigured_alerts(names: list[str], since: datetime) -> list[Alert]:

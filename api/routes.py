@@ -13,6 +13,8 @@ import duckdb
 from flask import Blueprint, Response, abort, request, send_file
 
 from geo.encoding import to_geobuf
+from services.access import current_principal, personal_data_allowed, require_domain, sees_report
+from services.accounts import audit
 from services.context import current_services
 from services.explore_table import csv_export
 from services.explore_view import time_view, window_of
@@ -50,8 +52,11 @@ def layer(name: str, fmt: str) -> Response:
     if name not in LAYERS or fmt not in MIMETYPES:
         abort(404)
     svc = current_services()
-    if name == "complaints" and not svc.settings.show_personal_data:
+    require_domain(LAYERS[name].domain)
+    if name == "complaints" and not personal_data_allowed():
         name = "complaints_public"
+    elif name == "complaints":
+        audit(svc.store, "personal-data", "complaints layer (open requests' words)")
     version = layer_version(name, current_versions(), time.time())
     filters = {f: _listed(f) for f in LAYER_FILTERS["waste"]} if name == "waste" else {}
     key = f"layer:{name}:" + json.dumps(filters, sort_keys=True)
@@ -128,19 +133,28 @@ def frame() -> Response:
         with svc.store.reading() as cur:
             return explore.frame(cur, at).encode()
 
-    return _json(svc.cache.get_or_compute(f"frame:{int(at.timestamp())}", version, compute))
+    body = svc.cache.get_or_compute(f"frame:{int(at.timestamp())}", version, compute)
+    unseen = [d for d in ("waste", "traffic") if not current_principal().sees(d)]
+    if unseen:  # a department's frame: its own domain's values only
+        values = json.loads(body)
+        body = json.dumps({d: ({} if d in unseen else v) for d, v in values.items()})
+    return _json(body)
 
 
 @api.get("/requests.<fmt>")
 def requests_shown(fmt: str) -> Response:
     """The requests `/explore` shows at its moment under its filters, with their status
     then (GeoJSON, or geobuf as `.pbf`)."""
+    require_domain("complaints")
     if fmt not in MIMETYPES:
         abort(404)
     svc = current_services()
     window = view_window()
     filters = {name: _listed(name) for name in REQUEST_FILTERS}
-    personal = svc.settings.show_personal_data
+    personal = personal_data_allowed()
+    if personal:
+        shown = request.query_string.decode()
+        audit(svc.store, "personal-data", "requests shown on /explore", None, shown)
     version = current_versions().get("complaints", 0)
     key = f"requests:{_window_key(window)}:{json.dumps(filters, sort_keys=True)}:{personal}"
 
@@ -157,6 +171,7 @@ def requests_shown(fmt: str) -> Response:
 @api.get("/hotspots.geojson")
 def hotspots() -> Response:
     """Requests shown at the view's moment, aggregated into H3 cells."""
+    require_domain("complaints")
     svc = current_services()
     window = view_window()
     filters = {name: _listed(name) for name in REQUEST_FILTERS}
@@ -180,9 +195,11 @@ def rows_csv() -> Response:
     try:
         query = json.loads(request.args["q"])
         svc = current_services()
-        name, body = csv_export(svc, query, query.get("sort"), query.get("grid_filters"))
+        name, body, rows = csv_export(svc, query, query.get("sort"), query.get("grid_filters"))
     except (KeyError, ValueError, TypeError, duckdb.Error) as exc:
         abort(400, f"bad table query: {exc}")
+    personal = " with personal data" if personal_data_allowed() else ""
+    audit(svc.store, "export", f"{query.get('layer')} rows{personal}", rows, request.args["q"])
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -192,9 +209,14 @@ def rows_csv() -> Response:
 def report(kind: str, name: str) -> Response:
     """A report file from the archive: the HTML opens in the browser; the PDF opens too,
     or downloads with `?download=1`."""
-    path = report_file(current_services().settings.report_folder, kind, name)
+    svc = current_services()
+    kinds = {k.name: k for k in svc.settings.reports}
+    if kind in kinds and not sees_report(current_principal(), kinds[kind].department):
+        abort(403, "a department sees its own department's reports only")
+    path = report_file(svc.settings.report_folder, kind, name)
     if path is None:
         abort(404)
+    audit(svc.store, "report", f"{kind}/{name}")
     download = request.args.get("download") == "1"
     return send_file(path, as_attachment=download, download_name=f"{kind}-{name}", max_age=60)
 

@@ -141,7 +141,8 @@ window.c3 = Object.assign({}, window.c3, {
         if (moment) view.at = moment;
         const newUrls = withUrl.map((n, i) => {
           // a layer that is off loads when it is turned on
-          if (!sources || (!layers.includes(n) && !urls[i])) return NO;
+          // a layer without a source (another department's data) never loads
+          if (!sources || !sources[n] || (!layers.includes(n) && !urls[i])) return NO;
           let url = sources[n];
           if (serverFiltered.includes(n)) {
             const q = new URLSearchParams(names.timed.includes(n) ? view : {});

@@ -1,9 +1,20 @@
 /* The wall's browser side: scene rotation, the clock and the connection heartbeat.
- * All run here so that a wall costs the server nothing between data changes. */
+ * All run here so that a wall costs the server nothing between data changes.
+ *
+ * The heartbeat also learns when the wall is signed out (401: an admin revoked its
+ * display, or its session ended): a full-screen notice then replaces the picture, which
+ * would otherwise stand still and look live. The guard may say why ({"why": "revoked"});
+ * a paired display (`via: device`, asked once from /auth/whoami) that is refused without
+ * a reason was unpaired too: nothing else ends its session before a year is up. */
 window.c3wall = (function () {
   const HEARTBEAT_MS = 5000;
+  const UNPAIRED = "This display was unpaired by an admin: ask for a new pairing link";
+  const ENDED = "This display's pairing has ended: ask for a new pairing link";
+  const SIGNED_OUT = "Signed out: sign in again to show the wall";
   let offlineSince = null;
   let started = false;
+  let paired = null;  // null until /auth/whoami has said how this wall is signed in
+  let wallName = "";  // a paired display's name, to say which one needs a new link
 
   function sceneBounds(scene, config) {
     const b = scene.bounds || config.bounds;  // [west, south, east, north]
@@ -13,13 +24,64 @@ window.c3wall = (function () {
   function heartbeat() {
     const root = document.getElementById("wall-root");
     if (!root) { setTimeout(heartbeat, HEARTBEAT_MS); return; }
+    if (paired === null) learnHowSignedIn();  // the first ask failed
     const status = document.getElementById("wall-connection");
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), HEARTBEAT_MS - 1000);
+    let again = true;
     fetch("/api/version", {cache: "no-store", signal: controller.signal})
-      .then((r) => { if (!r.ok) throw new Error(r.status); online(root, status); })
+      .then((r) => {
+        if (r.status === 401) {
+          again = false;  // nothing brings this session back: only a new link or sign-in
+          return r.json().catch(() => ({})).then((body) => signedOut(root, body));
+        }
+        if (!r.ok) throw new Error(r.status);
+        online(root, status);
+      })
       .catch(() => offline(root, status))
-      .finally(() => { clearTimeout(timer); setTimeout(heartbeat, HEARTBEAT_MS); });
+      .finally(() => {
+        clearTimeout(timer);
+        if (again) setTimeout(heartbeat, HEARTBEAT_MS);
+      });
+  }
+
+  function learnHowSignedIn() {
+    paired = false;  // until it answers
+    fetch("/auth/whoami", {cache: "no-store"})
+      .then((r) => (r.ok ? r.json() : {}))
+      .then((who) => { paired = who.via === "device"; wallName = paired ? who.name : ""; })
+      .catch(() => { paired = null; });  // ask again at the next beat
+  }
+
+  function signedOut(root, body) {
+    if (document.getElementById("wall-signed-out")) return;
+    const why = body && body.why;
+    const text = why === "revoked" || (paired && !why) ? UNPAIRED : paired ? ENDED : SIGNED_OUT;
+    const notice = document.createElement("div");
+    notice.id = "wall-signed-out";
+    notice.className = "c3-wall-signed-out";
+    notice.setAttribute("role", "alert");
+    notice.dataset.why = why || (paired ? "unpaired" : "signed-out");
+    const brand = document.createElement("div");
+    brand.className = "c3-brand";
+    brand.textContent = "C3";
+    const title = document.createElement("h1");
+    title.textContent = text;
+    const when = document.createElement("p");
+    const clock = document.getElementById("wall-clock");
+    const tz = (clock && clock.dataset.tz) || undefined;  // the city's time, as the clock
+    when.textContent = (wallName ? "“" + wallName + "” signed out at " : "Signed out at ") +
+      new Date().toLocaleTimeString("en-GB", {timeZone: tz, timeZoneName: "short"}) +
+      " — nothing on this screen is live any more.";
+    notice.append(brand, title, when);
+    if (!paired) {  // a person at a desk can sign in again; a wall cannot type
+      const again = document.createElement("a");
+      again.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+      again.textContent = "Sign in";
+      notice.append(again);
+    }
+    root.classList.add("c3-signed-out");
+    document.body.append(notice);
   }
 
   function offline(root, status) {
@@ -42,6 +104,7 @@ window.c3wall = (function () {
     start: function () {
       if (started) return;  // one heartbeat per page, never overlapping
       started = true;
+      learnHowSignedIn();  // now, while the session the page was served to is surely good
       setTimeout(heartbeat, HEARTBEAT_MS);
     },
 

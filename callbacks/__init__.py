@@ -1,6 +1,7 @@
 """Thin callbacks: inputs -> store/analytics -> outputs. Importing registers them."""
 
 from callbacks import (  # noqa: F401
+    admin,
     collection,
     explore,
     explore_table,

@@ -21,6 +21,8 @@ from dash.exceptions import PreventUpdate
 from components import explore_panels, ids
 from components.ids import MapShellIds
 from services import explore
+from services.access import personal_data_allowed
+from services.accounts import audit
 from services.context import current_services
 from services.explore_view import epoch_or_none, layer_sources, slider_span, time_view
 from store.explore_filters import FILTERS
@@ -195,6 +197,10 @@ def feature_panel(*clicks):
             return explore_panels.container_panel(cur, click["id"], now, tz), no_update
         if layer == "traffic":
             return explore_panels.segment_panel(cur, click["id"], now, tz), no_update
+        personal = personal_data_allowed()
+        if personal:
+            which = f"{click.get('source')}:{click['id']}"
+            audit(svc.store, "personal-data", "complaint", 1, which)
         return explore_panels.complaint_panel(
-            cur, click.get("source") or "", click["id"], tz, svc.settings.show_personal_data
+            cur, click.get("source") or "", click["id"], tz, personal
         ), no_update

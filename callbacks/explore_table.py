@@ -12,6 +12,7 @@ from dash.exceptions import PreventUpdate
 
 from components import ids
 from components.explore_grid import column_defs
+from services.access import personal_data_allowed
 from services.context import current_services
 from services.explore_table import count_line, query_rows, table_query
 from store.explore_filters import FILTERS
@@ -45,7 +46,7 @@ def table_contents(layer, *args):
     if query == previous:
         raise PreventUpdate
     count, label = count_line(svc, query, subset)
-    columns = column_defs(layer, svc.settings.show_personal_data)
+    columns = column_defs(layer, personal_data_allowed())
     return columns, query, count, label, query["subset"] is None
 
 

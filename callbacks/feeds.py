@@ -11,9 +11,11 @@ from dash.exceptions import PreventUpdate
 
 from components import ids
 from components.feeds_table import health_row, misconfigured_row
+from services.access import current_principal
+from services.accounts import audit
 from services.context import current_services
-from services.feeds import health_rows
-from store import feeds
+from services.feeds import health_rows, quarantine_rows, visible_to
+from store import feeds as feed_runs
 
 
 @callback(Output(ids.FEEDS_TABLE, "children"), Input(ids.FEEDS_REFRESH, "n_intervals"))
@@ -26,6 +28,7 @@ def show_health(_tick):
                       "(see the README).", className="c3-empty")  # fmt: skip
     with svc.store.reading() as cur:
         rows = health_rows(svc.settings, svc.feed_intervals, now, cur)
+        rows = visible_to(rows, feed_runs.connector_domains(cur), current_principal())
     aside = [misconfigured_row(problem) for problem in svc.misconfigured]
     head = ("Connector", "State", "Last success", "Last error", "Runs, last 24 h", "Quarantine")
     return html.Table(
@@ -63,12 +66,10 @@ def show_quarantine(connector, _tick, title):
         return no_update, no_update
     svc = current_services()
     zone = ZoneInfo(svc.settings.timezone)
-    with svc.store.reading() as cur:
-        found = feeds.quarantined(cur, connector)
-    rows = [
-        {"last_seen": f"{r.last_seen_at.astimezone(zone):%Y-%m-%d %H:%M:%S}",
-         "seen_count": int(r.seen_count), "reason": r.reason, "raw": r.raw}
-        for r in found.itertuples()
-    ]  # fmt: skip
+    who = current_principal()
+    with svc.store.reading() as cur:  # records as received only with personal data granted
+        rows = quarantine_rows(cur, connector, who, zone)
+    if who is not None and who.personal_data and rows:
+        audit(svc.store, "personal-data", f"quarantine of {connector}", len(rows))
     new_title = f"Quarantine of {connector}: {len(rows):,} records, newest first"
     return rows, new_title if new_title != title else no_update

@@ -9,6 +9,7 @@ from dash import Input, callback, html
 
 from components import ids
 from components.reports_table import report_row
+from services.access import current_principal, sees_report
 from services.context import current_services
 from services.reports.archive import archive
 from services.reports.kinds import next_runs, scope_of
@@ -30,7 +31,10 @@ def show_archive(kind, _tick):
         runs = report_runs(cur)
     titles = {k.name: k.title for k in s.reports}
     scopes = {k.name: scope_of(k) for k in s.reports}
-    listed = archive(s.report_folder, titles, runs, s.timezone, kind or None)
+    who = current_principal()  # a department sees its own department's reports only
+    departments = {k.name: k.department for k in s.reports}
+    listed = [r for r in archive(s.report_folder, titles, runs, s.timezone, kind or None)
+              if sees_report(who, departments.get(r.kind))]  # fmt: skip
     upcoming = " · ".join(next_runs(s, datetime.now(UTC)))
     schedule = [html.Span("Next: ", className="c3-muted"), upcoming]
     if not listed:

@@ -230,9 +230,20 @@ def complaints_panel(token):
 def feeds_panel(_token):
     svc, now = current_services(), datetime.now(UTC)
     s = svc.settings
-    with svc.store.reading() as cur:
-        runs = feed_status(cur)
-        spark = wall.hourly_series(cur, now, "feeds")
+    failure = svc.store.write_failure  # kept in memory: known even when nothing can be read
+    store_alerts = [] if failure is None else [
+        kpis.store_alert(failure, readable=svc.store.invalidated is None)]  # fmt: skip
+    aside = [p.connector for p in svc.misconfigured]  # not polled: they bring nothing
+    try:
+        with svc.store.reading() as cur:
+            runs = feed_status(cur)
+            spark = wall.hourly_series(cur, now, "feeds")
+    except Exception:
+        if not store_alerts:
+            raise
+        # the database cannot be read (DuckDB invalidated it): the tile stays, the alert shows
+        return no_update, no_update, alert_data(
+            store_alerts + kpis.misconfigured_alerts(aside, svc.started_at))
     badges = misconfigured_badges(svc.misconfigured) + feed_badges(  # what to fix, first
         runs, svc.feed_intervals, now, s.timezone, s.stale_after_intervals, s.degraded_share)
     by_name = {r["connector"]: r for r in runs}
@@ -254,7 +265,6 @@ def feeds_panel(_token):
                 else run.get("last_run_at") or now
             )
             stale.append((name, min(since, now)))
-    aside = [p.connector for p in svc.misconfigured]  # not polled: they bring nothing
     count = len(stale) + len(old) + len(aside)  # by their runs, their data's age, or config
     level = tile_level(s, "feeds_stale", count)
     total = len(svc.feed_intervals) + len(aside)
@@ -263,10 +273,6 @@ def feeds_panel(_token):
         figure("feeds.stale", fmt(count), f"of {total}", "feeds stale", level),
         fitting_feed_badges(badges),
         sparkline(spark, "rows ingested per hour"),
-    )
-    failure = svc.store.write_failure  # kept in memory: known even when nothing can be written
-    store_alerts = (
-        [] if failure is None else [kpis.store_alert(failure.error, failure.at, failure.free_bytes)]
     )
     alerts = alert_data(kpis.feed_alerts(stale, bad, old) + store_alerts
                         + kpis.misconfigured_alerts(aside, svc.started_at))  # fmt: skip

@@ -10,6 +10,7 @@ import typer
 from cli import ingest, reports, serve, settings
 from cli.connectors import connectors_cli
 from cli.errors import run_reporting_operator_errors
+from cli.users import users_cli
 
 cli = typer.Typer(
     help="C3: a city operations control center.", no_args_is_help=True, add_completion=False
@@ -21,6 +22,7 @@ cli.command()(serve.sim)
 cli.command()(serve.synthetic)
 cli.command()(reports.report)
 cli.add_typer(connectors_cli, name="connectors")
+cli.add_typer(users_cli, name="users")
 cli.command("config")(settings.show_config)
 
 

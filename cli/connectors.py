@@ -9,8 +9,15 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from cli.wiring import configured_city, open_store, running_c3_url, setup_logging
-from config import ConfigError, ConfigProblem, Settings, load_settings
+from cli.wiring import (
+    configured_city,
+    misconfigured_row,
+    open_store,
+    report_token_file,
+    running_c3_url,
+    setup_logging,
+)
+from config import ConfigError, Settings, load_settings
 
 connectors_cli = typer.Typer(help="The configured feeds: their state, a dry run of one.")
 REASON_GROUPS = 10  # kinds of reason `check` shows, most frequent first
@@ -51,9 +58,9 @@ def connectors_list(verbose: bool = typer.Option(False, "--verbose", "-v")) -> N
             f"{feed.name:<14}{kind:<30}{feed.interval_s:>6}s  {state.get('state', '?'):<11}"
             f"{when:<27}{note}"
         )
+    state_at = header.index("state")
     for problem in aside.values():  # not polled: the rest run without them
-        typer.echo(f"{problem.connector:<14}{'':<30}{'':>7}  {'misconfigured':<14}"
-                   f"{problem.where}: {problem.message}")  # fmt: skip
+        typer.echo(misconfigured_row(problem, state_at, state_at + len("misconfigured ")))
     if not states and len(aside) < len(settings.feeds) + len(settings.misconfigured):
         typer.echo("(state unknown: no database yet, and no running C3 answered)")
 
@@ -70,7 +77,7 @@ def connectors_check(
     import tempfile
 
     from connectors.check import check_connector
-    from connectors.runner import build_connector
+    from connectors.runner import build_connector, build_problem
     from store import Store
 
     settings = load_settings()
@@ -83,8 +90,7 @@ def connectors_check(
     try:
         connector = build_connector(feeds[name], settings.timezone)
     except ValueError as exc:
-        reason = str(exc).removeprefix(f"{name}: ")
-        raise ConfigError([ConfigProblem(settings.place_of(name), reason, name)]) from None
+        raise ConfigError([build_problem(settings, name, exc)]) from None
     with tempfile.TemporaryDirectory() as scratch:
         try:  # the store gives the watermark and what normalizing needs
             store = Store(settings.database_file, read_only=True)
@@ -135,26 +141,40 @@ def print_check(name: str, result, pages: int, zone: ZoneInfo) -> None:
 
 
 def connector_states(settings: Settings) -> dict[str, dict]:
-    """name -> state summary, read from the DuckDB file, else from the running C3."""
-    import requests
-
+    """name -> state summary: read from the DuckDB file (read-only: listing changes
+    nothing), or, while another process holds it, from the running C3. Raises
+    `StoreLocked` naming the holder when no C3 answers, `StoreCorrupt` for a file whose
+    write-ahead log cannot be replayed."""
     from services.feeds import feed_summary, health_rows
     from store import Store
+    from store.lock import StoreLocked, lock_holder
 
-    intervals = {f.name: f.interval_s for f in settings.feeds}
-    if settings.database_file.exists():
+    path = settings.database_file
+    holder = lock_holder(path) if path.exists() else None
+    if path.exists() and holder is None:
+        store = Store(path, read_only=True)
         try:
-            store = Store(settings.database_file)
-        except Exception:  # held by the running C3: ask it
-            pass
-        else:
             with store.reading() as cur:
+                intervals = {f.name: f.interval_s for f in settings.feeds}
                 rows = health_rows(settings, intervals, datetime.now(UTC), cur)
+        finally:
             store.close()
-            return {r["name"]: feed_summary(r) for r in rows}
-    try:
-        answer = requests.get(running_c3_url(settings, "/api/feeds"), timeout=10)
+        return {r["name"]: feed_summary(r) for r in rows}
+    states = states_of_the_running_c3(settings)
+    if states is None and holder is not None:
+        raise StoreLocked(path, *holder)
+    return states or {}
+
+
+def states_of_the_running_c3(settings: Settings) -> dict[str, dict] | None:
+    """name -> state summary from the C3 running on this machine; None when none answers."""
+    import requests
+
+    try:  # the token of the data directory: this C3's operator, signed in or not
+        token = report_token_file(settings).read_text().strip()
+        answer = requests.get(running_c3_url(settings, "/api/feeds"), timeout=10,
+                              headers={"X-C3-Token": token})  # fmt: skip
         answer.raise_for_status()
         return {c["name"]: c for c in answer.json()["connectors"]}
-    except (requests.RequestException, ValueError, KeyError):  # nothing there, or not C3
-        return {}
+    except (OSError, requests.RequestException, ValueError, KeyError, TypeError):  # not C3
+        return None

@@ -10,6 +10,7 @@ import errno
 import sys
 import traceback
 from collections.abc import Callable
+from typing import TypeVar
 
 import typer
 
@@ -18,13 +19,15 @@ from store import StoreCorrupt
 from store.lock import StoreLocked
 
 CONFIG_EXIT, OPERATOR_EXIT = 2, 1
+T = TypeVar("T")
 
 
-def run_reporting_operator_errors(command: Callable[[], object], argv: list[str]) -> None:
-    """Run the `c3` command; print an operator's mistake in plain words and exit."""
+def run_reporting_operator_errors(command: Callable[[], T], argv: list[str]) -> T:
+    """Run the `c3` command (or a step of one); its result, or an operator's mistake
+    printed in plain words and exit."""
     verbose = any(arg in ("--verbose", "-v") for arg in argv[1:])
     try:
-        command()
+        return command()
     except ConfigError as exc:
         _report(exc, verbose, [f"c3: the config has {_count(exc.problems, 'problem')}:",
                                *[f"  {p}" for p in exc.problems]], CONFIG_EXIT)  # fmt: skip
@@ -39,8 +42,12 @@ def run_reporting_operator_errors(command: Callable[[], object], argv: list[str]
                                "sim_port, or stop that program)."], OPERATOR_EXIT)  # fmt: skip
 
 
+C3_SERVING = ("serve", "demo", "synthetic", "web", "worker")  # `c3` commands that poll the feeds
+
+
 def _what_to_do_when_locked(exc: StoreLocked) -> str:
-    if exc.command and ("c3" in exc.command or "cli" in exc.command):
+    words = (exc.command or "").split()  # 'c3 serve', 'cli serve' (python -m cli serve)
+    if len(words) > 1 and words[0] in ("c3", "cli") and words[1] in C3_SERVING:
         return ("   That C3 polls the feeds itself: see them with `c3 connectors list`, or "
                 "stop it first.")  # fmt: skip
     return "   Stop that process first, or point C3 at another file (duckdb_path)."

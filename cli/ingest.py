@@ -8,7 +8,14 @@ from dataclasses import asdict
 
 import typer
 
-from cli.wiring import configured_city, open_store, report_token_file, running_c3_url, setup_logging
+from cli.wiring import (
+    configured_city,
+    misconfigured_row,
+    open_store,
+    report_token_file,
+    running_c3_url,
+    setup_logging,
+)
 from config import ConfigProblem, Settings, load_settings
 from store.lock import StoreLocked, lock_holder
 
@@ -55,8 +62,7 @@ def print_runs(runs: list[dict], aside: list[ConfigProblem], verbose: bool) -> N
         typer.echo(f"{r['connector']:<14}{r['status']:<14}{counts}  "
                    f"{error if verbose else error.split(' · ')[0]}")  # fmt: skip
     for problem in aside:  # not polled: the others were
-        typer.echo(f"{problem.connector:<14}{'misconfigured':<14}{'':>50}  "
-                   f"{problem.where}: {problem.message}")  # fmt: skip
+        typer.echo(misconfigured_row(problem, 14, header.index("error")))
 
 
 def poll_by_the_running_c3(settings: Settings, locked: StoreLocked) -> list[dict]:

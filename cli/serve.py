@@ -1,6 +1,7 @@
 """The commands that run C3 or its simulator: `c3 demo`, `c3 serve`, `c3 sim` and
-`c3 synthetic`, and the wiring of the dashboard they serve (store, connectors, scheduler,
-collection planner, reports)."""
+`c3 synthetic`. Each serves the dashboard under gunicorn (cli.web): this process checks
+the settings and the store's lock, then gunicorn's worker opens what the command serves
+(`open_*` here: city, store, the demo's history and simulator) and starts C3 on it."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
-from cli.wiring import configured_city, open_store, setup_logging, write_report_token
+from cli.web import C3Server, Opened, check_port_free, in_child
+from cli.wiring import configured_city, open_store, setup_logging
 from config import Settings, load_settings
 from store.lock import check_not_locked
 
@@ -34,94 +37,51 @@ def start_sim(settings: Settings, demo_city):
     return BackgroundServer(app, settings.sim_host, settings.sim_port).start()
 
 
-def serve_dashboard(settings: Settings, store, city, connectors=None, basemap_path=None) -> None:
-    """Serve the dashboard on `store`; connectors default to the configured feeds."""
-    from app import create_app
-    from cli.stopping import StopSignals, stop_gracefully
-    from connectors.runner import build_connectors
-    from geo.basemap import basemap_file
-    from jobs.scheduler import RunningJobs, build_scheduler, poll_now
-    from services.collection import CollectionPlanner
-    from services.context import Services
-    from services.reports.producer import Reporter
-    from store.cache import Cache
-    from store.containers import container_count
-
-    misconfigured = []
-    if connectors is None:
-        connectors, misconfigured = build_connectors(settings)
-    for problem in misconfigured:  # the rest run; /feeds and the wall show these
-        log.warning("connector %s set aside as misconfigured: %s", problem.connector, problem)
-    basemap_dir = settings.data_dir.resolve() / "basemap"
-    basemap_path = basemap_path or basemap_file(city.extract_path, basemap_dir)
-    feed_intervals = {c.name: c.settings.interval_s for c in connectors}
-    report_token = write_report_token(settings)
-    planner = CollectionPlanner(store, city, settings)
-    reporter = Reporter(store, settings, city.bounds, basemap_path, feed_intervals, planner)
-    jobs = RunningJobs()
-    scheduler = build_scheduler(
-        connectors, store, planner, settings.collection.recompute_minutes, reporter, jobs
-    )
-    signals = StopSignals()  # from here on, SIGTERM and Ctrl-C stop C3 gracefully
-    scheduler.start()
-    svc = Services(
-        settings=settings,
-        store=store,
-        cache=Cache(settings.redis_url, prefix=f"c3:{store.store_id}"),
-        map_bounds=city.bounds,
-        basemap_path=basemap_path,
-        feed_intervals=feed_intervals,
-        misconfigured=misconfigured,
-        collection=planner,
-        reporter=reporter,
-        report_token=report_token,
-        poll_now=lambda: poll_now(scheduler),
-    )
-    with store.reading() as cur:
-        containers = container_count(cur)
-    svc.large_city = containers > settings.cluster_containers_over
-    app = create_app(svc)
+def serve_dashboard(settings: Settings, open_site: Callable[[], Opened]) -> None:
+    """Serve the dashboard under gunicorn on what `open_site` opens (in the worker); returns
+    once C3 has stopped."""
+    check_port_free(settings)
     host = "localhost" if settings.http_host in ("127.0.0.1", "0.0.0.0") else settings.http_host
-    url = f"http://{host}:{settings.http_port}"
-    typer.secho(f"\nC3 is running: {url}\n", fg=typer.colors.GREEN, bold=True)
-    try:
-        if signals.arm():  # not when a stop signal came during the start
-            app.run(host=settings.http_host, port=settings.http_port, debug=False)
-    except KeyboardInterrupt:
-        pass  # a stop signal, as the server's loop began
-    finally:
-        stop_gracefully(scheduler, jobs, store, signals.disarm())
+    C3Server(settings, open_site, f"C3 is running: http://{host}:{settings.http_port}").run()
 
 
-def demo(
-    port: int = typer.Option(None, help="Dashboard port (default: setting http_port)."),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
-) -> None:
-    """Run the demo city: simulator, connectors, DuckDB file and dashboard, in one process."""
-    setup_logging(verbose)
-    settings = load_settings(**({"http_port": port} if port else {}))
-    check_not_locked(settings.database_file)  # at once, not after loading the city
-    clock = time.monotonic()
-    city = configured_city(settings)
-    store = open_store(settings, city)
-    demo_city = build_demo_city(settings, city)
+def open_demo(settings: Settings) -> Opened:
+    """`c3 demo`, in the worker: the city, its simulator, and the store with its history."""
     from sim.demo_history import backfill_demo
 
+    clock = time.monotonic()
+    city = configured_city(settings)
+    demo_city = build_demo_city(settings, city)
+    sim = start_sim(settings, demo_city)
+    store = open_store(settings, city)
     typer.echo(f"Backfilling {settings.sim_backfill_days} days of simulated history…")
     summary = backfill_demo(store, demo_city, settings.sim_backfill_days, settings.sim_step_minutes)
     typer.echo(
         f"  {summary.traffic_rows:,} traffic and {summary.waste_rows:,} waste readings, "
         f"{summary.collections:,} collections in {summary.seconds:.1f} s"
     )
-    sim = start_sim(settings, demo_city)
     typer.echo(
         f"Simulator serving Open311 and NGSI-v2 at {sim.url} "
         f"(ready {time.monotonic() - clock:.1f} s after start)"
     )
-    try:
-        serve_dashboard(settings, store, city)
-    finally:
-        sim.stop()
+    return Opened(store, city, demo=True, on_stop=sim.stop)
+
+
+def open_configured(settings: Settings) -> Opened:
+    """`c3 serve` (and wsgi.py), in the worker: the configured city and its store."""
+    city = configured_city(settings)
+    return Opened(open_store(settings, city), city)
+
+
+def demo(
+    port: int = typer.Option(None, help="Dashboard port (default: setting http_port)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Run the demo city: simulator, connectors, DuckDB file and dashboard."""
+    setup_logging(verbose)
+    settings = load_settings(**({"http_port": port} if port else {}))
+    check_not_locked(settings.database_file)  # at once, not after loading the city
+    serve_dashboard(settings, lambda: open_demo(settings))
 
 
 def serve(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
@@ -129,8 +89,7 @@ def serve(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     setup_logging(verbose)
     settings = load_settings()
     check_not_locked(settings.database_file)  # at once, not after loading the city
-    city = configured_city(settings)
-    serve_dashboard(settings, open_store(settings, city), city)
+    serve_dashboard(settings, lambda: open_configured(settings))
 
 
 def sim(
@@ -174,8 +133,9 @@ def synthetic(
     settings = load_settings(**overrides)
     db = Path(db) if db else settings.data_dir / "synthetic.duckdb"
     params = SyntheticParams(containers, segments, requests, days, seed, settings.timezone)
-    try:
-        summary = ensure_synthetic_store(db, params, rebuild=rebuild, progress=typer.echo)
+    try:  # in a child process: DuckDB must not have run in gunicorn's master (cli.web)
+        summary = in_child(ensure_synthetic_store, db, params, rebuild=rebuild,
+                           progress=typer.echo)  # fmt: skip
     except NotSynthetic as exc:
         raise typer.BadParameter(f"{exc}; choose another --db", param_hint="--db") from None
     typer.echo(f"{summary.path}: {summary.file_bytes / 1e9:.2f} GB")
@@ -197,4 +157,4 @@ def synthetic(
         age_min,
     )
     basemap = basemap_file(city, settings.data_dir.resolve() / "basemap")
-    serve_dashboard(settings, Store(db), city, connectors=[], basemap_path=basemap)
+    serve_dashboard(settings, lambda: Opened(Store(db), city, basemap, connectors=[]))

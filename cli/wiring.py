@@ -7,7 +7,7 @@ import logging
 import secrets
 from pathlib import Path
 
-from config import Settings
+from config import ConfigProblem, Settings
 
 
 def setup_logging(verbose: bool) -> None:
@@ -44,6 +44,13 @@ def open_store(settings: Settings, city):
     return store
 
 
+def misconfigured_row(problem: ConfigProblem, state_at: int, reason_at: int) -> str:
+    """A connector set aside as misconfigured, as a row of a `c3` table: its name, then
+    'misconfigured' at column `state_at`, then where and why at column `reason_at`."""
+    head = f"{problem.connector:<{state_at}}misconfigured"
+    return f"{head:<{reason_at}}{problem.where}: {problem.message}"
+
+
 def running_c3_url(settings: Settings, path: str) -> str:
     """A URL of the C3 running on this machine with these settings."""
     host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "localhost") else settings.http_host
@@ -64,3 +71,16 @@ def write_report_token(settings: Settings) -> str:
     path.touch(mode=0o600)
     path.write_text(token)
     return token
+
+
+def session_key(settings: Settings) -> str:
+    """The key that signs session cookies, kept in the data directory (owner-only) so that
+    sign-ins, a paired wall's above all, outlive a restart; made on first use."""
+    path = settings.data_dir / "session-key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(key)
+    return key

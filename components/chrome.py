@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from services.access import DEMO_ROLES, SCREENS, Principal, current_principal
+
 PAGES = (
     ("/", "City map"),
     ("/explore", "Explore"),
@@ -11,10 +13,13 @@ PAGES = (
     ("/reports", "Reports"),
     ("/feeds", "Feeds"),
     ("/wall", "Wall"),
+    ("/admin", "Admin"),
 )
 
 
 def page_header(title: str, settings, current: str, right: list | None = None) -> html.Header:
+    who = current_principal()
+    shown = [(path, label) for path, label in PAGES if who is None or who.can_open(screen_of(path))]
     nav = html.Nav(
         [
             dcc.Link(
@@ -23,7 +28,7 @@ def page_header(title: str, settings, current: str, right: list | None = None) -
                 className="c3-nav-link" + (" c3-nav-current" if path == current else ""),
                 title=f"{label} (current screen)" if path == current else label,
             )
-            for path, label in PAGES
+            for path, label in shown
         ],
         className="c3-nav",
         **{"aria-label": "Screens"},
@@ -46,7 +51,38 @@ def page_header(title: str, settings, current: str, right: list | None = None) -
                 ]
             ),
             nav,
-            html.Div([badge, *(right or [])], className="c3-header-right"),
+            html.Div([badge, *(right or []), signed_in(who)], className="c3-header-right"),
         ],
         className="c3-header",
     )
+
+
+def screen_of(path: str) -> str:
+    return next(s for s, p in SCREENS.items() if p == path)
+
+
+
+
+def signed_in(who: Principal | None) -> html.Span | None:
+    """Who is signed in, their role and sign-out; the demo's role switcher; or a plain
+    "open access" where the config lets anyone in."""
+    if who is None:
+        return None
+    if who.via == "open":
+        return html.Span("open access (no sign-in)", className="c3-user c3-open-access",
+                         title="auth = 'none': anyone who reaches C3 sees this")  # fmt: skip
+    if who.via == "demo":  # a plain form: the button pressed names the role (no script)
+        return html.Form(
+            [html.Span("demo sign-in · see C3 as", className="c3-user")] + [
+                html.Button(label, type="submit", name="role", value=role,
+                            disabled=role == who.role, className="c3-demo-role-button",
+                            **{"aria-pressed": str(role == who.role).lower()})
+                for role, (label, _) in DEMO_ROLES.items()
+            ],
+            action="/demo/role", method="POST", className="c3-demo-role",
+        )  # fmt: skip
+    return html.Span(
+        [html.Span(who.label, title=f"signed in ({who.via})"),
+         html.A("Sign out", href="/logout", className="c3-signout")],
+        className="c3-user",
+    )  # fmt: skip

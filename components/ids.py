@@ -156,3 +156,34 @@ FEEDS_DRILL_CONNECTOR = "feeds-drill-connector"
 
 def feeds_quarantine_button(name: str) -> dict:
     return {"type": "feeds-quarantine", "connector": name}
+
+# /admin
+ADMIN_REFRESH = "admin-refresh"
+ADMIN_DISPLAY_NAME = "admin-display-name"  # the name of a new wall display
+ADMIN_DISPLAY_CREATE = "admin-display-create"
+ADMIN_PAIRING = "admin-pairing"  # the one-time link and its QR code, shown once
+ADMIN_DISPLAYS = "admin-displays"
+ADMIN_DISPLAYS_CHANGED = "admin-displays-changed"  # bumped by every change to a display
+ADMIN_DISPLAY_STATUS = "admin-display-status"
+ADMIN_REVOKE_CONFIRM = "admin-revoke-confirm"
+ADMIN_REVOKE_PENDING = "admin-revoke-pending"  # {"device_id", "name"} asked to revoke
+ADMIN_ACCOUNTS = "admin-accounts"
+ADMIN_AUDIT_GRID = "admin-audit-grid"
+ADMIN_AUDIT_COUNT = "admin-audit-count"
+
+
+def admin_display_rename_input(device_id: str) -> dict:
+    return {"type": "admin-display-new-name", "device": device_id}
+
+
+def admin_display_rename(device_id: str) -> dict:
+    return {"type": "admin-display-rename", "device": device_id}
+
+
+def admin_display_revoke(device_id: str) -> dict:
+    return {"type": "admin-display-revoke", "device": device_id}
+
+
+def admin_pairing_part(part: str, device_id: str) -> dict:
+    """A part of a new display's pairing panel: link, copy (the button), copied."""
+    return {"type": f"admin-pairing-{part}", "device": device_id}

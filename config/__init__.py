@@ -11,6 +11,7 @@ e-mail) and `wall` (thresholds and scenes). Import from `config` itself.
 
 from __future__ import annotations
 
+from config.access import DEPARTMENTS, ROLES, AccessSettings, Grant, OidcSettings
 from config.collection import HHMM, CollectionSettings, QuietHours
 from config.connectors import ConnectorSettings
 from config.loading import load_settings
@@ -20,6 +21,11 @@ from config.settings import CONFIG_FILE_ENV, Settings
 from config.wall import DEFAULT_SCENES, DEFAULT_THRESHOLDS, Threshold, WallScene
 
 __all__ = [
+    "DEPARTMENTS",
+    "ROLES",
+    "AccessSettings",
+    "Grant",
+    "OidcSettings",
     "CONFIG_FILE_ENV",
     "CRON_DAYS",
     "DEFAULT_REPORTS",

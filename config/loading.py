@@ -6,6 +6,8 @@ Anything else wrong is a `ConfigError`: C3 does not start on a config it cannot 
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import re
 import tomllib
@@ -23,25 +25,52 @@ DEFAULT_FILE = Path("c3.toml")
 
 
 def load_settings(**overrides) -> Settings:
-    """Settings from the config file and the environment (overrides win); raises
-    `ConfigError` listing every mistake outside `[[connectors]]`."""
+    """Settings from the config file and the environment (overrides win). A mistake
+    inside one connector's table sets that connector aside (`Settings.misconfigured`);
+    any other raises `ConfigError`, listing every mistake, the connectors' too."""
     path = config_file()
     data, lines = read_toml(path) if path else ({}, KeyLines(""))
     origin = _Origin(path, data, lines)
-    raw = data.get("connectors")
+    problems: list[ConfigProblem] = []
     aside: list[ConfigProblem] = []
-    places = {}
-    if isinstance(raw, list) and "connectors" not in overrides and not _env_sets("connectors"):
-        overrides["connectors"], aside = split_connectors(raw, origin)
-        places = {e["name"]: origin.where(("connectors", i)) for i, e in enumerate(raw)
-                  if isinstance(e, dict) and isinstance(e.get("name"), str)}  # fmt: skip
+    places: dict[str, str] = {}
+    raw, env, wrong = _connector_entries(data, overrides)
+    if wrong is not None:  # C3_CONNECTORS is not a JSON list: said once, not again by pydantic
+        problems.append(wrong)
+        overrides["connectors"] = []
+    elif raw is not None:
+        overrides["connectors"], aside, places = split_connectors(raw, origin, env)
     try:
         settings = Settings(**overrides)
     except ValidationError as exc:
-        problems = [origin.problem(error) for error in exc.errors()]
-        raise ConfigError(sorted(problems, key=by_line)) from None
+        problems += [origin.problem(error) for error in exc.errors()]
+    if problems:
+        raise ConfigError(sorted(problems + aside, key=by_line))
     settings._misconfigured, settings._feed_places = aside, places
     return settings
+
+
+def _connector_entries(
+    data: dict, overrides: dict
+) -> tuple[list | None, str | None, ConfigProblem | None]:
+    """The connector entries to check one by one, the environment variable they come from
+    (None: the file), and the problem of a $C3_CONNECTORS that is not a JSON list. The
+    environment wins over the file, as for every setting; a caller's connectors are
+    taken as given."""
+    if "connectors" in overrides:
+        return None, None, None
+    env = next((key for key in os.environ if key.upper() == _env_name("connectors")), None)
+    if env is None:
+        raw = data.get("connectors")
+        return (raw if isinstance(raw, list) and not _env_sets("connectors") else None), None, None
+    try:
+        raw = json.loads(os.environ[env])
+    except json.JSONDecodeError as exc:
+        return None, None, ConfigProblem(f"environment {env}", f"not valid JSON: {exc}")
+    if not isinstance(raw, list):
+        wrong = 'must be a JSON list of connectors: [{"name": ...}, ...]'
+        return None, None, ConfigProblem(f"environment {env}", wrong)
+    return raw, env, None
 
 
 def config_file() -> Path | None:
@@ -73,43 +102,104 @@ def read_toml(path: Path) -> tuple[dict, KeyLines]:
 
 
 def split_connectors(
-    raw: list, origin: _Origin
-) -> tuple[list[ConnectorSettings], list[ConfigProblem]]:
-    """The `[[connectors]]` that can run, and the problems of those set aside: invalid
-    values, unknown keys, a local file that is not there, or a name used twice (both are
-    set aside: which one was meant is not C3's guess)."""
-    feeds: list[tuple[int, ConnectorSettings]] = []
-    problems: list[ConfigProblem] = []
+    raw: list, origin: _Origin, env: str | None = None
+) -> tuple[list[ConnectorSettings], list[ConfigProblem], dict[str, str]]:
+    """The connectors that can run; the problems of those set aside, one per connector
+    (its reasons joined); and where each is set ('c3.toml:12', or `environment
+    C3_CONNECTORS[2]` when `env` names the variable they come from). Set aside: invalid
+    values, unknown keys, a local file that is not there, and every entry of a name used
+    more than once, valid or not (which one was meant is not C3's guess)."""
+
+    def where(index: int, *keys) -> str:
+        if env is not None:
+            return f"environment {env}[{index}]"
+        return origin.where(("connectors", index, *keys))
+
+    labels = [_label(entry, index) for index, entry in enumerate(raw)]
+    feeds: dict[int, ConnectorSettings] = {}
+    said: dict[int, list[tuple[str, str]]] = {}  # index -> (where, reason) of each mistake
     for index, entry in enumerate(raw):
-        name = entry.get("name") if isinstance(entry, dict) else None
-        label = name if isinstance(name, str) else f"#{index + 1}"
-        try:
-            feed = ConnectorSettings.model_validate(entry)
-        except ValidationError as exc:
-            problems += [origin.problem(e, ("connectors", index), label) for e in exc.errors()]
-            continue
-        path = Path(feed.url).expanduser()
-        if feed.kind == "file" and "://" not in feed.url and not path.is_file():
-            where = origin.where(("connectors", index, "url"))
-            problems.append(ConfigProblem(where, f"no file at {path.resolve()}", label))
-            continue
-        feeds.append((index, feed))
-    lines: dict[str, list[int]] = {}
-    for index, feed in feeds:
-        lines.setdefault(feed.name, []).append(index)
-    for name, indexes in lines.items():
-        if len(indexes) > 1:
-            places = [origin.where(("connectors", i)) for i in indexes]
-            others = ", ".join(place.rsplit(":", 1)[-1] for place in places[1:])
-            problems.append(ConfigProblem(places[0], f"the name {name!r} is used again (line "
-                                          f"{others}); names must be unique", name))  # fmt: skip
-    return [f for _, f in feeds if len(lines[f.name]) == 1], sorted(problems, key=by_line)
+        feed, mistakes = _check_entry(entry, labels[index], lambda *keys, i=index: where(i, *keys))
+        if mistakes:
+            said[index] = mistakes
+        else:
+            feeds[index] = feed
+    entries: dict[str, list[int]] = {}
+    for index, label in enumerate(labels):
+        entries.setdefault(label, []).append(index)
+    problems = [_one_problem(label, [(i, where(i), said.get(i, [])) for i in indexes])
+                for label, indexes in entries.items()
+                if len(indexes) > 1 or indexes[0] in said]  # fmt: skip
+    kept = [feed for index, feed in sorted(feeds.items()) if len(entries[labels[index]]) == 1]
+    places = {label: where(indexes[0]) for label, indexes in entries.items()}
+    return kept, sorted(problems, key=by_line), places
+
+
+def _check_entry(entry: object, label: str, where) -> tuple[ConnectorSettings | None, list]:
+    """One entry's connector, or its mistakes as (where, reason), all of them: unknown
+    keys hide nothing (the entry is checked again without them, so that the checks of the
+    whole entry, its URL's, run too), and a local file that is not there is one."""
+    try:
+        feed, mistakes = ConnectorSettings.model_validate(entry), []
+    except ValidationError as exc:
+        index = ("connectors", -1)  # _message needs the key's path; the index is not shown
+        mistakes = [(where(*e["loc"]), _message(e, (*index, *e["loc"]), 2, label))
+                    for e in exc.errors()]  # fmt: skip
+        unknown = {e["loc"][0] for e in exc.errors()
+                   if e["type"] == "extra_forbidden" and len(e["loc"]) == 1}  # fmt: skip
+        if not unknown or len(unknown) < len(exc.errors()) or not isinstance(entry, dict):
+            return None, mistakes
+        known = {key: value for key, value in entry.items() if key not in unknown}
+        _, more = _check_entry(known, label, where)
+        return None, mistakes + more
+    path = Path(feed.url).expanduser()
+    if feed.kind == "file" and "://" not in feed.url and not path.is_file():
+        mistakes.append((where("url"), f"no file at {path.resolve()}"))
+    return feed, mistakes
+
+
+def _label(entry: object, index: int) -> str:
+    """A connector's name, or '#3' for the third entry when it has none."""
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return name if isinstance(name, str) else f"#{index + 1}"
+
+
+def _one_problem(label: str, entries: list[tuple[int, str, list[tuple[str, str]]]]):
+    """The one problem of the connector `label` (its entries: index, where, its mistakes):
+    its reasons joined in the order found, at the place of the first in the file; for a
+    name used by several entries, that first, then each entry's own reasons after its
+    place."""
+    if len(entries) == 1:
+        said = entries[0][2]
+        reasons = dict.fromkeys(reason for _, reason in said)  # once each
+        first = min((place for place, _ in said), key=_line_key)
+        return ConfigProblem(first, "; ".join(reasons), label)
+    places = [place for _, place, _ in entries]
+    message = (f"the name {label!r} is used again ({', '.join(map(_short, places[1:]))}); "
+               "names must be unique")  # fmt: skip
+    for _, place, said in entries:
+        if said:
+            message += f"; {_short(place)}: " + "; ".join(reason for _, reason in said)
+    return ConfigProblem(places[0], message, label)
+
+
+def _short(place: str) -> str:
+    """'line 6' for 'c3.toml:6', 'C3_CONNECTORS[2]' for 'environment C3_CONNECTORS[2]'."""
+    _, _, line = place.rpartition(":")
+    return f"line {line}" if line.isdigit() else place.removeprefix("environment ")
 
 
 def by_line(problem: ConfigProblem) -> tuple[str, int]:
-    """Problems in the order of the file."""
-    where, _, line = problem.where.rpartition(":")
-    return (where, int(line)) if line.isdigit() else (problem.where, 0)
+    """Problems in the order of the file (and of a list in the environment)."""
+    return _line_key(problem.where)
+
+
+def _line_key(where: str) -> tuple[str, int]:
+    place, _, line = where.rpartition(":")
+    if line.isdigit():
+        return place, int(line)
+    item = re.fullmatch(r"(.*)\[(\d+)\]", where)
+    return (item[1], int(item[2])) if item else (where, 0)
 
 
 class _Origin:
@@ -120,8 +210,8 @@ class _Origin:
         self.path, self.data, self.lines = path, data, lines
 
     def where(self, loc: tuple) -> str:
-        if loc and loc[0] not in self.data and _env_sets(str(loc[0])):
-            return f"environment {_env_name(str(loc[0]))}"
+        if (env := _env_of(loc)) is not None:  # the environment wins over the file
+            return f"environment {env}"
         if self.path is None or not loc or loc[0] not in self.data:
             return "settings" if self.path is None else str(self.path)
         line = self.lines.line_of(loc)
@@ -178,6 +268,18 @@ def _not_none(annotation: object) -> object:
 
 def _env_name(field: str) -> str:
     return f"C3_{field.upper()}"
+
+
+def _env_of(loc: tuple) -> str | None:
+    """The environment variable that set the value at `loc`, if one did: its own
+    (C3_SMTP__PORT for smtp.port), else its table's (C3_SMTP, a JSON object)."""
+    keys = list(itertools.takewhile(lambda part: not isinstance(part, int), loc))
+    names = {key.upper(): key for key in os.environ}
+    for end in range(len(keys), 0, -1):
+        name = _env_name("__".join(str(key) for key in keys[:end]))
+        if name in names:
+            return names[name]
+    return None
 
 
 def _env_sets(field: str) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, PrivateAttr, field_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -14,11 +15,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from config.access import AccessSettings, OidcSettings
 from config.collection import CollectionSettings
 from config.connectors import ConnectorSettings, demo_connectors
 from config.problems import ConfigProblem, known_time_zone
 from config.reports import DEFAULT_REPORTS, ReportKind, SmtpSettings
 from config.wall import DEFAULT_SCENES, DEFAULT_THRESHOLDS, Threshold, WallScene
+from config.web import FrameOrigin, PublicUrl
 
 CONFIG_FILE_ENV = "C3_CONFIG"
 
@@ -72,6 +75,19 @@ class Settings(BaseSettings):
     basemap_tile_url: str = Field(
         default="", description="Optional raster tile URL template; empty = offline OSM basemap."
     )
+    public_url: PublicUrl = Field(
+        default="",
+        description="The address users reach C3 at (https://c3.city.example); https:// turns "
+        "on HSTS and Secure cookies. Empty = plain http on http_host:http_port.",
+    )
+    wall_frame_origins: list[FrameOrigin] = Field(
+        default_factory=list,
+        description="Origins whose pages may show /wall in a frame (https://intranet.city."
+        "example); empty = none. No other page may ever be framed.",
+    )
+    web_threads: int = Field(
+        default=8, ge=1, le=64, description="Requests the web worker answers at once (threads)."
+    )
     stale_after_intervals: float = Field(
         default=3.0,
         gt=1,
@@ -105,9 +121,17 @@ class Settings(BaseSettings):
     complaint_default_target_h: float = Field(
         default=72, gt=0, description="Hours to close for service codes without their own target."
     )
-    show_personal_data: bool = Field(
-        default=False,
-        description="Explore: show complainants' own text and address (roles come later).",
+    auth: Literal["local", "oidc", "none"] = Field(
+        default="local",
+        description="Sign-in: local accounts (`c3 users add`), oidc (the city's provider, "
+        "[oidc]) or none (open access: anyone who reaches C3, without personal data).",
+    )
+    oidc: OidcSettings | None = Field(
+        default=None, description="The city's OpenID Connect provider (auth = 'oidc')."
+    )
+    access: AccessSettings = Field(
+        default_factory=AccessSettings,
+        description="Roles from provider groups, personal data, session lengths.",
     )
     hotspot_resolution: int = Field(
         default=9, ge=5, le=11, description="Explore: H3 resolution of complaint hotspots."
@@ -142,6 +166,12 @@ class Settings(BaseSettings):
     _misconfigured: list[ConfigProblem] = PrivateAttr(default_factory=list)
     # where each connector is set ('c3.toml:12'), for the errors found when it is built
     _feed_places: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _provider_when_oidc(self) -> Settings:
+        if self.auth == "oidc" and self.oidc is None:
+            raise ValueError("auth = 'oidc' needs an [oidc] table (issuer, client_id)")
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -63,17 +63,26 @@ def build_connector(settings: ConnectorSettings, city_tz: str) -> Connector:
 
 
 def build_connectors(settings: Settings) -> tuple[list[Connector], list[ConfigProblem]]:
-    """The configured feeds that can run, and those set aside as misconfigured with why:
-    by the config's checks (`settings.misconfigured`), or by their own (a file mapping
-    that misses a required field). One bad feed never stops the others."""
+    """The configured feeds that can run, and those set aside as misconfigured with why,
+    one problem each: by the config's checks (`settings.misconfigured`: not built
+    again), or by their own (a file mapping that misses a required field). One bad feed
+    never stops the others."""
     connectors, aside = [], list(settings.misconfigured)
+    set_aside = {problem.connector for problem in aside}
     for feed in settings.feeds:
+        if feed.name in set_aside:
+            continue
         try:
             connectors.append(build_connector(feed, settings.timezone))
         except ValueError as exc:
-            reason = str(exc).removeprefix(f"{feed.name}: ")
-            aside.append(ConfigProblem(settings.place_of(feed.name), reason, feed.name))
+            aside.append(build_problem(settings, feed.name, exc))
     return connectors, sorted(aside, key=by_line)
+
+
+def build_problem(settings: Settings, name: str, exc: ValueError) -> ConfigProblem:
+    """Why the connector `name` could not be built, where its config is."""
+    reason = str(exc).removeprefix(f"{name}: ")
+    return ConfigProblem(settings.place_of(name), reason, name)
 
 
 def error_text(exc: BaseException, secret: str | None = None) -> str:

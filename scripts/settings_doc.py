@@ -60,11 +60,15 @@ its current value (`--quiet`: only the verdict). Every mistake is found when the
 read, named by file and line, all at once: a misspelt key (with a "did you mean"), a
 value out of range, an unknown time zone or text encoding, a feed URL that is not
 `http(s)://` (or, for a file, a local path that is not there), two connectors with one
-name, a TOML syntax error. `C3_CONFIG` naming a missing file is an error, never the
-defaults (`C3_CONFIG=/dev/null` reads no file). A mistake inside one `[[connectors]]`
-table sets that feed aside as **misconfigured** (shown on `/feeds`, in `c3 connectors
-list` and on the wall) while the others run, and `c3 config` exits 1; any other mistake
-stops C3 with the list, and `c3 config` exits 2.
+name, a TOML syntax error. A setting from the environment is named by its variable
+(`environment C3_SMTP__PORT`); connectors in `C3_CONNECTORS` (a JSON list, which wins over
+the file's tables) are checked like the file's, each named `environment C3_CONNECTORS[2]`.
+`C3_CONFIG` naming a missing file is an error, never the defaults (`C3_CONFIG=/dev/null`
+reads no file). A mistake inside one `[[connectors]]` table sets that feed aside as
+**misconfigured** (shown on `/feeds`, in `c3 connectors list` and on the wall; one problem
+per connector, its reasons joined) while the others run, and `c3 config` exits 1; any
+other mistake stops C3 with the list, the connectors' problems included, and `c3 config`
+exits 2.
 
 ```console
 $ c3 config --quiet
@@ -84,6 +88,7 @@ timezone = "America/Los_Angeles"             # display and daily profiles; stora
 zones_geojson = "/data/council-districts.geojson"  # features need a zone_id; default: H3 cells
 redis_url = "redis://127.0.0.1:6379/0"       # optional shared cache; default in-process
 basemap_tile_url = ""                        # optional raster tiles; default: offline OSM basemap
+public_url = "https://c3.city.example"      # what users type; https: HSTS, Secure cookies
 ```
 
 Environment: `C3_HTTP_PORT=9000`, `C3_DATA_DIR=/var/lib/c3`, `C3_REDIS_URL=…`.
@@ -192,6 +197,8 @@ def toml_tables(section: Section, entries) -> str:
 def type_name(annotation) -> str:
     """A field's type in TOML words: string, integer, list of …, one of …, or unset."""
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:  # a type with its own check (config/web.py)
+        return type_name(args[0])
     if origin is typing.Literal:
         return "one of " + ", ".join(f"`{json.dumps(a)}`" for a in args)
     if origin in (typing.Union, types.UnionType):

@@ -7,6 +7,7 @@ it with `current_services()` inside a request, or `services_of(flask_app)` outsi
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app
 
 from config import ConfigProblem, Settings
+from services.accounts import LoginThrottle
 from store import Store
 from store.cache import Cache
 
@@ -49,6 +51,13 @@ class Services:
     # have every connector poll now (the scheduler's jobs; -> the names asked), where
     # this process runs the scheduler: `c3 ingest --once` asks for it while C3 runs
     poll_now: Callable[[], list[str]] | None = None
+    # the demo signs its visitors in as a demo admin (with a role switcher)
+    demo_sign_in: bool = False
+    # signs the session cookies; kept in the data directory so sessions outlive a restart
+    session_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    # authlib's client of the city's OpenID Connect provider, made on first sign-in
+    oidc_client: object | None = None
 
 
 def attach_services(server: Flask, svc: Services) -> None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from services.access import personal_data_allowed, require_domain
 from services.explore_view import time_view, window_of
 from store import explore
 from store.ledger import data_versions
@@ -70,7 +71,9 @@ def _query_view(query: dict, tz: str):
 
 
 def query_rows(svc, query: dict, sort=None, grid_filters=None, offset=0, limit=None):
-    """(rows as dicts with ISO 8601 local times, total) for a table query."""
+    """(rows as dicts with ISO 8601 local times, total) for a table query (403 for a
+    layer of a domain the request's principal does not see)."""
+    require_domain(query.get("layer"))
     tz = svc.settings.timezone
     view = _query_view(query, tz)
     ids_ = query.get("ids")
@@ -83,7 +86,7 @@ def query_rows(svc, query: dict, sort=None, grid_filters=None, offset=0, limit=N
             cur,
             query["layer"],
             {} if ids_ is not None else query["filters"],
-            svc.settings.show_personal_data,
+            personal_data_allowed(),
             window_of(view),
             ids=ids_,
             sort=sort,
@@ -117,10 +120,11 @@ def _cell(value):
     return value
 
 
-def csv_export(svc, query: dict, sort=None, grid_filters=None) -> tuple[str, bytes]:
-    """(file name, CSV bytes with a BOM for spreadsheets) of every row the table lists."""
+def csv_export(svc, query: dict, sort=None, grid_filters=None) -> tuple[str, bytes, int]:
+    """(file name, CSV bytes with a BOM for spreadsheets, rows) of every row the table
+    lists."""
     rows, _ = query_rows(svc, query, sort, grid_filters)
-    columns = explore.row_columns(query["layer"], svc.settings.show_personal_data)
+    columns = explore.row_columns(query["layer"], personal_data_allowed())
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
@@ -128,4 +132,4 @@ def csv_export(svc, query: dict, sort=None, grid_filters=None) -> tuple[str, byt
     writer.writerows([_cell(row[c]) for c in columns] for row in rows)
     view = _query_view(query, svc.settings.timezone)
     stamp = view.at.astimezone(ZoneInfo(svc.settings.timezone))
-    return f"c3-{query['layer']}-{stamp:%Y-%m-%dT%H%M}.csv", out.getvalue().encode()
+    return f"c3-{query['layer']}-{stamp:%Y-%m-%dT%H%M}.csv", out.getvalue().encode(), len(rows)

@@ -8,6 +8,7 @@ import math
 from datetime import UTC, datetime
 
 from analytics import timewindow
+from services.access import current_principal
 from services.layers import current_layer_url
 from store import explore
 from store.ledger import data_versions
@@ -77,8 +78,16 @@ def sources_of(versions: dict, now_s: float, large_city: bool) -> dict:
     }
 
 
+LAYER_DOMAINS = {"traffic": "traffic", "waste": "waste", "complaints": "complaints",
+                 "hotspots": "complaints"}  # fmt: skip
+
+
 def layer_sources(store, now_s: float, large_city: bool) -> dict:
-    """Where each layer loads from at its data's current version (`sources_of`)."""
+    """Where each layer loads from at its data's current version (`sources_of`); a
+    department's map has no source for another department's layers (they stay empty)."""
     with store.reading() as cur:
         versions = data_versions(cur)
-    return sources_of(versions, now_s, large_city)
+    found = sources_of(versions, now_s, large_city)
+    who = current_principal()
+    unseen = [n for n, d in LAYER_DOMAINS.items() if who is not None and not who.sees(d)]
+    return {n: v for n, v in found.items() if n not in unseen}

@@ -5,9 +5,11 @@ quarantine, as plain data that `/feeds`, `/api/feeds` and `c3 connectors list` s
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from analytics.freshness import assess, data_note
 from config import ConfigProblem, Settings
+from services.access import Principal
 from store import feeds
 from store.queries import feed_status
 
@@ -78,10 +80,21 @@ def feed_summary(row: dict) -> dict:
 
 
 def misconfigured_summary(problem: ConfigProblem) -> dict:
-    """A connector set aside as misconfigured, as JSON: its name, state and why."""
+    """A connector set aside as misconfigured, as JSON: the keys of `feed_summary` (none
+    of it known: it does not run), its state, and why (`reason`) and `where` it is set."""
     return {
         "name": problem.connector,
         "state": "misconfigured",
+        "stale_by": None,
+        "stale_reason": None,
+        "last_success_at": None,
+        "newest_observation_at": None,
+        "last_error": None,
+        "runs_24h": 0,
+        "failed_24h": 0,
+        "quarantined": 0,
+        "last_run_rejected": 0,
+        "last_run_fetched": 0,
         "reason": problem.message,
         "where": problem.where,
     }
@@ -89,3 +102,31 @@ def misconfigured_summary(problem: ConfigProblem) -> dict:
 
 def _iso(at: datetime | None) -> str | None:
     return None if at is None else at.isoformat()
+
+
+PERSONAL_DOMAINS = frozenset({"complaints"})  # records of these may hold personal data
+WITHHELD = "(withheld: this record may hold a complainant's personal data)"
+
+
+def quarantine_rows(cur, connector: str, who: Principal | None, zone: ZoneInfo) -> list[dict]:
+    """A connector's quarantined records for the drill, newest first: the record as
+    received only where the principal may see it (a complaints feed's records may hold a
+    complainant's name, phone and address: personal data); the reason always. A
+    principal who does not see the connector's domain gets nothing."""
+    domain = feeds.connector_domains(cur).get(connector)
+    if who is None or (domain is not None and not who.sees(domain)):
+        return []
+    shown = who.personal_data or (domain is not None and domain not in PERSONAL_DOMAINS)
+    return [
+        {"last_seen": f"{r.last_seen_at.astimezone(zone):%Y-%m-%d %H:%M:%S}",
+         "seen_count": int(r.seen_count), "reason": r.reason,
+         "raw": r.raw if shown else WITHHELD}
+        for r in feeds.quarantined(cur, connector).itertuples()
+    ]  # fmt: skip
+
+
+def visible_to(rows: list[dict], domains: dict[str, str], who: Principal | None) -> list[dict]:
+    """The health rows of the connectors whose domain the principal sees."""
+    if who is None:
+        return []
+    return [r for r in rows if who.sees(domains.get(r["name"], "")) or r["name"] not in domains]

@@ -5,16 +5,25 @@ serialised by one lock so that ingests from several connectors never conflict.
 
 A write that fails keeps its own error (a failed COMMIT has already ended the
 transaction, so the ROLLBACK after it fails too, and would hide why); one that fails
-because the file cannot be written (disk full) is remembered as `write_failure` until a
-later write succeeds, so the wall can say so while nothing can be recorded in the file.
-A write-ahead log that cannot be replayed stops the opening with `StoreCorrupt`, which
-says what to do; C3 never moves or deletes the log itself.
+because the file cannot be written (disk full, a quota) is remembered as `write_failure`,
+its first error kept, until a later write succeeds, so the wall can say so while nothing
+can be recorded in the file. A checkpoint that cannot be written (a full disk, as the
+write-ahead log outgrows its threshold) invalidates DuckDB's database: every later read
+and write fails until it is opened again. The store then reopens it at once, and keeps
+trying at the next read or write while it cannot (`invalidated`); a COMMIT that DuckDB
+says is durable despite the failed checkpoint counts as done. A write-ahead log that
+cannot be replayed stops the opening with `StoreCorrupt`, which says what to do; C3
+never moves or deletes the log itself. A file another process holds stops it with
+`StoreLocked`, naming the process.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -24,7 +33,10 @@ from pathlib import Path
 import duckdb
 
 from store.extensions import install_offline
+from store.lock import StoreLocked, command_of
 from store.migrations import migrate
+
+log = logging.getLogger(__name__)
 
 # What DuckDB says when the file (or its write-ahead log) cannot be written
 CANNOT_WRITE = (
@@ -34,11 +46,19 @@ CANNOT_WRITE = (
     "Read-only file system",
     "database has been invalidated",
 )
-DISK_FULL = ("No space left on device", "Disk quota exceeded")
+DISK_FULL, QUOTA = "No space left on device", "Disk quota exceeded"
+INVALIDATED = "database has been invalidated"
+# a COMMIT whose automatic checkpoint failed: in the write-ahead log, and the database invalid
+DURABLE = "COMMIT succeeded and is durable"
 WAL_REPLAY = "Failure while replaying WAL file"
+LOCK_HELD = re.compile(
+    r"Could not set lock on file .*?Conflicting lock is held in .*?\(PID (\d+)\)", re.DOTALL
+)
 # A small write can still fit in the last block of a full disk: space has returned only
 # when this much more is free than when a write failed
 RETURNED_BYTES = 1_000_000
+REOPEN_AFTER_S = 10.0  # between attempts to reopen an invalidated database that failed
+READERS_WAIT_S = 10.0  # how long a reopen waits for the reads in progress to end
 
 
 class StoreCorrupt(Exception):
@@ -57,17 +77,30 @@ class StoreCorrupt(Exception):
 
 @dataclass(frozen=True)
 class WriteFailure:
-    """The last write the store could not make: DuckDB's error, when, and the bytes free
-    on the file's file system then (None for an in-memory store)."""
+    """The first write the store could not make since it last wrote: DuckDB's error, when,
+    the bytes free on the file's file system then (None for an in-memory store), and its
+    kind: 'disk full', 'quota' (the user's disk quota, whatever the file system has free)
+    or 'other' (a read-only disk...)."""
 
     error: str
     at: datetime
     free_bytes: int | None
+    kind: str = "other"
+
+
+def failure_kind(error: str) -> str:
+    """'disk full', 'quota' or 'other', from DuckDB's words."""
+    return "quota" if QUOTA in error else "disk full" if DISK_FULL in error else "other"
 
 
 def cannot_write(exc: BaseException) -> bool:
     """Whether `exc` says the file could not be written (rather than a bad statement)."""
     return isinstance(exc, duckdb.IOException) or any(m in str(exc) for m in CANNOT_WRITE)
+
+
+def invalidates(exc: BaseException) -> bool:
+    """Whether `exc` left DuckDB's database unusable until it is opened again."""
+    return isinstance(exc, duckdb.FatalException) or INVALIDATED in str(exc)
 
 
 def _replay_detail(exc: duckdb.Error) -> str | None:
@@ -81,59 +114,105 @@ def _replay_detail(exc: duckdb.Error) -> str | None:
 class Store:
     """The C3 data store (a DuckDB file with the spatial extension)."""
 
-    def __init__(self, path: str | Path, memory_limit: str | None = None, read_only: bool = False):
+    def __init__(
+        self,
+        path: str | Path,
+        memory_limit: str | None = None,
+        read_only: bool = False,
+        config: dict[str, str] | None = None,
+    ):
         """Open (or create) the store; `read_only` opens an existing file for reading only
-        (no migrations: a dry run must not change it). Raises `StoreCorrupt` when the
-        file's write-ahead log cannot be replayed."""
+        (no migrations: a dry run must not change it); `config`: more of DuckDB's settings
+        (checkpoint_threshold...). Raises `StoreCorrupt` when the file's write-ahead log
+        cannot be replayed, `StoreLocked` when another process holds the file."""
         self.path = str(path)
         if read_only and not Path(self.path).exists():
             raise FileNotFoundError(self.path)
         if self.path != ":memory:" and not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        config = {
+        self._config = {
             "extension_directory": str(install_offline()),
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
+            **(config or {}),
         }
         if memory_limit:
-            config["memory_limit"] = memory_limit
+            self._config["memory_limit"] = memory_limit
+        self._read_only = read_only
+        self._con = self._connect()
+        self.schema_version = None if read_only else migrate(self._con)
+        # fetched whole: a result left pending keeps a transaction open on the connection,
+        # and DuckDB then never checkpoints by itself (the write-ahead log only grows)
+        self.store_id: str = self._con.execute(
+            "SELECT value FROM store_meta WHERE key = 'store_id'"
+        ).fetchall()[0][0]
+        self._write_lock = threading.Lock()
+        # the first write that failed because the file could not be written; None once a
+        # later write succeeded (on a full disk: once space has returned)
+        self.write_failure: WriteFailure | None = None
+        # DuckDB's error that invalidated the database, while it could not be reopened
+        self.invalidated: str | None = None
+        self._next_reopen = 0.0
+        self._readers, self._swapping = 0, False
+        self._gate = threading.Condition()  # a reopen waits for the reads in progress
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
-            self._con = duckdb.connect(self.path, read_only=read_only, config=config)
+            con = duckdb.connect(self.path, read_only=self._read_only, config=self._config)
         except duckdb.Error as exc:
             if (detail := _replay_detail(exc)) is not None:
                 raise StoreCorrupt(self.path, detail) from exc
+            if held := LOCK_HELD.search(str(exc)):  # taken since `c3` checked the lock
+                raise StoreLocked(Path(self.path), int(held[1]), command_of(int(held[1]))) from exc
             raise
-        self._con.execute("LOAD spatial")
-        self._con.execute("SET GLOBAL TimeZone = 'UTC'")
-        self.schema_version = None if read_only else migrate(self._con)
-        self.store_id: str = self._con.execute(
-            "SELECT value FROM store_meta WHERE key = 'store_id'"
-        ).fetchone()[0]
-        self._write_lock = threading.Lock()
-        # the last write that failed because the file could not be written; None once a
-        # later write succeeded (on a full disk: once space has returned)
-        self.write_failure: WriteFailure | None = None
+        con.execute("LOAD spatial")
+        con.execute("SET GLOBAL TimeZone = 'UTC'")
+        return con
 
     @contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor of this thread's own, for reads."""
-        cur = self._con.cursor()
+        if self.invalidated is not None and self._write_lock.acquire(timeout=READERS_WAIT_S):
+            try:  # (bounded: a reader inside a write of its own thread must not wait for ever)
+                self._reopen()
+            finally:
+                self._write_lock.release()
+        self._raise_if_invalid()
+        with self._gate:
+            while self._swapping:
+                self._gate.wait()
+            self._readers += 1
         try:
-            yield cur
+            cur = self._con.cursor()
+            try:
+                yield cur
+            except duckdb.Error as exc:
+                if invalidates(exc):  # reopened at the next read or write, not under a reader
+                    self._note(exc)
+                raise
+            finally:
+                cur.close()
         finally:
-            cur.close()
+            with self._gate:
+                self._readers -= 1
+                self._gate.notify_all()
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor inside one write transaction: committed on success, rolled back on
-        error. The error raised is the first one, never the rollback's own."""
+        error. The error raised is the first one, never the rollback's own. A COMMIT
+        that DuckDB made durable before its checkpoint failed is not an error: the store
+        remembers why it cannot write and reopens the database."""
         with self._write_lock:
+            self._reopen()
+            self._raise_if_invalid()
             cur = self._con.cursor()
+            durable = None
             try:
                 cur.execute("BEGIN")
                 try:
                     yield cur
-                    cur.execute("COMMIT")
+                    durable = _commit(cur)
                 except BaseException:
                     # a failed COMMIT has ended the transaction already: its ROLLBACK then
                     # fails ("no transaction is active"), which must not replace why
@@ -141,20 +220,65 @@ class Store:
                         cur.execute("ROLLBACK")
                     raise
             except duckdb.Error as exc:
-                if cannot_write(exc):
-                    self.write_failure = WriteFailure(str(exc), datetime.now(UTC), self._free())
+                self._note(exc)
                 raise
             else:
-                if self.write_failure is not None and self._space_returned():
+                if durable is not None:
+                    self._note(durable)
+                elif self.write_failure is not None and self._space_returned():
                     self.write_failure = None
             finally:
-                cur.close()
+                with suppress(duckdb.Error):
+                    cur.close()
+                self._reopen()
+
+    def _note(self, exc: duckdb.Error) -> None:
+        """Remember why the store cannot write, and whether DuckDB's database is now
+        invalid; the first error stands (what follows from it says less)."""
+        if cannot_write(exc) and self.write_failure is None:
+            text = str(exc)
+            self.write_failure = WriteFailure(text, datetime.now(UTC), self._free(),
+                                              failure_kind(text))  # fmt: skip
+        if invalidates(exc) and self.invalidated is None:
+            log.error("the store's database is invalid until reopened: %s", exc)
+            self.invalidated, self._next_reopen = str(exc), 0.0
+
+    def _reopen(self) -> None:
+        """With the write lock held: open the file again when DuckDB invalidated it
+        (replaying its write-ahead log), once the reads in progress have ended; a failed
+        attempt is tried again at a later read or write, at most every REOPEN_AFTER_S."""
+        if self.invalidated is None or time.monotonic() < self._next_reopen:
+            return
+        self._next_reopen = time.monotonic() + REOPEN_AFTER_S
+        with self._gate:
+            self._swapping = True
+            try:
+                if not self._gate.wait_for(lambda: self._readers == 0, READERS_WAIT_S):
+                    return
+                with suppress(duckdb.Error):
+                    self._con.close()
+                try:
+                    self._con = self._connect()
+                except Exception as exc:
+                    log.error("the store cannot be reopened yet: %s", exc)
+                    return
+                log.warning("the store's database was reopened after: %s", self.invalidated)
+                self.invalidated = None
+            finally:
+                self._swapping = False
+                self._gate.notify_all()
+
+    def _raise_if_invalid(self) -> None:
+        if self.invalidated is not None:
+            raise duckdb.FatalException(
+                f"the store cannot be used until C3 reopens it: {self.invalidated}"
+            )
 
     def _space_returned(self) -> bool:
         """After a write succeeded: whether the last failure is over (a disk that was full
-        has space again; any other failure, at once)."""
+        has space again; any other failure, a quota's too, at once)."""
         failure = self.write_failure
-        if failure.free_bytes is None or not any(m in failure.error for m in DISK_FULL):
+        if failure.free_bytes is None or failure.kind != "disk full":
             return True
         free = self._free()
         return free is None or free >= failure.free_bytes + RETURNED_BYTES
@@ -170,21 +294,45 @@ class Store:
 
     def checkpoint_and_close(self, wait_s: float = 5.0) -> bool:
         """Write everything into the file (no write-ahead log left to replay) and close it,
-        once no write is in progress; False (the store left open) when a write still runs
-        after `wait_s` seconds."""
+        once no write is in progress. False when a write still runs after `wait_s`
+        seconds (the store left open), or when the checkpoint cannot be written (a full
+        disk, a database DuckDB invalidated: the store is closed, and DuckDB replays its
+        log at the next start). Never raises."""
         if not self._write_lock.acquire(timeout=wait_s):
             return False
         try:
+            self._reopen()  # space may be back since the database was invalidated
             try:
-                self._con.execute("CHECKPOINT")
-            except duckdb.Error:
-                # a reader's open transaction may hold it back; readers are only web
-                # requests of a server that has stopped
-                self._con.execute("FORCE CHECKPOINT")
-            self._con.close()
-            return True
+                try:
+                    self._con.execute("CHECKPOINT")
+                except duckdb.Error:
+                    # a reader's open transaction may hold it back; readers are only web
+                    # requests of a server that has stopped
+                    self._con.execute("FORCE CHECKPOINT")
+                checkpointed = True
+            except duckdb.Error as exc:
+                self._note(exc)
+                log.error("the store could not be checkpointed (DuckDB replays its "
+                          "write-ahead log at the next start): %s", exc)  # fmt: skip
+                checkpointed = False
+            self.close()
+            return checkpointed
         finally:
             self._write_lock.release()
 
     def close(self) -> None:
-        self._con.close()
+        """Close the file; an invalidated database closes too, without an error."""
+        with suppress(duckdb.Error):
+            self._con.close()
+
+
+def _commit(cur: duckdb.DuckDBPyConnection) -> duckdb.Error | None:
+    """COMMIT; None, or DuckDB's error when the COMMIT is durable (in the write-ahead log)
+    but the checkpoint after it failed and invalidated the database."""
+    try:
+        cur.execute("COMMIT")
+    except duckdb.FatalException as exc:
+        if DURABLE not in str(exc) or INVALIDATED in str(exc):
+            raise
+        return exc
+    return None

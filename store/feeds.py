@@ -47,3 +47,11 @@ def last_errors(cur: duckdb.DuckDBPyConnection) -> dict[str, tuple[datetime, str
            FROM ingest_runs WHERE status = 'failed' GROUP BY connector"""
     ).fetchall()
     return {name: (at, error) for name, at, error in rows}
+
+
+def connector_domains(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Per connector that has run: the domain of its data (waste, traffic, complaints)."""
+    rows = cur.execute(
+        "SELECT connector, arg_max(domain, finished_at) FROM ingest_runs GROUP BY connector"
+    ).fetchall()
+    return dict(rows)

@@ -52,3 +52,11 @@ def redis_url(request):
     else:
         proc = request.getfixturevalue("redis_proc")
         yield f"redis://{proc.host}:{proc.port}/0"
+
+
+@pytest.fixture(scope="session")
+def dash_app():
+    """One Dash app per test session (Dash hands its callback registry to the first app
+    that serves a request): {"app": app} once a test has made it; `attach_services`
+    points it at a test's services."""
+    return {}

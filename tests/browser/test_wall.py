@@ -15,7 +15,13 @@ from store.ledger import bump_version
 from store.schema import to_arrow
 from store.upsert import upsert
 from tests.helpers import TZ
-from tests.helpers.browser import ON_MAP, callbacks_settled, map_fitted
+from tests.helpers.browser import (
+    ON_MAP,
+    callbacks_settled,
+    map_fitted,
+    record_responses,
+    recorded_bodies,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -162,39 +168,15 @@ def test_the_wall_never_receives_complainants_text(dash_duo, live_app, store):
             [SECRET, "Kotikatu 3 B 12"],
         )
         bump_version(cur, "complaints")
-    dash_duo.driver.execute_cdp_cmd(
-        "Page.addScriptToEvaluateOnNewDocument",
-        {
-            "source": """
-        window.__bodies = [];
-        window.__reading = 0;  // responses whose body is not yet in __bodies
-        const original = window.fetch;
-        window.fetch = async (...args) => {
-            window.__reading += 1;
-            let response;
-            try {
-                response = await original(...args);
-            } catch (err) {
-                window.__reading -= 1;
-                throw err;
-            }
-            response.clone().text().then((t) => window.__bodies.push(t))
-                .finally(() => { window.__reading -= 1; });
-            return response;
-        };"""
-        },
-    )
+    record_responses(dash_duo)
     open_wall(dash_duo, live_app)
     WebDriverWait(dash_duo.driver, 20).until(
         lambda d: (d.execute_script(ON_MAP) or {}).get("complaints", 0) > 0
     )
     wall_settled(dash_duo)  # every tile, alert and layer has come
-    WebDriverWait(dash_duo.driver, 30).until(
-        lambda d: d.execute_script("return window.__reading") == 0
-    )
-    bodies = dash_duo.driver.execute_script("return window.__bodies")
+    bodies = recorded_bodies(dash_duo)
     assert len(bodies) > 5  # layout, callbacks, layers
-    everything = "\n".join(bodies) + dash_duo.driver.page_source
+    everything = "\n".join(bodies)
     assert "Matti" not in everything and "040-1234567" not in everything
     assert "Kotikatu 3 B 12" not in everything
     assert '"description":' not in everything  # no such field in any response

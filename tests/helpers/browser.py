@@ -76,3 +76,43 @@ def busiest_zone(store) -> tuple[str, int]:
         return cur.execute(
             "SELECT zone_id, count(*) FROM waste_containers GROUP BY ALL ORDER BY 2 DESC LIMIT 1"
         ).fetchone()
+
+
+# Every response body the page's scripts fetch, kept in window.__bodies across navigations
+# (added before any page script runs); window.__reading counts bodies not yet kept.
+RECORD_RESPONSES = """
+window.__bodies = JSON.parse(sessionStorage.getItem('c3-bodies') || '[]');
+window.__reading = 0;
+const original = window.fetch;
+window.fetch = async (...args) => {
+    window.__reading += 1;
+    let response;
+    try {
+        response = await original(...args);
+    } catch (err) {
+        window.__reading -= 1;
+        throw err;
+    }
+    response.clone().text().then((t) => {
+        window.__bodies.push(t);
+        sessionStorage.setItem('c3-bodies', JSON.stringify(window.__bodies));
+    }).finally(() => { window.__reading -= 1; });
+    return response;
+};"""
+
+
+def record_responses(dash_duo) -> None:
+    """From the next page on, keep every body the page fetches (see `recorded_bodies`)."""
+    dash_duo.driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_RESPONSES}
+    )
+
+
+def recorded_bodies(dash_duo, timeout: float = 30) -> list[str]:
+    """The bodies fetched so far, once none is still being read; and the page itself."""
+    WebDriverWait(dash_duo.driver, timeout).until(
+        lambda d: d.execute_script("return window.__reading") == 0
+    )
+    return dash_duo.driver.execute_script("return window.__bodies") + [
+        dash_duo.driver.page_source
+    ]

@@ -94,20 +94,7 @@ def test_demo_starts_backfills_polls_and_serves(tmp_path):
         assert {p.parent.name for p in reports} == {"city-daily", "waste-weekly"}
         assert {p.suffix for p in reports} == {".html", ".pdf"}
         assert "LATE" in next(p for p in reports if p.suffix == ".html").read_text()
-        # while the demo holds the DuckDB file, `c3 connectors list` asks it for the state
-        listed = c3(env, "connectors", "list")
-        assert listed.returncode == 0, listed.stderr
-        states = {line.split()[0]: line for line in listed.stdout.splitlines()[2:]}
-        assert set(states) == {"waste", "traffic", "complaints"}
-        assert all(" live " in line for line in states.values()), listed.stdout
-        # `c3 ingest --once` sees the lock at once and has the running demo poll its feeds
-        polled = c3(env, "ingest", "--once")
-        assert polled.returncode == 0, polled.stderr
-        assert "is held by the running C3" in polled.stderr and "it polled" in polled.stderr
-        runs = {line.split()[0]: line.split() for line in polled.stdout.splitlines()[2:]}
-        assert set(runs) == {"waste", "traffic", "complaints"}
-        assert all(cells[1] == "ok" and int(cells[2].replace(",", "")) > 0
-                   for cells in runs.values()), polled.stdout  # fmt: skip
+        commands_ask_the_running_demo(env)
         # and `c3 report` has it produce the report
         on_demand = c3(env, "report", "city-daily")
         assert on_demand.returncode == 0, on_demand.stderr
@@ -129,6 +116,31 @@ def test_demo_starts_backfills_polls_and_serves(tmp_path):
     assert "missing: Waste: no container readings" in past.stdout  # no history then
     future = c3(env, "report", "city-daily", "--at", "2099-01-01T06:00")
     assert future.returncode == 2 and "in the future" in future.stderr
+
+
+def commands_ask_the_running_demo(env: dict) -> None:
+    """While the demo holds the DuckDB file, the commands that need it ask the demo."""
+    # while the demo holds the DuckDB file, `c3 connectors list` asks it for the state
+    listed = c3(env, "connectors", "list")
+    assert listed.returncode == 0, listed.stderr
+    states = {line.split()[0]: line for line in listed.stdout.splitlines()[2:]}
+    assert set(states) == {"waste", "traffic", "complaints"}
+    assert all(" live " in line for line in states.values()), listed.stdout
+    # `c3 ingest --once` sees the lock at once and has the running demo poll its feeds
+    polled = c3(env, "ingest", "--once")
+    assert polled.returncode == 0, polled.stderr
+    assert "is held by the running C3" in polled.stderr and "it polled" in polled.stderr
+    runs = {line.split()[0]: line.split() for line in polled.stdout.splitlines()[2:]}
+    assert set(runs) == {"waste", "traffic", "complaints"}
+    assert all(cells[1] == "ok" and int(cells[2].replace(",", "")) > 0
+               for cells in runs.values()), polled.stdout  # fmt: skip
+    # `c3 users add` has the running C3 write the account (it holds the file)
+    add = [sys.executable, "-m", "cli", "users", "add", "ada", "--role", "admin",
+           "--password-stdin"]  # fmt: skip
+    added = subprocess.run(add, cwd=ROOT, env=env, text=True, input="a long passphrase\n",
+                           capture_output=True, timeout=60)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert c3(env, "users", "list").stdout.split()[:2] == ["ada", "admin"]
 
 
 def c3(env: dict, *args: str) -> subprocess.CompletedProcess:

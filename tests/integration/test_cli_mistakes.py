@@ -3,11 +3,15 @@ misconfigured connector that does not stop the others, and a DuckDB file held by
 process named at once; one or two lines each, the traceback only with --verbose
 (issue 15, items 7, 8 and 9)."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from store import Store, StoreCorrupt
+from store.lock import StoreLocked
 
 ROOT = Path(__file__).resolve().parents[2]
 LA311 = ROOT / "tests" / "fixtures" / "la311_excerpt.csv"
@@ -40,15 +44,19 @@ def c3(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 def test_c3_config_lists_every_problem_and_exits_non_zero(env, tmp_path):
     config = tmp_path / "c3.toml"
-    config.write_text('timezone = "Mars/Olympus"\n[smtp]\nhostt = "mail"\n' + LA_FEED)
+    config.write_text('timezone = "Mars/Olympus"\n[smtp]\nhostt = "mail"\n' + LA_FEED +
+                      '[[connectors]]\nname = "311"\nkind = "open311"\nurl = "ftp://a.example"\n'
+                      "intervl_s = 5\n")  # fmt: skip
     checked = c3(env, "config")
     assert checked.returncode == 2
     assert checked.stdout == ""
     assert checked.stderr.splitlines() == [
-        "c3: the config has 2 problems:",
+        "c3: the config has 3 problems:",
         f"  {config}:1: timezone: unknown time zone 'Mars/Olympus'; use an IANA name such as "
         "Europe/Helsinki",
         f"  {config}:3: unknown key smtp.hostt (did you mean host?)",
+        f"  {config}:14: connector '311': unknown key intervl_s (did you mean interval_s?); url "
+        "'ftp://a.example': open311 feeds are read over http:// or https://",
         "   (add --verbose for the details)",
     ]
     verbose = c3(env, "config", "--verbose")
@@ -87,9 +95,13 @@ def test_ingest_runs_the_good_connectors_beside_a_misconfigured_one(env, tmp_pat
 
 def test_a_store_held_by_another_process_is_named_before_the_slow_start(env, tmp_path):
     (tmp_path / "c3.toml").write_text(LA_FEED)
+    # another program, whose command line names the file: "python3 hold.py c3.duckdb"
+    (tmp_path / "hold.py").write_text(
+        "import duckdb, sys\nc = duckdb.connect(sys.argv[1])\n"
+        "print('holding', flush=True)\nsys.stdin.read()\n"
+    )
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
-         "print('holding', flush=True); sys.stdin.read()", str(tmp_path / "c3.duckdb")],
+        [sys.executable, "hold.py", "c3.duckdb"], cwd=tmp_path,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -100,7 +112,17 @@ def test_a_store_held_by_another_process_is_named_before_the_slow_start(env, tmp
         assert lines[0].startswith(f"c3: {tmp_path / 'c3.duckdb'} is in use by process "
                                    f"{holder.pid} (python")  # fmt: skip
         assert lines[0].endswith("): one process writes a DuckDB file at a time.")
+        # not taken for a C3 because its command line names c3.duckdb
+        assert lines[1] == "   Stop that process first, or point C3 at another file (duckdb_path)."
         assert len(lines) == 3 and "Traceback" not in ran.stderr
+        listed = c3(env, "connectors", "list")  # no C3 to ask: the holder is named
+        assert listed.returncode == 1 and "Traceback" not in listed.stderr
+        assert listed.stderr.startswith(f"c3: {tmp_path / 'c3.duckdb'} is in use by process "
+                                        f"{holder.pid} (python")  # fmt: skip
+        # grabbed between c3's check and its opening: DuckDB's lock error, in the same words
+        with pytest.raises(StoreLocked) as grabbed:
+            Store(tmp_path / "c3.duckdb")
+        assert grabbed.value.pid == holder.pid and grabbed.value.command.startswith("python")
         verbose = c3(env, "ingest", "--once", "--verbose")
         assert "Traceback (most recent call last)" in verbose.stderr
         served = c3(env, "serve")  # refuses at once too, before loading the city
@@ -120,3 +142,77 @@ def test_an_unreachable_feed_is_one_line_naming_the_host(env, tmp_path):
     assert checked.stderr == f"  the run would fail: cannot reach 127.0.0.1:{port}\n"
     verbose = c3(env, "connectors", "check", "311", "--verbose")
     assert "Connection refused" in verbose.stderr  # the library's detail, when asked for
+
+
+def test_connectors_list_reads_the_file_read_only_and_says_when_its_log_is_damaged(
+    env, tmp_path, monkeypatch
+):
+    from cli.connectors import connector_states
+    from config import load_settings
+
+    monkeypatch.setenv("C3_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("C3_CONFIG", os.devnull)
+    settings = load_settings()
+    Store(settings.database_file).close()
+    opened = []
+
+    class Spy(Store):
+        def __init__(self, path, **kwargs):
+            opened.append(kwargs.get("read_only", False))
+            super().__init__(path, **kwargs)
+
+    monkeypatch.setattr("store.Store", Spy)
+    assert set(connector_states(settings)) == {"waste", "traffic", "complaints"}
+    assert opened == [True]  # listing runs no migration and changes nothing
+    monkeypatch.setattr("store.Store", Store)
+    damage_the_write_ahead_log(settings.database_file)
+    with pytest.raises(StoreCorrupt):  # not "(state unknown…)"
+        connector_states(settings)
+
+
+def damage_the_write_ahead_log(db: Path) -> None:
+    """Leave `db` with a write-ahead log that cannot be replayed (a C3 killed before its
+    checkpoint, and a few damaged blocks in the log)."""
+    killed = ("import os, sys\nfrom store import Store\ns = Store(sys.argv[1])\n"
+              "with s.transaction() as cur:\n"
+              "    cur.execute(\"CREATE TABLE big AS SELECT range i, repeat('b', 100) s "
+              "FROM range(20000)\")\nos._exit(0)\n")  # fmt: skip
+    subprocess.run([sys.executable, "-c", killed, str(db)], cwd=ROOT, check=True)
+    wal = db.with_name(db.name + ".wal")
+    size = wal.stat().st_size
+    with wal.open("r+b") as log:
+        log.seek(size // 2)
+        log.write(b"\xa5" * 4096)
+
+
+def test_a_misconfigured_connectors_reason_is_in_the_error_column(capsys):
+    from cli.ingest import print_runs
+    from config import ConfigProblem
+
+    run = {"connector": "la", "status": "failed", "fetched": 0, "inserted": 0, "updated": 0,
+           "unchanged": 0, "quarantined": 0, "error": "cannot reach a.example:80"}  # fmt: skip
+    print_runs([run], [ConfigProblem("c3.toml:11", "the mapping needs request_id", "no-id")],
+               verbose=False)  # fmt: skip
+    header, _, failed, aside = capsys.readouterr().out.splitlines()
+    column = header.index("error")
+    assert failed.index("cannot reach") == column
+    assert aside.split()[1] == "misconfigured" and aside.index("c3.toml:11") == column
+
+
+@pytest.mark.parametrize(
+    ("command", "is_c3"),
+    [
+        ("c3 serve", True),
+        ("cli demo", True),  # python -m cli demo
+        ("c3 synthetic --blocks 40 --serve", True),
+        ("python3.11 hold.py /var/c3/c3.duckdb", False),  # names the file, is not C3
+        ("duckdb /var/c3/c3.duckdb", False),
+        ("python3 -m pytest tests/cli", False),
+        (None, False),
+    ],
+)
+def test_only_a_c3_that_serves_is_taken_for_the_running_c3(command, is_c3):
+    from cli.errors import _what_to_do_when_locked
+
+    advice = _what_to_do_when_locked(StoreLocked(Path("/var/c3/c3.duckdb"), 7, command))
+    assert advice.startswith("   That C3 polls the feeds itself") is is_c3

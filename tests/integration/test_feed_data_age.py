@@ -12,10 +12,10 @@ from plotly.utils import PlotlyJSONEncoder
 
 from callbacks.wall import feeds_panel
 from components.feeds_table import health_row
-from config import load_settings
+from config import ConfigProblem, load_settings
 from connectors.runner import build_connector, run_connector
 from services.context import Services, attach_services
-from services.feeds import feed_summary, health_rows
+from services.feeds import feed_summary, health_rows, misconfigured_summary
 from sim.http import BackgroundServer
 from store.cache import Cache
 from tests.helpers import TZ
@@ -80,6 +80,11 @@ def test_a_feed_whose_runs_fail_is_stale_by_its_runs(store):
     summary = feed_summary(health(store, "bins", NOW + timedelta(seconds=30)))
     assert (summary["state"], summary["stale_by"]) == ("failing", "run")
     assert summary["newest_observation_at"] is None and summary["stale_reason"] is None
+    # a misconfigured connector's JSON has the same keys (nothing known), and why
+    aside = misconfigured_summary(ConfigProblem("c3.toml:4", "unknown key intervl_s", "x"))
+    assert set(aside) == set(summary) | {"reason", "where"}
+    assert (aside["state"], aside["last_success_at"], aside["runs_24h"]) == ("misconfigured",
+                                                                             None, 0)  # fmt: skip
 
 
 def test_a_complaints_feed_with_no_new_request_for_days_is_still_live(store):

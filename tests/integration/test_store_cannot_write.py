@@ -26,11 +26,14 @@ from tests.helpers import TZ, rows
 from tests.helpers.feeds import NOW, ScriptedFeed, assert_ledger_adds_up, container, waste_settings
 
 ROOT = Path(__file__).resolve().parents[2]
+# about 260 kB of write-ahead log
+BATCH = "INSERT INTO t SELECT md5(i::VARCHAR) || md5((i + 1)::VARCHAR) FROM range(4000) r(i)"
 
 
 @pytest.fixture
 def small_fs(tmp_path):
-    """A real 4 MB file system (tmpfs) that a test can fill up; unmounted afterwards."""
+    """A real 4 MB file system (tmpfs) that a test can fill up; unmounted afterwards, even
+    when a failed test left a file on it open (lazily then: once nothing holds it)."""
     where = tmp_path / "small-fs"
     where.mkdir()
     mounted = subprocess.run(
@@ -42,11 +45,13 @@ def small_fs(tmp_path):
     try:
         yield where
     finally:
-        subprocess.run(["umount", str(where)], check=True)
+        if subprocess.run(["umount", str(where)], capture_output=True, check=False).returncode:
+            subprocess.run(["umount", "-l", str(where)], check=True)
 
 
-def fill(where):
-    """Take every free byte of the file system at `where`; the file to delete to free it."""
+def fill(where, leave: int = 0):
+    """Take every free byte of the file system at `where` but `leave`; the file to delete
+    to free them."""
     filler = where / "filler"
     fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
     try:
@@ -59,6 +64,8 @@ def fill(where):
     finally:
         os.close(fd)
     assert shutil.disk_usage(where).free < 4096
+    if leave:
+        os.truncate(filler, filler.stat().st_size - leave)
     return filler
 
 
@@ -110,6 +117,73 @@ def test_a_run_on_a_full_disk_keeps_why_the_wall_says_it_and_the_next_run_recove
         assert_ledger_adds_up(store)
     finally:
         store.close()
+
+
+def test_a_checkpoint_on_a_full_disk_is_survived_by_reopening_the_database(small_fs):
+    """A full disk as the write-ahead log outgrows its threshold: the commit is durable but
+    its checkpoint fails, and DuckDB invalidates the database (every read and write would
+    fail from then on). The store keeps the first error, reopens the database, reads on,
+    says so on the wall, clears once space is back, and closes cleanly."""
+    store = Store(small_fs / "c3.duckdb", config={"checkpoint_threshold": "200KB"})
+    try:
+        with store.transaction() as cur:
+            cur.execute("CREATE TABLE t (x VARCHAR)")
+        filler = fill(small_fs, leave=600_000)  # the log fits, the checkpoint does not
+        for _ in range(2):  # the second one's checkpoint fails
+            with store.transaction() as cur:
+                cur.execute(BATCH)  # durable: not an error
+        failure = store.write_failure
+        assert failure.kind == "disk full" and "No space left on device" in failure.error
+        assert "autocheckpoint failed" in failure.error  # the first error, kept
+        assert store.invalidated is None  # reopened at once
+        assert rows(store, "SELECT count(*) FROM t") == [(8000,)]  # the log replayed
+        titles = [a["title"] for a in wall_store_alerts(store)]
+        assert titles == ["The store cannot write: disk full, 0.0 MB free"]
+        filler.unlink()  # space returns
+        with store.transaction() as cur:
+            cur.execute("INSERT INTO t VALUES ('b')")
+        assert store.write_failure is None
+        assert wall_store_alerts(store) == []
+        assert store.checkpoint_and_close() is True
+        assert not (small_fs / "c3.duckdb.wal").exists()
+    finally:
+        store.close()
+    reopened = Store(small_fs / "c3.duckdb")
+    try:
+        assert rows(reopened, "SELECT count(*) FROM t") == [(8001,)]
+    finally:
+        reopened.close()
+
+
+def test_a_database_that_cannot_be_reopened_yet_still_shows_the_alert_and_stops_quietly(
+    small_fs, monkeypatch
+):
+    """While the invalidated database cannot be reopened, reads fail: the wall's feeds
+    panel still raises the store alert, and C3's stop neither raises nor hangs."""
+    store = Store(small_fs / "c3.duckdb", config={"checkpoint_threshold": "200KB"})
+    try:
+        with store.transaction() as cur:
+            cur.execute("CREATE TABLE t (x VARCHAR)")
+        filler = fill(small_fs, leave=600_000)
+        monkeypatch.setattr(Store, "_connect", fail_to_connect)
+        for _ in range(2):
+            with store.transaction() as cur:
+                cur.execute(BATCH)
+        assert store.invalidated is not None
+        with pytest.raises(duckdb.Error, match="cannot be used until C3 reopens it"):
+            rows(store, "SELECT count(*) FROM t")
+        titles = [a["title"] for a in wall_store_alerts(store)]
+        assert titles == ["The store cannot write: disk full, 0.0 MB free; it cannot be read "
+                          "either until C3 reopens it"]  # fmt: skip
+        filler.unlink()
+        assert "disk full" in store.write_failure.kind  # no write has succeeded since
+        assert store.checkpoint_and_close() is False  # logged, not raised
+    finally:
+        store.close()  # never raises either
+
+
+def fail_to_connect(_store):
+    raise duckdb.IOException("IO Error: cannot open the file again (in this test)")
 
 
 def wall_store_alerts(store):

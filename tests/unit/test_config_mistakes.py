@@ -2,6 +2,8 @@
 you mean", all at once; a mistake inside one [[connectors]] table sets that feed aside
 while the others run; anything else stops C3 with the list (issue 15, items 7 and 8)."""
 
+import json
+
 import pytest
 
 from config import ConfigError, load_settings
@@ -102,12 +104,12 @@ def test_a_connectors_own_time_zone_and_encoding_are_checked(config):
     config('[[connectors]]\nname = "x"\nkind = "file"\nurl = "https://a.example/x.csv"\n'
            'domain = "waste"\ncolumns = {container_id = "id", observed_at = "t"}\n'
            'source_timezone = "America/New_Yrok"\nencoding = "latin-9000"\n')  # fmt: skip
-    messages = sorted(p.message for p in load_settings().misconfigured)
-    assert messages == [
-        "encoding: unknown text encoding 'latin-9000' (e.g. utf-8, cp1252)",
+    [problem] = load_settings().misconfigured  # one connector, one problem: its reasons joined
+    assert problem.message == (
         "source_timezone: unknown time zone 'America/New_Yrok' (did you mean America/New_York?); "
-        "use an IANA name such as Europe/Helsinki",
-    ]
+        "use an IANA name such as Europe/Helsinki; "
+        "encoding: unknown text encoding 'latin-9000' (e.g. utf-8, cp1252)"
+    )
 
 
 def test_every_connector_misconfigured_means_none_run_not_the_demo_feeds(config):
@@ -115,6 +117,106 @@ def test_every_connector_misconfigured_means_none_run_not_the_demo_feeds(config)
     settings = load_settings()
     assert settings.feeds == [] and not settings.is_demo
     assert [p.connector for p in settings.misconfigured] == ["x"]
+
+
+def test_a_connector_with_two_mistakes_is_one_problem_with_both_reasons(config):
+    path = config('[[connectors]]\nname = "x"\nkind = "open311"\nurl = "ftp://a.example"\n'
+                  "intervl_s = 5\n" + GOOD_FEED)  # fmt: skip
+    settings = load_settings()
+    assert [f.name for f in settings.feeds] == ["ok"]
+    [problem] = settings.misconfigured  # the wall counts it once, /feeds lists it once
+    assert str(problem) == (
+        f"{path}:2: connector 'x': unknown key intervl_s (did you mean interval_s?); "
+        "url 'ftp://a.example': open311 feeds are read over http:// or https://"
+    )
+
+
+def test_a_connector_set_aside_by_the_config_is_not_built_again(config):
+    from config import ConfigProblem
+    from connectors.runner import build_connectors
+
+    config(GOOD_FEED)
+    settings = load_settings()
+    settings._misconfigured = [ConfigProblem("c3.toml:2", "set aside", "ok")]
+    connectors, aside = build_connectors(settings)
+    assert connectors == [] and [p.connector for p in aside] == ["ok"]
+
+
+def test_a_name_used_by_a_valid_and_an_invalid_entry_sets_both_aside(config):
+    path = config(GOOD_FEED + GOOD_FEED.replace("http://127.0.0.1:1/v2", "ftp://a.example") +
+                  GOOD_FEED.replace('"ok"', '"other"'))  # fmt: skip
+    settings = load_settings()
+    assert [f.name for f in settings.feeds] == ["other"]  # not the valid 'ok'
+    [problem] = settings.misconfigured
+    assert str(problem) == (
+        f"{path}:2: connector 'ok': the name 'ok' is used again (line 6); names must be "
+        "unique; line 6: url 'ftp://a.example': open311 feeds are read over http:// or https://"
+    )
+
+
+def test_every_problem_is_listed_when_the_config_cannot_be_used_the_connectors_too(config):
+    path = config('timezone = "Mars/Olympus"\n[[connectors]]\nname = "x"\nkind = "open311"\n'
+                  'url = "ftp://a.example"\n' + GOOD_FEED)  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:2: timezone: unknown time zone 'Mars/Olympus'; use an IANA name such as "
+        "Europe/Helsinki",
+        f"{path}:3: connector 'x': url 'ftp://a.example': open311 feeds are read over http:// "
+        "or https://",
+    ]
+
+
+def test_connectors_from_the_environment_are_checked_one_by_one_like_the_files(
+    config, monkeypatch, tmp_path
+):
+    config('timezone = "Europe/Helsinki"\n')
+    good = {"name": "ok", "kind": "open311", "url": "http://127.0.0.1:1/v2"}
+    monkeypatch.setenv("C3_CONNECTORS", json.dumps([
+        good,
+        {**good, "name": "ftp", "url": "ftp://a.example"},
+        {**good, "name": "twice"},
+        {"name": "x", "kind": "file", "url": str(tmp_path / "missing.csv"), "domain": "waste",
+         "columns": {"container_id": "id", "observed_at": "t"}},
+        {**good, "name": "twice", "intervl_s": 5},
+    ]))  # fmt: skip
+    settings = load_settings()  # one bad entry does not stop C3
+    assert [f.name for f in settings.feeds] == ["ok"]
+    assert [str(p) for p in settings.misconfigured] == [
+        "environment C3_CONNECTORS[1]: connector 'ftp': url 'ftp://a.example': open311 feeds "
+        "are read over http:// or https://",
+        "environment C3_CONNECTORS[2]: connector 'twice': the name 'twice' is used again "
+        "(C3_CONNECTORS[4]); names must be unique; C3_CONNECTORS[4]: unknown key intervl_s "
+        "(did you mean interval_s?)",
+        f"environment C3_CONNECTORS[3]: connector 'x': no file at {tmp_path / 'missing.csv'}",
+    ]
+    assert settings.place_of("ok") == "environment C3_CONNECTORS[0]"
+
+
+def test_connectors_in_the_environment_that_are_not_a_json_list_are_a_config_error(
+    config, monkeypatch
+):
+    config("")
+    monkeypatch.setenv("C3_CONNECTORS", '[{"name": "ok",')
+    with pytest.raises(ConfigError, match=r"^environment C3_CONNECTORS: not valid JSON: "):
+        load_settings()
+    monkeypatch.setenv("C3_CONNECTORS", '{"name": "ok"}')
+    with pytest.raises(ConfigError, match=r"^environment C3_CONNECTORS: must be a JSON list"):
+        load_settings()
+
+
+def test_a_setting_from_the_environment_is_blamed_on_the_environment_not_the_file(
+    config, monkeypatch
+):
+    config('timezone = "Europe/Helsinki"\n[smtp]\nhost = "mail"\n')
+    monkeypatch.setenv("C3_TIMEZONE", "Mars/Olympus")
+    monkeypatch.setenv("C3_SMTP__PORT", "abc")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert sorted(p.where for p in caught.value.problems) == [
+        "environment C3_SMTP__PORT",
+        "environment C3_TIMEZONE",
+    ]
 
 
 def test_key_lines_follow_tables_arrays_and_inline_tables():

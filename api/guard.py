@@ -1,0 +1,206 @@
+"""The one place every request passes before it reaches a page, a Dash callback or an API
+route: who is asking (the session's principal, the demo visitor, or anyone when access
+is open), and whether their role may have what they ask for. Nothing is hidden by the
+screens alone: a request the policy does not know is refused, and a test walks every
+registered route and callback to prove each is in the policy.
+
+The policy: static files and the sign-in routes are public; the page shell, its layout
+and dependencies need a signed-in principal; a page or a callback needs the screen it
+belongs to (a callback by its module, Dash's page router by the path it is asked for);
+an API route needs one of the screens that use it, or the token `c3` sends from this
+C3's data directory."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from dash import Dash
+from flask import Response, g, redirect, render_template, request, session
+
+from services.access import DEMO_ROLES, OPEN_ACCESS, SCREENS, Principal
+from services.accounts import still_valid
+from services.admin import display_seen
+from services.context import current_services
+from services.session import principal_from_session
+
+# a callback's module -> the screen it serves
+CALLBACK_SCREENS = {
+    "callbacks.home": "home",
+    "callbacks.explore": "explore",
+    "callbacks.explore_table": "explore",
+    "callbacks.collection": "collection",
+    "callbacks.reports": "reports",
+    "callbacks.feeds": "feeds",
+    "callbacks.wall": "wall",
+    "callbacks.admin": "admin",
+}
+PAGE_ROUTER_OUTPUT = "_pages_content.children"  # Dash's own callback that renders a page
+ENDED_KEY = "c3_ended"  # in a session that ended: why ("revoked" for an unpaired wall)
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a route asks of the requester: nothing (public), a principal, one of some
+    screens, or (`token`) the CLI's token, which also suffices where it is allowed."""
+
+    public: bool = False
+    screens: frozenset[str] = frozenset()  # empty and not public: any principal
+    token: bool = False
+
+
+PUBLIC = Need(public=True)
+SIGNED_IN = Need()
+
+
+def screens(*names: str, token: bool = False) -> Need:
+    return Need(screens=frozenset(names), token=token)
+
+
+MAP_SCREENS = ("home", "explore", "wall")
+# endpoint -> need; Dash's callback and page routes are decided per request below
+ROUTES = {
+    "static": PUBLIC,
+    "_dash_assets.static": PUBLIC,  # CSS and the scripts that style map layers: no data
+    "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>": PUBLIC,
+    "/_favicon.ico": PUBLIC,
+    "/_reload-hash": SIGNED_IN,
+    "/_dash-layout": SIGNED_IN,
+    "/_dash-dependencies": SIGNED_IN,
+    "c3_auth.login": PUBLIC,
+    "c3_auth.login_post": PUBLIC,
+    "c3_auth.logout": PUBLIC,
+    "c3_auth.oidc_start": PUBLIC,
+    "c3_auth.oidc_callback": PUBLIC,
+    "c3_auth.pair": PUBLIC,
+    "c3_auth.demo_role": SIGNED_IN,
+    "c3_auth.whoami": SIGNED_IN,
+    "c3_api.version": SIGNED_IN,
+    "c3_api.basemap": SIGNED_IN,
+    "c3_api.layer": screens(*MAP_SCREENS),
+    "c3_api.frame": screens("explore"),
+    "c3_api.requests_shown": screens("explore"),
+    "c3_api.hotspots": screens("explore"),
+    "c3_api.rows_csv": screens("explore"),
+    "c3_api.report": screens("reports"),
+    "c3_api.run_report": Need(token=True),
+    "c3_api.poll_connectors": Need(token=True),
+    "c3_api.feeds": screens("feeds", token=True),
+    "c3_admin.add_user": screens("admin", token=True),
+    "c3_admin.list_users": screens("admin", token=True),
+    "c3_admin.remove_user": screens("admin", token=True),
+    "c3_admin.audit_csv": screens("admin"),
+}
+PAGE_ENDPOINTS = ("/", "/<path:path>")  # Dash's index and catch-all: the page shell
+CALLBACK_ENDPOINT = "/_dash-update-component"
+
+
+def install_guard(app: Dash) -> None:
+    """Check every request of `app`'s server before it is served."""
+
+    def guard() -> Response | None:
+        return check_request(app)
+
+    app.server.before_request(guard)
+
+
+def check_request(app: Dash) -> Response | None:
+    """None to serve the request, else the refusal (a redirect to sign in, 401 or 403)."""
+    endpoint = request.url_rule.endpoint if request.url_rule else None
+    if endpoint is None:
+        return None  # no route: Flask answers 404
+    need = ROUTES.get(endpoint)
+    if need is not None and need.public:
+        return None
+    principal = authenticated()
+    if need is not None and need.token and _token_sent():
+        return None
+    if principal is None:
+        if endpoint in PAGE_ENDPOINTS:
+            return redirect(f"/login?next={quote(request.full_path.rstrip('?'))}")
+        return _refuse(401, "sign in first", why=session.get(ENDED_KEY))
+    g.c3_principal = principal
+    if endpoint in PAGE_ENDPOINTS:
+        refused = _screen_check(principal, screen_of_path(request.path))
+        return refused and _forbidden_page(principal)
+    if endpoint == CALLBACK_ENDPOINT:
+        return _callback_check(app, principal)
+    if need is None:
+        return _refuse(403, f"{endpoint} is in no access policy")
+    if need.screens and not any(principal.can_open(s) for s in need.screens):
+        return _refuse(403, f"your role ({principal.role}) cannot reach {request.path}")
+    return None
+
+
+def authenticated() -> Principal | None:
+    """The principal of this request: open access, the demo visitor, or the session's
+    (None when it has none, it expired, or its account or wall was removed)."""
+    svc = current_services()
+    if svc.settings.auth == "none" and not svc.demo_sign_in:
+        return OPEN_ACCESS
+    now = datetime.now(UTC)
+    principal = principal_from_session(session, svc, now)
+    if principal is not None and not still_valid(svc.store, principal, now):
+        expired = principal.expires_at is not None and principal.expires_at <= now
+        session.clear()  # and why, for the wall's notice (a revoked display says so)
+        session[ENDED_KEY] = "revoked" if principal.via == "device" and not expired else "ended"
+        return None
+    if principal is not None:
+        display_seen(svc.store, principal, now)  # a paired wall's "last seen", once a minute
+    return principal
+
+
+def screen_of_path(path: str) -> str | None:
+    """The screen a page path shows, or None (an unknown path: Dash's 404 page)."""
+    path = "/" + path.strip("/")
+    return next((s for s, p in SCREENS.items() if p == path), None)
+
+
+def _screen_check(principal: Principal, screen: str | None) -> Response | None:
+    if screen is None or principal.can_open(screen):
+        return None
+    return _refuse(403, f"your role ({principal.role}) cannot open {SCREENS[screen]}; "
+                   f"you can open: {', '.join(SCREENS[s] for s in principal.screens)}")  # fmt: skip
+
+
+def _callback_check(app: Dash, principal: Principal) -> Response | None:
+    body = request.get_json(silent=True) or {}
+    output = body.get("output", "")
+    if PAGE_ROUTER_OUTPUT in output:  # the page router: the screen of the path it renders
+        path = next((i.get("value") for i in body.get("inputs", [])
+                     if i.get("property") == "pathname"), "/")  # fmt: skip
+        return _screen_check(principal, screen_of_path(str(path or "/")))
+    callback = (app.callback_map.get(output) or {}).get("callback")
+    screen = CALLBACK_SCREENS.get(getattr(callback, "__module__", ""))
+    if screen is None:
+        return _refuse(403, "this callback is in no access policy")
+    return _screen_check(principal, screen)
+
+
+SCREEN_LABELS = {"home": "City map", "explore": "Explore", "collection": "Collection",
+                 "reports": "Reports", "feeds": "Feeds", "wall": "Wall", "admin": "Admin"}
+
+
+def _forbidden_page(principal: Principal) -> Response:
+    """A page the role may not open: what it may open instead (the demo: other roles)."""
+    page = render_template(
+        "forbidden.html", city=current_services().settings.city_name, role=principal.role,
+        path=request.path, demo=principal.via == "demo" and [
+            (role, label) for role, (label, _) in DEMO_ROLES.items()],
+        screens=[(SCREENS[s], SCREEN_LABELS[s]) for s in principal.screens],
+    )  # fmt: skip
+    return Response(page, 403, mimetype="text/html")
+
+
+def _token_sent() -> bool:
+    token = current_services().report_token
+    sent = request.headers.get("X-C3-Token", "")
+    return bool(token) and hmac.compare_digest(sent, token)
+
+
+def _refuse(status: int, message: str, why: str | None = None) -> Response:
+    body = {"error": message} | ({"why": why} if why else {})
+    return Response(json.dumps(body), status, mimetype="application/json")

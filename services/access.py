@@ -1,0 +1,148 @@
+"""Who is asking and what they may see: the `Principal` (a signed-in person, a paired wall,
+the demo visitor, or anyone when access is open), the screens and data domains each role
+reaches, personal data as its own permission, and the principal of the current request.
+
+The rules live here once; `api.guard` applies them to every request before it reaches a
+page, a callback or an API route, and services that shape data (personal fields, a
+department's domains) ask the principal of the request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from flask import g, has_request_context
+from werkzeug.exceptions import Forbidden
+
+from config import DEPARTMENTS, AccessSettings, Grant
+
+# screen -> its path; the guard maps a request to one of these
+SCREENS = {
+    "home": "/",
+    "explore": "/explore",
+    "collection": "/collection",
+    "reports": "/reports",
+    "feeds": "/feeds",
+    "wall": "/wall",
+    "admin": "/admin",
+}
+ROLE_SCREENS = {
+    "wall": frozenset({"wall"}),
+    "operator": frozenset(SCREENS) - {"admin"},
+    "department": frozenset({"home", "explore", "collection", "reports", "feeds"}),
+    "admin": frozenset(SCREENS),
+}
+ROLE_RANK = {"wall": 0, "department": 1, "operator": 2, "admin": 3}  # the widest wins
+SCREEN_DOMAINS = {"collection": {"waste"}}  # a department sees a screen if it has its domain
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request comes from, and what they were granted."""
+
+    name: str
+    role: str
+    departments: tuple[str, ...] = ()  # department role only
+    zones: tuple[str, ...] = ()  # department role only; empty = every zone
+    personal_data: bool = False
+    via: str = "local"  # local | oidc | device | demo | open
+    expires_at: datetime | None = None
+    device_id: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def domains(self) -> frozenset[str]:
+        """The data domains this principal sees (every one, but for a department)."""
+        return frozenset(self.departments if self.role == "department" else DEPARTMENTS)
+
+    def sees(self, domain: str) -> bool:
+        return domain in self.domains
+
+    def can_open(self, screen: str) -> bool:
+        if screen not in ROLE_SCREENS.get(self.role, ()):
+            return False
+        needs = SCREEN_DOMAINS.get(screen)
+        return needs is None or bool(needs & self.domains)
+
+    @property
+    def screens(self) -> list[str]:
+        """The screens this principal may open, in the navigation's order."""
+        return [s for s in SCREENS if self.can_open(s)]
+
+    @property
+    def label(self) -> str:
+        """'maria · department (waste)' for the header."""
+        scope = f" ({', '.join(self.departments)})" if self.role == "department" else ""
+        return f"{self.name} · {self.role}{scope}"
+
+
+OPEN_ACCESS = Principal("open access", "operator", via="open")
+# the demo's role switcher: role -> (its label, the departments it sees)
+DEMO_ROLES = {
+    "admin": ("admin", ()),
+    "operator": ("operator", ()),
+    "department": ("waste department", ("waste",)),
+    "wall": ("wall display", ()),
+}
+
+
+def from_grant(name: str, grant: Grant, access: AccessSettings, via: str, **extra) -> Principal:
+    return Principal(
+        name=name,
+        role=grant.role,
+        departments=tuple(grant.departments),
+        zones=tuple(grant.zones),
+        personal_data=grant.personal_data or grant.role in access.personal_data_roles,
+        via=via,
+        **extra,
+    )
+
+
+def grant_of_groups(groups: list[str], access: AccessSettings) -> Grant | None:
+    """The grant of the widest role among `groups` (departments and zones of every group
+    of that role together; personal data if any of them gives it), or None: no access."""
+    grants = [access.groups[g] for g in groups if g in access.groups]
+    if not grants:
+        return None
+    top = max(ROLE_RANK[gr.role] for gr in grants)
+    widest = [gr for gr in grants if ROLE_RANK[gr.role] == top]
+    return Grant(
+        role=widest[0].role,
+        departments=sorted({d for gr in widest for d in gr.departments}),
+        zones=sorted({z for gr in widest for z in gr.zones}),
+        personal_data=any(gr.personal_data for gr in widest),
+    )
+
+
+def with_role(principal: Principal, role: str, departments: tuple[str, ...] = ()) -> Principal:
+    """The demo's role switcher: the same visitor seen as another role."""
+    personal = role == "admin"
+    return replace(principal, role=role, departments=departments, personal_data=personal)
+
+
+def current_principal() -> Principal | None:
+    """The principal of the current request (set by the guard), or None outside one."""
+    if not has_request_context():
+        return None
+    return g.get("c3_principal")
+
+
+def personal_data_allowed() -> bool:
+    """Whether this request may receive complainants' words, addresses and raw records."""
+    who = current_principal()
+    return bool(who and who.personal_data)
+
+
+def require_domain(domain: str | None) -> None:
+    """Refuse (403) data of a domain the request's principal does not see: a department
+    head asking for another department's layer, rows or export."""
+    who = current_principal()
+    if domain in DEPARTMENTS and who is not None and not who.sees(domain):
+        raise Forbidden(f"your role ({who.label}) does not see {domain} data")
+
+
+def sees_report(who: Principal | None, department: str | None) -> bool:
+    """A department sees its own department's reports only; other roles, every report."""
+    if who is None:
+        return False
+    return who.role != "department" or department in who.departments

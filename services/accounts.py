@@ -1,0 +1,164 @@
+"""Local accounts, paired wall displays and the audit trail, as the rest of C3 uses them:
+passwords hashed with scrypt (memory-hard; the standard library's, no extra dependency),
+failed sign-ins throttled per account and per address, one-time pairing links for walls,
+and one line in the audit log per look at personal data, export or report download."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from datetime import UTC, datetime, timedelta
+
+from config import DEPARTMENTS, ROLES, AccessSettings
+from services.access import Principal, current_principal
+from store import Store
+from store import access as rows
+
+# scrypt's cost: 2^15 x 8 x 128 B = 32 MiB and ~0.1 s per check (OWASP: N=2^17 at r=8 is the
+# high end; 2^15 keeps a rate-limited login cheap on a 2-core server)
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+THROTTLE_WINDOW_S = 15 * 60
+PAIRING_VALID = timedelta(hours=24)
+MIN_PASSWORD = 10
+
+
+class AccountError(ValueError):
+    """An account operation that cannot be done, in words for the operator."""
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
+                            maxmem=2**26)  # fmt: skip
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if kind != "scrypt":
+        return False
+    again = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r),
+                           p=int(p), maxmem=2**26)  # fmt: skip
+    return hmac.compare_digest(again.hex(), digest)
+
+
+class LoginThrottle:
+    """At most `limit` failed sign-ins per account and per address in 15 minutes."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures[key]
+        while failures and failures[0] < now - THROTTLE_WINDOW_S:
+            failures.popleft()
+        return failures
+
+    def blocked(self, keys: list[str], limit: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            return any(len(self._recent(k, now)) >= limit for k in keys)
+
+    def failed(self, keys: list[str]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                self._recent(key, now).append(now)
+
+
+def new_account(name: str, role: str, password: str, departments=(), zones=(),
+                personal_data: bool = False) -> dict:  # fmt: skip
+    """A checked account row, its password hashed; AccountError says what is wrong."""
+    if not name or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise AccountError(f"{name!r}: a name is letters, digits, '.', '-' and '_'")
+    if role not in ROLES:
+        raise AccountError(f"role {role!r}: one of {', '.join(ROLES)}")
+    unknown = sorted(set(departments) - set(DEPARTMENTS))
+    if unknown or (role == "department" and not departments):
+        raise AccountError(f"a department account needs departments among {DEPARTMENTS}")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
+    return {"name": name, "role": role, "departments": list(departments), "zones": list(zones),
+            "personal_data": personal_data, "password_hash": hash_password(password)}  # fmt: skip
+
+
+def add_account(store: Store, account: dict) -> None:
+    with store.transaction() as cur:
+        if rows.user(cur, account["name"]) is not None:
+            raise AccountError(f"an account {account['name']!r} exists already")
+        rows.add_user(cur, account)
+
+
+def signed_in_locally(store: Store, access: AccessSettings, name: str, password: str,
+                      now: datetime) -> Principal | None:  # fmt: skip
+    """The principal of a local account whose password matches, else None."""
+    with store.reading() as cur:
+        found = rows.user(cur, name)
+    if found is None or found["disabled"] or not password_matches(password, found["password_hash"]):
+        return None
+    return Principal(
+        name=name, role=found["role"], departments=tuple(found["departments"] or ()),
+        zones=tuple(found["zones"] or ()), via="local",
+        personal_data=found["personal_data"] or found["role"] in access.personal_data_roles,
+        expires_at=now + timedelta(hours=access.session_hours),
+    )  # fmt: skip
+
+
+def still_valid(store: Store, principal: Principal, now: datetime) -> bool:
+    """A session's principal is still good: not expired, its local account not removed or
+    disabled, its wall display not revoked."""
+    if principal.expires_at is not None and principal.expires_at <= now:
+        return False
+    with store.reading() as cur:
+        if principal.via == "local":
+            found = rows.user(cur, principal.name)
+            return found is not None and not found["disabled"]
+        if principal.via == "device":
+            found = rows.device(cur, principal.device_id or "")
+            return found is not None and found["revoked_at"] is None
+    return True
+
+
+def new_device(store: Store, name: str, created_by: str, now: datetime) -> tuple[str, str]:
+    """A named wall display: (its id, the one-time pairing token for its link)."""
+    token = secrets.token_urlsafe(24)
+    device_id = secrets.token_urlsafe(12)
+    with store.transaction() as cur:
+        rows.add_device(cur, {"device_id": device_id, "name": name, "created_by": created_by,
+                              "pairing_token_hash": _token_hash(token),
+                              "pairing_expires_at": now + PAIRING_VALID})  # fmt: skip
+    return device_id, token
+
+
+def paired_wall(store: Store, access: AccessSettings, token: str, now: datetime):
+    """The wall principal a pairing link signs in (once), or None."""
+    with store.transaction() as cur:
+        found = rows.pair_device(cur, _token_hash(token), now)
+    if found is None:
+        return None
+    return Principal(name=found["name"], role="wall", via="device", device_id=found["device_id"],
+                     expires_at=now + timedelta(days=access.wall_session_days))  # fmt: skip
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def audit(store: Store, action: str, what: str, count: int | None = None,
+          detail: str | None = None) -> None:  # fmt: skip
+    """One audit entry for the current request's principal: personal data seen, rows
+    exported, a report downloaded."""
+    who = current_principal()
+    entry = {"logged_at": datetime.now(UTC), "who": who.name if who else "?",
+             "role": who.role if who else "?", "action": action, "what": what,
+             "rows": count, "detail": detail}  # fmt: skip
+    with store.transaction() as cur:
+        rows.write_audit(cur, entry)

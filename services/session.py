@@ -1,0 +1,54 @@
+"""A principal in the browser's session and back: Flask's signed session cookie holds who
+signed in, how, their grant and when it ends (the server's key signs it, so it cannot be
+altered). The demo signs its visitor in as a demo admin, whose role a switcher changes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from services.access import Principal
+
+KEY = "c3"
+DEMO_HOURS = 12
+
+
+def sign_in(session, principal: Principal) -> None:
+    session.clear()  # a new session id for a new sign-in (no fixation)
+    session[KEY] = {
+        "name": principal.name,
+        "role": principal.role,
+        "departments": list(principal.departments),
+        "zones": list(principal.zones),
+        "personal_data": principal.personal_data,
+        "via": principal.via,
+        "expires_at": principal.expires_at.isoformat() if principal.expires_at else None,
+        "device_id": principal.device_id,
+    }
+    session.permanent = True  # the cookie lives until expires_at, not the browser's close
+
+
+def sign_out(session) -> None:
+    session.clear()
+
+
+def principal_from_session(session, svc, now: datetime) -> Principal | None:
+    """The session's principal; the demo visitor when the demo signs visitors in."""
+    data = session.get(KEY)
+    if data is None:
+        if not svc.demo_sign_in or session.get("c3_ended"):  # a revoked wall stays out
+            return None
+        demo = Principal("demo visitor", "admin", personal_data=True, via="demo",
+                         expires_at=now + timedelta(hours=DEMO_HOURS))  # fmt: skip
+        sign_in(session, demo)
+        return demo
+    expires = data.get("expires_at")
+    return Principal(
+        name=data["name"],
+        role=data["role"],
+        departments=tuple(data.get("departments") or ()),
+        zones=tuple(data.get("zones") or ()),
+        personal_data=bool(data.get("personal_data")),
+        via=data.get("via", "local"),
+        expires_at=datetime.fromisoformat(expires) if expires else None,
+        device_id=data.get("device_id"),
+    )

@@ -1,0 +1,176 @@
+"""Roles decide what leaves the server (issue 16): for every registered route and every
+server callback, each role gets what it should and no more, and anonymous gets a
+redirect to sign in or 401. A route or callback the matrix does not list fails here, so
+a new one cannot skip the guard. And the quarantine leak: complaint records as received
+reached an anonymous POST to /_dash-update-component."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app import create_app
+from config import load_settings
+from services.access import Principal
+from services.context import Services, attach_services
+from services.session import sign_in
+from store.access import audit_entries
+from store.cache import Cache
+from store.ledger import RunRecord, write_quarantine, write_run
+from tests.helpers import TZ
+
+LATER = datetime.now(UTC) + timedelta(hours=1)
+ROLES = {
+    "wall": Principal("hall display", "wall", via="oidc", expires_at=LATER),
+    "waste": Principal("maria", "department", ("waste",), via="oidc", expires_at=LATER),
+    "traffic": Principal("tom", "department", ("traffic",), via="oidc", expires_at=LATER),
+    "operator": Principal("olli", "operator", via="oidc", expires_at=LATER),
+    "admin": Principal("ada", "admin", personal_data=True, via="oidc", expires_at=LATER),
+}
+EVERY = set(ROLES)
+DESKS = {"waste", "traffic", "operator", "admin"}
+PUBLIC = {"anonymous"} | EVERY
+CITY = {"operator", "admin"}  # who sees every department's data
+# rule -> (method, a URL of it, who may have it); "anonymous" marks a public route
+MATRIX = {
+    "/": ("GET", "/", DESKS),
+    "/<path:path>": ("GET", "/explore", DESKS),
+    "/static/<path:filename>": ("GET", "/static/x.css", PUBLIC),
+    "/assets/<path:filename>": ("GET", "/assets/c3.css", PUBLIC),
+    "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>":
+        ("GET", "/_dash-component-suites/dash/x.js", PUBLIC),
+    "/_favicon.ico": ("GET", "/_favicon.ico", PUBLIC),
+    "/_reload-hash": ("GET", "/_reload-hash", EVERY),
+    "/_dash-layout": ("GET", "/_dash-layout", EVERY),
+    "/_dash-dependencies": ("GET", "/_dash-dependencies", EVERY),
+    "/_dash-update-component": ("POST", "/_dash-update-component", None),  # per callback
+    "/api/version": ("GET", "/api/version", EVERY),
+    "/api/basemap.geojson": ("GET", "/api/basemap.geojson", EVERY),
+    "/api/layers/<name>.<fmt>": ("GET", "/api/layers/zones.geojson", EVERY),
+    "/api/frame": ("GET", "/api/frame", DESKS),
+    # a department's data only: complaints are neither the waste nor the traffic one's
+    "/api/requests.<fmt>": ("GET", "/api/requests.geojson", CITY),
+    "/api/hotspots.geojson": ("GET", "/api/hotspots.geojson", CITY),
+    "/api/rows.csv": ("GET", '/api/rows.csv?q={"layer":"waste"}', {"waste", *CITY}),
+    "/api/reports/<kind>/<name>": ("GET", "/api/reports/city-daily/x.html", CITY),
+    "/api/reports/<kind>/run": ("POST", "/api/reports/city-daily/run", set()),  # token only
+    "/api/connectors/poll": ("POST", "/api/connectors/poll", set()),  # token only
+    "/api/feeds": ("GET", "/api/feeds", DESKS),
+    "/api/admin/users": ("GET", "/api/admin/users", {"admin"}),
+    "/api/admin/users/<name>": ("DELETE", "/api/admin/users/nobody", {"admin"}),
+    "/api/admin/audit.csv": ("GET", "/api/admin/audit.csv", {"admin"}),
+    "/login": ("GET", "/login", PUBLIC),
+    "/logout": ("GET", "/logout", PUBLIC),
+    "/auth/oidc": ("GET", "/auth/oidc", PUBLIC),
+    "/auth/callback": ("GET", "/auth/callback", PUBLIC),
+    "/pair/<token>": ("GET", "/pair/nope", PUBLIC),
+    "/demo/role": ("POST", "/demo/role", EVERY),
+    "/auth/whoami": ("GET", "/auth/whoami", EVERY),
+}  # fmt: skip
+# a server callback's module -> who may call it (Dash's page router: by the path asked)
+CALLBACKS = {
+    "callbacks.home": DESKS,
+    "callbacks.explore": DESKS,
+    "callbacks.explore_table": DESKS,
+    "callbacks.collection": {"waste", "operator", "admin"},  # the waste department's
+    "callbacks.reports": DESKS,
+    "callbacks.feeds": DESKS,
+    "callbacks.wall": {"wall", "operator", "admin"},
+    "callbacks.admin": {"admin"},
+}
+PAGES = {"/": DESKS, "/explore": DESKS, "/collection": {"waste", "operator", "admin"},
+         "/reports": DESKS, "/feeds": DESKS, "/wall": {"wall", "operator", "admin"},
+         "/admin": {"admin"}}  # fmt: skip
+
+
+@pytest.fixture
+def app(dash_app, store, city, tmp_path):
+    settings = load_settings(timezone=TZ, data_dir=tmp_path)  # auth: local accounts
+    svc = Services(settings=settings, store=store, cache=Cache(None), map_bounds=city.bounds,
+                   feed_intervals={"311": 60}, report_token="cli-token")  # fmt: skip
+    if "app" not in dash_app:
+        dash_app["app"] = create_app(svc)
+    attach_services(dash_app["app"].server, svc)
+    return dash_app["app"]
+
+
+def client_as(app, role: str):
+    client = app.server.test_client()
+    if role != "anonymous":
+        with client.session_transaction() as session:
+            sign_in(session, ROLES[role])
+    return client
+
+
+def refused(response) -> bool:
+    return response.status_code in (401, 403) or (
+        response.status_code == 302 and response.location.startswith("/login?next="))  # fmt: skip
+
+
+def test_every_route_is_in_the_matrix_and_each_role_gets_what_it_should(app):
+    rules = {r.rule for r in app.server.url_map.iter_rules()}
+    assert rules == set(MATRIX), "a route without an entry in the access matrix"
+    for rule, (method, url, allowed) in MATRIX.items():
+        if allowed is None:
+            continue
+        for role in ["anonymous", *ROLES]:
+            answer = client_as(app, role).open(url, method=method)
+            may = role in allowed
+            assert refused(answer) != may, (rule, role, answer.status_code)
+            if role == "anonymous" and not may:
+                page = rule in ("/", "/<path:path>")
+                assert answer.status_code == (302 if page else 401), (rule, answer.status_code)
+
+
+def test_every_page_and_server_callback_is_guarded_by_role(app):
+    client_as(app, "admin").get("/_dash-dependencies")  # Dash fills its callback map
+    server_side = {o: s["callback"].__module__ for o, s in app.callback_map.items()
+                   if s.get("callback") is not None}  # clientside ones never reach the server
+    assert set(server_side.values()) - {"dash.dash"} == set(CALLBACKS), "a callback without rule"
+    for output, module in server_side.items():
+        if module == "dash.dash":
+            continue  # the page router, below
+        for role in ["anonymous", *ROLES]:
+            answer = client_as(app, role).post("/_dash-update-component",
+                                               json={"output": output, "inputs": []})
+            assert refused(answer) != (role in CALLBACKS[module]), (output, role)
+    for path, allowed in PAGES.items():
+        for role in ["anonymous", *ROLES]:
+            shell = client_as(app, role).get(path)
+            assert refused(shell) != (role in allowed), (path, role, shell.status_code)
+            routed = client_as(app, role).post("/_dash-update-component", json={
+                "output": ".._pages_content.children..._pages_store.data..",
+                "inputs": [{"id": "_pages_location", "property": "pathname", "value": path}],
+            })  # fmt: skip
+            assert refused(routed) != (role in allowed), (path, role, routed.status_code)
+
+
+def test_quarantined_complaints_never_reach_anonymous_or_a_role_without_personal_data(
+    app, store
+):
+    now = datetime.now(UTC)
+    record = {"service_request_id": "8812", "description": "Call Anna Virtanen 040 123 4567"}
+    with store.transaction() as cur:
+        run_id = write_run(cur, RunRecord("311", "complaints", now, now, fetched=1,
+                                          quarantined=1))  # fmt: skip
+        write_quarantine(cur, "311", run_id, now, [("no location", record)])
+    drill = {"output": "..feeds-quarantine-grid.rowData...feeds-drill-title.children..",
+             "outputs": [{"id": "feeds-quarantine-grid", "property": "rowData"},
+                         {"id": "feeds-drill-title", "property": "children"}],
+             "inputs": [{"id": "feeds-drill-connector", "property": "data", "value": "311"},
+                        {"id": "feeds-refresh", "property": "n_intervals", "value": 1}],
+             "state": [{"id": "feeds-drill-title", "property": "children", "value": None}],
+             "changedPropIds": ["feeds-drill-connector.data"]}  # fmt: skip
+    anonymous = client_as(app, "anonymous").post("/_dash-update-component", json=drill)
+    assert anonymous.status_code == 401 and b"Virtanen" not in anonymous.data
+    operator = client_as(app, "operator").post("/_dash-update-component", json=drill)
+    assert operator.status_code == 200, operator.data[:300]
+    assert b"Virtanen" not in operator.data and b"withheld" in operator.data
+    admin = client_as(app, "admin").post("/_dash-update-component", json=drill)
+    assert b"Anna Virtanen 040 123 4567" in admin.data  # granted personal data
+    # and who saw it is on record
+    with store.reading() as cur:
+        [entry] = audit_entries(cur)
+    assert (entry["who"], entry["action"], entry["what"], entry["rows"]) == (
+        "ada", "personal-data", "quarantine of 311", 1)  # fmt: skip
