@@ -27,6 +27,8 @@ def add_user() -> tuple[dict, int]:
         accounts.add_account(current_services().store, account)
     except accounts.AccountError as exc:
         return {"error": str(exc)}, 400
+    accounts.audit(current_services().store, "account", f"{account['name']} added",
+                   detail=f"role {account['role']}")  # fmt: skip
     return {"added": account["name"], "role": account["role"]}, 201
 
 
@@ -43,6 +45,8 @@ def list_users() -> dict:
 def remove_user(name: str) -> tuple[dict, int]:
     with current_services().store.transaction() as cur:
         removed = rows.remove_user(cur, name)
+    if removed:
+        accounts.audit(current_services().store, "account", f"{name} removed")
     return ({"removed": name}, 200) if removed else ({"error": f"no account {name!r}"}, 404)
 
 

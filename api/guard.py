@@ -143,7 +143,8 @@ def authenticated() -> Principal | None:
         return OPEN_ACCESS
     now = datetime.now(UTC)
     principal = principal_from_session(session, svc, now)
-    if principal is not None and not still_valid(svc.store, principal, now):
+    personal_roles = tuple(svc.settings.access.personal_data_roles)
+    if principal is not None and not still_valid(svc.store, principal, now, personal_roles):
         expired = principal.expires_at is not None and principal.expires_at <= now
         session.clear()  # and why, for the wall's notice (a revoked display says so)
         session[ENDED_KEY] = "revoked" if principal.via == "device" and not expired else "ended"
@@ -169,10 +170,12 @@ def _screen_check(principal: Principal, screen: str | None) -> Response | None:
 def _callback_check(app: Dash, principal: Principal) -> Response | None:
     body = request.get_json(silent=True) or {}
     output = body.get("output", "")
-    if PAGE_ROUTER_OUTPUT in output:  # the page router: the screen of the path it renders
-        path = next((i.get("value") for i in body.get("inputs", [])
-                     if i.get("property") == "pathname"), "/")  # fmt: skip
-        return _screen_check(principal, screen_of_path(str(path or "/")))
+    if PAGE_ROUTER_OUTPUT in output:  # the page router renders the path of its first input
+        inputs = body.get("inputs") or [{}]
+        first = inputs[0] if isinstance(inputs[0], dict) else {}
+        if (first.get("id"), first.get("property")) != ("_pages_location", "pathname"):
+            return _refuse(403, "the page router reads the location's pathname first")
+        return _screen_check(principal, screen_of_path(str(first.get("value") or "/")))
     callback = (app.callback_map.get(output) or {}).get("callback")
     screen = CALLBACK_SCREENS.get(getattr(callback, "__module__", ""))
     if screen is None:

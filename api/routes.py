@@ -18,7 +18,7 @@ from services.accounts import audit
 from services.context import current_services
 from services.explore_table import csv_export
 from services.explore_view import time_view, window_of
-from services.feeds import feed_summary, health_rows, misconfigured_summary
+from services.feeds import feed_summary, health_rows, misconfigured_summary, visible_to
 from services.reports.archive import report_file
 from store import explore
 from store import feeds as feed_runs
@@ -72,9 +72,10 @@ def layer(name: str, fmt: str) -> Response:
         body = svc.cache.get_or_compute(f"{key}:pbf", version, lambda: to_geobuf(body))
     response = Response(body, mimetype=MIMETYPES[fmt])
     if request.args.get("v") == version:
-        response.headers["Cache-Control"] = "public, max-age=86400, immutable"
+        # private: what a layer holds depends on who asks (personal data, a department)
+        response.headers["Cache-Control"] = "private, max-age=86400, immutable"
     else:
-        response.headers["Cache-Control"] = "no-cache"
+        response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 
@@ -95,7 +96,7 @@ def basemap() -> Response:
 
 def _json(body: bytes | str, mimetype: str = "application/json") -> Response:
     response = Response(body, mimetype=mimetype)
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Cache-Control"] = "private, no-store"  # per principal; may be personal
     return response
 
 
@@ -211,14 +212,17 @@ def report(kind: str, name: str) -> Response:
     or downloads with `?download=1`."""
     svc = current_services()
     kinds = {k.name: k for k in svc.settings.reports}
-    if kind in kinds and not sees_report(current_principal(), kinds[kind].department):
+    department = kinds[kind].department if kind in kinds else None  # unknown: city-wide
+    if not sees_report(current_principal(), department):
         abort(403, "a department sees its own department's reports only")
     path = report_file(svc.settings.report_folder, kind, name)
     if path is None:
         abort(404)
     audit(svc.store, "report", f"{kind}/{name}")
     download = request.args.get("download") == "1"
-    return send_file(path, as_attachment=download, download_name=f"{kind}-{name}", max_age=60)
+    response = send_file(path, as_attachment=download, download_name=f"{kind}-{name}")
+    response.headers["Cache-Control"] = "private, no-store"  # a department's, and audited
+    return response
 
 
 @api.post("/reports/<kind>/run")
@@ -289,8 +293,11 @@ def _error(status: int, message: str) -> Response:
 def feeds() -> dict:
     """Every configured connector's state, last success and last error (`c3 connectors
     list` reads it while C3 holds the DuckDB file)."""
-    svc = current_services()
+    svc, who = current_services(), current_principal()  # no principal: the CLI's token
     with svc.store.reading() as cur:
         rows = health_rows(svc.settings, svc.feed_intervals, datetime.now(UTC), cur)
-    aside = [misconfigured_summary(p) for p in svc.misconfigured]
+        if who is not None:  # a department: its own department's feeds only
+            rows = visible_to(rows, feed_runs.connector_domains(cur), who)
+    city_wide = who is None or who.role != "department"
+    aside = [misconfigured_summary(p) for p in svc.misconfigured] if city_wide else []
     return {"connectors": [feed_summary(r) for r in rows] + aside}

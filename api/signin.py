@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
+from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import (
     Blueprint,
@@ -89,15 +91,19 @@ def login_post():
     if not secrets.compare_digest(form.get("csrf", ""), session.get(CSRF_KEY, "")):
         return _login_page("The form had expired: try again.", 400)
     name, password = form.get("name", "").strip(), form.get("password", "")
-    keys = [f"user:{name.lower()}", f"addr:{request.remote_addr}"]
+    # an address that failed too often waits; an account that did still signs in with its
+    # right password (else anyone could lock anyone out), but its guesses are refused
+    account, address = f"user:{name.lower()}", f"addr:{request.remote_addr}"
     limit = svc.settings.access.login_attempts
-    if svc.login_throttle.blocked(keys, limit):
-        return _login_page("Too many failed sign-ins: wait 15 minutes, or ask an admin.", 429)
+    too_many = "Too many failed sign-ins: wait 15 minutes, or ask an admin."
+    if svc.login_throttle.blocked([address], limit):
+        return _login_page(too_many, 429)
     principal = signed_in_locally(svc.store, svc.settings.access, name, password,
                                   datetime.now(UTC))  # fmt: skip
     if principal is None:
-        svc.login_throttle.failed(keys)
-        return _login_page("Wrong name or password.", 401)
+        locked = svc.login_throttle.blocked([account], limit)
+        svc.login_throttle.failed([account, address])
+        return _login_page(too_many, 429) if locked else _login_page("Wrong name or password.", 401)
     sign_in(session, principal)
     audit_sign_in(svc.store, principal, datetime.now(UTC), request.remote_addr)
     return redirect(_safe_next(form.get("next")) or _home_of(principal))
@@ -120,13 +126,18 @@ def oidc_start():
 def oidc_callback():
     svc = current_services()
     client = city_client(svc)
-    token = client.authorize_access_token()
-    claims = token.get("userinfo") or client.userinfo()
+    try:  # authlib checks state, nonce, PKCE and the token's issuer and signature
+        token = client.authorize_access_token()
+        claims = token.get("userinfo") or client.userinfo()
+    except OAuthError as exc:
+        return _login_page(f"The sign-in at the provider did not complete: {exc.error}.", 400)
     oidc = svc.settings.oidc
     groups = claims.get(oidc.groups_claim) or []
-    groups = [groups] if isinstance(groups, str) else list(groups)
+    groups = [groups] if isinstance(groups, str) else groups
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        groups = []  # a claim of another shape grants nothing
     grant = grant_of_groups(groups, svc.settings.access)
-    name = str(claims.get(oidc.name_claim) or claims.get("email") or claims["sub"])
+    name = str(claims.get(oidc.name_claim) or claims.get("email") or claims.get("sub") or "?")
     if grant is None:
         return _login_page(f"{name} is signed in at the provider, but none of their groups "
                            "has a role in C3: ask an admin to map one.", 403)  # fmt: skip
@@ -186,7 +197,11 @@ def _home_of(principal) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path of this site (never //host or a scheme: no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path of this site: no scheme, no host, no `//`, no backslash and no control
+    character or space (browsers drop those, so `/\t/evil.example` becomes `//evil…`)."""
+    if not target or any(ord(c) <= 0x20 or c in "\\\x7f" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target

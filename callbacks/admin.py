@@ -56,7 +56,7 @@ def create_display(_clicks, _submitted, name, changed):
     who = current_principal()
     try:
         pairing = admin.create_display(
-            svc.store, name, who.name if who else "?", request.host_url, datetime.now(UTC)
+            svc.store, name, who.name if who else "?", _site_url(svc), datetime.now(UTC)
         )
     except admin.DisplayError as exc:
         return no_update, _refused(str(exc)), no_update, no_update
@@ -159,3 +159,9 @@ clientside_callback(
     State(ids.admin_pairing_part("link", MATCH), "children"),
     prevent_initial_call=True,
 )
+
+
+def _site_url(svc) -> str:
+    """The address the display will open: `public_url` when configured (never the Host a
+    request claims: a forged one would send the token elsewhere), else this request's."""
+    return str(svc.settings.public_url or request.host_url)

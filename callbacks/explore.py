@@ -21,7 +21,7 @@ from dash.exceptions import PreventUpdate
 from components import explore_panels, ids
 from components.ids import MapShellIds
 from services import explore
-from services.access import personal_data_allowed
+from services.access import current_principal, personal_data_allowed, require_domain
 from services.accounts import audit
 from services.context import current_services
 from services.explore_view import epoch_or_none, layer_sources, slider_span, time_view
@@ -168,6 +168,7 @@ def list_figure(_figures, _clear):
         raise PreventUpdate
     svc, now = current_services(), datetime.now(UTC)
     layer = trigger["layer"]
+    require_domain(layer)  # a department lists its own department's features only
     return explore.figure_subset(svc, trigger["zone"], layer, trigger["metric"], now), layer
 
 
@@ -188,10 +189,13 @@ def feature_panel(*clicks):
     click = ctx.triggered[0]["value"]
     svc, now = current_services(), datetime.now(UTC)
     tz = svc.settings.timezone
+    require_domain(layer)  # another department's feature: refused (zones are everyone's)
+    who = current_principal()
     with svc.store.reading() as cur:
         if layer == "zones":
             view = explore_panels.zone_viewport(explore.zone_bounds(cur, click["id"]))
-            panel = explore_panels.zone_panel(cur, click["id"], now, svc.settings)
+            panel = explore_panels.zone_panel(cur, click["id"], now, svc.settings,
+                                              who.domains if who else ())  # fmt: skip
             return panel, no_update if view is None else view
         if layer == "waste":
             return explore_panels.container_panel(cur, click["id"], now, tz), no_update

@@ -13,6 +13,7 @@ from dash.exceptions import PreventUpdate
 from components import ids
 from components.explore_grid import column_defs
 from services.access import personal_data_allowed
+from services.accounts import audit
 from services.context import current_services
 from services.explore_table import count_line, query_rows, table_query
 from store.explore_filters import FILTERS
@@ -66,6 +67,10 @@ def table_page(request, query):
         rows, total = query_rows(current_services(), query, sort, grid_filters, start, end - start)
     except (ValueError, duckdb.Error):  # a filter the store cannot run: no rows, no crash
         return {"rowData": [], "rowCount": 0}, no_update
+    if start == 0 and query.get("layer") == "complaints" and personal_data_allowed():
+        svc = current_services()  # complainants' words on screen: once per query, not block
+        audit(svc.store, "personal-data", "complaints rows on /explore", total,
+              json.dumps({**query, "sort": sort, "grid_filters": grid_filters}))  # fmt: skip
     exported = {k: v for k, v in query.items() if k not in ("ids", "version")}
     href = "/api/rows.csv?" + urlencode(
         {"q": json.dumps({**exported, "sort": sort, "grid_filters": grid_filters})}

@@ -10,10 +10,12 @@ from dash import Input, Output, State, callback, no_update
 from components import ids
 from components.feed_badges import feed_badges, misconfigured_badges
 from components.ids import MapShellIds
+from services.access import current_principal
 from services.context import current_services
 from services.layers import current_layer_url
+from store.feeds import connector_domains
 from store.ledger import data_versions
-from store.queries import feed_status
+from store.queries import LAYERS, feed_status
 
 
 def changed_layer_urls(sources, versions: dict, now_s: float, current: tuple) -> list:
@@ -31,14 +33,21 @@ def changed_layer_urls(sources, versions: dict, now_s: float, current: tuple) ->
 )
 def refresh_home(_tick, *current_urls):
     """Point each layer at its current data version (unchanged URL = no refetch)."""
-    svc = current_services()
+    svc, who = current_services(), current_principal()
     with svc.store.reading() as cur:
         versions = data_versions(cur)
         runs = feed_status(cur)
+        domains = connector_domains(cur)
     now = datetime.now(UTC)
     urls = changed_layer_urls(ids.MAP_LAYERS, versions, now.timestamp(), current_urls)
+    # a department's map never asks for another department's layers, nor lists its feeds
+    urls = [u if who is None or who.sees(LAYERS[n].domain) or LAYERS[n].domain == "city"
+            else no_update for n, u in zip(ids.MAP_LAYERS, urls, strict=True)]  # fmt: skip
+    intervals = {n: i for n, i in svc.feed_intervals.items()
+                 if who is None or n not in domains or who.sees(domains[n])}  # fmt: skip
+    aside = svc.misconfigured if who is None or who.role != "department" else []
     s = svc.settings
-    badges = misconfigured_badges(svc.misconfigured) + feed_badges(  # what to fix, first
-        runs, svc.feed_intervals, now, s.timezone, s.stale_after_intervals, s.degraded_share)
+    badges = misconfigured_badges(aside) + feed_badges(  # what to fix, first
+        runs, intervals, now, s.timezone, s.stale_after_intervals, s.degraded_share)
     clock = f"{now.astimezone(ZoneInfo(svc.settings.timezone)):%a %d %b %H:%M %Z}"
     return [*urls, badges, clock]

@@ -169,18 +169,20 @@ def _figure(zone_id: str, layer: str, metric: str, value: int) -> tuple[str, obj
     return FIGURE_LABELS[(layer, metric)], button
 
 
-def zone_panel(cur, zone_id: str, now: datetime, settings: Settings) -> list:
-    """A zone's figures now."""
-    return zone_view(explore.zone_overview(cur, zone_id, now, settings))
+def zone_panel(cur, zone_id: str, now: datetime, settings: Settings,
+               domains=("waste", "traffic", "complaints")) -> list:  # fmt: skip
+    """A zone's figures now, of the domains the viewer sees."""
+    return zone_view(explore.zone_overview(cur, zone_id, now, settings), domains)
 
 
-def zone_view(zone: dict) -> list:
-    """A zone's figures now, each a button that lists what it counts."""
+def zone_view(zone: dict, domains=("waste", "traffic", "complaints")) -> list:
+    """A zone's figures now, each a button that lists what it counts; only the sections
+    of `domains` (a department head sees their department's)."""
     zone_id, f = zone["zone_id"], zone["figures"]
     w, t, c = f["waste"], f["traffic"], f["complaints"]
     index = "—" if t["index"] is None else f"{t['index']:.2f} ×"
     median = "—" if c["median_close_h"] is None else f"{c['median_close_h']:.1f} h"
-    return [
+    head = [
         html.H2(zone["name"], className="c3-panel-title"),
         html.Button(
             "Filter the map to this zone",
@@ -188,6 +190,8 @@ def zone_view(zone: dict) -> list:
             className="c3-button",
         ),
         html.P("Now. Click a figure to list what it counts.", className="c3-hint"),
+    ]
+    sections = {"waste": [
         html.H3("Waste"),
         _details(
             [
@@ -195,6 +199,7 @@ def zone_view(zone: dict) -> list:
                 for m in ("over_95", "over_80", "overflowing", "forecast_6h", "reporting")
             ]
         ),
+    ], "traffic": [
         html.H3("Traffic"),
         _details(
             [
@@ -204,6 +209,7 @@ def zone_view(zone: dict) -> list:
                 ("Slowest streets", ", ".join(f"{n} × {r:.2f}" for n, r in t["worst"])),
             ]
         ),
+    ], "complaints": [
         html.H3("Complaints"),
         _details(
             [
@@ -212,7 +218,9 @@ def zone_view(zone: dict) -> list:
                 ("Median time to close, 7 days", median),
             ]
         ),
-    ]
+    ]}  # fmt: skip
+    return head + [part for d in ("waste", "traffic", "complaints") if d in domains
+                   for part in sections[d]]  # fmt: skip
 
 
 def zone_viewport(bounds: list[float] | None) -> dict | None:

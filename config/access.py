@@ -25,7 +25,9 @@ class Grant(BaseModel):
         default_factory=list, description="Department role: waste, traffic and/or complaints."
     )
     zones: list[str] = Field(
-        default_factory=list, description="Department role: only these zones; empty = all."
+        default_factory=list,
+        max_length=0,
+        description="Department role: only these zones (not enforced yet: must stay empty).",
     )
     personal_data: bool = Field(
         default=False,

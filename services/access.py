@@ -50,6 +50,10 @@ class Principal:
     device_id: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
+    def __post_init__(self) -> None:
+        if self.role == "wall":  # a wall never receives personal data, whatever it was given
+            object.__setattr__(self, "personal_data", False)
+
     @property
     def domains(self) -> frozenset[str]:
         """The data domains this principal sees (every one, but for a department)."""

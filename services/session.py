@@ -41,6 +41,8 @@ def principal_from_session(session, svc, now: datetime) -> Principal | None:
                          expires_at=now + timedelta(hours=DEMO_HOURS))  # fmt: skip
         sign_in(session, demo)
         return demo
+    if not _can_be_made_here(data.get("via"), svc):
+        return None
     expires = data.get("expires_at")
     return Principal(
         name=data["name"],
@@ -52,3 +54,14 @@ def principal_from_session(session, svc, now: datetime) -> Principal | None:
         expires_at=datetime.fromisoformat(expires) if expires else None,
         device_id=data.get("device_id"),
     )
+
+
+def _can_be_made_here(via: str | None, svc) -> bool:
+    """A session is honoured only where such a sign-in can happen: a demo's cookie (an
+    admin!) never on a C3 that is not the demo, a provider's only where it is configured,
+    open access never as a session."""
+    if via == "demo":
+        return svc.demo_sign_in
+    if via == "oidc":
+        return svc.settings.auth == "oidc"
+    return via in ("local", "device")

@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app import create_app
+from components.ids import EXPLORE_PANEL_LAYERS
 from config import load_settings
 from services.access import Principal
-from services.context import Services, attach_services
+from services.context import Services, attach_services, services_of
 from services.session import sign_in
 from store.access import audit_entries
 from store.cache import Cache
@@ -86,7 +87,8 @@ PAGES = {"/": DESKS, "/explore": DESKS, "/collection": {"waste", "operator", "ad
 
 @pytest.fixture
 def app(dash_app, store, city, tmp_path):
-    settings = load_settings(timezone=TZ, data_dir=tmp_path)  # auth: local accounts
+    provider = {"issuer": "https://login.city.example", "client_id": "c3"}
+    settings = load_settings(timezone=TZ, data_dir=tmp_path, auth="oidc", oidc=provider)
     svc = Services(settings=settings, store=store, cache=Cache(None), map_bounds=city.bounds,
                    feed_intervals={"311": 60}, report_token="cli-token")  # fmt: skip
     if "app" not in dash_app:
@@ -174,3 +176,45 @@ def test_quarantined_complaints_never_reach_anonymous_or_a_role_without_personal
         [entry] = audit_entries(cur)
     assert (entry["who"], entry["action"], entry["what"], entry["rows"]) == (
         "ada", "personal-data", "quarantine of 311", 1)  # fmt: skip
+
+
+
+def test_sessions_this_c3_cannot_make_and_forged_page_requests_are_refused(app):
+    demo = Principal("demo visitor", "admin", personal_data=True, via="demo", expires_at=LATER)
+    client = app.server.test_client()
+    with client.session_transaction() as session:
+        sign_in(session, demo)  # a cookie from `c3 demo` on the same data directory
+    assert client.get("/auth/whoami").status_code == 401
+    assert client.get("/api/admin/users").status_code == 401
+    spoofed = client_as(app, "wall").post("/_dash-update-component", json={
+        "output": ".._pages_content.children..._pages_store.data..",
+        "inputs": [{"id": "_pages_location", "property": "xpathname", "value": "/admin"},
+                   {"id": "_pages_location", "property": "pathname", "value": "/wall"}],
+    })  # fmt: skip
+    assert spoofed.status_code == 403
+
+
+def test_a_department_gets_its_own_departments_data_only(app, store):
+    now = datetime.now(UTC)
+    with store.transaction() as cur:
+        for name, domain in (("bins", "waste"), ("flows", "traffic")):
+            write_run(cur, RunRecord(name, domain, now, now, fetched=1, inserted=1))
+    svc = services_of(app.server)
+    svc.feed_intervals = {"bins": 60, "flows": 60}
+    feeds = client_as(app, "waste").get("/api/feeds").get_json()["connectors"]
+    assert [f["name"] for f in feeds] == ["bins"]
+    segment = {"output": "..explore-panel.children...{\"aio_id\":\"explore\",\"component\""
+               ":\"MapShell\",\"part\":\"map\"}.viewport..",
+               "outputs": [{"id": "explore-panel", "property": "children"},
+                           {"id": {"aio_id": "explore", "component": "MapShell", "part": "map"},
+                            "property": "viewport"}],
+               "inputs": [{"id": {"aio_id": "explore", "component": "MapShell", "layer": layer,
+                                  "part": "layer"}, "property": "clickData",
+                           "value": {"id": "x"} if layer == "traffic" else None}
+                          for layer in EXPLORE_PANEL_LAYERS],
+               "changedPropIds": ['{"aio_id":"explore","component":"MapShell","layer":"traffic",'
+                                  '"part":"layer"}.clickData']}  # fmt: skip
+    assert client_as(app, "waste").post("/_dash-update-component", json=segment).status_code \
+        == 403  # fmt: skip
+    moved = client_as(app, "traffic").get("/api/reports/old-kind/2026-11-30T0600.html")
+    assert moved.status_code == 403  # a kind no longer configured is city-wide
