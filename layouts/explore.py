@@ -11,6 +11,7 @@ from dash import dcc, html
 from components import ids
 from components.chrome import page_header
 from components.map_shell import MapLayers, MapShell
+from services.access import current_principal
 from services.context import current_services
 from services.explore_url import ExploreUrl, read_url, split
 from services.explore_view import GEOBUF_LAYERS, TIMED_LAYERS, server_filtered
@@ -161,14 +162,16 @@ def _time_bar() -> html.Section:
 
 
 def _table() -> html.Section:
+    who = current_principal()  # a department lists its own department's rows only
+    tables = [o for o in TABLE_OPTIONS if who is None or who.sees(o["value"])] or TABLE_OPTIONS
     return html.Section(
         [
             html.Div(
                 [
                     dcc.RadioItems(
                         id=ids.EXPLORE_TABLE_LAYER,
-                        options=TABLE_OPTIONS,
-                        value="waste",
+                        options=tables,
+                        value=tables[0]["value"],
                         inline=True,
                         className="c3-table-choice",
                     ),
