@@ -8,6 +8,7 @@ from pathlib import Path
 import dash
 from dash import Dash, html
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.admin import admin
 from api.guard import install_guard
@@ -60,6 +61,7 @@ def create_app(svc: Services) -> Dash:
     install_security_headers(server, app.csp_hashes, svc.settings)
     app.server.register_blueprint(admin)
     server.secret_key = svc.session_key
+    behind_proxies(server, svc.settings.trusted_proxies)
     # the session cookie may last as long as the longest sign-in (a paired wall's); each
     # principal's own end is checked on every request (services.accounts.still_valid)
     server.permanent_session_lifetime = timedelta(days=svc.settings.access.wall_session_days)
@@ -68,3 +70,10 @@ def create_app(svc: Services) -> Dash:
     attach_services(app.server, svc)
     return app
 
+
+
+def behind_proxies(server: Flask, hops: int) -> None:
+    """Believe the X-Forwarded-For, -Proto and -Host of `hops` reverse proxies: the
+    client's address (sign-in throttling) and scheme as the proxy saw them."""
+    if hops:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

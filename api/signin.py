@@ -104,14 +104,14 @@ def login_post():
         locked = svc.login_throttle.blocked([account], limit)
         svc.login_throttle.failed([account, address])
         return _login_page(too_many, 429) if locked else _login_page("Wrong name or password.", 401)
-    sign_in(session, principal)
+    sign_in(session, principal, svc.store)
     audit_sign_in(svc.store, principal, datetime.now(UTC), request.remote_addr)
     return redirect(_safe_next(form.get("next")) or _home_of(principal))
 
 
 @signin.get("/logout")
 def logout():
-    sign_out(session)
+    sign_out(session, current_services().store)
     return redirect("/login?why=signed_out")
 
 
@@ -132,6 +132,10 @@ def oidc_callback():
     except OAuthError as exc:
         return _login_page(f"The sign-in at the provider did not complete: {exc.error}.", 400)
     oidc = svc.settings.oidc
+    issuer = str(client.load_server_metadata().get("issuer", "")).rstrip("/")
+    if issuer != oidc.issuer:  # the discovery document is the configured provider's
+        return _login_page(f"The provider says it is {issuer!r}, not the configured "
+                           f"{oidc.issuer!r}: ask an admin to check [oidc].", 400)  # fmt: skip
     groups = claims.get(oidc.groups_claim) or []
     groups = [groups] if isinstance(groups, str) else groups
     if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
@@ -144,7 +148,7 @@ def oidc_callback():
     expires = datetime.now(UTC) + timedelta(hours=svc.settings.access.session_hours)
     principal = from_grant(name, grant, svc.settings.access, "oidc", expires_at=expires)
     following = session.pop("c3_next", None)
-    sign_in(session, principal)
+    sign_in(session, principal, svc.store)
     audit_sign_in(svc.store, principal, datetime.now(UTC), request.remote_addr)
     return redirect(following or _home_of(principal))
 
@@ -155,7 +159,7 @@ def pair(token: str):
     principal = paired_wall(svc.store, svc.settings.access, token, datetime.now(UTC))
     if principal is None:
         return render_template("paired.html", city=svc.settings.city_name, ok=False), 410
-    sign_in(session, principal)
+    sign_in(session, principal, svc.store)
     audit_sign_in(svc.store, principal, datetime.now(UTC), request.remote_addr)
     return redirect("/wall")
 

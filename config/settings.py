@@ -80,6 +80,14 @@ class Settings(BaseSettings):
         description="The address users reach C3 at (https://c3.city.example); https:// turns "
         "on HSTS and Secure cookies. Empty = plain http on http_host:http_port.",
     )
+    trusted_proxies: int = Field(
+        default=0,
+        ge=0,
+        le=5,
+        description="Reverse proxies in front of C3 whose X-Forwarded-For, -Proto and -Host "
+        "are trusted (sign-in throttling by address, https links); 0 = none, as when "
+        "users reach C3 directly.",
+    )
     wall_frame_origins: list[FrameOrigin] = Field(
         default_factory=list,
         description="Origins whose pages may show /wall in a frame (https://intranet.city."

@@ -82,12 +82,21 @@ def initial_hideouts(
     }
 
 
+LAYER_DOMAINS = {"traffic": "traffic", "waste": "waste", "complaints": "complaints",
+                 "hotspots": "complaints"}  # zones and the basemap are everyone's
+
+
+def _sees_layer(layer: str) -> bool:
+    who = current_principal()
+    return who is None or layer not in LAYER_DOMAINS or who.sees(LAYER_DOMAINS[layer])
+
+
 def _layer_controls(shown: tuple[str, ...], opacity: dict[str, float]) -> html.Div:
     return html.Div(
         [
             dcc.Checklist(
                 id=ids.EXPLORE_LAYERS,
-                options=LAYER_OPTIONS,
+                options=[o for o in LAYER_OPTIONS if _sees_layer(o["value"])],
                 value=list(shown),
                 className="c3-layer-list",
             ),
@@ -336,6 +345,7 @@ def layout(layers: str | None = None, **query) -> html.Div:
     known = {o["value"] for o in LAYER_OPTIONS}
     default = DEFAULT_LAYERS_LARGE if svc.large_city else DEFAULT_LAYERS
     shown = tuple(v for v in split(layers) if v in known) if layers is not None else default
+    shown = tuple(v for v in shown if _sees_layer(v))  # a department: its own layers
     url = read_url(query, svc.map_bounds, svc.settings.timezone)
     panel = html.Aside(
         html.P(

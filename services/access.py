@@ -48,6 +48,7 @@ class Principal:
     via: str = "local"  # local | oidc | device | demo | open
     expires_at: datetime | None = None
     device_id: str | None = None
+    session_id: str | None = None  # the server's record of this sign-in (services.session)
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:

@@ -128,11 +128,16 @@ def signed_in_locally(store: Store, access: AccessSettings, name: str, password:
 
 def still_valid(store: Store, principal: Principal, now: datetime,
                 personal_roles: tuple[str, ...] = ("admin",)) -> bool:  # fmt: skip
-    """A session's principal is still good: not expired, its local account not removed,
-    disabled or changed (a new role means signing in again), its wall not revoked."""
+    """A session's principal is still good: not expired nor signed out (the server's
+    record), its local account not removed, disabled or changed (a new role means
+    signing in again), its wall not revoked."""
     if principal.expires_at is not None and principal.expires_at <= now:
         return False
     with store.reading() as cur:
+        if principal.via in ("local", "oidc", "device") and not (
+            principal.session_id and rows.session_open(cur, principal.session_id)
+        ):
+            return False  # signed out (or a cookie from before the server kept sign-ins)
         if principal.via == "local":  # the account as it is now, not as it was at sign-in
             found = rows.user(cur, principal.name)
             return found is not None and not found["disabled"] and (

@@ -4,17 +4,27 @@ altered). The demo signs its visitor in as a demo admin, whose role a switcher c
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import secrets
+from datetime import UTC, datetime, timedelta
 
 from services.access import Principal
+from store import access as access_rows
 
 KEY = "c3"
 DEMO_HOURS = 12
 
 
-def sign_in(session, principal: Principal) -> None:
-    session.clear()  # a new session id for a new sign-in (no fixation)
+def sign_in(session, principal: Principal, store=None) -> None:
+    """Put `principal` in the browser's session; with `store`, record the sign-in there
+    too, so that signing out ends it on the server (a copied cookie stops working)."""
+    session.clear()  # a new session for a new sign-in (no fixation)
+    sid = None
+    if store is not None:
+        sid = secrets.token_urlsafe(24)
+        with store.transaction() as cur:
+            access_rows.start_session(cur, sid, principal.name, principal.via, datetime.now(UTC))
     session[KEY] = {
+        "sid": sid,
         "name": principal.name,
         "role": principal.role,
         "departments": list(principal.departments),
@@ -27,7 +37,12 @@ def sign_in(session, principal: Principal) -> None:
     session.permanent = True  # the cookie lives until expires_at, not the browser's close
 
 
-def sign_out(session) -> None:
+def sign_out(session, store=None) -> None:
+    """End the sign-in: in the browser, and on the server where it was recorded."""
+    sid = (session.get(KEY) or {}).get("sid")
+    if sid and store is not None:
+        with store.transaction() as cur:
+            access_rows.end_session(cur, sid, datetime.now(UTC))
     session.clear()
 
 
@@ -53,6 +68,7 @@ def principal_from_session(session, svc, now: datetime) -> Principal | None:
         via=data.get("via", "local"),
         expires_at=datetime.fromisoformat(expires) if expires else None,
         device_id=data.get("device_id"),
+        session_id=data.get("sid"),
     )
 
 

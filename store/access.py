@@ -118,3 +118,18 @@ def audit_entries(cur: duckdb.DuckDBPyConnection, limit: int = 1000) -> list[dic
         f"SELECT {', '.join(keys)} FROM audit_log ORDER BY seq DESC LIMIT ?", [limit]
     ).fetchall()
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def start_session(cur: duckdb.DuckDBPyConnection, sid: str, who: str, via: str,
+                  now: datetime) -> None:  # fmt: skip
+    cur.execute("INSERT INTO sessions (sid, who, via, started_at) VALUES (?, ?, ?, ?)",
+                [sid, who, via, now])  # fmt: skip
+
+
+def end_session(cur: duckdb.DuckDBPyConnection, sid: str, now: datetime) -> None:
+    cur.execute("UPDATE sessions SET ended_at = ? WHERE sid = ? AND ended_at IS NULL", [now, sid])
+
+
+def session_open(cur: duckdb.DuckDBPyConnection, sid: str) -> bool:
+    row = cur.execute("SELECT ended_at IS NULL FROM sessions WHERE sid = ?", [sid]).fetchone()
+    return bool(row and row[0])

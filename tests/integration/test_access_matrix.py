@@ -101,7 +101,7 @@ def client_as(app, role: str):
     client = app.server.test_client()
     if role != "anonymous":
         with client.session_transaction() as session:
-            sign_in(session, ROLES[role])
+            sign_in(session, ROLES[role], services_of(app.server).store)
     return client
 
 
@@ -218,3 +218,16 @@ def test_a_department_gets_its_own_departments_data_only(app, store):
         == 403  # fmt: skip
     moved = client_as(app, "traffic").get("/api/reports/old-kind/2026-11-30T0600.html")
     assert moved.status_code == 403  # a kind no longer configured is city-wide
+
+
+
+def test_signing_out_ends_the_sign_in_on_the_server_too(app):
+    client = client_as(app, "operator")
+    with client.session_transaction() as session:
+        copied = dict(session)  # someone took a copy of the cookie
+    assert client.get("/auth/whoami").status_code == 200
+    client.get("/logout")
+    thief = app.server.test_client()
+    with thief.session_transaction() as session:
+        session.update(copied)
+    assert thief.get("/auth/whoami").status_code == 401

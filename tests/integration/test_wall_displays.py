@@ -6,17 +6,20 @@ made it, and the trail lists newest first in the city's time."""
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask, g
+from flask.sessions import SecureCookieSession
 
 from config import load_settings
 from services import admin
 from services.access import Principal
 from services.accounts import paired_wall, still_valid
 from services.admin import DisplayError
+from services.session import KEY, sign_in
 from store import access as rows
 from tests.helpers import TZ
 
@@ -76,6 +79,9 @@ def test_revoking_a_display_ends_its_wall_session_and_its_link(store):
         hall = admin.create_display(store, "Hall", "ada", HOST, now)
         spare = admin.create_display(store, "Spare", "ada", HOST, now)
     wall = paired_wall(store, access, token_of(hall), now)
+    session = SecureCookieSession()
+    sign_in(session, wall, store)  # as /pair does: the server keeps the sign-in
+    wall = replace(wall, session_id=session[KEY]["sid"])
     assert still_valid(store, wall, now)
     with as_admin():
         assert admin.revoke_display(store, hall.device_id, now) == "Hall"
