@@ -21,7 +21,14 @@ from urllib.parse import quote
 from dash import Dash
 from flask import Response, g, redirect, render_template, request, session
 
-from services.access import DEMO_ROLES, OPEN_ACCESS, SCREENS, Principal
+from services.access import (
+    DEMO_ROLES,
+    OPEN_ACCESS,
+    SCREEN_LABELS,
+    SCREENS,
+    Principal,
+    screen_at,
+)
 from services.accounts import still_valid
 from services.admin import display_seen
 from services.context import current_services
@@ -124,7 +131,7 @@ def check_request(app: Dash) -> Response | None:
         return _refuse(401, "sign in first", why=session.get(ENDED_KEY))
     g.c3_principal = principal
     if endpoint in PAGE_ENDPOINTS:
-        refused = _screen_check(principal, screen_of_path(request.path))
+        refused = _screen_check(principal, screen_at(request.path))
         return refused and _forbidden_page(principal)
     if endpoint == CALLBACK_ENDPOINT:
         return _callback_check(app, principal)
@@ -154,12 +161,6 @@ def authenticated() -> Principal | None:
     return principal
 
 
-def screen_of_path(path: str) -> str | None:
-    """The screen a page path shows, or None (an unknown path: Dash's 404 page)."""
-    path = "/" + path.strip("/")
-    return next((s for s, p in SCREENS.items() if p == path), None)
-
-
 def _screen_check(principal: Principal, screen: str | None) -> Response | None:
     if screen is None or principal.can_open(screen):
         return None
@@ -175,7 +176,7 @@ def _callback_check(app: Dash, principal: Principal) -> Response | None:
         first = inputs[0] if isinstance(inputs[0], dict) else {}
         if (first.get("id"), first.get("property")) != ("_pages_location", "pathname"):
             return _refuse(403, "the page router reads the location's pathname first")
-        return _screen_check(principal, screen_of_path(str(first.get("value") or "/")))
+        return _screen_check(principal, screen_at(str(first.get("value") or "/")))
     callback = (app.callback_map.get(output) or {}).get("callback")
     screen = CALLBACK_SCREENS.get(getattr(callback, "__module__", ""))
     if screen is None:
@@ -183,8 +184,6 @@ def _callback_check(app: Dash, principal: Principal) -> Response | None:
     return _screen_check(principal, screen)
 
 
-SCREEN_LABELS = {"home": "City map", "explore": "Explore", "collection": "Collection",
-                 "reports": "Reports", "feeds": "Feeds", "wall": "Wall", "admin": "Admin"}
 
 
 def _forbidden_page(principal: Principal) -> Response:

@@ -297,7 +297,7 @@ def feeds() -> dict:
     with svc.store.reading() as cur:
         rows = health_rows(svc.settings, svc.feed_intervals, datetime.now(UTC), cur)
         if who is not None:  # a department: its own department's feeds only
-            rows = visible_to(rows, feed_runs.connector_domains(cur), who)
+            rows = visible_to(rows, who)
     city_wide = who is None or who.role != "department"
     aside = [misconfigured_summary(p) for p in svc.misconfigured] if city_wide else []
     return {"connectors": [feed_summary(r) for r in rows] + aside}

@@ -24,11 +24,18 @@ from flask import (
     url_for,
 )
 
-from services.access import DEMO_ROLES, from_grant, grant_of_groups, with_role
+from services.access import (
+    DEMO_ROLES,
+    SCREENS,
+    current_principal,
+    from_grant,
+    grant_of_groups,
+    with_role,
+)
 from services.accounts import paired_wall, signed_in_locally
 from services.admin import audit_sign_in
 from services.context import current_services
-from services.session import KEY, sign_in, sign_out
+from services.session import KEY, principal_from_session, sign_in, sign_out
 from store import access as account_rows
 
 signin = Blueprint("c3_auth", __name__, template_folder="templates")
@@ -175,8 +182,6 @@ def demo_role():
     role = request.form.get("role", "admin")
     if role not in DEMO_ROLES:
         return {"error": f"no role {role!r}"}, 400
-    from services.session import principal_from_session
-
     now = datetime.now(UTC)
     switched = with_role(principal_from_session(session, svc, now), role, DEMO_ROLES[role][1])
     sign_in(session, switched)
@@ -185,8 +190,6 @@ def demo_role():
 
 @signin.get("/auth/whoami")
 def whoami():
-    from services.access import current_principal
-
     who = current_principal()
     return {"name": who.name, "role": who.role, "departments": list(who.departments),
             "personal_data": who.personal_data, "via": who.via,
@@ -195,8 +198,6 @@ def whoami():
 
 def _home_of(principal) -> str:
     """Where a principal lands: the first screen it may open (a wall: /wall)."""
-    from services.access import SCREENS
-
     return SCREENS[principal.screens[0]] if principal.screens else "/login"
 
 

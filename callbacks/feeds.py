@@ -15,7 +15,6 @@ from services.access import current_principal
 from services.accounts import audit
 from services.context import current_services
 from services.feeds import health_rows, quarantine_rows, visible_to
-from store import feeds as feed_runs
 
 
 @callback(Output(ids.FEEDS_TABLE, "children"), Input(ids.FEEDS_REFRESH, "n_intervals"))
@@ -28,7 +27,7 @@ def show_health(_tick):
                       "(see the README).", className="c3-empty")  # fmt: skip
     with svc.store.reading() as cur:
         rows = health_rows(svc.settings, svc.feed_intervals, now, cur)
-        rows = visible_to(rows, feed_runs.connector_domains(cur), current_principal())
+        rows = visible_to(rows, current_principal())
     aside = [misconfigured_row(problem) for problem in svc.misconfigured]
     head = ("Connector", "State", "Last success", "Last error", "Runs, last 24 h", "Quarantine")
     return html.Table(

@@ -13,7 +13,6 @@ from components.ids import MapShellIds
 from services.access import current_principal
 from services.context import current_services
 from services.layers import current_layer_url
-from store.feeds import connector_domains
 from store.ledger import data_versions
 from store.queries import LAYERS, feed_status
 
@@ -37,14 +36,14 @@ def refresh_home(_tick, *current_urls):
     with svc.store.reading() as cur:
         versions = data_versions(cur)
         runs = feed_status(cur)
-        domains = connector_domains(cur)
     now = datetime.now(UTC)
     urls = changed_layer_urls(ids.MAP_LAYERS, versions, now.timestamp(), current_urls)
     # a department's map never asks for another department's layers, nor lists its feeds
-    urls = [u if who is None or who.sees(LAYERS[n].domain) or LAYERS[n].domain == "city"
-            else no_update for n, u in zip(ids.MAP_LAYERS, urls, strict=True)]  # fmt: skip
+    urls = [u if who is None or who.sees(LAYERS[n].domain) else no_update
+            for n, u in zip(ids.MAP_LAYERS, urls, strict=True)]  # fmt: skip
+    domains = {r["connector"]: r["domain"] for r in runs}
     intervals = {n: i for n, i in svc.feed_intervals.items()
-                 if who is None or n not in domains or who.sees(domains[n])}  # fmt: skip
+                 if who is None or who.sees(domains.get(n))}  # fmt: skip
     aside = svc.misconfigured if who is None or who.role != "department" else []
     s = svc.settings
     badges = misconfigured_badges(aside) + feed_badges(  # what to fix, first

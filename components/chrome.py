@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from services.access import DEMO_ROLES, SCREENS, Principal, current_principal
-
-PAGES = (
-    ("/", "City map"),
-    ("/explore", "Explore"),
-    ("/collection", "Collection"),
-    ("/reports", "Reports"),
-    ("/feeds", "Feeds"),
-    ("/wall", "Wall"),
-    ("/admin", "Admin"),
+from services.access import (
+    DEMO_ROLES,
+    SCREEN_LABELS,
+    SCREENS,
+    Principal,
+    current_principal,
 )
 
 
 def page_header(title: str, settings, current: str, right: list | None = None) -> html.Header:
     who = current_principal()
-    shown = [(path, label) for path, label in PAGES if who is None or who.can_open(screen_of(path))]
+    shown = [(SCREENS[s], SCREEN_LABELS[s]) for s in SCREENS if who is None or who.can_open(s)]
     nav = html.Nav(
         [
             dcc.Link(
@@ -55,12 +51,6 @@ def page_header(title: str, settings, current: str, right: list | None = None) -
         ],
         className="c3-header",
     )
-
-
-def screen_of(path: str) -> str:
-    return next(s for s, p in SCREENS.items() if p == path)
-
-
 
 
 def signed_in(who: Principal | None) -> html.Span | None:

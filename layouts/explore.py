@@ -11,10 +11,9 @@ from dash import dcc, html
 from components import ids
 from components.chrome import page_header
 from components.map_shell import MapLayers, MapShell
-from services.access import current_principal
 from services.context import current_services
 from services.explore_url import ExploreUrl, read_url, split
-from services.explore_view import GEOBUF_LAYERS, TIMED_LAYERS, server_filtered
+from services.explore_view import GEOBUF_LAYERS, TIMED_LAYERS, sees_layer, server_filtered
 from store.explore_filters import FILTERS, LAYER_FILTERS
 
 LAYER_OPTIONS = [
@@ -82,21 +81,12 @@ def initial_hideouts(
     }
 
 
-LAYER_DOMAINS = {"traffic": "traffic", "waste": "waste", "complaints": "complaints",
-                 "hotspots": "complaints"}  # zones and the basemap are everyone's
-
-
-def _sees_layer(layer: str) -> bool:
-    who = current_principal()
-    return who is None or layer not in LAYER_DOMAINS or who.sees(LAYER_DOMAINS[layer])
-
-
 def _layer_controls(shown: tuple[str, ...], opacity: dict[str, float]) -> html.Div:
     return html.Div(
         [
             dcc.Checklist(
                 id=ids.EXPLORE_LAYERS,
-                options=[o for o in LAYER_OPTIONS if _sees_layer(o["value"])],
+                options=[o for o in LAYER_OPTIONS if sees_layer(o["value"])],
                 value=list(shown),
                 className="c3-layer-list",
             ),
@@ -171,8 +161,8 @@ def _time_bar() -> html.Section:
 
 
 def _table() -> html.Section:
-    who = current_principal()  # a department lists its own department's rows only
-    tables = [o for o in TABLE_OPTIONS if who is None or who.sees(o["value"])] or TABLE_OPTIONS
+    # a department lists its own department's rows only
+    tables = [o for o in TABLE_OPTIONS if sees_layer(o["value"])] or TABLE_OPTIONS
     return html.Section(
         [
             html.Div(
@@ -345,7 +335,7 @@ def layout(layers: str | None = None, **query) -> html.Div:
     known = {o["value"] for o in LAYER_OPTIONS}
     default = DEFAULT_LAYERS_LARGE if svc.large_city else DEFAULT_LAYERS
     shown = tuple(v for v in split(layers) if v in known) if layers is not None else default
-    shown = tuple(v for v in shown if _sees_layer(v))  # a department: its own layers
+    shown = tuple(v for v in shown if sees_layer(v))  # a department: its own layers
     url = read_url(query, svc.map_bounds, svc.settings.timezone)
     panel = html.Aside(
         html.P(

@@ -26,6 +26,15 @@ SCREENS = {
     "wall": "/wall",
     "admin": "/admin",
 }
+SCREEN_LABELS = {
+    "home": "City map",
+    "explore": "Explore",
+    "collection": "Collection",
+    "reports": "Reports",
+    "feeds": "Feeds",
+    "wall": "Wall",
+    "admin": "Admin",
+}
 ROLE_SCREENS = {
     "wall": frozenset({"wall"}),
     "operator": frozenset(SCREENS) - {"admin"},
@@ -60,8 +69,10 @@ class Principal:
         """The data domains this principal sees (every one, but for a department)."""
         return frozenset(self.departments if self.role == "department" else DEPARTMENTS)
 
-    def sees(self, domain: str) -> bool:
-        return domain in self.domains
+    def sees(self, domain: str | None) -> bool:
+        """A department's data only if it is theirs; what is no department's (zones, the
+        basemap, the city) everyone sees."""
+        return domain not in DEPARTMENTS or domain in self.domains
 
     def can_open(self, screen: str) -> bool:
         if screen not in ROLE_SCREENS.get(self.role, ()):
@@ -82,6 +93,12 @@ class Principal:
 
 
 OPEN_ACCESS = Principal("open access", "operator", via="open")
+
+
+def screen_at(path: str) -> str | None:
+    """The screen a page path shows, or None (an unknown path: Dash's 404 page)."""
+    path = "/" + path.strip("/")
+    return next((s for s, p in SCREENS.items() if p == path), None)
 # the demo's role switcher: role -> (its label, the departments it sees)
 DEMO_ROLES = {
     "admin": ("admin", ()),
@@ -142,7 +159,7 @@ def require_domain(domain: str | None) -> None:
     """Refuse (403) data of a domain the request's principal does not see: a department
     head asking for another department's layer, rows or export."""
     who = current_principal()
-    if domain in DEPARTMENTS and who is not None and not who.sees(domain):
+    if who is not None and not who.sees(domain):
         raise Forbidden(f"your role ({who.label}) does not see {domain} data")
 
 

@@ -79,7 +79,13 @@ def sources_of(versions: dict, now_s: float, large_city: bool) -> dict:
 
 
 LAYER_DOMAINS = {"traffic": "traffic", "waste": "waste", "complaints": "complaints",
-                 "hotspots": "complaints"}  # fmt: skip
+                 "hotspots": "complaints"}  # fmt: skip  (zones and the basemap: everyone's)
+
+
+def sees_layer(layer: str) -> bool:
+    """Whether the request's principal sees this explore layer's data."""
+    who = current_principal()
+    return who is None or who.sees(LAYER_DOMAINS.get(layer))
 
 
 def layer_sources(store, now_s: float, large_city: bool) -> dict:
@@ -87,7 +93,4 @@ def layer_sources(store, now_s: float, large_city: bool) -> dict:
     department's map has no source for another department's layers (they stay empty)."""
     with store.reading() as cur:
         versions = data_versions(cur)
-    found = sources_of(versions, now_s, large_city)
-    who = current_principal()
-    unseen = [n for n, d in LAYER_DOMAINS.items() if who is not None and not who.sees(d)]
-    return {n: v for n, v in found.items() if n not in unseen}
+    return {n: v for n, v in sources_of(versions, now_s, large_city).items() if sees_layer(n)}

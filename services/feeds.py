@@ -34,6 +34,7 @@ def health_rows(
         rows.append(
             {
                 "name": name,
+                "domain": run.get("domain"),  # of its data, from its last run
                 "kind": "" if feed is None else feed.kind + (
                     f" · {feed.entity_type}" if feed.entity_type else ""),  # fmt: skip
                 "state": fresh.state,
@@ -113,8 +114,8 @@ def quarantine_rows(cur, connector: str, who: Principal | None, zone: ZoneInfo) 
     received only where the principal may see it (a complaints feed's records may hold a
     complainant's name, phone and address: personal data); the reason always. A
     principal who does not see the connector's domain gets nothing."""
-    domain = feeds.connector_domains(cur).get(connector)
-    if who is None or (domain is not None and not who.sees(domain)):
+    domain = feeds.connector_domain(cur, connector)
+    if who is None or not who.sees(domain):
         return []
     shown = who.personal_data or (domain is not None and domain not in PERSONAL_DOMAINS)
     return [
@@ -125,8 +126,7 @@ def quarantine_rows(cur, connector: str, who: Principal | None, zone: ZoneInfo) 
     ]  # fmt: skip
 
 
-def visible_to(rows: list[dict], domains: dict[str, str], who: Principal | None) -> list[dict]:
-    """The health rows of the connectors whose domain the principal sees."""
-    if who is None:
-        return []
-    return [r for r in rows if who.sees(domains.get(r["name"], "")) or r["name"] not in domains]
+def visible_to(rows: list[dict], who: Principal | None) -> list[dict]:
+    """The health rows of the connectors whose domain the principal sees (one that has
+    not run yet has none: everyone's)."""
+    return [] if who is None else [r for r in rows if who.sees(r["domain"])]

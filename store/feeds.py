@@ -49,9 +49,10 @@ def last_errors(cur: duckdb.DuckDBPyConnection) -> dict[str, tuple[datetime, str
     return {name: (at, error) for name, at, error in rows}
 
 
-def connector_domains(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Per connector that has run: the domain of its data (waste, traffic, complaints)."""
-    rows = cur.execute(
-        "SELECT connector, arg_max(domain, finished_at) FROM ingest_runs GROUP BY connector"
-    ).fetchall()
-    return dict(rows)
+def connector_domain(cur: duckdb.DuckDBPyConnection, connector: str) -> str | None:
+    """The domain of a connector's data (waste, traffic, complaints), from its last run;
+    None before it has run."""
+    row = cur.execute(
+        "SELECT arg_max(domain, finished_at) FROM ingest_runs WHERE connector = ?", [connector]
+    ).fetchone()
+    return row[0] if row else None
