@@ -13,7 +13,13 @@ import duckdb
 from flask import Blueprint, Response, abort, request, send_file
 
 from geo.encoding import to_geobuf
-from services.access import current_principal, personal_data_allowed, require_domain, sees_report
+from services.access import (
+    current_principal,
+    personal_data_allowed,
+    require_domain,
+    sees_report,
+    zone_filter,
+)
 from services.accounts import audit
 from services.context import current_services
 from services.explore_table import csv_export
@@ -59,13 +65,14 @@ def layer(name: str, fmt: str) -> Response:
         audit(svc.store, "personal-data", "complaints layer (open requests' words)")
     version = layer_version(name, current_versions(), time.time())
     filters = {f: _listed(f) for f in LAYER_FILTERS["waste"]} if name == "waste" else {}
+    filters["zone"] = zone_filter(filters.get("zone"))  # a department's zones, if scoped
     key = f"layer:{name}:" + json.dumps(filters, sort_keys=True)
 
     def compute() -> bytes:
         with svc.store.reading() as cur:
-            if any(filters.values()):
+            if name == "waste":
                 return containers_geojson(cur, **filters).encode()
-            return LAYERS[name].query(cur).encode()
+            return LAYERS[name].query(cur, zone=filters["zone"]).encode()
 
     body = svc.cache.get_or_compute(key, version, compute)
     if fmt == "pbf":
@@ -119,6 +126,12 @@ def _listed(name: str) -> list[str]:
     return [v for v in request.args.get(name, "").split(",") if v]
 
 
+def _request_filters() -> dict[str, list[str]]:
+    """The requests' filters of the query string, zones within the principal's."""
+    filters = {name: _listed(name) for name in REQUEST_FILTERS}
+    return {**filters, "zone": zone_filter(filters["zone"])}
+
+
 @api.get("/frame")
 def frame() -> Response:
     """Each container's fill and each segment's congestion at `?at=` (epoch seconds)."""
@@ -130,11 +143,14 @@ def frame() -> Response:
     versions = current_versions()
     version = f"{versions.get('waste', 0)}.{versions.get('traffic', 0)}"
 
+    zones = zone_filter()  # a department scoped to zones: their features' values only
+
     def compute() -> bytes:
         with svc.store.reading() as cur:
-            return explore.frame(cur, at).encode()
+            return explore.frame(cur, at, zones).encode()
 
-    body = svc.cache.get_or_compute(f"frame:{int(at.timestamp())}", version, compute)
+    key = f"frame:{int(at.timestamp())}:{','.join(zones)}"
+    body = svc.cache.get_or_compute(key, version, compute)
     unseen = [d for d in ("waste", "traffic") if not current_principal().sees(d)]
     if unseen:  # a department's frame: its own domain's values only
         values = json.loads(body)
@@ -151,7 +167,7 @@ def requests_shown(fmt: str) -> Response:
         abort(404)
     svc = current_services()
     window = view_window()
-    filters = {name: _listed(name) for name in REQUEST_FILTERS}
+    filters = _request_filters()
     personal = personal_data_allowed()
     if personal:
         shown = request.query_string.decode()
@@ -175,7 +191,7 @@ def hotspots() -> Response:
     require_domain("complaints")
     svc = current_services()
     window = view_window()
-    filters = {name: _listed(name) for name in REQUEST_FILTERS}
+    filters = _request_filters()
     try:
         resolution = min(max(int(request.args.get("res", svc.settings.hotspot_resolution)), 5), 11)
     except ValueError:
@@ -211,10 +227,9 @@ def report(kind: str, name: str) -> Response:
     """A report file from the archive: the HTML opens in the browser; the PDF opens too,
     or downloads with `?download=1`."""
     svc = current_services()
-    kinds = {k.name: k for k in svc.settings.reports}
-    department = kinds[kind].department if kind in kinds else None  # unknown: city-wide
-    if not sees_report(current_principal(), department):
-        abort(403, "a department sees its own department's reports only")
+    kinds = {k.name: k for k in svc.settings.reports}  # a kind no longer configured: city-wide
+    if not sees_report(current_principal(), kinds.get(kind)):
+        abort(403, "a department sees its own department's (and zones') reports only")
     path = report_file(svc.settings.report_folder, kind, name)
     if path is None:
         abort(404)

@@ -21,11 +21,22 @@ from components.collection_routes import (
     zone_viewport,
 )
 from components.ids import MapShellIds
+from services.access import current_principal, require_zone
 from services.collection import named_plan_windows, zone_plan_windows
 from services.context import current_services
 from store import collection
 from store.explore import zone_summary
 from store.ledger import data_versions
+
+
+def plan_windows_seen(store, plan_id: int) -> pd.DataFrame:
+    """A plan's windows in the zones the request's principal sees (a department may be
+    scoped to some zones)."""
+    frame = named_plan_windows(store, plan_id)
+    who = current_principal()
+    if who is None or not who.zones:
+        return frame
+    return frame[frame["zone_id"].isin(who.zones)]
 
 
 @callback(
@@ -55,7 +66,7 @@ def show_plan(_n, shown):
             raise PreventUpdate
         zones_url = f"/api/layers/zones.geojson?v={data_versions(cur).get('city', 0)}"
     tz = svc.settings.timezone
-    frame = named_plan_windows(svc.store, int(plan["plan_id"]))
+    frame = plan_windows_seen(svc.store, int(plan["plan_id"]))
     if frame.empty:
         status = [*plan_status(plan, frame, tz),
                   html.Div("No container is due within the horizon: nothing to collect.",
@@ -86,13 +97,14 @@ def pick_window(click, _buttons, plan_id):
             raise PreventUpdate
         svc = current_services()
         found = clicked_window(
-            named_plan_windows(svc.store, plan_id), click["points"][0], svc.settings.timezone
+            plan_windows_seen(svc.store, plan_id), click["points"][0], svc.settings.timezone
         )
         if found is None:
             raise PreventUpdate
         zone_id, start = found
         return {"plan": plan_id, "zone": zone_id, "start": start.isoformat()}
     if isinstance(ctx.triggered_id, dict) and ctx.triggered[0]["value"]:
+        require_zone(ctx.triggered_id["zone"])
         return {"plan": plan_id, "zone": ctx.triggered_id["zone"],
                 "start": ctx.triggered_id["start"]}  # fmt: skip
     raise PreventUpdate
@@ -117,6 +129,7 @@ def show_routes(pick, zones_hideout):
     if not pick or pick.get("plan") is None:
         raise PreventUpdate
     plan_id = pick["plan"]
+    require_zone(pick.get("zone"))  # a department scoped to zones: its own zones' routes
     svc = current_services()
     tz = svc.settings.timezone
     start = pd.Timestamp(pick["start"])
@@ -155,6 +168,7 @@ def compare(other: str | None, pick):
     if not other or not pick:
         return []
     plan_id = pick["plan"]
+    require_zone(pick.get("zone"))
     svc = current_services()
     tz = svc.settings.timezone
     windows = zone_plan_windows(svc.store, plan_id, pick["zone"])

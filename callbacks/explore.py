@@ -21,10 +21,16 @@ from dash.exceptions import PreventUpdate
 from components import explore_panels, ids
 from components.ids import MapShellIds
 from services import explore
-from services.access import current_principal, personal_data_allowed, require_domain
+from services.access import current_principal, personal_data_allowed, require_domain, require_zone
 from services.accounts import audit
 from services.context import current_services
-from services.explore_view import epoch_or_none, layer_sources, slider_span, time_view
+from services.explore_view import (
+    epoch_or_none,
+    layer_sources,
+    sees_filter,
+    slider_span,
+    time_view,
+)
 from store.explore_filters import FILTERS
 
 
@@ -36,9 +42,13 @@ from store.explore_filters import FILTERS
 def filter_options(initial):
     """Offer the values the data has (zones by name), then select what the URL asked for."""
     choices = explore.filter_choices(current_services().store)
-    options = [[{"label": name, "value": zone_id} for zone_id, name in choices["zone"]]] + [
-        [{"label": v.replace("_", " "), "value": v} for v in choices[name]] for name in FILTERS[1:]
-    ]
+    who = current_principal()  # a department scoped to zones: its zones
+    zones = [(z, name) for z, name in choices["zone"] if who is None or who.sees_zone(z)]
+    options = [[{"label": name, "value": zone_id} for zone_id, name in zones]] + [
+        [{"label": v.replace("_", " "), "value": v} for v in choices[name]]
+        if sees_filter(name) else []  # another department's values are theirs
+        for name in FILTERS[1:]
+    ]  # fmt: skip
     values = [
         [v for v in (initial or {}).get(name, []) if v in {o["value"] for o in opts}]
         for name, opts in zip(FILTERS, options, strict=True)
@@ -169,6 +179,7 @@ def list_figure(_figures, _clear):
     svc, now = current_services(), datetime.now(UTC)
     layer = trigger["layer"]
     require_domain(layer)  # a department lists its own department's features only
+    require_zone(trigger["zone"])  # and its own zones' (if scoped)
     return explore.figure_subset(svc, trigger["zone"], layer, trigger["metric"], now), layer
 
 
@@ -192,6 +203,8 @@ def feature_panel(*clicks):
     require_domain(layer)  # another department's feature: refused (zones are everyone's)
     who = current_principal()
     with svc.store.reading() as cur:
+        # a department scoped to zones: a feature (or zone) outside them is refused
+        require_zone(explore.zone_of(cur, layer, click["id"], click.get("source")))
         if layer == "zones":
             view = explore_panels.zone_viewport(explore.zone_bounds(cur, click["id"]))
             panel = explore_panels.zone_panel(cur, click["id"], now, svc.settings,

@@ -68,7 +68,7 @@ def show_quarantine(connector, _tick, title):
     who = current_principal()
     with svc.store.reading() as cur:  # records as received only with personal data granted
         rows = quarantine_rows(cur, connector, who, zone)
-    if who is not None and who.personal_data and rows:
+    if who is not None and who.personal_data and not who.zones and rows:
         audit(svc.store, "personal-data", f"quarantine of {connector}", len(rows))
     new_title = f"Quarantine of {connector}: {len(rows):,} records, newest first"
     return rows, new_title if new_title != title else no_update

@@ -31,10 +31,10 @@ def show_archive(kind, _tick):
         runs = report_runs(cur)
     titles = {k.name: k.title for k in s.reports}
     scopes = {k.name: scope_of(k) for k in s.reports}
-    who = current_principal()  # a department sees its own department's reports only
-    departments = {k.name: k.department for k in s.reports}
+    who = current_principal()  # a department sees its own department's (zones') reports
+    kinds = {k.name: k for k in s.reports}
     listed = [r for r in archive(s.report_folder, titles, runs, s.timezone, kind or None)
-              if sees_report(who, departments.get(r.kind))]  # fmt: skip
+              if sees_report(who, kinds.get(r.kind))]  # fmt: skip
     upcoming = " · ".join(next_runs(s, datetime.now(UTC)))
     schedule = [html.Span("Next: ", className="c3-muted"), upcoming]
     if not listed:

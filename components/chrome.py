@@ -11,6 +11,8 @@ from services.access import (
     Principal,
     current_principal,
 )
+from services.context import current_services
+from services.layers import zone_names
 
 
 def page_header(title: str, settings, current: str, right: list | None = None) -> html.Header:
@@ -71,8 +73,9 @@ def signed_in(who: Principal | None) -> html.Span | None:
             ],
             action="/demo/role", method="POST", className="c3-demo-role",
         )  # fmt: skip
+    label = who.labelled(zone_names(current_services(), who.zones)) if who.zones else who.label
     return html.Span(
-        [html.Span(who.label, title=f"signed in ({who.via})"),
+        [html.Span(label, title=f"signed in ({who.via})"),
          html.A("Sign out", href="/logout", className="c3-signout")],
         className="c3-user",
     )  # fmt: skip

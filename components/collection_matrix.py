@@ -43,7 +43,8 @@ def plan_status(plan: dict, frame: pd.DataFrame, tz: str) -> list:
             + f" ({tz})"
         ),
         html.Span(
-            f" · {zones} zones × {starts} start times over the next {plan['horizon_h']} h, "
+            f" · {zones} zone{'s' if zones != 1 else ''} × {starts} start times over the next "
+            f"{plan['horizon_h']} h, "
             f"ranked in {plan['seconds']:.1f} s · recomputed when new traffic or waste data arrive"
         ),
         html.Div(

@@ -106,8 +106,11 @@ HOTSPOT_LEGEND = (  # share of the busiest cell's count (assets/map.js hotspotSt
 )
 
 
-def domain_legend(hotspots: bool = False, clustered_waste: bool = False) -> list:
-    """The legend groups of the three domain layers."""
+def domain_legend(
+    hotspots: bool = False, clustered_waste: bool = False, unseen: tuple[str, ...] = ()
+) -> list:
+    """The legend groups of the three domain layers (but those `unseen`: another
+    department's)."""
     cluster_row = html.Div(
         [html.Span("9", className="c3-swatch-cluster c3-swatch-cluster-waste"), "cluster (count)"],
         className="c3-legend-row",
@@ -115,10 +118,10 @@ def domain_legend(hotspots: bool = False, clustered_waste: bool = False) -> list
     fill = swatches("Waste container fill", FILL_LEGEND, "dot")
     if clustered_waste:
         fill.children.append(cluster_row)
-    return [
-        fill,
-        swatches("Travel time vs free flow", CONGESTION_LEGEND, "line"),
-        html.Div(
+    groups = [
+        ("waste", fill),
+        ("traffic", swatches("Travel time vs free flow", CONGESTION_LEGEND, "line")),
+        ("complaints", html.Div(
             [
                 html.Div(
                     "Complaints" if hotspots else "Open complaints", className="c3-legend-title"
@@ -146,9 +149,11 @@ def domain_legend(hotspots: bool = False, clustered_waste: bool = False) -> list
                 ),
             ],
             className="c3-legend-group",
-        ),
-        *([swatches("Complaint hotspots", HOTSPOT_LEGEND, "dot")] if hotspots else []),
-    ]
+        )),
+        *([("complaints", swatches("Complaint hotspots", HOTSPOT_LEGEND, "dot"))]
+          if hotspots else []),
+    ]  # fmt: skip
+    return [group for domain, group in groups if domain not in unseen]
 
 
 def legend(aio_id: str, groups: list) -> html.Div:
@@ -226,11 +231,12 @@ def _placement(bounds: tuple[float, float, float, float], view) -> dict:
     }
 
 
-def _leaflet_map(aio_id: str, bounds, view, base: list, overlays: list) -> dl.Map:
+def _leaflet_map(aio_id: str, bounds, view, base: list, overlays: list, unlisted: list) -> dl.Map:
     return dl.Map(
         [
             *[dl.Pane(name=pane(layer), style={"zIndex": z}) for layer, z in PANES.items()],
             *base,
+            *unlisted,
             # `overlays` starts as the checked names: dash-leaflet filters it
             dl.LayersControl(
                 overlays,
@@ -264,7 +270,9 @@ class MapLayers:
     layer's own); `hideouts` adds to each layer's hideout (filters, opacity, moment: see
     assets/explore.js); `hotspots` adds the H3 complaint layer; layers in `geobuf` load in
     that format and those in `clustered` are clustered (complaints always are);
-    `selectable` reports clicks on features; `extra` adds a screen's own overlays."""
+    `selectable` reports clicks on features; `extra` adds a screen's own overlays;
+    `unseen` layers (another department's) stay on the map, empty, for the screen's
+    callbacks, but neither the layer control nor the legend offers them."""
 
     only: tuple[str, ...] | None = None
     checked: tuple[str, ...] | None = None
@@ -274,6 +282,7 @@ class MapLayers:
     clustered: tuple[str, ...] = ()
     selectable: bool = False
     extra: tuple = ()
+    unseen: tuple[str, ...] = ()
 
 
 def _overlays(aio_id: str, hideout: dict, spec: MapLayers) -> list:
@@ -290,8 +299,13 @@ def _overlays(aio_id: str, hideout: dict, spec: MapLayers) -> list:
             selectable=spec.selectable,
         )
         for layer, name, shown, styling in OVERLAYS + ((HOTSPOTS,) if spec.hotspots else ())
-        if spec.only is None or layer in spec.only
+        if (spec.only is None or layer in spec.only) and layer not in spec.unseen
     ] + list(spec.extra)
+
+
+def _unseen_layers(aio_id: str, spec: MapLayers) -> list:
+    """Another department's layers: on the map (their URL outputs exist), never filled."""
+    return [dl.GeoJSON(id=MapShellIds.layer(aio_id, layer)) for layer in spec.unseen]
 
 
 class MapShell(html.Div):
@@ -320,10 +334,10 @@ class MapShell(html.Div):
             aio_id, {**hideout, **layers.hideouts.get("basemap", {})}, tile_url, attribution
         )
         overlays = _overlays(aio_id, hideout, layers)
-        groups = domain_legend(layers.hotspots, "waste" in layers.clustered)
+        groups = domain_legend(layers.hotspots, "waste" in layers.clustered, layers.unseen)
         super().__init__(
             [
-                _leaflet_map(aio_id, bounds, view, base, overlays),
+                _leaflet_map(aio_id, bounds, view, base, overlays, _unseen_layers(aio_id, layers)),
                 legend(aio_id, groups if legend_groups is None else legend_groups),
             ],
             className=f"c3-map-shell c3-map-{theme}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Role = Literal["wall", "operator", "department", "admin"]
 Department = Literal["waste", "traffic", "complaints"]
@@ -26,13 +26,20 @@ class Grant(BaseModel):
     )
     zones: list[str] = Field(
         default_factory=list,
-        max_length=0,
-        description="Department role: only these zones (not enforced yet: must stay empty).",
+        description="Department role: only these zones (their zone ids); empty = every zone.",
     )
     personal_data: bool = Field(
         default=False,
         description="May see complainants' words, addresses and raw quarantined complaints.",
     )
+
+    @model_validator(mode="after")
+    def _scope_of_a_department(self) -> Grant:
+        if self.role == "department" and not self.departments:
+            raise ValueError("a department grant names its departments (waste, traffic, …)")
+        if self.zones and self.role != "department":
+            raise ValueError(f"zones narrow a department only, not the {self.role} role")
+        return self
 
 
 class OidcSettings(BaseModel):

@@ -13,6 +13,7 @@ from components.chrome import page_header
 from components.collection_routes import route_layers, route_legend
 from components.map_shell import MapLayers, MapShell
 from services.context import current_services
+from services.layers import bounds_seen
 
 
 def layout(**_query) -> html.Div:
@@ -42,7 +43,7 @@ def layout(**_query) -> html.Div:
                         [
                             MapShell(
                                 ids.COLLECTION_MAP,
-                                bounds=svc.map_bounds,
+                                bounds=bounds_seen(svc),
                                 tz=settings.timezone,
                                 tile_url=settings.basemap_tile_url,
                                 layers=MapLayers(

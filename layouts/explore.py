@@ -10,10 +10,17 @@ from dash import dcc, html
 
 from components import ids
 from components.chrome import page_header
-from components.map_shell import MapLayers, MapShell
+from components.map_shell import MapLayers, MapShell, domain_legend
 from services.context import current_services
 from services.explore_url import ExploreUrl, read_url, split
-from services.explore_view import GEOBUF_LAYERS, TIMED_LAYERS, sees_layer, server_filtered
+from services.explore_view import (
+    GEOBUF_LAYERS,
+    TIMED_LAYERS,
+    sees_filter,
+    sees_layer,
+    server_filtered,
+)
+from services.layers import bounds_seen
 from store.explore_filters import FILTERS, LAYER_FILTERS
 
 LAYER_OPTIONS = [
@@ -243,6 +250,7 @@ def _filters() -> list[html.Div]:
                     ),
                 ],
                 className="c3-control",
+                hidden=not sees_filter(name),  # another department's: no choices either
             )
         )
     return controls
@@ -292,7 +300,7 @@ def _map(svc, shown: tuple[str, ...], url: ExploreUrl, query: dict) -> html.Main
         [
             MapShell(
                 ids.EXPLORE_MAP,
-                bounds=svc.map_bounds,
+                bounds=bounds_seen(svc),
                 tz=settings.timezone,
                 tile_url=settings.basemap_tile_url,
                 show_layer_control=False,
@@ -305,6 +313,9 @@ def _map(svc, shown: tuple[str, ...], url: ExploreUrl, query: dict) -> html.Main
                     clustered=("waste",) if svc.large_city else (),
                     selectable=True,
                 ),
+                # a department's legend explains its own layers only
+                legend_groups=domain_legend(True, svc.large_city, tuple(
+                    d for d in ("waste", "traffic", "complaints") if not sees_layer(d))),
             ),
             _time_bar(),
             _table(),
@@ -336,7 +347,7 @@ def layout(layers: str | None = None, **query) -> html.Div:
     default = DEFAULT_LAYERS_LARGE if svc.large_city else DEFAULT_LAYERS
     shown = tuple(v for v in split(layers) if v in known) if layers is not None else default
     shown = tuple(v for v in shown if sees_layer(v))  # a department: its own layers
-    url = read_url(query, svc.map_bounds, svc.settings.timezone)
+    url = read_url(query, bounds_seen(svc), svc.settings.timezone)
     panel = html.Aside(
         html.P(
             "Click a zone for its figures, or a container, a road segment or "

@@ -7,8 +7,12 @@ from dash import dcc, html
 
 from components import ids
 from components.chrome import page_header
-from components.map_shell import MapShell
+from components.map_shell import MapLayers, MapShell
 from services.context import current_services
+from services.explore_view import sees_layer
+from services.layers import bounds_seen
+
+DOMAIN_LAYERS = ("traffic", "waste", "complaints")
 
 
 def layout(**_query) -> html.Div:
@@ -25,9 +29,11 @@ def layout(**_query) -> html.Div:
             html.Main(
                 MapShell(
                     ids.HOME_MAP,
-                    bounds=svc.map_bounds,
+                    bounds=bounds_seen(svc),
                     tz=settings.timezone,
                     tile_url=settings.basemap_tile_url,
+                    # a department's map offers its own layers only
+                    layers=MapLayers(unseen=tuple(d for d in DOMAIN_LAYERS if not sees_layer(d))),
                 ),
                 className="c3-main",
             ),

@@ -43,6 +43,7 @@ ROLE_SCREENS = {
 }
 ROLE_RANK = {"wall": 0, "department": 1, "operator": 2, "admin": 3}  # the widest wins
 SCREEN_DOMAINS = {"collection": {"waste"}}  # a department sees a screen if it has its domain
+NO_ZONE = "\x00"  # a zone filter of nothing: no zone has this id
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class Principal:
     def __post_init__(self) -> None:
         if self.role == "wall":  # a wall never receives personal data, whatever it was given
             object.__setattr__(self, "personal_data", False)
+        if self.role != "department":  # zones narrow a department only
+            object.__setattr__(self, "zones", ())
 
     @property
     def domains(self) -> frozenset[str]:
@@ -73,6 +76,20 @@ class Principal:
         """A department's data only if it is theirs; what is no department's (zones, the
         basemap, the city) everyone sees."""
         return domain not in DEPARTMENTS or domain in self.domains
+
+    def sees_zone(self, zone_id: str | None) -> bool:
+        """Every zone, unless this is a department scoped to zones (then not what lies
+        outside every zone either)."""
+        return not self.zones or zone_id in self.zones
+
+    def zone_filter(self, asked=()) -> list[str]:
+        """The zone filter a query runs with: the zones asked for (none = every zone),
+        within this principal's zones; asked only for others', a filter of nothing."""
+        asked = [z for z in asked or () if z]
+        if not self.zones:
+            return asked
+        within = [z for z in asked if z in self.zones] if asked else list(self.zones)
+        return within or [NO_ZONE]
 
     def can_open(self, screen: str) -> bool:
         if screen not in ROLE_SCREENS.get(self.role, ()):
@@ -87,8 +104,14 @@ class Principal:
 
     @property
     def label(self) -> str:
-        """'maria · department (waste)' for the header."""
-        scope = f" ({', '.join(self.departments)})" if self.role == "department" else ""
+        """'maria · department (waste)'; '(waste; zones A, B)' when scoped to zones."""
+        return self.labelled()
+
+    def labelled(self, zone_names: dict[str, str] | None = None) -> str:
+        """The label, zones by their names where `zone_names` has them (the header)."""
+        names = [(zone_names or {}).get(z, z) for z in self.zones]
+        zones = f"; zone{'s' if len(names) > 1 else ''} {', '.join(names)}" if names else ""
+        scope = f" ({', '.join(self.departments)}{zones})" if self.role == "department" else ""
         return f"{self.name} · {self.role}{scope}"
 
 
@@ -122,16 +145,18 @@ def from_grant(name: str, grant: Grant, access: AccessSettings, via: str, **extr
 
 def grant_of_groups(groups: list[str], access: AccessSettings) -> Grant | None:
     """The grant of the widest role among `groups` (departments and zones of every group
-    of that role together; personal data if any of them gives it), or None: no access."""
+    of that role together, every zone if one of them names none; personal data if any
+    of them gives it), or None: no access."""
     grants = [access.groups[g] for g in groups if g in access.groups]
     if not grants:
         return None
     top = max(ROLE_RANK[gr.role] for gr in grants)
     widest = [gr for gr in grants if ROLE_RANK[gr.role] == top]
+    every_zone = any(not gr.zones for gr in widest)
     return Grant(
         role=widest[0].role,
         departments=sorted({d for gr in widest for d in gr.departments}),
-        zones=sorted({z for gr in widest for z in gr.zones}),
+        zones=[] if every_zone else sorted({z for gr in widest for z in gr.zones}),
         personal_data=any(gr.personal_data for gr in widest),
     )
 
@@ -163,8 +188,28 @@ def require_domain(domain: str | None) -> None:
         raise Forbidden(f"your role ({who.label}) does not see {domain} data")
 
 
-def sees_report(who: Principal | None, department: str | None) -> bool:
-    """A department sees its own department's reports only; other roles, every report."""
+def zone_filter(asked=()) -> list[str]:
+    """The zone filter of the current request (`Principal.zone_filter`); outside a
+    request, what was asked."""
+    who = current_principal()
+    return [z for z in asked or () if z] if who is None else who.zone_filter(asked)
+
+
+def require_zone(zone_id: str | None) -> None:
+    """Refuse (403) a zone, or a feature in a zone, outside a zone-scoped department's."""
+    who = current_principal()
+    if who is not None and not who.sees_zone(zone_id):
+        raise Forbidden(f"your role ({who.label}) does not see that zone")
+
+
+def sees_report(who: Principal | None, kind) -> bool:
+    """A department sees its own department's reports only, and a department scoped to
+    zones only reports of some of its zones; other roles, every report. `kind` is the
+    report's ReportKind, or None for one no longer configured (city-wide)."""
     if who is None:
         return False
-    return who.role != "department" or department in who.departments
+    if who.role != "department":
+        return True
+    if kind is None or kind.department not in who.departments:
+        return False
+    return not who.zones or (bool(kind.zones) and set(kind.zones) <= set(who.zones))

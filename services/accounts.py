@@ -26,7 +26,7 @@ PAIRING_VALID = timedelta(hours=24)
 MIN_PASSWORD = 10
 
 
-_DUMMY_HASH = (f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${'00' * 16}${'00' * 64}")
+_DUMMY_HASH = f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${'00' * 16}${'00' * 64}"
 
 
 class AccountError(ValueError):
@@ -90,8 +90,8 @@ def new_account(name: str, role: str, password: str, departments=(), zones=(),
         raise AccountError(f"{name!r}: a name is letters, digits, '.', '-' and '_'")
     if role not in ROLES:
         raise AccountError(f"role {role!r}: one of {', '.join(ROLES)}")
-    if zones:
-        raise AccountError("zone scoping is not enforced yet: leave out --zone")
+    if zones and role != "department":
+        raise AccountError(f"zones narrow a department only, not the {role} role")
     if role == "wall" and personal_data:
         raise AccountError("a wall never sees personal data")
     unknown = sorted(set(departments) - set(DEPARTMENTS))
@@ -107,6 +107,14 @@ def add_account(store: Store, account: dict) -> None:
     with store.transaction() as cur:
         if rows.user(cur, account["name"]) is not None:
             raise AccountError(f"an account {account['name']!r} exists already")
+        known = rows.zone_ids(cur)
+        unknown = sorted(set(account["zones"]) - set(known))
+        if unknown:
+            listed = ", ".join(known[:12]) + (" …" if len(known) > 12 else "")
+            raise AccountError(
+                f"no zone {', '.join(unknown)} in this city; its zone ids: "
+                f"{listed or 'none yet (start C3 once to load the city)'}"
+            )
         rows.add_user(cur, account)
 
 

@@ -48,6 +48,11 @@ def _local(table: pa.Table, column: str, tz: str) -> pd.DataFrame:
     return frame
 
 
+def zone_of(cur, layer: str, key: str, source: str | None = None) -> str | None:
+    """The zone of a clicked feature of `layer` (a zone's own id for the zones layer)."""
+    return key if layer == "zones" else explore.feature_zone(cur, layer, key, source or None)
+
+
 def container_history(cur, key: str, now: datetime, tz: str) -> dict:
     """A container's record, and its fill readings and collections of the last week."""
     record = explore.feature_record(cur, "waste", key)

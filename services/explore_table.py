@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from services.access import personal_data_allowed, require_domain
+from services.access import personal_data_allowed, require_domain, zone_filter
 from services.explore_view import time_view, window_of
 from store import explore
 from store.ledger import data_versions
@@ -72,7 +72,7 @@ def _query_view(query: dict, tz: str):
 
 def query_rows(svc, query: dict, sort=None, grid_filters=None, offset=0, limit=None):
     """(rows as dicts with ISO 8601 local times, total) for a table query (403 for a
-    layer of a domain the request's principal does not see)."""
+    layer of a domain the request's principal does not see; only the zones it sees)."""
     require_domain(query.get("layer"))
     tz = svc.settings.timezone
     view = _query_view(query, tz)
@@ -81,11 +81,14 @@ def query_rows(svc, query: dict, sort=None, grid_filters=None, offset=0, limit=N
         ids_ = json.loads(svc.cache.get_or_compute(f"subset:{query['subset']}", 0, _expired))
     if ids_ is not None and not ids_:
         return [], 0
+    filters = {} if ids_ is not None else dict(query["filters"] or {})
+    # a department scoped to zones lists its zones' rows only, a figure's listed ids too
+    filters["zone"] = zone_filter(filters.get("zone"))
     with svc.store.reading() as cur:
         table, total = explore.layer_page(
             cur,
             query["layer"],
-            {} if ids_ is not None else query["filters"],
+            filters,
             personal_data_allowed(),
             window_of(view),
             ids=ids_,

@@ -11,6 +11,7 @@ from analytics import timewindow
 from services.access import current_principal
 from services.layers import current_layer_url
 from store import explore
+from store.explore_filters import LAYER_FILTERS
 from store.ledger import data_versions
 
 # large point sets that a big city's explore map loads as geobuf
@@ -86,6 +87,12 @@ def sees_layer(layer: str) -> bool:
     """Whether the request's principal sees this explore layer's data."""
     who = current_principal()
     return who is None or who.sees(LAYER_DOMAINS.get(layer))
+
+
+def sees_filter(name: str) -> bool:
+    """Whether a filter narrows a layer the request's principal sees (a waste department
+    has no road class or complaint type to choose)."""
+    return any(sees_layer(layer) for layer, names in LAYER_FILTERS.items() if name in names)
 
 
 def layer_sources(store, now_s: float, large_city: bool) -> dict:

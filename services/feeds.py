@@ -107,21 +107,25 @@ def _iso(at: datetime | None) -> str | None:
 
 PERSONAL_DOMAINS = frozenset({"complaints"})  # records of these may hold personal data
 WITHHELD = "(withheld: this record may hold a complainant's personal data)"
+# a rejected record was never placed in a zone, so it may lie outside a department's
+WITHHELD_ZONES = "(withheld: your role sees some zones only, and this record has none)"
 
 
 def quarantine_rows(cur, connector: str, who: Principal | None, zone: ZoneInfo) -> list[dict]:
     """A connector's quarantined records for the drill, newest first: the record as
     received only where the principal may see it (a complaints feed's records may hold a
-    complainant's name, phone and address: personal data); the reason always. A
-    principal who does not see the connector's domain gets nothing."""
+    complainant's name, phone and address: personal data) and to a department scoped to
+    zones (a rejected record has none); the reason always. A principal who does not see
+    the connector's domain gets nothing."""
     domain = feeds.connector_domain(cur, connector)
     if who is None or not who.sees(domain):
         return []
     shown = who.personal_data or (domain is not None and domain not in PERSONAL_DOMAINS)
+    withheld = WITHHELD_ZONES if who.zones else None if shown else WITHHELD
     return [
         {"last_seen": f"{r.last_seen_at.astimezone(zone):%Y-%m-%d %H:%M:%S}",
          "seen_count": int(r.seen_count), "reason": r.reason,
-         "raw": r.raw if shown else WITHHELD}
+         "raw": withheld or r.raw}
         for r in feeds.quarantined(cur, connector).itertuples()
     ]  # fmt: skip
 

@@ -1,8 +1,11 @@
 """Where the REST API serves each map layer: one URL per layer and data version, so a
-browser refetches a layer exactly when its data changed (see api/routes.py)."""
+browser refetches a layer exactly when its data changed (see api/routes.py); and the
+extent a map opens on (the city, or a department's zones)."""
 
 from __future__ import annotations
 
+from services.access import current_principal
+from store.explore import zone_summary
 from store.queries import layer_version
 
 
@@ -14,3 +17,23 @@ def layer_url(layer: str, version: str | int, fmt: str = "geojson") -> str:
 def current_layer_url(layer: str, versions: dict, now_s: float, fmt: str = "geojson") -> str:
     """The URL of `layer` as the data `versions` stand at `now_s`."""
     return layer_url(layer, layer_version(layer, versions, now_s), fmt)
+
+
+def bounds_seen(svc) -> tuple[float, float, float, float]:
+    """The extent a map opens on: the city, or the zones of a department scoped to some."""
+    who = current_principal()
+    if who is None or not who.zones:
+        return svc.map_bounds
+    with svc.store.reading() as cur:
+        found = [s["bounds"] for z in who.zones if (s := zone_summary(cur, z)) is not None]
+    if not found:
+        return svc.map_bounds
+    west, south, east, north = zip(*found, strict=True)
+    return min(west), min(south), max(east), max(north)
+
+
+def zone_names(svc, zone_ids) -> dict[str, str]:
+    """{zone id: its name} of the zones given that the store knows."""
+    with svc.store.reading() as cur:
+        found = {z: zone_summary(cur, z) for z in zone_ids}
+    return {z: s["name"] for z, s in found.items() if s is not None}

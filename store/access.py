@@ -29,6 +29,11 @@ def user_count(cur: duckdb.DuckDBPyConnection) -> int:
     return cur.execute("SELECT count(*) FROM users WHERE NOT disabled").fetchone()[0]
 
 
+def zone_ids(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """The city's zone ids, in order (what a department's account may be scoped to)."""
+    return [r[0] for r in cur.execute("SELECT zone_id FROM zones ORDER BY zone_id").fetchall()]
+
+
 def add_user(cur: duckdb.DuckDBPyConnection, account: dict) -> None:
     """Insert an account (name, role, departments, zones, personal_data, password_hash)."""
     cur.execute(

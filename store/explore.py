@@ -65,6 +65,15 @@ def complaint_timeline(cur: duckdb.DuckDBPyConnection, source: str, request_id: 
     ).fetch_arrow_table()
 
 
+def feature_zone(
+    cur: duckdb.DuckDBPyConnection, kind: str, key: str, source: str | None = None
+) -> str | None:
+    """The zone a container, segment or request lies in (None: outside every zone, or
+    not in the store)."""
+    record = feature_record(cur, kind, key, source)
+    return None if record is None else record.get("zone_id")
+
+
 def feature_record(
     cur: duckdb.DuckDBPyConnection, kind: str, key: str, source: str | None = None
 ) -> dict | None:
@@ -124,17 +133,23 @@ _STATE = {
 }
 
 
-def frame(cur: duckdb.DuckDBPyConnection, at: datetime) -> str:
-    """The map's values at `at` as JSON: {"waste": {id: fill 0-1}, "traffic": {id: ratio}}.
-    Geometry stays in the browser; moving the time slider only fetches this."""
+def frame(cur: duckdb.DuckDBPyConnection, at: datetime, zone: list[str] = ()) -> str:
+    """The map's values at `at` as JSON: {"waste": {id: fill 0-1}, "traffic": {id: ratio}}
+    (of the features in the zones given, if any). Geometry stays in the browser; moving
+    the time slider only fetches this."""
     return cur.execute(
         f"""SELECT json_object(
                 'at', epoch($at)::BIGINT,
                 'waste', (SELECT coalesce(json_group_object(id, round(fill_level, 2)), '{{}}')
-                          FROM ({_STATE["waste"]})),
+                          FROM ({_STATE["waste"]})
+                          WHERE len($zone) = 0 OR id IN (SELECT container_id
+                              FROM waste_containers WHERE list_contains($zone, zone_id))),
                 'traffic', (SELECT coalesce(json_group_object(id, round(ratio, 2)), '{{}}')
-                            FROM ({_STATE["traffic"]})))::VARCHAR""",
-        {"at": at},
+                            FROM ({_STATE["traffic"]})
+                            WHERE len($zone) = 0 OR id IN (SELECT segment_id
+                                FROM road_segments WHERE list_contains($zone, zone_id))))
+            ::VARCHAR""",
+        {"at": at, "zone": list(zone)},
     ).fetchone()[0]
 
 

@@ -56,8 +56,9 @@ def containers_geojson(
     )
 
 
-def segments_geojson(cur: duckdb.DuckDBPyConnection) -> str:
-    """Every road segment with its latest congestion ratio and speed."""
+def segments_geojson(cur: duckdb.DuckDBPyConnection, zone: list[str] = ()) -> str:
+    """Every road segment (in the zones given, if any) with its latest congestion ratio
+    and speed."""
     return feature_collection(
         cur,
         f"""
@@ -79,12 +80,17 @@ def segments_geojson(cur: duckdb.DuckDBPyConnection) -> str:
                 'ratio', round(l.ratio, 2), 'congested', l.congested,
                 'observed_at', strftime(l.observed_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
         FROM road_segments s LEFT JOIN latest l USING (segment_id)
+        WHERE len($zone) = 0 OR list_contains($zone, s.zone_id)
         """,
+        {"zone": list(zone)},
     )
 
 
-def open_requests_geojson(cur: duckdb.DuckDBPyConnection, public: bool = False) -> str:
-    """Open service requests; `public` (the wall) leaves out the citizen's text and address."""
+def open_requests_geojson(
+    cur: duckdb.DuckDBPyConnection, public: bool = False, zone: list[str] = ()
+) -> str:
+    """Open service requests (in the zones given, if any); `public` (the wall) leaves out
+    the citizen's text and address."""
     citizen = "" if public else "'description', description, 'address', address,"
     return feature_collection(
         cur,
@@ -98,8 +104,10 @@ def open_requests_geojson(cur: duckdb.DuckDBPyConnection, public: bool = False) 
                 'requested_at', strftime(requested_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
         FROM service_requests
         WHERE status = 'open' AND lon IS NOT NULL
+          AND (len($zone) = 0 OR list_contains($zone, zone_id))
         ORDER BY requested_at
         """,
+        {"zone": list(zone)},
     )
 
 
@@ -136,21 +144,23 @@ def feed_status(cur: duckdb.DuckDBPyConnection, at: datetime | None = None) -> l
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-def zones_geojson(cur: duckdb.DuckDBPyConnection) -> str:
+def zones_geojson(cur: duckdb.DuckDBPyConnection, zone: list[str] = ()) -> str:
+    """The zones' outlines (those given, if any)."""
     return feature_collection(
         cur,
         """
         SELECT json_object('type', 'Feature', 'geometry', ST_AsGeoJSON(geom)::JSON,
                            'properties', json_object('id', zone_id, 'name', name)) AS feature
-        FROM zones ORDER BY zone_id
+        FROM zones WHERE len($zone) = 0 OR list_contains($zone, zone_id) ORDER BY zone_id
         """,
+        {"zone": list(zone)},
     )
 
 
 @dataclass(frozen=True)
 class Layer:
     domain: str  # whose data version the layer follows
-    query: Callable[[duckdb.DuckDBPyConnection], str]
+    query: Callable[..., str]  # (cursor, zone=[zone ids, none = all]) -> GeoJSON
     live: bool  # shows only recent readings, so it also changes as time passes
 
 

@@ -8,15 +8,11 @@ import pytest
 
 from app import create_app
 from config import load_settings
-from connectors.runner import build_connector, run_connector
 from geo.basemap import basemap_file
 from scripts.chromium import options as chromium_options
 from services.context import Services, attach_services
-from sim.demo_history import backfill_demo
-from sim.http import BackgroundServer
-from sim.server import create_sim_app
 from store.cache import Cache
-from tests.helpers import TZ, demo_feeds
+from tests.helpers import TZ, seed_demo_day
 
 
 def pytest_setup_options():
@@ -27,13 +23,7 @@ def pytest_setup_options():
 @pytest.fixture
 def live_app(dash_app, store, city, demo_city, tmp_path):
     """The dashboard over a store holding a day of history and one poll of every feed."""
-    now = datetime.now(UTC)
-    backfill_demo(store, demo_city, days=1, step_minutes=60, now=now)
-    with BackgroundServer(create_sim_app(demo_city, "Helsinki")) as sim:
-        feeds = demo_feeds(sim.url)
-        for feed in feeds:
-            run = run_connector(build_connector(feed, TZ), store, now=now)
-            assert run.status == "ok", run.error
+    feeds = seed_demo_day(store, demo_city, datetime.now(UTC))
     # open access: an operator without personal data (sign-in has its own tests)
     settings = load_settings(timezone=TZ, refresh_ms=1000, auth="none")
     svc = Services(

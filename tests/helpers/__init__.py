@@ -48,6 +48,23 @@ def demo_feeds(base_url: str, **overrides) -> list[ConnectorSettings]:
     ]
 
 
+def seed_demo_day(store, demo_city, now: datetime) -> list[ConnectorSettings]:
+    """A store as the demo leaves it: a day of history and one poll of every demo feed
+    from the simulator over HTTP. Returns the feeds."""
+    from connectors.runner import build_connector, run_connector
+    from sim.demo_history import backfill_demo
+    from sim.http import BackgroundServer
+    from sim.server import create_sim_app
+
+    backfill_demo(store, demo_city, days=1, step_minutes=60, now=now)
+    with BackgroundServer(create_sim_app(demo_city, "Helsinki")) as sim:
+        feeds = demo_feeds(sim.url)
+        for feed in feeds:
+            run = run_connector(build_connector(feed, TZ), store, now=now)
+            assert run.status == "ok", run.error
+    return feeds
+
+
 def rows(store, sql, params=None):
     """Every row a query gives on the store, as tuples."""
     with store.reading() as cur:

@@ -6,20 +6,23 @@ reached an anonymous POST to /_dash-update-component."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app import create_app
 from components.ids import EXPLORE_PANEL_LAYERS
-from config import load_settings
+from config import ReportKind, load_settings
 from services.access import Principal
 from services.context import Services, attach_services, services_of
 from services.session import sign_in
 from store.access import audit_entries
 from store.cache import Cache
 from store.ledger import RunRecord, write_quarantine, write_run
-from tests.helpers import TZ
+from tests.helpers import TZ, rows, seed_demo_day
 
 LATER = datetime.now(UTC) + timedelta(hours=1)
 ROLES = {
@@ -148,22 +151,43 @@ def test_every_page_and_server_callback_is_guarded_by_role(app):
             assert refused(routed) != (role in allowed), (path, role, routed.status_code)
 
 
-def test_quarantined_complaints_never_reach_anonymous_or_a_role_without_personal_data(
-    app, store
-):
+def quarantine_drill(connector: str) -> dict:
+    """The /feeds drill callback as opening one connector's quarantine sends it."""
+    return {"output": "..feeds-quarantine-grid.rowData...feeds-drill-title.children..",
+            "outputs": [{"id": "feeds-quarantine-grid", "property": "rowData"},
+                        {"id": "feeds-drill-title", "property": "children"}],
+            "inputs": [{"id": "feeds-drill-connector", "property": "data", "value": connector},
+                       {"id": "feeds-refresh", "property": "n_intervals", "value": 1}],
+            "state": [{"id": "feeds-drill-title", "property": "children", "value": None}],
+            "changedPropIds": ["feeds-drill-connector.data"]}  # fmt: skip
+
+
+def panel_click(layer: str, feature: dict) -> dict:
+    """The explore panel callback as a click on one feature of `layer` sends it."""
+
+    def layer_id(name):
+        return {"aio_id": "explore", "component": "MapShell", "layer": name, "part": "layer"}
+
+    return {"output": "..explore-panel.children...{\"aio_id\":\"explore\",\"component\""
+                      ":\"MapShell\",\"part\":\"map\"}.viewport..",
+            "outputs": [{"id": "explore-panel", "property": "children"},
+                        {"id": {"aio_id": "explore", "component": "MapShell", "part": "map"},
+                         "property": "viewport"}],
+            "inputs": [{"id": layer_id(name), "property": "clickData",
+                        "value": feature if name == layer else None}
+                       for name in EXPLORE_PANEL_LAYERS],
+            "changedPropIds": [json.dumps(layer_id(layer), separators=(",", ":"),
+                                          sort_keys=True) + ".clickData"]}  # fmt: skip
+
+
+def test_quarantined_complaints_never_reach_anonymous_or_a_role_without_personal_data(app, store):
     now = datetime.now(UTC)
     record = {"service_request_id": "8812", "description": "Call Anna Virtanen 040 123 4567"}
     with store.transaction() as cur:
         run_id = write_run(cur, RunRecord("311", "complaints", now, now, fetched=1,
                                           quarantined=1))  # fmt: skip
         write_quarantine(cur, "311", run_id, now, [("no location", record)])
-    drill = {"output": "..feeds-quarantine-grid.rowData...feeds-drill-title.children..",
-             "outputs": [{"id": "feeds-quarantine-grid", "property": "rowData"},
-                         {"id": "feeds-drill-title", "property": "children"}],
-             "inputs": [{"id": "feeds-drill-connector", "property": "data", "value": "311"},
-                        {"id": "feeds-refresh", "property": "n_intervals", "value": 1}],
-             "state": [{"id": "feeds-drill-title", "property": "children", "value": None}],
-             "changedPropIds": ["feeds-drill-connector.data"]}  # fmt: skip
+    drill = quarantine_drill("311")
     anonymous = client_as(app, "anonymous").post("/_dash-update-component", json=drill)
     assert anonymous.status_code == 401 and b"Virtanen" not in anonymous.data
     operator = client_as(app, "operator").post("/_dash-update-component", json=drill)
@@ -203,17 +227,7 @@ def test_a_department_gets_its_own_departments_data_only(app, store):
     svc.feed_intervals = {"bins": 60, "flows": 60}
     feeds = client_as(app, "waste").get("/api/feeds").get_json()["connectors"]
     assert [f["name"] for f in feeds] == ["bins"]
-    segment = {"output": "..explore-panel.children...{\"aio_id\":\"explore\",\"component\""
-               ":\"MapShell\",\"part\":\"map\"}.viewport..",
-               "outputs": [{"id": "explore-panel", "property": "children"},
-                           {"id": {"aio_id": "explore", "component": "MapShell", "part": "map"},
-                            "property": "viewport"}],
-               "inputs": [{"id": {"aio_id": "explore", "component": "MapShell", "layer": layer,
-                                  "part": "layer"}, "property": "clickData",
-                           "value": {"id": "x"} if layer == "traffic" else None}
-                          for layer in EXPLORE_PANEL_LAYERS],
-               "changedPropIds": ['{"aio_id":"explore","component":"MapShell","layer":"traffic",'
-                                  '"part":"layer"}.clickData']}  # fmt: skip
+    segment = panel_click("traffic", {"id": "x"})
     assert client_as(app, "waste").post("/_dash-update-component", json=segment).status_code \
         == 403  # fmt: skip
     moved = client_as(app, "traffic").get("/api/reports/old-kind/2026-11-30T0600.html")
@@ -231,3 +245,69 @@ def test_signing_out_ends_the_sign_in_on_the_server_too(app):
     with thief.session_transaction() as session:
         session.update(copied)
     assert thief.get("/auth/whoami").status_code == 401
+
+
+def test_a_department_scoped_to_zones_gets_those_zones_data_only(app, store, demo_city):
+    now = datetime.now(UTC)
+    seed_demo_day(store, demo_city, now)
+    ids_by_zone = rows(store, """
+        SELECT zone_id, container_id FROM waste_containers UNION ALL
+        SELECT zone_id, segment_id FROM road_segments UNION ALL
+        SELECT zone_id, request_id FROM service_requests""")  # fmt: skip
+    zone = max({z for z, _ in ids_by_zone if z}, key=lambda z: [y for y, _ in ids_by_zone].count(z))
+    others = sorted({z for z, _ in ids_by_zone if z and z != zone})
+    inside = {i for z, i in ids_by_zone if z == zone}
+    outside = {i for z, i in ids_by_zone if z != zone} - inside  # outside every zone too
+    assert len(inside) > 20 and len(outside) > 20
+    svc = services_of(app.server)
+    svc.settings.reports = [
+        ReportKind(name="waste-city", title="Waste", cron="0 6 * * *", department="waste"),
+        ReportKind(name="waste-here", title="Waste here", cron="0 6 * * *", department="waste",
+                   zones=[zone]),
+    ]  # fmt: skip
+    maria = Principal("maria", "department", ("waste", "traffic", "complaints"), zones=(zone,),
+                      via="oidc", expires_at=LATER)  # fmt: skip
+    client = app.server.test_client()
+    with client.session_transaction() as session:
+        sign_in(session, maria, store)
+
+    received = []
+    for url in ("/api/layers/waste.geojson", "/api/layers/traffic.geojson",
+                "/api/layers/complaints.geojson", "/api/layers/zones.geojson",
+                f"/api/layers/waste.geojson?zone={others[0]}",
+                f"/api/frame?at={int(now.timestamp())}",
+                "/api/requests.geojson?range=7d", "/api/hotspots.geojson?range=7d",
+                f"/api/requests.geojson?range=7d&zone={','.join(others)}"):  # fmt: skip
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.status_code)
+        received.append(answer.get_data(as_text=True))
+    everything = "\n".join(received)
+    mapped = {i for i in inside if i.startswith(("waste-", "w"))}  # containers and streets
+    assert all(f'"{i}"' in everything for i in mapped)  # all of theirs on the map
+    assert any(f'"{i}"' in everything for i in inside - mapped)  # and their requests
+    assert [i for i in outside if f'"{i}"' in everything] == []  # and nothing else
+
+    for layer in ("waste", "traffic", "complaints"):  # the table's export, ids forged too
+        for forged in (None, sorted(outside)):
+            query = {"layer": layer, "filters": {}, "range": "7d", "ids": forged}
+            export = client.get("/api/rows.csv", query_string={"q": json.dumps(query)})
+            listed = {row[0] for row in csv.reader(io.StringIO(export.text.lstrip("\ufeff")))}
+            assert not listed & outside, (layer, forged)
+            if forged is None:
+                assert len(listed & inside) > 0, layer
+
+    panel = client.post("/_dash-update-component", json=panel_click("waste", {
+        "id": next(i for i in sorted(outside) if i.startswith("waste-"))}))  # fmt: skip
+    assert panel.status_code == 403
+    panel = client.post("/_dash-update-component", json=panel_click("zones", {"id": others[0]}))
+    assert panel.status_code == 403
+    theirs = client.post("/_dash-update-component", json=panel_click("zones", {"id": zone}))
+    assert theirs.status_code == 200, theirs.data[:300]
+    assert client.get("/api/reports/waste-city/x.html").status_code == 403  # the whole city's
+    assert client.get("/api/reports/waste-here/x.html").status_code == 404  # theirs: no file yet
+    with store.transaction() as cur:  # a rejected reading has no zone: its record is withheld
+        run_id = write_run(cur, RunRecord("waste", "waste", now, now, fetched=1, quarantined=1))
+        write_quarantine(cur, "waste", run_id, now, [("no location", {"id": "waste-9999"})])
+    shown = client.post("/_dash-update-component", json=quarantine_drill("waste"))
+    assert b"no location" in shown.data and b"waste-9999" not in shown.data
+    assert b"withheld: your role sees some zones only" in shown.data

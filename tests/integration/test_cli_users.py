@@ -12,12 +12,13 @@ from pathlib import Path
 from config import load_settings
 from services.accounts import signed_in_locally
 from store import Store
+from store.city import load_city_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def c3(tmp_path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    env = dict(os.environ, C3_DATA_DIR=str(tmp_path), C3_CONFIG=os.devnull)
+    env = dict(os.environ, C3_DATA_DIR=str(tmp_path), C3_CONFIG=os.devnull, COLUMNS="300")
     return subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=env,
                           input=stdin, capture_output=True, text=True, timeout=120)  # fmt: skip
 
@@ -50,3 +51,27 @@ def test_users_add_list_remove_and_the_account_signs_in(tmp_path):
         store.close()
     removed = c3(tmp_path, "users", "remove", "maria")
     assert removed.returncode == 0 and c3(tmp_path, "users", "list").stdout == ""
+
+
+def test_a_department_account_scoped_to_zones_of_this_city(tmp_path, city):
+    store = Store(tmp_path / "c3.duckdb")
+    load_city_model(store, city)
+    with store.reading() as cur:
+        zone = cur.execute("SELECT min(zone_id) FROM zones").fetchone()[0]
+    store.close()
+    add = ("users", "add", "maria", "--role", "department", "--department", "waste")
+    unknown = c3(tmp_path, *add, "--zone", "Kallio", "--password-stdin",
+                 stdin="a long passphrase\n")  # fmt: skip
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+    assert f"no zone Kallio in this city; its zone ids: {zone}" in unknown.stderr
+    added = c3(tmp_path, *add, "--zone", zone, "--password-stdin", stdin="a long passphrase\n")
+    assert added.returncode == 0, added.stderr
+    assert c3(tmp_path, "users", "list").stdout.split() == [
+        "maria", "department", "waste", "zones", zone]  # fmt: skip
+    store = Store(tmp_path / "c3.duckdb")
+    try:
+        who = signed_in_locally(store, load_settings().access, "maria", "a long passphrase",
+                                datetime.now(UTC))  # fmt: skip
+        assert who.zones == (zone,) and who.zone_filter(["elsewhere"]) == ["\x00"]
+    finally:
+        store.close()

@@ -1,11 +1,13 @@
 """The rules of who sees what, without a server: where a sign-in may send the browser
 next, what a provider's groups give, and that a wall never holds personal data."""
 
+from functools import partial
+
 import pytest
 
 from api.signin import _safe_next
-from config import AccessSettings, Grant
-from services.access import Principal, grant_of_groups
+from config import AccessSettings, Grant, ReportKind
+from services.access import Principal, grant_of_groups, sees_report
 from services.accounts import AccountError, LoginThrottle, new_account
 
 
@@ -49,3 +51,45 @@ def test_failed_sign_ins_count_per_key_and_names_never_tried_are_not_kept():
     throttle.failed(["user:ada"])
     assert throttle.blocked(["user:ada"], limit=2)
     assert not throttle.blocked(["user:bob"], limit=2) and "user:bob" not in throttle._failures
+
+
+def test_a_department_scoped_to_zones_filters_within_them():
+    maria = Principal("maria", "department", ("waste",), zones=("A", "B"))
+    assert maria.zone_filter() == ["A", "B"]  # nothing asked: their zones
+    assert maria.zone_filter(["B", "C"]) == ["B"]  # asked: within theirs
+    assert maria.zone_filter(["C"]) == ["\x00"]  # only others': nothing
+    assert (maria.sees_zone("A"), maria.sees_zone("C"), maria.sees_zone(None)) == (
+        True, False, False)  # fmt: skip
+    assert maria.label == "maria · department (waste; zones A, B)"
+    assert maria.labelled({"A": "Kallio"}) == "maria · department (waste; zones Kallio, B)"
+    city_wide = Principal("tom", "department", ("waste",))
+    assert city_wide.zone_filter() == [] and city_wide.sees_zone(None)
+    assert Principal("olli", "operator", zones=("A",)).zones == ()  # zones narrow departments
+
+
+def test_zones_are_a_department_grant_and_a_group_without_zones_gives_every_zone():
+    with pytest.raises(ValueError, match="zones narrow a department only"):
+        Grant(role="operator", zones=["A"])
+    with pytest.raises(ValueError, match="names its departments"):
+        Grant(role="department")
+    with pytest.raises(AccountError, match="zones narrow a department only"):
+        new_account("olli", "operator", "a long passphrase", zones=["A"])
+    access = AccessSettings(groups={
+        "waste-a": Grant(role="department", departments=["waste"], zones=["A"]),
+        "waste-b": Grant(role="department", departments=["waste"], zones=["B"]),
+        "waste": Grant(role="department", departments=["waste"]),
+    })  # fmt: skip
+    assert grant_of_groups(["waste-a", "waste-b"], access).zones == ["A", "B"]
+    assert grant_of_groups(["waste-a", "waste"], access).zones == []
+
+
+def test_a_department_scoped_to_zones_sees_reports_of_its_zones_only():
+    maria = Principal("maria", "department", ("waste",), zones=("A", "B"))
+    kind = partial(ReportKind, name="r", title="R", cron="0 6 * * *")
+    assert sees_report(maria, kind(department="waste", zones=["A"]))
+    assert not sees_report(maria, kind(department="waste"))  # the whole city's
+    assert not sees_report(maria, kind(department="waste", zones=["A", "C"]))
+    assert not sees_report(maria, kind(department="traffic", zones=["A"]))
+    assert sees_report(Principal("tom", "department", ("waste",)), kind(department="waste"))
+    assert sees_report(Principal("olli", "operator"), None)  # a kind no longer configured
+    assert not sees_report(maria, None)
