@@ -17,6 +17,7 @@ from services.access import (
     current_principal,
     personal_data_allowed,
     require_domain,
+    scope_token,
     sees_report,
     zone_filter,
 )
@@ -78,8 +79,9 @@ def layer(name: str, fmt: str) -> Response:
     if fmt == "pbf":
         body = svc.cache.get_or_compute(f"{key}:pbf", version, lambda: to_geobuf(body))
     response = Response(body, mimetype=MIMETYPES[fmt])
-    if request.args.get("v") == version:
-        # private: what a layer holds depends on who asks (personal data, a department)
+    if request.args.get("v") == version and request.args.get("s", "") == scope_token():
+        # private, and the URL names whom it is for: what a layer holds depends on who
+        # asks (personal data, a department, its zones)
         response.headers["Cache-Control"] = "private, max-age=86400, immutable"
     else:
         response.headers["Cache-Control"] = "private, no-cache"

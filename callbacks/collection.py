@@ -24,6 +24,7 @@ from components.ids import MapShellIds
 from services.access import current_principal, require_zone
 from services.collection import named_plan_windows, zone_plan_windows
 from services.context import current_services
+from services.layers import layer_url
 from store import collection
 from store.explore import zone_summary
 from store.ledger import data_versions
@@ -64,7 +65,7 @@ def show_plan(_n, shown):
             return None, html.Span(waiting, className="c3-empty"), {}, {"display": "none"}, [], ""
         if shown == int(plan["plan_id"]):
             raise PreventUpdate
-        zones_url = f"/api/layers/zones.geojson?v={data_versions(cur).get('city', 0)}"
+        zones_url = layer_url("zones", data_versions(cur).get("city", 0))
     tz = svc.settings.timezone
     frame = plan_windows_seen(svc.store, int(plan["plan_id"]))
     if frame.empty:

@@ -197,6 +197,8 @@ def feature_panel(*clicks):
     if not ctx.triggered_id or not ctx.triggered[0]["value"]:
         raise PreventUpdate
     layer = ctx.triggered_id["layer"]
+    if layer not in ids.EXPLORE_PANEL_LAYERS:  # a forged input: no such panel
+        raise PreventUpdate
     click = ctx.triggered[0]["value"]
     svc, now = current_services(), datetime.now(UTC)
     tz = svc.settings.timezone

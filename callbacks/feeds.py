@@ -28,7 +28,9 @@ def show_health(_tick):
     with svc.store.reading() as cur:
         rows = health_rows(svc.settings, svc.feed_intervals, now, cur)
         rows = visible_to(rows, current_principal())
-    aside = [misconfigured_row(problem) for problem in svc.misconfigured]
+    who = current_principal()  # a department sees its own feeds, not the config's problems
+    shown_aside = svc.misconfigured if who is not None and who.role != "department" else []
+    aside = [misconfigured_row(problem) for problem in shown_aside]
     head = ("Connector", "State", "Last success", "Last error", "Runs, last 24 h", "Quarantine")
     return html.Table(
         [

@@ -9,7 +9,7 @@ from dash import Input, callback, html
 
 from components import ids
 from components.reports_table import report_row
-from services.access import current_principal, sees_report
+from services.access import current_principal, reports_seen, sees_report
 from services.context import current_services
 from services.reports.archive import archive
 from services.reports.kinds import next_runs, scope_of
@@ -35,7 +35,7 @@ def show_archive(kind, _tick):
     kinds = {k.name: k for k in s.reports}
     listed = [r for r in archive(s.report_folder, titles, runs, s.timezone, kind or None)
               if sees_report(who, kinds.get(r.kind))]  # fmt: skip
-    upcoming = " · ".join(next_runs(s, datetime.now(UTC)))
+    upcoming = " · ".join(next_runs(s, datetime.now(UTC), reports_seen(s.reports)))
     schedule = [html.Span("Next: ", className="c3-muted"), upcoming]
     if not listed:
         return (

@@ -8,14 +8,15 @@ from dash import dcc, html
 
 from components import ids
 from components.chrome import page_header
+from services.access import reports_seen
 from services.context import current_services
 
 
 def layout(**_query) -> html.Div:
     settings = current_services().settings
     kinds = [{"label": "All reports", "value": ""}] + [
-        {"label": k.title, "value": k.name} for k in settings.reports
-    ]
+        {"label": k.title, "value": k.name} for k in reports_seen(settings.reports)
+    ]  # a department: its own (and its zones') kinds
     return html.Div(
         [
             page_header("Reports", settings, "/reports"),

@@ -8,6 +8,8 @@ department's domains) ask the principal of the request."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -103,6 +105,14 @@ class Principal:
         return [s for s in SCREENS if self.can_open(s)]
 
     @property
+    def scope(self) -> str:
+        """A short token of what this principal's data looks like (role, departments,
+        zones, personal data): layer URLs carry it, so a browser shared by two people
+        never serves one of them a layer it cached for the other."""
+        shape = [self.role, sorted(self.departments), sorted(self.zones), self.personal_data]
+        return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:12]
+
+    @property
     def label(self) -> str:
         """'maria · department (waste)'; '(waste; zones A, B)' when scoped to zones."""
         return self.labelled()
@@ -174,6 +184,12 @@ def current_principal() -> Principal | None:
     return g.get("c3_principal")
 
 
+def scope_token() -> str:
+    """The current request's principal's `scope` ('' outside a request)."""
+    who = current_principal()
+    return "" if who is None else who.scope
+
+
 def personal_data_allowed() -> bool:
     """Whether this request may receive complainants' words, addresses and raw records."""
     who = current_principal()
@@ -200,6 +216,13 @@ def require_zone(zone_id: str | None) -> None:
     who = current_principal()
     if who is not None and not who.sees_zone(zone_id):
         raise Forbidden(f"your role ({who.label}) does not see that zone")
+
+
+def reports_seen(kinds: list) -> list:
+    """The report kinds the current request's principal sees (`sees_report`); outside a
+    request, every kind."""
+    who = current_principal()
+    return list(kinds) if not has_request_context() else [k for k in kinds if sees_report(who, k)]
 
 
 def sees_report(who: Principal | None, kind) -> bool:

@@ -4,14 +4,16 @@ extent a map opens on (the city, or a department's zones)."""
 
 from __future__ import annotations
 
-from services.access import current_principal
+from services.access import current_principal, scope_token
 from store.explore import zone_summary
 from store.queries import layer_version
 
 
 def layer_url(layer: str, version: str | int, fmt: str = "geojson") -> str:
-    """The URL of `layer` at `version` (a data version, or a version.time-bucket token)."""
-    return f"/api/layers/{layer}.{fmt}?v={version}"
+    """The URL of `layer` at `version` (a data version, or a version.time-bucket token)
+    for the current request's principal (its `scope`: what the layer holds for them)."""
+    scope = scope_token()
+    return f"/api/layers/{layer}.{fmt}?v={version}" + (f"&s={scope}" if scope else "")
 
 
 def current_layer_url(layer: str, versions: dict, now_s: float, fmt: str = "geojson") -> str:

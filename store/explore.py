@@ -83,7 +83,7 @@ def feature_record(
         "waste": "SELECT * EXCLUDE (geom) FROM waste_containers WHERE container_id = $key",
         "traffic": "SELECT * EXCLUDE (geom) FROM road_segments WHERE segment_id = $key",
         "complaints": "SELECT * FROM service_requests WHERE request_id = $key "
-        "AND ($source IS NULL OR source = $source)",
+        "AND ($source IS NULL OR source = $source) ORDER BY source",  # the same one each time
     }[kind]
     params = {"key": key, "source": source} if kind == "complaints" else {"key": key}
     cursor = cur.execute(sql, params)

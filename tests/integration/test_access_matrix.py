@@ -12,6 +12,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import g
+from plotly.utils import PlotlyJSONEncoder
 
 from app import create_app
 from components.ids import EXPLORE_PANEL_LAYERS
@@ -311,3 +313,40 @@ def test_a_department_scoped_to_zones_gets_those_zones_data_only(app, store, dem
     shown = client.post("/_dash-update-component", json=quarantine_drill("waste"))
     assert b"no location" in shown.data and b"waste-9999" not in shown.data
     assert b"withheld: your role sees some zones only" in shown.data
+
+
+def test_a_layer_a_browser_cached_for_one_person_is_not_kept_for_another(app):
+    """Layer URLs name whom they are for: a control-room PC shared across shifts must not
+    show the operator the admin's cached complaints (with their words)."""
+    version = client_as(app, "admin").get("/api/version").get_json().get("complaints", 0)
+    admin, operator = ROLES["admin"].scope, ROLES["operator"].scope
+    assert admin != operator and ROLES["waste"].scope != ROLES["traffic"].scope
+    url = f"/api/layers/complaints.geojson?v={version}&s="
+    kept = client_as(app, "operator").get(url + operator).headers["Cache-Control"]
+    assert "immutable" in kept
+    for other in (admin, ""):
+        answer = client_as(app, "operator").get(url + other)
+        assert answer.headers["Cache-Control"] == "private, no-cache", other
+
+
+def test_forged_panels_and_other_departments_report_kinds_say_nothing(app):
+    svc = services_of(app.server)
+    svc.settings.reports = [
+        ReportKind(name="roads", title="Roads weekly", cron="0 6 * * 1", department="traffic"),
+        ReportKind(name="bins", title="Bins daily", cron="0 6 * * *", department="waste"),
+    ]  # fmt: skip
+    forged = panel_click("complaints", {"id": "x"})
+    clicked = next(i for i in forged["inputs"] if i["value"])
+    clicked["id"] = {**clicked["id"], "layer": "hotspots"}
+    forged["changedPropIds"] = [forged["changedPropIds"][0].replace("complaints", "hotspots")]
+    answer = client_as(app, "operator").post("/_dash-update-component", json=forged)
+    assert answer.status_code == 204  # nothing to show, and no error
+    from callbacks.reports import show_archive  # (pages register once the app exists)
+    from layouts.reports import layout as reports_layout
+
+    with app.server.test_request_context("/reports"):
+        g.c3_principal = ROLES["waste"]
+        page = json.dumps(reports_layout(), cls=PlotlyJSONEncoder)
+        schedule = json.dumps(show_archive("", 0), cls=PlotlyJSONEncoder)
+    assert "Bins daily" in page and "Roads weekly" not in page  # the kinds to pick
+    assert "Bins daily" in schedule and "Roads weekly" not in schedule  # and the next runs
