@@ -8,6 +8,8 @@ from datetime import datetime
 
 import duckdb
 
+from store.ids import new_id
+
 USER_COLUMNS = "name, role, departments, zones, personal_data, password_hash, disabled"
 
 
@@ -110,10 +112,10 @@ def seen_device(cur: duckdb.DuckDBPyConnection, device_id: str, now: datetime) -
 def write_audit(cur: duckdb.DuckDBPyConnection, entry: dict) -> None:
     """One audit entry: logged_at, who, role, action, what, rows, detail."""
     cur.execute(
-        "INSERT INTO audit_log (logged_at, who, role, action, what, rows, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [entry["logged_at"], entry["who"], entry["role"], entry["action"], entry.get("what"),
-         entry.get("rows"), entry.get("detail")],
+        "INSERT INTO audit_log (seq, logged_at, who, role, action, what, rows, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [new_id(), entry["logged_at"], entry["who"], entry["role"], entry["action"],
+         entry.get("what"), entry.get("rows"), entry.get("detail")],
     )  # fmt: skip
 
 

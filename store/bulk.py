@@ -62,8 +62,9 @@ def get_meta(cur: duckdb.DuckDBPyConnection, key: str) -> str | None:
 
 def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     cur.execute(
-        "INSERT INTO store_meta VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        "MERGE INTO store_meta t USING (SELECT ? AS key, ? AS value) s USING (key) "
+        "WHEN MATCHED THEN UPDATE SET value = s.value "
+        "WHEN NOT MATCHED THEN INSERT VALUES (s.key, s.value)",
         [key, value],
     )
 

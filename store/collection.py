@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 
+from store.ids import new_id
+
 PROFILE_DAYS = 28  # four weeks of history: every weekday seen four times
 OBSERVED_MINUTES = 20  # a reading this recent counts as "now" on its segment
 
@@ -145,10 +147,10 @@ def write_plan(
     rank), `zones` (zone_id, stops, reason) and `routes` (zone_id, start_at, JSON);
     prune old plans. Returns the plan_id."""
     plan_id = cur.execute(
-        "INSERT INTO collection_plans (computed_at, data_up_to, first_start, horizon_h, "
-        "versions, seconds, settings) VALUES ($computed_at, $data_up_to, $first_start, "
-        "$horizon_h, $versions, $seconds, $settings) RETURNING plan_id",
-        plan,
+        "INSERT INTO collection_plans (plan_id, computed_at, data_up_to, first_start, "
+        "horizon_h, versions, seconds, settings) VALUES ($plan_id, $computed_at, $data_up_to, "
+        "$first_start, $horizon_h, $versions, $seconds, $settings) RETURNING plan_id",
+        {**plan, "plan_id": new_id()},
     ).fetchone()[0]
     cur.register("_c3_windows", windows)
     cur.register("_c3_zones", zones)
@@ -167,7 +169,7 @@ def write_plan(
         cur.unregister("_c3_zones")
     for zone_id, start_at, routes_json in routes:
         save_routes(cur, plan_id, zone_id, start_at, routes_json)
-    old = "plan_id <= (SELECT max(plan_id) FROM collection_plans) - ?"
+    old = "plan_id NOT IN (SELECT plan_id FROM collection_plans ORDER BY plan_id DESC LIMIT ?)"
     for table in ("collection_routes", "collection_zones", "collection_windows"):
         cur.execute(f"DELETE FROM {table} WHERE {old}", [KEEP_PLANS])
     cur.execute(f"DELETE FROM collection_plans WHERE {old}", [KEEP_PLANS])
@@ -177,7 +179,9 @@ def write_plan(
 def save_routes(cur, plan_id: int, zone_id: str, start_at: datetime, routes_json: str) -> None:
     """Store a window's routes (JSON); a window routed already keeps its first."""
     cur.execute(
-        "INSERT INTO collection_routes VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        "MERGE INTO collection_routes t USING (SELECT ?::BIGINT AS plan_id, ? AS zone_id, "
+        "?::TIMESTAMPTZ AS start_at, ? AS routes) s USING (plan_id, zone_id, start_at) "
+        "WHEN NOT MATCHED THEN INSERT VALUES (s.plan_id, s.zone_id, s.start_at, s.routes)",
         [plan_id, zone_id, start_at, routes_json],
     )
 

@@ -9,6 +9,8 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+from store.ids import new_id
+
 
 @dataclass
 class RunRecord:
@@ -39,11 +41,12 @@ class RunRecord:
 def write_run(cur: duckdb.DuckDBPyConnection, run: RunRecord) -> int:
     """Insert the run record; return its run_id."""
     return cur.execute(
-        """INSERT INTO ingest_runs (connector, domain, started_at, finished_at, window_start,
-               window_end, fetched, inserted, updated, unchanged, quarantined, held, status,
-               error, warnings)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
+        """INSERT INTO ingest_runs (run_id, connector, domain, started_at, finished_at,
+               window_start, window_end, fetched, inserted, updated, unchanged, quarantined,
+               held, status, error, warnings)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
         [
+            new_id(),
             run.connector,
             run.domain,
             run.started_at,
@@ -114,13 +117,14 @@ def write_quarantine(
             [received_at, connector],
         )
         cur.execute(
-            """INSERT INTO quarantine (connector, received_at, run_id, reason, raw, seen_count,
-                                       last_seen_at)
-               SELECT ?, ?, ?, reason, raw, count(*), ? FROM _c3_rejects r
-               WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.connector = ?
-                                 AND q.reason = r.reason AND q.raw = r.raw)
-               GROUP BY ALL""",
-            [connector, received_at, run_id, received_at, connector],
+            """INSERT INTO quarantine (connector, received_at, seq, run_id, reason, raw,
+                                       seen_count, last_seen_at)
+               SELECT ?, ?, ? + row_number() OVER (), ?, reason, raw, n, ? FROM (
+                   SELECT reason, raw, count(*) AS n FROM _c3_rejects r
+                   WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.connector = ?
+                                     AND q.reason = r.reason AND q.raw = r.raw)
+                   GROUP BY ALL)""",
+            [connector, received_at, new_id(), run_id, received_at, connector],
         )
     finally:
         cur.unregister("_c3_rejects")
@@ -135,10 +139,11 @@ def get_watermark(cur: duckdb.DuckDBPyConnection, connector: str) -> datetime | 
 
 def set_watermark(cur: duckdb.DuckDBPyConnection, connector: str, watermark: datetime) -> None:
     cur.execute(
-        """INSERT INTO connector_state VALUES (?, ?, now())
-           ON CONFLICT (connector) DO UPDATE
-               SET watermark = greatest(connector_state.watermark, excluded.watermark),
-               updated_at = excluded.updated_at""",
+        """MERGE INTO connector_state t
+           USING (SELECT ? AS connector, ?::TIMESTAMPTZ AS watermark) s USING (connector)
+           WHEN MATCHED THEN UPDATE
+               SET watermark = greatest(t.watermark, s.watermark), updated_at = now()
+           WHEN NOT MATCHED THEN INSERT VALUES (s.connector, s.watermark, now())""",
         [connector, watermark],
     )
 
@@ -146,9 +151,9 @@ def set_watermark(cur: duckdb.DuckDBPyConnection, connector: str, watermark: dat
 def bump_version(cur: duckdb.DuckDBPyConnection, domain: str) -> None:
     """Mark `domain` as changed; screens and caches key on this number."""
     cur.execute(
-        """INSERT INTO data_versions VALUES (?, 1, now())
-           ON CONFLICT (domain) DO UPDATE SET version = data_versions.version + 1,
-               changed_at = excluded.changed_at""",
+        """MERGE INTO data_versions t USING (SELECT ? AS domain) s USING (domain)
+           WHEN MATCHED THEN UPDATE SET version = t.version + 1, changed_at = now()
+           WHEN NOT MATCHED THEN INSERT VALUES (s.domain, 1, now())""",
         [domain],
     )
 
@@ -168,15 +173,17 @@ def append_status_events(
         join = f"LEFT JOIN {closings} c USING (request_id)"
         when = f"coalesce(CASE WHEN status = 'closed' THEN c.closed_at END, {when})"
     cur.execute(
-        f"""INSERT INTO service_request_events
-            SELECT DISTINCT ?, request_id, 'open', requested_at FROM {batch_view}
-            WHERE requested_at IS NOT NULL
-            UNION
-            SELECT DISTINCT ?, request_id, status, {when}
-            FROM {batch_view} {join}
-            WHERE status IS NOT NULL AND status <> 'open'
-              AND {when} IS NOT NULL
-            ON CONFLICT DO NOTHING""",
+        f"""MERGE INTO service_request_events t USING (
+                SELECT DISTINCT ? AS source, request_id, 'open' AS status,
+                       requested_at AS changed_at
+                FROM {batch_view} WHERE requested_at IS NOT NULL
+                UNION
+                SELECT DISTINCT ?, request_id, status, {when}
+                FROM {batch_view} {join}
+                WHERE status IS NOT NULL AND status <> 'open'
+                  AND {when} IS NOT NULL) s
+            USING (source, request_id, status, changed_at)
+            WHEN NOT MATCHED THEN INSERT VALUES (s.source, s.request_id, s.status, s.changed_at)""",
         [source, source],
     )
 

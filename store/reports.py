@@ -16,6 +16,8 @@ from store.explore import REQUEST_SPANS
 # A claim this old whose run never finished was lost (the process died while producing
 # it): the slot may be taken again. A report takes seconds to a minute or two.
 STALE_CLAIM = timedelta(minutes=30)
+# one run's claim of a slot, as the row MERGE INTO report_runs compares (kind, slot, now, late)
+CLAIM = "SELECT ? AS kind, ?::TIMESTAMPTZ AS slot, ?::TIMESTAMPTZ AS claimed_at, ? AS late"
 
 
 def claim(store: Store, kind: str, slot: datetime, now: datetime, late: bool) -> bool:
@@ -23,10 +25,11 @@ def claim(store: Store, kind: str, slot: datetime, now: datetime, late: bool) ->
     restart) has already taken it, unless that run was lost while producing it."""
     with store.transaction() as cur:
         taken = cur.execute(
-            "INSERT INTO report_runs (kind, slot, claimed_at, late, status, on_demand) "
-            "VALUES (?, ?, ?, ?, 'running', false) "
-            "ON CONFLICT DO UPDATE SET claimed_at = excluded.claimed_at, late = excluded.late "
-            "WHERE report_runs.status = 'running' AND report_runs.claimed_at < ? "
+            f"MERGE INTO report_runs t USING ({CLAIM}) s USING (kind, slot) "
+            "WHEN MATCHED AND t.status = 'running' AND t.claimed_at < ? THEN UPDATE "
+            "SET claimed_at = s.claimed_at, late = s.late "
+            "WHEN NOT MATCHED THEN INSERT (kind, slot, claimed_at, late, status, on_demand) "
+            "VALUES (s.kind, s.slot, s.claimed_at, s.late, 'running', false) "
             "RETURNING kind",
             [kind, slot, now, late, now - STALE_CLAIM],
         ).fetchone()
@@ -38,14 +41,14 @@ def reclaim(store: Store, kind: str, slot: datetime, now: datetime) -> bool:
     while another run of the slot is producing it."""
     with store.transaction() as cur:
         taken = cur.execute(
-            "INSERT INTO report_runs (kind, slot, claimed_at, late, status, on_demand) "
-            "VALUES (?, ?, ?, false, 'running', true) "
-            "ON CONFLICT DO UPDATE SET claimed_at = excluded.claimed_at, late = false, "
-            "status = 'running', on_demand = true, finished_at = NULL, error = NULL, "
-            "missing = NULL "
-            "WHERE report_runs.status <> 'running' OR report_runs.claimed_at < ? "
+            f"MERGE INTO report_runs t USING ({CLAIM}) s USING (kind, slot) "
+            "WHEN MATCHED AND (t.status <> 'running' OR t.claimed_at < ?) THEN UPDATE "
+            "SET claimed_at = s.claimed_at, late = false, status = 'running', on_demand = true, "
+            "finished_at = NULL, error = NULL, missing = NULL "
+            "WHEN NOT MATCHED THEN INSERT (kind, slot, claimed_at, late, status, on_demand) "
+            "VALUES (s.kind, s.slot, s.claimed_at, false, 'running', true) "
             "RETURNING kind",
-            [kind, slot, now, now - STALE_CLAIM],
+            [kind, slot, now, False, now - STALE_CLAIM],
         ).fetchone()
     return taken is not None
 
@@ -85,9 +88,14 @@ def queue_delivery(store: Store, kind: str, slot: datetime, recipients: list[str
                    now: datetime) -> None:  # fmt: skip
     with store.transaction() as cur:
         cur.execute(
-            "INSERT OR REPLACE INTO report_deliveries "
-            "(kind, slot, recipients, status, attempts, next_attempt_at) "
-            "VALUES (?, ?, ?, 'pending', 0, ?)",
+            "MERGE INTO report_deliveries t USING (SELECT ? AS kind, ?::TIMESTAMPTZ AS slot, "
+            "? AS recipients, ?::TIMESTAMPTZ AS next_attempt_at) s USING (kind, slot) "
+            "WHEN MATCHED THEN UPDATE SET recipients = s.recipients, status = 'pending', "
+            "attempts = 0, next_attempt_at = s.next_attempt_at, last_error = NULL, "
+            "sent_at = NULL "
+            "WHEN NOT MATCHED THEN INSERT (kind, slot, recipients, status, attempts, "
+            "next_attempt_at) VALUES (s.kind, s.slot, s.recipients, 'pending', 0, "
+            "s.next_attempt_at)",
             [kind, slot, ",".join(recipients), now],
         )
 

@@ -50,7 +50,9 @@ def test_a_plan_is_stored_once_per_data_change_with_routes_of_the_best_windows(p
     with store.transaction() as cur:
         bump_version(cur, "traffic")
     second = planner.run(NOW + timedelta(minutes=15))
-    assert second == first + 1
+    assert second is not None and second > first  # a new plan, the newest
+    with store.reading() as cur:
+        assert collection.latest_plan(cur)["plan_id"] == second
 
 
 def test_other_windows_are_routed_on_demand_for_the_newest_plan_only(planner, store):
@@ -95,6 +97,6 @@ def test_a_plan_whose_first_start_has_passed_is_replaced_without_new_data(planne
     first = planner.run(NOW)
     assert planner.run(NOW + timedelta(minutes=5)) is None
     later = planner.run(NOW + timedelta(hours=1))  # a feed outage: no new data, time moves
-    assert later == first + 1
+    assert later is not None and later > first
     with store.reading() as cur:
         assert collection.latest_plan(cur)["first_start"] > NOW + timedelta(hours=1)
