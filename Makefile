@@ -32,8 +32,8 @@ system-deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig; \
 	fi
 
-## test: install what the tests need (Chromium, its driver, Redis when absent), check the
-## layer rules (import-linter) and run the tests
+## test: install what the tests need (Chromium, its driver, Redis and PostgreSQL when
+## absent), check the layer rules (import-linter) and run the tests
 test: $(VENV)/.installed-test system-deps system-test-deps
 	$(BIN)/lint-imports
 	$(BIN)/pytest
@@ -47,6 +47,11 @@ system-test-deps:
 	    && ! command -v redis-server >/dev/null; then \
 	  echo "No Redis on 127.0.0.1:6379: installing redis-server (the tests start a private one)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server; \
+	fi
+	@if ! $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 0.5)" 2>/dev/null \
+	    && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  echo "No PostgreSQL on 127.0.0.1:5432: installing it (the tests start a private one)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; \
 	fi
 
 lint: $(VENV)/.installed-test

@@ -16,6 +16,7 @@ from cli.wiring import (
     report_token_file,
     running_c3_url,
     setup_logging,
+    store_of,
 )
 from config import ConfigError, Settings, load_settings
 
@@ -78,7 +79,6 @@ def connectors_check(
 
     from connectors.check import check_connector
     from connectors.runner import build_connector, build_problem
-    from store import Store
 
     settings = load_settings()
     feeds = {f.name: f for f in settings.feeds}
@@ -93,7 +93,7 @@ def connectors_check(
         raise ConfigError([build_problem(settings, name, exc)]) from None
     with tempfile.TemporaryDirectory() as scratch:
         try:  # the store gives the watermark and what normalizing needs
-            store = Store(settings.database_file, read_only=True)
+            store = store_of(settings, read_only=True)
         except Exception:  # none yet, or held by the running C3: a scratch one of this city
             store = open_store(settings.model_copy(update={"data_dir": Path(scratch),
                                                            "duckdb_path": None}),
@@ -146,13 +146,13 @@ def connector_states(settings: Settings) -> dict[str, dict]:
     `StoreLocked` naming the holder when no C3 answers, `StoreCorrupt` for a file whose
     write-ahead log cannot be replayed."""
     from services.feeds import feed_summary, health_rows
-    from store import Store
     from store.lock import StoreLocked, lock_holder
 
     path = settings.database_file
-    holder = lock_holder(path) if path.exists() else None
-    if path.exists() and holder is None:
-        store = Store(path, read_only=True)
+    lake = settings.store.kind == "ducklake"  # shared: read it whoever else does
+    holder = lock_holder(path) if path.exists() and not lake else None
+    if lake or (path.exists() and holder is None):
+        store = store_of(settings, read_only=True)
         try:
             with store.reading() as cur:
                 intervals = {f.name: f.interval_s for f in settings.feeds}

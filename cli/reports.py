@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from cli.wiring import configured_city, report_token_file, running_c3_url, setup_logging
+from cli.wiring import (
+    configured_city,
+    report_token_file,
+    running_c3_url,
+    setup_logging,
+    store_of,
+)
 from config import Settings, load_settings
 
 
@@ -25,20 +31,19 @@ def report(
     from geo.basemap import basemap_file
     from services.collection import CollectionPlanner
     from services.reports.producer import Reporter
-    from store import Store
 
     settings = load_settings()
     if kind not in {k.name for k in settings.reports}:
         names = ", ".join(k.name for k in settings.reports)
         raise typer.BadParameter(f"no report kind {kind!r}; configured: {names}", param_hint="KIND")
     moment = parse_moment(at, settings.timezone) if at else None
-    if not settings.database_file.exists():
+    if settings.store.kind == "duckdb" and not settings.database_file.exists():
         raise typer.BadParameter(
             f"{settings.database_file} does not exist: run `make run` (or `c3 serve`) first",
             param_hint="database",
         )
     try:
-        store = Store(settings.database_file)
+        store = store_of(settings)
     except Exception as exc:  # DuckDB lets one process write a file: ask the running C3
         report_by_the_running_app(settings, kind, moment, mail, exc)
         return

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cli.wiring import report_token_file, running_c3_url, setup_logging
+from cli.wiring import report_token_file, running_c3_url, setup_logging, store_of
 from config import load_settings
 from store.lock import StoreLocked, lock_holder
 
@@ -81,10 +81,9 @@ def _by_store_or_running_c3(action: str, body: dict) -> dict:
 
 def _in_the_store(settings, action: str, body: dict) -> dict:
     from services import accounts
-    from store import Store
     from store import access as rows
 
-    store = Store(settings.database_file)
+    store = store_of(settings)
     try:
         if action == "add":
             try:

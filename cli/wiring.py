@@ -34,12 +34,22 @@ def configured_city(settings: Settings):
     )
 
 
-def open_store(settings: Settings, city):
-    """The configured DuckDB file, with the city's zones and road segments loaded."""
+def store_of(settings: Settings, **options):
+    """The configured store, opened: the DuckDB file, or the lake (`[store]`)."""
     from store import Store
+    from store.lake import Lake
+
+    lake = None
+    if settings.store.kind == "ducklake":
+        lake = Lake(settings.store.catalog, settings.lake_data_path, settings.store.inlining_rows)
+    return Store(settings.database_file, lake=lake, **options)
+
+
+def open_store(settings: Settings, city):
+    """The configured store, with the city's zones and road segments loaded."""
     from store.city import load_city_model
 
-    store = Store(settings.database_file)
+    store = store_of(settings)
     load_city_model(store, city)
     return store
 

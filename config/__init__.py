@@ -18,6 +18,7 @@ from config.loading import load_settings
 from config.problems import ConfigError, ConfigProblem
 from config.reports import CRON_DAYS, DEFAULT_REPORTS, ReportKind, SmtpSettings
 from config.settings import CONFIG_FILE_ENV, Settings
+from config.store import StoreSettings
 from config.wall import DEFAULT_SCENES, DEFAULT_THRESHOLDS, Threshold, WallScene
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "ReportKind",
     "Settings",
     "SmtpSettings",
+    "StoreSettings",
     "Threshold",
     "WallScene",
     "load_settings",

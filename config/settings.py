@@ -20,6 +20,7 @@ from config.collection import CollectionSettings
 from config.connectors import ConnectorSettings, demo_connectors
 from config.problems import ConfigProblem, known_time_zone
 from config.reports import DEFAULT_REPORTS, ReportKind, SmtpSettings
+from config.store import StoreSettings
 from config.wall import DEFAULT_SCENES, DEFAULT_THRESHOLDS, Threshold, WallScene
 from config.web import FrameOrigin, PublicUrl
 
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     )
     duckdb_path: Path | None = Field(
         default=None, description="DuckDB file; default <data_dir>/c3.duckdb."
+    )
+    store: StoreSettings = Field(
+        default_factory=StoreSettings,
+        description="Where the data lives: the DuckDB file, or a shared lake (DuckLake).",
     )
     redis_url: str | None = Field(
         default=None, description="Redis URL for the shared cache; unset = in-process cache."
@@ -201,6 +206,10 @@ class Settings(BaseSettings):
     @property
     def database_file(self) -> Path:
         return self.duckdb_path or self.data_dir / "c3.duckdb"
+
+    @property
+    def lake_data_path(self) -> str:
+        return self.store.data_path or str(self.data_dir / "lake")
 
     @property
     def report_folder(self) -> Path:

@@ -201,33 +201,39 @@ def _record_unapplied(store: Store, run: RunRecord, rejects: list, now: datetime
 
 
 def _commit(connector, store, run, rows, rejects, now) -> None:
-    with store.transaction() as cur:
-        for table in TABLE_ORDER:
-            if not rows.get(table):
-                continue
-            batch = to_arrow(table, rows[table])
-            counts = upsert(cur, table, batch)
-            if table == connector.primary_table:
-                run.inserted, run.updated, run.unchanged = (
-                    counts.inserted,
-                    counts.updated,
-                    counts.unchanged,
-                )
-                cur.register("_c3_primary_batch", batch)
-                connector.after_upsert(cur, "_c3_primary_batch")
-                cur.unregister("_c3_primary_batch")
-            if table in ZONED_TABLES:
-                assign_zones(cur, table, batch)
-        watermark = connector.watermark_of(rows.get(connector.primary_table, []))
-        if watermark is not None:
-            # never past this run's end: one future-dated record must not hide what follows
-            set_watermark(cur, connector.name, min(watermark, now))
-        if run.inserted or run.updated:
-            bump_version(cur, connector.domain)
-        run.finished_at = datetime.now(UTC)
-        _count_held(cur, run, rejects)
-        run_id = write_run(cur, run)
-        write_quarantine(cur, connector.name, run_id, run.started_at, rejects)
+    store.write(lambda cur: _apply(cur, connector, run, rows, rejects, now))
+
+
+def _apply(cur, connector, run, rows, rejects, now) -> None:
+    """One run's rows, watermark, version and record, in the transaction of `cur` (run
+    again from the start when a lake's transaction collided with another process's)."""
+    run.inserted = run.updated = run.unchanged = 0
+    for table in TABLE_ORDER:
+        if not rows.get(table):
+            continue
+        batch = to_arrow(table, rows[table])
+        counts = upsert(cur, table, batch)
+        if table == connector.primary_table:
+            run.inserted, run.updated, run.unchanged = (
+                counts.inserted,
+                counts.updated,
+                counts.unchanged,
+            )
+            cur.register("_c3_primary_batch", batch)
+            connector.after_upsert(cur, "_c3_primary_batch")
+            cur.unregister("_c3_primary_batch")
+        if table in ZONED_TABLES:
+            assign_zones(cur, table, batch)
+    watermark = connector.watermark_of(rows.get(connector.primary_table, []))
+    if watermark is not None:
+        # never past this run's end: one future-dated record must not hide what follows
+        set_watermark(cur, connector.name, min(watermark, now))
+    if run.inserted or run.updated:
+        bump_version(cur, connector.domain)
+    run.finished_at = datetime.now(UTC)
+    _count_held(cur, run, rejects)
+    run_id = write_run(cur, run)
+    write_quarantine(cur, connector.name, run_id, run.started_at, rejects)
 
 
 def _count_held(cur, run: RunRecord, rejects: list[tuple[str, object]]) -> None:

@@ -48,13 +48,13 @@ def add_user(cur: duckdb.DuckDBPyConnection, account: dict) -> None:
 
 def set_password(cur: duckdb.DuckDBPyConnection, name: str, password_hash: str) -> bool:
     found = cur.execute(
-        "UPDATE users SET password_hash = ? WHERE name = ? RETURNING name", [password_hash, name]
-    ).fetchall()
-    return bool(found)
+        "UPDATE users SET password_hash = ? WHERE name = ?", [password_hash, name]
+    ).fetchone()[0]
+    return found > 0
 
 
 def remove_user(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(cur.execute("DELETE FROM users WHERE name = ? RETURNING name", [name]).fetchall())
+    return cur.execute("DELETE FROM users WHERE name = ?", [name]).fetchone()[0] > 0
 
 
 def add_device(cur: duckdb.DuckDBPyConnection, device: dict) -> None:
@@ -71,13 +71,17 @@ def add_device(cur: duckdb.DuckDBPyConnection, device: dict) -> None:
 def pair_device(cur: duckdb.DuckDBPyConnection, token_hash: str, now: datetime) -> dict | None:
     """Use a pairing link once: the device it pairs (id, name), or None when the link is
     unknown, used, expired or its device revoked."""
-    row = cur.execute(
-        """UPDATE devices SET pairing_token_hash = NULL, paired_at = ?, last_seen_at = ?
-           WHERE pairing_token_hash = ? AND pairing_expires_at > ? AND revoked_at IS NULL
-           RETURNING device_id, name""",
-        [now, now, token_hash, now],
-    ).fetchone()
-    return None if row is None else {"device_id": row[0], "name": row[1]}
+    usable = "pairing_token_hash = ? AND pairing_expires_at > ? AND revoked_at IS NULL"
+    row = cur.execute(f"SELECT device_id, name FROM devices WHERE {usable}",
+                      [token_hash, now]).fetchone()  # fmt: skip
+    if row is None:
+        return None
+    used = cur.execute(  # the link's one use: this one, if nothing took it in between
+        f"UPDATE devices SET pairing_token_hash = NULL, paired_at = ?, last_seen_at = ? "
+        f"WHERE device_id = ? AND {usable}",
+        [now, now, row[0], token_hash, now],
+    ).fetchone()[0]
+    return {"device_id": row[0], "name": row[1]} if used else None
 
 
 def device(cur: duckdb.DuckDBPyConnection, device_id: str) -> dict | None:
@@ -95,14 +99,14 @@ def devices(cur: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def rename_device(cur: duckdb.DuckDBPyConnection, device_id: str, name: str) -> bool:
-    return bool(cur.execute("UPDATE devices SET name = ? WHERE device_id = ? RETURNING name",
-                            [name, device_id]).fetchall())  # fmt: skip
+    return cur.execute("UPDATE devices SET name = ? WHERE device_id = ?",
+                       [name, device_id]).fetchone()[0] > 0  # fmt: skip
 
 
 def revoke_device(cur: duckdb.DuckDBPyConnection, device_id: str, now: datetime) -> bool:
-    return bool(cur.execute(
+    return cur.execute(
         "UPDATE devices SET revoked_at = ?, pairing_token_hash = NULL WHERE device_id = ? "
-        "AND revoked_at IS NULL RETURNING name", [now, device_id]).fetchall())  # fmt: skip
+        "AND revoked_at IS NULL", [now, device_id]).fetchone()[0] > 0  # fmt: skip
 
 
 def seen_device(cur: duckdb.DuckDBPyConnection, device_id: str, now: datetime) -> None:

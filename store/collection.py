@@ -146,12 +146,13 @@ def write_plan(
     settings), its `windows` (zone_id, start_at, minutes, overflowing, allowed, cost,
     rank), `zones` (zone_id, stops, reason) and `routes` (zone_id, start_at, JSON);
     prune old plans. Returns the plan_id."""
-    plan_id = cur.execute(
+    plan_id = new_id()
+    cur.execute(
         "INSERT INTO collection_plans (plan_id, computed_at, data_up_to, first_start, "
         "horizon_h, versions, seconds, settings) VALUES ($plan_id, $computed_at, $data_up_to, "
-        "$first_start, $horizon_h, $versions, $seconds, $settings) RETURNING plan_id",
-        {**plan, "plan_id": new_id()},
-    ).fetchone()[0]
+        "$first_start, $horizon_h, $versions, $seconds, $settings)",
+        {**plan, "plan_id": plan_id},
+    )
     cur.register("_c3_windows", windows)
     cur.register("_c3_zones", zones)
     try:

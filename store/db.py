@@ -20,23 +20,27 @@ never moves or deletes the log itself. A file another process holds stops it wit
 from __future__ import annotations
 
 import logging
+import random
 import re
 import shutil
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from store.extensions import install_offline
+from store.lake import CATALOG, EXTENSIONS, Lake, WriterLock, attach
 from store.lock import StoreLocked, command_of
 from store.migrations import migrate
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # What DuckDB says when the file (or its write-ahead log) cannot be written
 CANNOT_WRITE = (
@@ -57,6 +61,7 @@ LOCK_HELD = re.compile(
 # A small write can still fit in the last block of a full disk: space has returned only
 # when this much more is free than when a write failed
 RETURNED_BYTES = 1_000_000
+CONFLICT_ATTEMPTS = 8  # a lake transaction that collided with another process's, run again
 REOPEN_AFTER_S = 10.0  # between attempts to reopen an invalidated database that failed
 READERS_WAIT_S = 10.0  # how long a reopen waits for the reads in progress to end
 
@@ -112,7 +117,8 @@ def _replay_detail(exc: duckdb.Error) -> str | None:
 
 
 class Store:
-    """The C3 data store (a DuckDB file with the spatial extension)."""
+    """The C3 data store: a DuckDB file with the spatial extension, or a lake (DuckLake)
+    that several processes and machines share."""
 
     def __init__(
         self,
@@ -120,18 +126,21 @@ class Store:
         memory_limit: str | None = None,
         read_only: bool = False,
         config: dict[str, str] | None = None,
+        lake: Lake | None = None,
     ):
-        """Open (or create) the store; `read_only` opens an existing file for reading only
-        (no migrations: a dry run must not change it); `config`: more of DuckDB's settings
+        """Open (or create) the store: the DuckDB file at `path`, or the `lake` (`path` is
+        then unused); `read_only` opens an existing file for reading only (no migrations:
+        a dry run must not change it); `config`: more of DuckDB's settings
         (checkpoint_threshold...). Raises `StoreCorrupt` when the file's write-ahead log
         cannot be replayed, `StoreLocked` when another process holds the file."""
-        self.path = str(path)
-        if read_only and not Path(self.path).exists():
+        self.lake = lake
+        self.path = lake.label if lake else str(path)
+        if read_only and not lake and not Path(self.path).exists():
             raise FileNotFoundError(self.path)
-        if self.path != ":memory:" and not read_only:
+        if self.path != ":memory:" and not read_only and not lake:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._config = {
-            "extension_directory": str(install_offline()),
+            "extension_directory": str(install_offline(EXTENSIONS if lake else ("spatial",))),
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
             **(config or {}),
@@ -139,8 +148,9 @@ class Store:
         if memory_limit:
             self._config["memory_limit"] = memory_limit
         self._read_only = read_only
+        self._writers = WriterLock(lake) if lake else None  # a lake's writes take turns
         self._con = self._connect()
-        self.schema_version = None if read_only else migrate(self._con)
+        self.schema_version = None if read_only else migrate(self._con, lake=lake is not None)
         # fetched whole: a result left pending keeps a transaction open on the connection,
         # and DuckDB then never checkpoints by itself (the write-ahead log only grows)
         self.store_id: str = self._con.execute(
@@ -157,6 +167,11 @@ class Store:
         self._gate = threading.Condition()  # a reopen waits for the reads in progress
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
+        if self.lake is not None:  # an in-memory DuckDB of this process, the lake attached
+            con = duckdb.connect(":memory:", config=self._config)
+            attach(con, self.lake)
+            con.execute("SET GLOBAL TimeZone = 'UTC'")
+            return con
         try:
             con = duckdb.connect(self.path, read_only=self._read_only, config=self._config)
         except duckdb.Error as exc:
@@ -168,6 +183,19 @@ class Store:
         con.execute("LOAD spatial")
         con.execute("SET GLOBAL TimeZone = 'UTC'")
         return con
+
+    def _lake_turn(self):
+        """This process's turn to write the lake (`store.lake.WriterLock`); nothing to wait
+        for with a file, which one process holds."""
+        return self._writers.held() if self._writers is not None else nullcontext()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of the store's connection (in a lake: its catalog the default, which
+        DuckDB sets per cursor)."""
+        cur = self._con.cursor()
+        if self.lake is not None:
+            cur.execute(f"USE {CATALOG}")
+        return cur
 
     @contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -183,7 +211,7 @@ class Store:
                 self._gate.wait()
             self._readers += 1
         try:
-            cur = self._con.cursor()
+            cur = self._cursor()
             try:
                 yield cur
             except duckdb.Error as exc:
@@ -203,10 +231,10 @@ class Store:
         error. The error raised is the first one, never the rollback's own. A COMMIT
         that DuckDB made durable before its checkpoint failed is not an error: the store
         remembers why it cannot write and reopens the database."""
-        with self._write_lock:
+        with self._write_lock, self._lake_turn():
             self._reopen()
             self._raise_if_invalid()
-            cur = self._con.cursor()
+            cur = self._cursor()
             durable = None
             try:
                 cur.execute("BEGIN")
@@ -231,6 +259,24 @@ class Store:
                 with suppress(duckdb.Error):
                     cur.close()
                 self._reopen()
+
+    def write(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """`work(cursor)` in one write transaction, its result returned. On a lake, a
+        transaction that collided with another process's (DuckLake resolves only some
+        collisions itself) is run again, from the start, after a short random wait."""
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                with self.transaction() as cur:
+                    return work(cur)
+            except duckdb.TransactionException as exc:
+                if self.lake is None or "conflict" not in str(exc).lower():
+                    raise
+                if attempt == CONFLICT_ATTEMPTS - 1:
+                    raise
+                log.info("a lake transaction collided with another; trying again: %s",
+                         str(exc).splitlines()[-1])  # fmt: skip
+                time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _note(self, exc: duckdb.Error) -> None:
         """Remember why the store cannot write, and whether DuckDB's database is now
@@ -284,8 +330,8 @@ class Store:
         return free is None or free >= failure.free_bytes + RETURNED_BYTES
 
     def _free(self) -> int | None:
-        """Bytes free on the file system of the file."""
-        if self.path == ":memory:":
+        """Bytes free on the file system of the file (None for a lake or in memory)."""
+        if self.path == ":memory:" or self.lake is not None:
             return None
         try:
             return shutil.disk_usage(Path(self.path).resolve().parent).free
@@ -300,6 +346,12 @@ class Store:
         log at the next start). Never raises."""
         if not self._write_lock.acquire(timeout=wait_s):
             return False
+        if self.lake is not None:  # every commit is in the lake already
+            try:
+                self.close()
+                return True
+            finally:
+                self._write_lock.release()
         try:
             self._reopen()  # space may be back since the database was invalidated
             try:
@@ -324,6 +376,8 @@ class Store:
         """Close the file; an invalidated database closes too, without an error."""
         with suppress(duckdb.Error):
             self._con.close()
+        if self._writers is not None:
+            self._writers.close()
 
 
 def _commit(cur: duckdb.DuckDBPyConnection) -> duckdb.Error | None:

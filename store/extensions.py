@@ -14,7 +14,11 @@ from pathlib import Path
 import duckdb
 
 # canonical extension name -> the Python package that ships it
-EXTENSION_PACKAGES = {"spatial": "duckdb_extension_spatial"}
+EXTENSION_PACKAGES = {
+    "spatial": "duckdb_extension_spatial",
+    "ducklake": "duckdb_extension_ducklake",
+    "postgres_scanner": "duckdb_extension_postgres_scanner",  # DuckDB's `postgres` extension
+}
 
 
 def extension_directory() -> Path:

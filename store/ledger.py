@@ -40,13 +40,14 @@ class RunRecord:
 
 def write_run(cur: duckdb.DuckDBPyConnection, run: RunRecord) -> int:
     """Insert the run record; return its run_id."""
-    return cur.execute(
+    run_id = new_id()
+    cur.execute(
         """INSERT INTO ingest_runs (run_id, connector, domain, started_at, finished_at,
                window_start, window_end, fetched, inserted, updated, unchanged, quarantined,
                held, status, error, warnings)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id""",
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
-            new_id(),
+            run_id,
             run.connector,
             run.domain,
             run.started_at,
@@ -63,7 +64,8 @@ def write_run(cur: duckdb.DuckDBPyConnection, run: RunRecord) -> int:
             run.error,
             "\n".join(run.warnings) or None,
         ],
-    ).fetchone()[0]
+    )
+    return run_id
 
 
 def _rejects_table(rejects: list[tuple[str, object]]) -> pa.Table:

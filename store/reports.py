@@ -29,11 +29,10 @@ def claim(store: Store, kind: str, slot: datetime, now: datetime, late: bool) ->
             "WHEN MATCHED AND t.status = 'running' AND t.claimed_at < ? THEN UPDATE "
             "SET claimed_at = s.claimed_at, late = s.late "
             "WHEN NOT MATCHED THEN INSERT (kind, slot, claimed_at, late, status, on_demand) "
-            "VALUES (s.kind, s.slot, s.claimed_at, s.late, 'running', false) "
-            "RETURNING kind",
+            "VALUES (s.kind, s.slot, s.claimed_at, s.late, 'running', false)",
             [kind, slot, now, late, now - STALE_CLAIM],
-        ).fetchone()
-    return taken is not None
+        ).fetchone()[0]  # rows inserted or updated: 0 when another run holds the slot
+    return taken > 0
 
 
 def reclaim(store: Store, kind: str, slot: datetime, now: datetime) -> bool:
@@ -46,11 +45,10 @@ def reclaim(store: Store, kind: str, slot: datetime, now: datetime) -> bool:
             "SET claimed_at = s.claimed_at, late = false, status = 'running', on_demand = true, "
             "finished_at = NULL, error = NULL, missing = NULL "
             "WHEN NOT MATCHED THEN INSERT (kind, slot, claimed_at, late, status, on_demand) "
-            "VALUES (s.kind, s.slot, s.claimed_at, false, 'running', true) "
-            "RETURNING kind",
+            "VALUES (s.kind, s.slot, s.claimed_at, false, 'running', true)",
             [kind, slot, now, False, now - STALE_CLAIM],
-        ).fetchone()
-    return taken is not None
+        ).fetchone()[0]
+    return taken > 0
 
 
 def finish(store: Store, kind: str, slot: datetime, now: datetime, error: str | None,
@@ -108,12 +106,14 @@ def take_due_deliveries(store: Store, now: datetime) -> list[tuple[str, datetime
     them too: (kind, slot, recipients, attempts made). A taken delivery whose outcome is
     never recorded (the process died) is due again after SENDING_FOR."""
     with store.transaction() as cur:
+        due = "status IN ('pending', 'sending') AND next_attempt_at <= ?"
         rows = cur.execute(
-            "UPDATE report_deliveries SET status = 'sending', next_attempt_at = ? "
-            "WHERE status IN ('pending', 'sending') AND next_attempt_at <= ? "
-            "RETURNING kind, slot, recipients, attempts",
-            [now + SENDING_FOR, now],
+            f"SELECT kind, slot, recipients, attempts FROM report_deliveries WHERE {due}", [now]
         ).fetchall()
+        cur.execute(
+            f"UPDATE report_deliveries SET status = 'sending', next_attempt_at = ? WHERE {due}",
+            [now + SENDING_FOR, now],
+        )
     return [(k, s, r.split(","), a) for k, s, r, a in sorted(rows, key=lambda row: row[1])]
 
 

@@ -12,26 +12,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from config import Grant, OidcSettings
 from services.accounts import add_account, new_account
-from services.context import services_of
 from sim.http import free_port
-from tests.helpers.browser import callbacks_settled, drawn
+from tests.helpers.browser import callbacks_settled, configure, drawn, sign_in_locally
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
-
-
-def configure(app, **changes):
-    """The live app's services with these settings changed (sign-in on; after the app
-    has started: dash_duo waits for the dashboard, which sign-in would hide)."""
-    svc = services_of(app.server)
-    svc.settings = svc.settings.model_copy(update=changes)
-    return svc
-
-
-def sign_in_locally(dash_duo, name: str, password: str) -> None:
-    dash_duo.wait_for_element("#c3-name").send_keys(name)
-    dash_duo.find_element("#c3-password").send_keys(password)
-    dash_duo.find_element(".c3-signin-form button").click()
 
 
 def test_a_local_account_signs_in_sees_its_role_and_signs_out(dash_duo, live_app):

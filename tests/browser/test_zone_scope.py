@@ -14,17 +14,19 @@ from selenium.webdriver.support.ui import WebDriverWait
 from services.accounts import add_account, new_account
 from sim.http import free_port
 from store.ledger import RunRecord, write_quarantine, write_run
-from tests.browser.test_signin import PASSWORD, configure, sign_in_locally
 from tests.helpers import rows
 from tests.helpers.browser import (
     busiest_zone,
     callbacks_settled,
+    configure,
     drawn,
     record_responses,
     recorded_bodies,
+    sign_in_locally,
 )
 
 pytestmark = pytest.mark.browser
+PASSWORD = "a passphrase of the zone"
 SCREENS = ("/", "/explore?range=7d", "/collection", "/reports", "/feeds")
 TABLES = ("waste", "traffic", "complaints")
 

@@ -79,6 +79,15 @@ def badge_states(badges) -> dict[str, str]:
     }
 
 
+def listening(host: str, port: int) -> bool:
+    """Whether a server accepts connections on (host, port)."""
+    try:
+        with socket.create_connection((host, port), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
 def redis_answers(host: str, port: int) -> bool:
     """Whether a Redis server answers PING on (host, port)."""
     try:

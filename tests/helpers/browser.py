@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from selenium.webdriver.support.ui import WebDriverWait
 
+from services.context import services_of
 from sim.http import free_port
 
 # Features on the map per layer (assets/map.js keeps the count).
@@ -116,3 +117,18 @@ def recorded_bodies(dash_duo, timeout: float = 30) -> list[str]:
     return dash_duo.driver.execute_script("return window.__bodies") + [
         dash_duo.driver.page_source
     ]
+
+
+def configure(app, **changes):
+    """The live app's services with these settings changed (sign-in on; after the app
+    has started: dash_duo waits for the dashboard, which sign-in would hide)."""
+    svc = services_of(app.server)
+    svc.settings = svc.settings.model_copy(update=changes)
+    return svc
+
+
+def sign_in_locally(dash_duo, name: str, password: str) -> None:
+    """Sign in on the /login page the browser shows."""
+    dash_duo.wait_for_element("#c3-name").send_keys(name)
+    dash_duo.find_element("#c3-password").send_keys(password)
+    dash_duo.find_element(".c3-signin-form button").click()

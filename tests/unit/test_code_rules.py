@@ -85,3 +85,19 @@ def test_the_sql_check_sees_sql_in_strings_and_calls():
     assert sql_lines('q = "SELECT count(*) FROM zones"\n') == [1]
     assert sql_lines("cur.execute(query)\n") == [1]
     assert sql_lines('label = "Select a zone from the list"\n') == []
+
+
+def test_no_test_module_imports_another():
+    """Shared test code lives in tests/helpers (and fixtures in conftest.py files): a test
+    module imported by another runs its tests' imports twice and ties suites together."""
+    offenders = []
+    for path in python_files():
+        parts = path.relative_to(ROOT).parts
+        if parts[0] != "tests" or "helpers" in parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [
+                a.name for a in node.names] if isinstance(node, ast.Import) else []  # fmt: skip
+            offenders += [f"{path.relative_to(ROOT)} imports {n}" for n in names
+                          if re.match(r"tests\.(unit|integration|browser)\b", n)]  # fmt: skip
+    assert offenders == []

@@ -1,0 +1,45 @@
+"""Where C3 keeps its data (`[store]`): the embedded DuckDB file (the default: one process,
+one machine), or a lake (DuckLake) that several web workers and machines share, its
+catalog in PostgreSQL and its data files under a shared path."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class StoreSettings(BaseModel):
+    """The store's kind, and for a lake its catalog and data path."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error
+
+    kind: Literal["duckdb", "ducklake"] = Field(
+        default="duckdb",
+        description="duckdb (the embedded file, `duckdb_path`) or ducklake (a shared lake).",
+    )
+    catalog: str | None = Field(
+        default=None,
+        description="ducklake: the catalog, e.g. 'postgres:dbname=c3 host=db.city.local "
+        "user=c3' (the password in PGPASSWORD or ~/.pgpass, never here).",
+    )
+    data_path: str | None = Field(
+        default=None,
+        description="ducklake: the data files' directory (shared by every machine) or an "
+        "s3:// URL; default <data_dir>/lake.",
+    )
+    inlining_rows: int = Field(
+        default=1000, ge=0,
+        description="ducklake: writes of up to this many rows stay in the catalog until "
+        "maintenance flushes them (no small Parquet file per feed poll).",
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _a_lake_names_its_catalog(self) -> StoreSettings:
+        if self.kind == "ducklake" and not self.catalog:
+            raise ValueError("a ducklake store needs its catalog, e.g. "
+                             "catalog = 'postgres:dbname=c3 host=127.0.0.1'")  # fmt: skip
+        if self.catalog and "password=" in self.catalog:
+            raise ValueError("keep the catalog's password out of the config: "
+                             "PGPASSWORD or ~/.pgpass")  # fmt: skip
+        return self
