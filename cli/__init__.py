@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from cli import ingest, reports, serve, settings
+from cli import ingest, reports, serve, settings, worker
 from cli.connectors import connectors_cli
 from cli.errors import run_reporting_operator_errors
 from cli.users import users_cli
@@ -17,6 +17,7 @@ cli = typer.Typer(
 )
 cli.command()(serve.demo)
 cli.command()(serve.serve)
+cli.command()(worker.worker)
 cli.command()(ingest.ingest)
 cli.command()(serve.sim)
 cli.command()(serve.synthetic)

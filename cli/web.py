@@ -1,4 +1,4 @@
-"""C3's web server: gunicorn, with one worker of a few threads.
+"""C3's web server: gunicorn, with one worker of a few threads (on a lake, `web_workers`).
 
 The `c3` process (`c3 serve`, `c3 demo`, `c3 synthetic`) becomes gunicorn's master: it
 has read the settings and checked the store's lock, binds the port, forks one worker and
@@ -7,7 +7,8 @@ serves (the city, the DuckDB file, the demo's simulator), starts the scheduler a
 answers with the Dash app on `web_threads` threads (gthread). The master never opens the
 DuckDB file nor starts a thread: DuckDB does not survive a fork (a process that forked
 after using it aborts at exit), and a thread does not cross one. One worker, because it
-runs the jobs: a second would poll every feed again.
+runs the jobs: a second would poll every feed again. On a shared store (a lake) the jobs
+are `c3 worker`'s (cli.worker): the web workers, `web_workers` of them, only serve.
 
 SIGTERM or Ctrl-C to the master: it stops the worker, which stops C3 (cli.stopping), and
 exits 0. A city's ops may run the same under a gunicorn command of their own (wsgi.py).
@@ -84,11 +85,14 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
     planner = CollectionPlanner(store, city, settings)
     reporter = Reporter(store, settings, city.bounds, basemap, feed_intervals, planner)
     jobs = RunningJobs()
+    shared = settings.store.kind == "ducklake"  # the jobs are `c3 worker`'s: this one serves
     scheduler = build_scheduler(
-        connectors, store, planner, settings.collection.recompute_minutes, reporter, jobs
-    )
+        [] if shared else connectors, store, None if shared else planner,
+        settings.collection.recompute_minutes, None if shared else reporter, jobs,
+    )  # fmt: skip
     _stopping = Stopping(scheduler, jobs, store, then=site.on_stop)
-    scheduler.start()
+    if not shared:
+        scheduler.start()
     svc = Services(
         settings=settings,
         store=store,
@@ -100,7 +104,7 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
         collection=planner,
         reporter=reporter,
         report_token=write_report_token(settings),
-        poll_now=lambda: poll_now(scheduler),
+        poll_now=None if shared else lambda: poll_now(scheduler),
         demo_sign_in=site.demo,
         session_key=session_key(settings),
     )
@@ -211,7 +215,7 @@ def gunicorn_options(settings: Settings) -> dict:
     """gunicorn's settings for C3 (wsgi.py gives the same to a gunicorn command)."""
     return {
         "bind": [f"{settings.http_host}:{settings.http_port}"],
-        "workers": 1,
+        "workers": settings.web_workers if settings.store.kind == "ducklake" else 1,
         "worker_class": "cli.web.C3Worker",
         "threads": settings.web_threads,
         "graceful_timeout": STOP_TIMEOUT_S,

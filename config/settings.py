@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     web_threads: int = Field(
         default=8, ge=1, le=64, description="Requests the web worker answers at once (threads)."
     )
+    web_workers: int = Field(
+        default=1, ge=1, le=64,
+        description="Web server processes; more than 1 needs a shared store (a lake), whose "
+        "jobs then run in `c3 worker`.",
+    )  # fmt: skip
     stale_after_intervals: float = Field(
         default=3.0,
         gt=1,
@@ -184,6 +189,9 @@ class Settings(BaseSettings):
     def _provider_when_oidc(self) -> Settings:
         if self.auth == "oidc" and self.oidc is None:
             raise ValueError("auth = 'oidc' needs an [oidc] table (issuer, client_id)")
+        if self.web_workers > 1 and self.store.kind != "ducklake":
+            raise ValueError("web_workers > 1 needs a shared store: [store] kind = 'ducklake' "
+                             "(one process holds the DuckDB file)")  # fmt: skip
         return self
 
     @field_validator("timezone")

@@ -7,6 +7,7 @@ the browser styles them, so an air-gapped control room still sees a real map.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -86,10 +87,12 @@ def build_basemap(extract_path: Path) -> dict:
 
 
 def cached_geojson(target: Path, build) -> Path:
-    """`target`, written once from `build()` (a FeatureCollection dict), atomically."""
+    """`target`, written once from `build()` (a FeatureCollection dict), atomically; several
+    processes starting at once (web workers) each write a file of their own and the
+    last rename wins, with the same content."""
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(build(), separators=(",", ":")))
         tmp.replace(target)
     return target

@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from connectors.base import Connector
 from connectors.runner import Stop, run_connector
 from store import Store
+from store.jobs import tick_of
 
 if TYPE_CHECKING:  # the planner and producer pull in routing and rendering
     from services.collection import CollectionPlanner
@@ -90,6 +91,25 @@ def stop_jobs(
     return left
 
 
+def once_per_tick(claim: Callable[[str, datetime], bool] | None, job: str, interval_s: float,
+                  func: Callable) -> Callable:  # fmt: skip
+    """`func`, run only when `claim(job, tick)` takes this interval's tick (a worker that
+    took the lease over mid-interval does not run what its predecessor ran); as it is
+    without a `claim` (one process runs the jobs)."""
+    if claim is None:
+        return func
+
+    @functools.wraps(func)
+    def claimed(*args, **kwargs):
+        tick = tick_of(datetime.now(UTC), interval_s)
+        if not claim(job, tick):
+            log.info("%s: the run of %s was made already; skipped", job, f"{tick:%H:%M:%S}")
+            return None
+        return func(*args, **kwargs)
+
+    return claimed
+
+
 def build_scheduler(
     connectors: list[Connector],
     store: Store,
@@ -97,12 +117,15 @@ def build_scheduler(
     replan_minutes: int = 15,
     reporter: Reporter | None = None,
     jobs: RunningJobs | None = None,
+    claim: Callable[[str, datetime], bool] | None = None,
 ) -> BackgroundScheduler:
     """Poll each connector every `interval_s`; a slow or failing feed delays only itself.
     With a `planner` (services.collection), look for new data to re-plan
     collection every `replan_minutes`, and once shortly after start. With a `reporter`
     (services.reports.producer), look every minute for report slots and e-mails due.
-    Jobs run through `jobs` (a RunningJobs), which stops them when C3 stops."""
+    Jobs run through `jobs` (a RunningJobs), which stops them when C3 stops. With a
+    `claim` (a `c3 worker` of several), a connector's poll and the planner's run claim
+    their tick first (the reports claim their slots already)."""
     jobs = jobs or RunningJobs()
     scheduler = BackgroundScheduler(
         timezone="UTC",
@@ -110,8 +133,10 @@ def build_scheduler(
         executors={"default": {"type": "threadpool", "max_workers": max(3, len(connectors) + 2)}},
     )
     for connector in connectors:
+        poll = once_per_tick(claim, f"ingest:{connector.name}", connector.settings.interval_s,
+                             run_connector)  # fmt: skip
         scheduler.add_job(
-            jobs.tracked(f"poll {connector.name}", run_connector),
+            jobs.tracked(f"poll {connector.name}", poll),
             "interval",
             seconds=connector.settings.interval_s,
             args=[connector, store],
@@ -122,7 +147,8 @@ def build_scheduler(
         )
     if planner is not None:
         scheduler.add_job(
-            jobs.tracked("plan collection", planner.run),
+            jobs.tracked("plan collection",
+                         once_per_tick(claim, "collection:plan", replan_minutes * 60, planner.run)),
             "interval",
             minutes=replan_minutes,
             id="collection:plan",

@@ -7,6 +7,7 @@ file inside the Python package, so we place it there once and never download any
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -45,7 +46,7 @@ def install_offline(names: tuple[str, ...] = ("spatial",)) -> Path:
                 "pin the extension wheel to the same version as duckdb"
             )
         target_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")  # processes starting at once
         shutil.copyfile(source, tmp)
         tmp.replace(target)
     return root

@@ -226,3 +226,19 @@ def test_key_lines_follow_tables_arrays_and_inline_tables():
     assert lines.line_of(("connectors", 1, "name")) == 7
     assert lines.line_of(("connectors", 1, "columns", "id")) == 8  # the inline table's line
     assert lines.line_of(("connectors", 1, "url")) == 6  # not set: its table's header
+
+
+def test_a_shared_store_is_checked_when_the_config_is_read(config):
+    config("web_workers = 4\n")  # several web servers on the one-process file
+    with pytest.raises(ConfigError, match="web_workers > 1 needs a shared store"):
+        load_settings()
+    config('[store]\nkind = "ducklake"\n')
+    with pytest.raises(ConfigError, match="a ducklake store needs its catalog"):
+        load_settings()
+    config('[store]\nkind = "ducklake"\ncatalog = "postgres:dbname=c3 password=secret"\n')
+    with pytest.raises(ConfigError, match="keep the catalog's password out of the config"):
+        load_settings()
+    path = config('web_workers = 4\n[store]\nkind = "ducklake"\n'
+                  'catalog = "postgres:dbname=c3 host=db.city.local"\n')  # fmt: skip
+    settings = load_settings()
+    assert (settings.web_workers, settings.lake_data_path) == (4, str(path.parent / "lake"))
