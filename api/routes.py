@@ -26,11 +26,11 @@ from services.context import current_services
 from services.explore_table import csv_export
 from services.explore_view import time_view, window_of
 from services.feeds import feed_summary, health_rows, misconfigured_summary, visible_to
+from services.layers import versions_now
 from services.reports.archive import report_file
 from store import explore
 from store import feeds as feed_runs
 from store.explore_filters import LAYER_FILTERS, REQUEST_FILTERS
-from store.ledger import data_versions
 from store.queries import LAYERS, containers_geojson, layer_version
 
 api = Blueprint("c3_api", __name__, url_prefix="/api")
@@ -41,8 +41,7 @@ POLL_WAIT_S = 300  # the longest `c3 ingest --once` waits for the running C3's p
 
 
 def current_versions() -> dict[str, int]:
-    with current_services().store.reading() as cur:
-        return data_versions(cur)
+    return versions_now(current_services())
 
 
 @api.get("/version")

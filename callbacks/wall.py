@@ -32,7 +32,7 @@ from components.wall_tiles import (
     worst_level,
 )
 from services.context import current_services
-from services.layers import layer_url
+from services.layers import layer_url, versions_now
 from store import wall
 from store.ledger import data_versions
 from store.queries import feed_status, layer_version
@@ -45,8 +45,7 @@ from store.queries import feed_status, layer_version
 )
 def poll_versions(_tick, *seen):
     """Which domains changed since the wall last looked (a tiny response when none did)."""
-    with current_services().store.reading() as cur:
-        versions = data_versions(cur)
+    versions = versions_now(current_services())  # memory, where change notices arrive
     now_s = time.time()
     tokens = {
         "waste": layer_version("waste", versions, now_s),

@@ -71,6 +71,7 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
     from services.reports.producer import Reporter
     from store.cache import Cache
     from store.containers import container_count
+    from store.notices import VersionBoard
 
     site = open_site()
     store, city, connectors, misconfigured = site.store, site.city, site.connectors, []
@@ -86,9 +87,12 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
     reporter = Reporter(store, settings, city.bounds, basemap, feed_intervals, planner)
     jobs = RunningJobs()
     shared = settings.store.kind == "ducklake"  # the jobs are `c3 worker`'s: this one serves
+    prefix = f"c3:{store.store_id}"
+    board = VersionBoard(store, settings.redis_url, prefix)
     scheduler = build_scheduler(
         [] if shared else connectors, store, None if shared else planner,
         settings.collection.recompute_minutes, None if shared else reporter, jobs,
+        after=board.publish,
     )  # fmt: skip
     _stopping = Stopping(scheduler, jobs, store, then=site.on_stop)
     if not shared:
@@ -96,7 +100,8 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
     svc = Services(
         settings=settings,
         store=store,
-        cache=Cache(settings.redis_url, prefix=f"c3:{store.store_id}"),
+        cache=Cache(settings.redis_url, prefix=prefix),
+        versions=board,
         map_bounds=city.bounds,
         basemap_path=basemap,
         feed_intervals=feed_intervals,

@@ -49,6 +49,7 @@ def run_worker(settings: Settings, dsn: str, interval_s: float) -> None:
     from services.reports.producer import Reporter
     from store.jobs import claim_tick
     from store.lease import Lease
+    from store.notices import VersionBoard
 
     name = f"{socket.gethostname()}:{os.getpid()}"
     city = configured_city(settings)
@@ -64,6 +65,7 @@ def run_worker(settings: Settings, dsn: str, interval_s: float) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     lease, scheduler, jobs = Lease(dsn), None, None
+    board = VersionBoard(store, settings.redis_url, f"c3:{store.store_id}")  # tells the web
     log.info("worker %s: %d connectors; asking for the lease every %.1f s", name,
              len(connectors), interval_s)  # fmt: skip
     try:
@@ -72,7 +74,8 @@ def run_worker(settings: Settings, dsn: str, interval_s: float) -> None:
                 jobs = RunningJobs()
                 scheduler = build_scheduler(
                     connectors, store, planner, settings.collection.recompute_minutes,
-                    reporter, jobs, claim=partial(claim_tick, store, worker=name))  # fmt: skip
+                    reporter, jobs, claim=partial(claim_tick, store, worker=name),
+                    after=board.publish)  # fmt: skip
                 scheduler.start()
                 log.info("worker %s: active (holds the lease): running the jobs", name)
             elif not lease.held and scheduler is not None:

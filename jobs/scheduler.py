@@ -110,6 +110,21 @@ def once_per_tick(claim: Callable[[str, datetime], bool] | None, job: str, inter
     return claimed
 
 
+def then(after: Callable[[], None] | None, func: Callable) -> Callable:
+    """`func`, followed by `after()` (whatever `func` did, even if it raised)."""
+    if after is None:
+        return func
+
+    @functools.wraps(func)
+    def followed(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        finally:
+            after()
+
+    return followed
+
+
 def build_scheduler(
     connectors: list[Connector],
     store: Store,
@@ -118,6 +133,7 @@ def build_scheduler(
     reporter: Reporter | None = None,
     jobs: RunningJobs | None = None,
     claim: Callable[[str, datetime], bool] | None = None,
+    after: Callable[[], None] | None = None,
 ) -> BackgroundScheduler:
     """Poll each connector every `interval_s`; a slow or failing feed delays only itself.
     With a `planner` (services.collection), look for new data to re-plan
@@ -125,7 +141,8 @@ def build_scheduler(
     (services.reports.producer), look every minute for report slots and e-mails due.
     Jobs run through `jobs` (a RunningJobs), which stops them when C3 stops. With a
     `claim` (a `c3 worker` of several), a connector's poll and the planner's run claim
-    their tick first (the reports claim their slots already)."""
+    their tick first (the reports claim their slots already). `after` runs after each
+    poll and plan (the change notices: store.notices)."""
     jobs = jobs or RunningJobs()
     scheduler = BackgroundScheduler(
         timezone="UTC",
@@ -133,8 +150,8 @@ def build_scheduler(
         executors={"default": {"type": "threadpool", "max_workers": max(3, len(connectors) + 2)}},
     )
     for connector in connectors:
-        poll = once_per_tick(claim, f"ingest:{connector.name}", connector.settings.interval_s,
-                             run_connector)  # fmt: skip
+        poll = then(after, once_per_tick(claim, f"ingest:{connector.name}",
+                                         connector.settings.interval_s, run_connector))
         scheduler.add_job(
             jobs.tracked(f"poll {connector.name}", poll),
             "interval",
@@ -148,7 +165,8 @@ def build_scheduler(
     if planner is not None:
         scheduler.add_job(
             jobs.tracked("plan collection",
-                         once_per_tick(claim, "collection:plan", replan_minutes * 60, planner.run)),
+                         then(after, once_per_tick(claim, "collection:plan", replan_minutes * 60,
+                                                   planner.run))),
             "interval",
             minutes=replan_minutes,
             id="collection:plan",

@@ -51,6 +51,7 @@ class Services:
     # have every connector poll now (the scheduler's jobs; -> the names asked), where
     # this process runs the scheduler: `c3 ingest --once` asks for it while C3 runs
     poll_now: Callable[[], list[str]] | None = None
+    versions: object | None = None  # store.notices.VersionBoard: the data versions, from notices
     # the demo signs its visitors in as a demo admin (with a role switcher)
     demo_sign_in: bool = False
     # signs the session cookies; kept in the data directory so sessions outlive a restart

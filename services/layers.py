@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from services.access import current_principal, scope_token
 from store.explore import zone_summary
+from store.ledger import data_versions
 from store.queries import layer_version
+
+
+def versions_now(svc) -> dict[str, int]:
+    """The data versions: from the change notices (store.notices) where C3 has a board,
+    else read from the store."""
+    if svc.versions is not None:
+        return svc.versions.current()
+    with svc.store.reading() as cur:
+        return data_versions(cur)
 
 
 def layer_url(layer: str, version: str | int, fmt: str = "geojson") -> str:

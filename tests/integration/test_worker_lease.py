@@ -123,9 +123,11 @@ def test_a_standby_worker_takes_over_and_no_tick_runs_twice(lake, tmp_path, sim_
         store.close()
 
 
-def test_web_workers_serve_a_lake_that_a_job_worker_fills(lake, tmp_path, sim_fixed):
+def test_web_workers_serve_a_lake_that_a_job_worker_fills(lake, tmp_path, sim_fixed,
+                                                           redis_url):  # fmt: skip
+    """The web learns the data versions from the job worker's change notices (Redis)."""
     port = free_port()
-    top = f'auth = "none"\nweb_workers = 2\nhttp_port = {port}\n'
+    top = f'auth = "none"\nweb_workers = 2\nhttp_port = {port}\nredis_url = "{redis_url}"\n'
     config = lake_config(tmp_path, lake, sim_fixed.url, top)
     env = dict(os.environ, C3_CONFIG=str(config))
     web = subprocess.Popen([sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env,

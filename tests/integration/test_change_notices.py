@@ -1,0 +1,51 @@
+"""Change notices (issue 17): a commit's new data versions reach every web worker's board
+through a real Redis, so the walls' once-a-second polls read memory and not the store;
+without Redis, or with Redis gone, the board reads the store and is never behind it."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from store.ledger import bump_version
+from store.notices import VersionBoard
+
+
+def wait_for(condition, timeout_s: float = 10.0):
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "waited too long"
+        time.sleep(0.02)
+
+
+def test_a_commit_reaches_every_web_workers_board_through_redis(store, redis_url):
+    prefix = f"c3test:{secrets.token_hex(4)}"
+    web_a, web_b, writer = (VersionBoard(store, redis_url, prefix) for _ in range(3))
+    try:
+        wait_for(lambda: web_a.subscribed and web_b.subscribed)
+        reads = web_a.store_reads
+        for _ in range(200):  # the walls' polls
+            web_a.current()
+        assert web_a.store_reads == reads  # from memory
+        with store.transaction() as cur:
+            bump_version(cur, "waste")
+        assert web_a.current().get("waste") is None  # until the writer tells
+        writer.publish()
+        wait_for(lambda: web_a.current().get("waste") == 1 == web_b.current().get("waste"))
+        assert web_a.store_reads == reads
+    finally:
+        for board in (web_a, web_b, writer):
+            board.close()
+
+
+def test_without_redis_the_board_reads_the_store_and_is_never_behind(store):
+    for url in (None, "redis://127.0.0.1:9/0"):  # none configured; one that does not answer
+        board = VersionBoard(store, url, "c3test")
+        try:
+            before = board.current().get("waste", 0)
+            with store.transaction() as cur:
+                bump_version(cur, "waste")
+            assert board.current()["waste"] == before + 1
+            board.publish()  # nowhere to send it: no error
+        finally:
+            board.close()
