@@ -36,7 +36,9 @@ def show_archive(kind, _tick):
     listed = [r for r in archive(s.report_folder, titles, runs, s.timezone, kind or None)
               if sees_report(who, kinds.get(r.kind))]  # fmt: skip
     upcoming = " · ".join(next_runs(s, datetime.now(UTC), reports_seen(s.reports)))
-    schedule = [html.Span("Next: ", className="c3-muted"), upcoming]
+    schedule = [html.Span("Next: ", className="c3-muted"),
+                upcoming or "no report kind is yours yet: an admin adds one for your "
+                            "department (and zones) under [[reports]]"]  # fmt: skip
     if not listed:
         return (
             html.P(

@@ -350,3 +350,8 @@ def test_forged_panels_and_other_departments_report_kinds_say_nothing(app):
         schedule = json.dumps(show_archive("", 0), cls=PlotlyJSONEncoder)
     assert "Bins daily" in page and "Roads weekly" not in page  # the kinds to pick
     assert "Bins daily" in schedule and "Roads weekly" not in schedule  # and the next runs
+    with app.server.test_request_context("/reports"):
+        g.c3_principal = Principal("tom", "department", ("traffic",), zones=("h3:elsewhere",),
+                                   via="oidc", expires_at=LATER)  # fmt: skip
+        none_of_theirs = json.dumps(show_archive("", 0), cls=PlotlyJSONEncoder)
+    assert "no report kind is yours yet" in none_of_theirs
