@@ -62,29 +62,17 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
     """In the worker: open the site, start the jobs, build the app; its Flask server."""
     global _stopping
     from app import create_app
-    from cli.wiring import session_key, write_report_token
-    from connectors.runner import build_connectors
-    from geo.basemap import basemap_file
+    from cli.wiring import job_parts, session_key, write_report_token
     from jobs.scheduler import RunningJobs, build_scheduler, poll_now
-    from services.collection import CollectionPlanner
     from services.context import Services
-    from services.reports.producer import Reporter
     from store.cache import Cache
     from store.containers import container_count
     from store.notices import VersionBoard
 
     site = open_site()
-    store, city, connectors, misconfigured = site.store, site.city, site.connectors, []
-    if connectors is None:
-        connectors, misconfigured = build_connectors(settings)
-    for problem in misconfigured:  # the rest run; /feeds and the wall show these
-        log.warning("connector %s set aside as misconfigured: %s", problem.connector, problem)
-    basemap = site.basemap_path or basemap_file(
-        city.extract_path, settings.data_dir.resolve() / "basemap"
-    )
-    feed_intervals = {c.name: c.settings.interval_s for c in connectors}
-    planner = CollectionPlanner(store, city, settings)
-    reporter = Reporter(store, settings, city.bounds, basemap, feed_intervals, planner)
+    store, city = site.store, site.city
+    parts = job_parts(settings, store, city, site.connectors, site.basemap_path)
+    connectors, planner, reporter = parts.connectors, parts.planner, parts.reporter
     jobs = RunningJobs()
     shared = settings.store.kind == "ducklake"  # the jobs are `c3 worker`'s: this one serves
     prefix = f"c3:{store.store_id}"
@@ -103,9 +91,9 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
         cache=Cache(settings.redis_url, prefix=prefix),
         versions=board,
         map_bounds=city.bounds,
-        basemap_path=basemap,
-        feed_intervals=feed_intervals,
-        misconfigured=misconfigured,
+        basemap_path=parts.basemap,
+        feed_intervals=parts.feed_intervals,
+        misconfigured=parts.misconfigured,
         collection=planner,
         reporter=reporter,
         report_token=write_report_token(settings),

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from config import ConfigProblem, Settings
+
+log = logging.getLogger("c3")
 
 
 def setup_logging(verbose: bool) -> None:
@@ -52,6 +55,38 @@ def open_store(settings: Settings, city):
     store = store_of(settings)
     load_city_model(store, city)
     return store
+
+
+@dataclass
+class JobParts:
+    """What the jobs run on, built once for `c3 serve` and `c3 worker` alike."""
+
+    connectors: list
+    misconfigured: list
+    basemap: Path
+    feed_intervals: dict[str, int]
+    planner: object  # services.collection.CollectionPlanner
+    reporter: object  # services.reports.producer.Reporter
+
+
+def job_parts(settings: Settings, store, city, connectors=None, basemap=None) -> JobParts:
+    """The connectors (the configured feeds, unless given; those set aside logged), the
+    basemap, the collection planner and the report producer."""
+    from connectors.runner import build_connectors
+    from geo.basemap import basemap_file
+    from services.collection import CollectionPlanner
+    from services.reports.producer import Reporter
+
+    misconfigured = []
+    if connectors is None:
+        connectors, misconfigured = build_connectors(settings)
+    for problem in misconfigured:  # the rest run; /feeds and the wall show these
+        log.warning("connector %s set aside as misconfigured: %s", problem.connector, problem)
+    basemap = basemap or basemap_file(city.extract_path, settings.data_dir.resolve() / "basemap")
+    intervals = {c.name: c.settings.interval_s for c in connectors}
+    planner = CollectionPlanner(store, city, settings)
+    reporter = Reporter(store, settings, city.bounds, basemap, intervals, planner)
+    return JobParts(connectors, misconfigured, basemap, intervals, planner, reporter)
 
 
 def misconfigured_row(problem: ConfigProblem, state_at: int, reason_at: int) -> str:

@@ -16,7 +16,7 @@ from functools import partial
 import typer
 
 from cli.stopping import GRACE_S
-from cli.wiring import configured_city, open_store, setup_logging
+from cli.wiring import configured_city, job_parts, open_store, setup_logging
 from config import Settings, load_settings
 
 log = logging.getLogger("c3")
@@ -42,11 +42,7 @@ def worker(
 
 
 def run_worker(settings: Settings, dsn: str, interval_s: float) -> None:
-    from connectors.runner import build_connectors
-    from geo.basemap import basemap_file
     from jobs.scheduler import RunningJobs, build_scheduler, stop_jobs
-    from services.collection import CollectionPlanner
-    from services.reports.producer import Reporter
     from store.jobs import claim_tick
     from store.lease import Lease
     from store.notices import VersionBoard
@@ -54,28 +50,22 @@ def run_worker(settings: Settings, dsn: str, interval_s: float) -> None:
     name = f"{socket.gethostname()}:{os.getpid()}"
     city = configured_city(settings)
     store = open_store(settings, city)
-    connectors, misconfigured = build_connectors(settings)
-    for problem in misconfigured:
-        log.warning("connector %s set aside as misconfigured: %s", problem.connector, problem)
-    basemap = basemap_file(city.extract_path, settings.data_dir.resolve() / "basemap")
-    planner = CollectionPlanner(store, city, settings)
-    feed_intervals = {c.name: c.settings.interval_s for c in connectors}
-    reporter = Reporter(store, settings, city.bounds, basemap, feed_intervals, planner)
+    parts = job_parts(settings, store, city)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     lease, scheduler, jobs = Lease(dsn), None, None
     board = VersionBoard(store, settings.redis_url, f"c3:{store.store_id}")  # tells the web
     log.info("worker %s: %d connectors; asking for the lease every %.1f s", name,
-             len(connectors), interval_s)  # fmt: skip
+             len(parts.connectors), interval_s)  # fmt: skip
     try:
         while not stop.is_set():
             if lease.hold() and scheduler is None:
                 jobs = RunningJobs()
                 scheduler = build_scheduler(
-                    connectors, store, planner, settings.collection.recompute_minutes,
-                    reporter, jobs, claim=partial(claim_tick, store, worker=name),
-                    after=board.publish)  # fmt: skip
+                    parts.connectors, store, parts.planner,
+                    settings.collection.recompute_minutes, parts.reporter, jobs,
+                    claim=partial(claim_tick, store, worker=name), after=board.publish)  # fmt: skip
                 scheduler.start()
                 log.info("worker %s: active (holds the lease): running the jobs", name)
             elif not lease.held and scheduler is not None:
@@ -87,5 +77,6 @@ def run_worker(settings: Settings, dsn: str, interval_s: float) -> None:
         if scheduler is not None:
             stop_jobs(scheduler, jobs, "the worker was stopped", GRACE_S)
         lease.release()
+        board.close()
         store.close()
         log.info("worker %s: stopped", name)

@@ -1,6 +1,6 @@
 """Runs of the scheduler's jobs by tick: a worker claims a job's tick before running it,
 and a tick claimed already (by the worker that held the lease before) is not run again.
-Claims older than a day are pruned as new ones are made."""
+A job's claims older than a day go as it makes new ones."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ def claim_tick(store: Store, job: str, tick: datetime, worker: str,
             "USING (job, tick) WHEN NOT MATCHED THEN INSERT VALUES (s.job, s.tick, ?, ?)",
             [job, tick, worker, now],
         ).fetchone()[0]
-        if taken and tick.minute == 0 and tick.second == 0:  # once an hour, at most
-            cur.execute("DELETE FROM job_ticks WHERE claimed_at < ?", [now - KEEP])
+        if taken:  # the job's claims of a day ago go as its new ones come
+            cur.execute("DELETE FROM job_ticks WHERE job = ? AND claimed_at < ?", [job, now - KEEP])
         return taken > 0
 
     return store.write(claim)

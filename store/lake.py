@@ -57,8 +57,8 @@ class WriterLock:
     PostgreSQL (a local DuckDB or SQLite file) has one process anyway: no lock."""
 
     def __init__(self, lake: Lake):
-        self._dsn = lake.catalog.removeprefix("postgres:") if lake.catalog.startswith(
-            "postgres:") else None  # fmt: skip
+        postgres = lake.catalog.startswith("postgres:")
+        self._dsn = lake.catalog.removeprefix("postgres:") if postgres else None
         self._con: psycopg.Connection | None = None
         self._mutex = threading.Lock()
 
