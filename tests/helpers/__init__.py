@@ -96,3 +96,12 @@ def redis_answers(host: str, port: int) -> bool:
             return sock.recv(16).startswith(b"+PONG")
     except OSError:
         return False
+
+
+def store_toml(store) -> str:
+    """The `[store]` table of a c3.toml that opens `store` (nothing for a DuckDB file under
+    data_dir; the catalog and data path for a lake): CLI tests run against both stores."""
+    if store.lake is None:
+        return ""
+    return (f'[store]\nkind = "ducklake"\ncatalog = "{store.lake.catalog}"\n'
+            f'data_path = "{store.lake.data_path}"\n')  # fmt: skip

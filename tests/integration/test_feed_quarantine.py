@@ -18,7 +18,7 @@ from services.context import Services, attach_services
 from services.feeds import health_rows
 from sim.http import BackgroundServer
 from store.cache import Cache
-from tests.helpers import TZ, rows
+from tests.helpers import TZ, rows, store_toml
 from tests.helpers.feeds import ScriptedFeed, assert_ledger_adds_up, waste_settings
 from tests.helpers.feeds import container as dated_container
 
@@ -33,12 +33,13 @@ def container(i, **change):
                                  **change})  # fmt: skip
 
 
-def use_config(monkeypatch, tmp_path, url):
-    """A c3.toml naming this test's data_dir and the waste feed "bins" at `url`."""
+def use_config(monkeypatch, tmp_path, url, store):
+    """A c3.toml naming this test's data_dir, its store and the waste feed "bins" at `url`."""
     config = tmp_path / "c3.toml"
     config.write_text(
-        f'data_dir = "{tmp_path}"\ntimezone = "{TZ}"\n[[connectors]]\nname = "bins"\n'
-        f'kind = "ngsi-v2"\nurl = "{url}"\nentity_type = "WasteContainer"\nretries = 0\n'
+        f'data_dir = "{tmp_path}"\ntimezone = "{TZ}"\n{store_toml(store)}'
+        f'[[connectors]]\nname = "bins"\nkind = "ngsi-v2"\nurl = "{url}"\n'
+        'entity_type = "WasteContainer"\nretries = 0\n'
     )
     monkeypatch.setenv("C3_CONFIG", str(config))
 
@@ -56,7 +57,7 @@ def test_a_run_that_quarantines_most_records_leaves_the_feed_degraded(
     entities = [container(i, location=None) if i < 8 else container(i) for i in range(10)]
     feed = ScriptedFeed(entities)
     with BackgroundServer(feed.app) as server:
-        use_config(monkeypatch, tmp_path, server.url)
+        use_config(monkeypatch, tmp_path, server.url, store)
         connector = build_connector(waste_settings(server.url), TZ)
         first = run_connector(connector, store, now=NOW)
         assert (first.status, first.inserted, first.quarantined) == ("ok", 2, 8)
@@ -122,7 +123,7 @@ def test_check_groups_what_it_would_quarantine_by_the_kind_of_reason(
     entities += [container(300 + i, location=None) for i in range(5)] + [container(999)]
     feed = ScriptedFeed(entities)
     with BackgroundServer(feed.app) as server:
-        use_config(monkeypatch, tmp_path, server.url)
+        use_config(monkeypatch, tmp_path, server.url, store)
         store.close()
         checked = CliRunner().invoke(cli, ["connectors", "check", "bins"])
     assert checked.exit_code == 0, checked.output

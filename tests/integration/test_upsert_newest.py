@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from store import Store
 from store.schema import to_arrow
 from store.upsert import upsert
 
@@ -13,10 +12,9 @@ T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def db(tmp_path):
-    store = Store(tmp_path / "u.duckdb")
-    yield store
-    store.close()
+def db(empty_store):
+    """An empty store: a DuckDB file, then a lake (tests/integration/conftest.py)."""
+    return empty_store
 
 
 def version(status, updated, request_id="r1"):
