@@ -80,7 +80,7 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
     scheduler = build_scheduler(
         [] if shared else connectors, store, None if shared else planner,
         settings.collection.recompute_minutes, None if shared else reporter, jobs,
-        after=board.publish,
+        after=board.publish, retention=None if shared else parts.retention,
     )  # fmt: skip
     _stopping = Stopping(scheduler, jobs, store, then=site.on_stop)
     if not shared:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from config import ConfigProblem, Settings
@@ -67,6 +69,7 @@ class JobParts:
     feed_intervals: dict[str, int]
     planner: object  # services.collection.CollectionPlanner
     reporter: object  # services.reports.producer.Reporter
+    retention: Callable[[], object]  # services.retention.run_retention on this store
 
 
 def job_parts(settings: Settings, store, city, connectors=None, basemap=None) -> JobParts:
@@ -76,6 +79,7 @@ def job_parts(settings: Settings, store, city, connectors=None, basemap=None) ->
     from geo.basemap import basemap_file
     from services.collection import CollectionPlanner
     from services.reports.producer import Reporter
+    from services.retention import run_retention
 
     misconfigured = []
     if connectors is None:
@@ -86,7 +90,8 @@ def job_parts(settings: Settings, store, city, connectors=None, basemap=None) ->
     intervals = {c.name: c.settings.interval_s for c in connectors}
     planner = CollectionPlanner(store, city, settings)
     reporter = Reporter(store, settings, city.bounds, basemap, intervals, planner)
-    return JobParts(connectors, misconfigured, basemap, intervals, planner, reporter)
+    return JobParts(connectors, misconfigured, basemap, intervals, planner, reporter,
+                    partial(run_retention, store, settings))
 
 
 def misconfigured_row(problem: ConfigProblem, state_at: int, reason_at: int) -> str:

@@ -20,6 +20,7 @@ from config.collection import CollectionSettings
 from config.connectors import ConnectorSettings, demo_connectors
 from config.problems import ConfigProblem, known_time_zone
 from config.reports import DEFAULT_REPORTS, ReportKind, SmtpSettings
+from config.retention import RetentionSettings
 from config.store import StoreSettings
 from config.wall import DEFAULT_SCENES, DEFAULT_THRESHOLDS, Threshold, WallScene
 from config.web import FrameOrigin, PublicUrl
@@ -43,6 +44,10 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(
         default_factory=StoreSettings,
         description="Where the data lives: the DuckDB file, or a shared lake (DuckLake).",
+    )
+    retention: RetentionSettings = Field(
+        default_factory=RetentionSettings,
+        description="How long readings, rollups, the ledger, quarantine and reports are kept.",
     )
     redis_url: str | None = Field(
         default=None, description="Redis URL for the shared cache; unset = in-process cache."

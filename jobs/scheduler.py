@@ -1,6 +1,7 @@
 """The scheduler: one APScheduler job per connector, at its own interval; the collection
-planner's job, which re-plans when new traffic or waste data have arrived; and the
-report job, which each minute produces the snapshot reports whose slot has come.
+planner's job, which re-plans when new traffic or waste data have arrived; the
+report job, which each minute produces the snapshot reports whose slot has come; and
+the hourly retention pass.
 
 Every job runs through `RunningJobs`, which knows what is running: when C3 stops,
 `stop_jobs` starts no new job, asks running polls to stop at their next page, and
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # the planner and producer pull in routing and rendering
     from services.reports.producer import Reporter
 
 log = logging.getLogger(__name__)
+RETENTION_S = 3600  # the retention pass: hourly, as its cutoffs fall on the hour
 
 
 class RunningJobs:
@@ -134,6 +136,7 @@ def build_scheduler(
     jobs: RunningJobs | None = None,
     claim: Callable[[str, datetime], bool] | None = None,
     after: Callable[[], None] | None = None,
+    retention: Callable[[], object] | None = None,
 ) -> BackgroundScheduler:
     """Poll each connector every `interval_s`; a slow or failing feed delays only itself.
     With a `planner` (services.collection), look for new data to re-plan
@@ -142,7 +145,8 @@ def build_scheduler(
     Jobs run through `jobs` (a RunningJobs), which stops them when C3 stops. With a
     `claim` (a `c3 worker` of several), a connector's poll and the planner's run claim
     their tick first (the reports claim their slots already). `after` runs after each
-    poll and plan (the change notices: store.notices)."""
+    poll and plan (the change notices: store.notices). `retention` (services.retention)
+    runs each hour, first a few minutes after start."""
     jobs = jobs or RunningJobs()
     scheduler = BackgroundScheduler(
         timezone="UTC",
@@ -183,6 +187,16 @@ def build_scheduler(
             name="produce and send snapshot reports",
             # a slot missed while C3 was down is produced soon after start, marked late
             next_run_time=datetime.now(UTC) + timedelta(seconds=20),
+        )
+    if retention is not None:
+        scheduler.add_job(
+            jobs.tracked("retention", once_per_tick(claim, "store:retention", RETENTION_S,
+                                                    retention)),  # fmt: skip
+            "interval",
+            seconds=RETENTION_S,
+            id="store:retention",
+            name="roll up and delete old data; a lake's maintenance",
+            next_run_time=datetime.now(UTC) + timedelta(minutes=3),
         )
     return scheduler
 

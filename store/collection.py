@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 
+from config.retention import PROFILE_DAYS  # four weeks: every weekday seen four times
 from store.ids import new_id
 
-PROFILE_DAYS = 28  # four weeks of history: every weekday seen four times
 OBSERVED_MINUTES = 20  # a reading this recent counts as "now" on its segment
 
 # Readings aggregated per segment, local slot and the day type of their local date, which

@@ -26,7 +26,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import closing, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +38,7 @@ from store.extensions import install_offline
 from store.lake import CATALOG, EXTENSIONS, Lake, WriterLock, attach
 from store.lock import StoreLocked, command_of
 from store.migrations import migrate
+from store.retention import maintain_lake
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -371,6 +372,12 @@ class Store:
             return checkpointed
         finally:
             self._write_lock.release()
+
+    def maintain_lake(self, snapshots_before: datetime) -> None:
+        """A lake's upkeep (store.retention.maintain_lake) in this process's turn to write."""
+        if self.lake is not None:
+            with self._write_lock, self._lake_turn(), closing(self._cursor()) as cur:
+                maintain_lake(cur, snapshots_before)
 
     def close(self) -> None:
         """Close the file; an invalidated database closes too, without an error."""

@@ -1,4 +1,6 @@
-"""Named queries behind `/explore`: a feature's history, a zone's figures, filter choices."""
+"""Named queries behind `/explore`: a feature's history, a zone's figures, filter choices.
+Histories and the time slider's frames read `waste_history` and `traffic_history` (raw
+readings, and the 15-minute rollups where the raw ones are gone: store.retention)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ def container_history(
 ) -> dict[str, pa.Table]:
     """Fill level over time and the collections in the same period."""
     readings = cur.execute(
-        """SELECT observed_at, fill_level, status FROM waste_readings
+        """SELECT observed_at, fill_level, status FROM waste_history
            WHERE container_id = $id AND observed_at BETWEEN $since AND $until
            ORDER BY observed_at""",
         {"id": container_id, "since": since, "until": until},
@@ -39,7 +41,7 @@ def segment_history(
 ) -> dict[str, pa.Table]:
     """Observed speed over time, and the weekday profile: mean speed per local hour."""
     readings = cur.execute(
-        """SELECT observed_at, speed_kmh, congestion_ratio FROM traffic_readings
+        """SELECT observed_at, speed_kmh, congestion_ratio FROM traffic_history
            WHERE segment_id = $id AND observed_at BETWEEN $since AND $until
            ORDER BY observed_at""",
         {"id": segment_id, "since": since, "until": until},
@@ -47,7 +49,7 @@ def segment_history(
     profile = cur.execute(
         f"""SELECT hour(timezone('{tz}', observed_at)) AS hour, avg(speed_kmh) AS speed_kmh,
                   count(*) AS readings
-           FROM traffic_readings
+           FROM traffic_history
            WHERE segment_id = $id AND observed_at BETWEEN $since AND $until
              AND isodow(timezone('{tz}', observed_at)) <= 5
            GROUP BY ALL ORDER BY hour""",
@@ -123,12 +125,12 @@ _STATE = {
     "waste": f"""
         SELECT container_id AS id, arg_max(fill_level, observed_at) AS fill_level,
                arg_max(status, observed_at) AS status, max(observed_at) AS observed_at
-        FROM waste_readings
+        FROM waste_history
         WHERE observed_at > $at - {LIVE_WINDOW} AND observed_at <= $at GROUP BY ALL""",
     "traffic": f"""
         SELECT segment_id AS id, arg_max(speed_kmh, observed_at) AS speed_kmh,
                arg_max(congestion_ratio, observed_at) AS ratio, max(observed_at) AS observed_at
-        FROM traffic_readings
+        FROM traffic_history
         WHERE observed_at > $at - {LIVE_WINDOW} AND observed_at <= $at GROUP BY ALL""",
 }
 

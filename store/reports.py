@@ -185,8 +185,8 @@ def segment_shapes(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 # per domain: its readings, what each reading is of, and where that thing's zone is
 READINGS = {
-    "waste": ("waste_readings", "container_id", "waste_containers"),
-    "traffic": ("traffic_readings", "segment_id", "road_segments"),
+    "waste": ("waste_history", "container_id", "waste_containers"),
+    "traffic": ("traffic_history", "segment_id", "road_segments"),
 }
 
 

@@ -86,3 +86,21 @@ def report_file(folder: Path, kind: str, name: str) -> Path | None:
         return None
     path = (folder / kind / name).resolve()  # absolute: Flask reads relative paths elsewhere
     return path if path.is_file() else None
+
+
+def expire_reports(folder: Path, before: datetime, tz: str) -> int:
+    """Delete the report files (HTML and PDF) whose moment is before `before`; how many.
+    Files whose names are not a report's are left alone."""
+    zone, gone = ZoneInfo(tz), 0
+    if not folder.is_dir():
+        return 0
+    for sub in folder.iterdir():
+        if not sub.is_dir() or not KIND_NAME.match(sub.name):
+            continue
+        for path in sub.iterdir():
+            match = FILE_NAME.match(path.name)
+            if match and datetime.strptime(match[1], "%Y-%m-%dT%H%M").replace(
+                    tzinfo=zone) < before:  # fmt: skip
+                path.unlink(missing_ok=True)
+                gone += 1
+    return gone

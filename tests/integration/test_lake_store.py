@@ -104,3 +104,26 @@ def test_two_processes_ingest_the_same_feeds_into_one_lake_at_once(lake, tmp_pat
         assert versions["waste"] >= 1 and versions["traffic"] >= 1 and versions["complaints"] >= 1
     finally:
         store.close()
+
+
+def test_maintenance_merges_a_lakes_small_files_and_expires_old_snapshots(lake):
+    """Ten feed polls of 2,000 rows each leave ten Parquet files and ten snapshots; the
+    maintenance job leaves one file, one snapshot, and the same rows."""
+    store = Store(":memory:", lake=lake)
+    try:
+        for poll in range(10):
+            store.write(lambda cur, poll=poll: cur.execute(
+                "INSERT INTO waste_readings (container_id, observed_at, fill_level) "
+                "SELECT 'bin-' || i, TIMESTAMPTZ '2026-11-30 00:00:00+00' + to_minutes(?), 0.5 "
+                "FROM range(2000) t(i)", [poll]))  # fmt: skip
+        files = "SELECT count(*) FROM ducklake_list_files('c3', 'waste_readings')"
+        snapshots = "SELECT count(*) FROM ducklake_snapshots('c3')"
+        assert rows(store, files) == [(10,)]
+        before = rows(store, snapshots)[0][0]
+        store.maintain_lake(datetime.now(UTC))
+        assert rows(store, files) == [(1,)]
+        assert rows(store, snapshots)[0][0] < before
+        assert rows(store, "SELECT count(*), count(DISTINCT observed_at) FROM waste_readings"
+                    ) == [(20_000, 10)]  # fmt: skip
+    finally:
+        store.close()

@@ -1,0 +1,44 @@
+"""The retention pass the job worker runs each hour: old readings rolled up and deleted,
+old rollups, ledger runs, quarantined records, sign-ins and report files deleted, each
+after its `[retention]` setting; and on a lake, its maintenance (store.retention)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from config import Settings
+from services.reports.archive import expire_reports
+from store import Store
+from store.retention import Cutoffs, hour_floor, prune
+
+log = logging.getLogger(__name__)
+
+
+def cutoffs(settings: Settings, now: datetime) -> Cutoffs:
+    """The moments before which each kind of data goes, at `now`."""
+    keep, access = settings.retention, settings.access
+    longest_sign_in = max(access.wall_session_days, access.session_hours / 24)
+    return Cutoffs(
+        raw=hour_floor(now - timedelta(days=keep.raw_days)),
+        rollups=hour_floor(now - timedelta(days=keep.rollup_days)),
+        ingest_runs=now - timedelta(days=keep.ingest_runs_days),
+        quarantine=now - timedelta(days=keep.quarantine_days),
+        sessions=now - timedelta(days=keep.session_days),
+        sessions_begun=now - timedelta(days=longest_sign_in + keep.session_days),
+    )
+
+
+def run_retention(store: Store, settings: Settings, now: datetime | None = None) -> dict[str, int]:
+    """One retention pass at `now` (default: now); rows (and report files) deleted per kind."""
+    now = now or datetime.now(UTC)
+    at = cutoffs(settings, now)
+    gone = store.write(lambda cur: prune(cur, at))
+    gone["report_files"] = expire_reports(
+        settings.report_folder, now - timedelta(days=settings.retention.report_days),
+        settings.timezone)  # fmt: skip
+    if any(gone.values()):
+        log.info("retention: %s", ", ".join(f"{n} {kind}" for kind, n in gone.items() if n))
+    if store.lake is not None:
+        store.maintain_lake(now - timedelta(hours=settings.retention.snapshot_hours))
+    return gone

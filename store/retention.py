@@ -1,0 +1,165 @@
+"""What the store keeps, and for how long: readings are rolled up into 15-minute and hourly
+aggregates and then deleted once older than the raw cutoff; the rollups, the ingest
+ledger, the quarantine and ended sign-ins go after their own cutoffs. A lake's
+maintenance (flushing inlined rows to Parquet, merging small files, expiring old
+snapshots and deleting the files no snapshot needs) lives here too.
+
+Rolling up and deleting happen in one transaction, so a bucket is either raw or rolled up,
+never both (`waste_history` and `traffic_history` read the two as one). Cutoffs fall on
+the hour, so each bucket is rolled up whole; a reading that arrives late for a bucket
+already rolled up is merged into it (counts add, means are weighted, the newest wins)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import duckdb
+
+from store.lake import CATALOG
+
+GRAINS = (15, 60)  # minutes
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """Rows older than these go: readings (after their rollup), rollups, ingest runs,
+    quarantined records (by when they were last seen), sign-ins that ended before
+    `sessions`, and those never ended that began before `sessions_begun` (past the
+    longest a sign-in can last)."""
+
+    raw: datetime
+    rollups: datetime
+    ingest_runs: datetime
+    quarantine: datetime
+    sessions: datetime
+    sessions_begun: datetime
+
+
+def hour_floor(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+_WASTE = """
+MERGE INTO waste_rollups t USING (
+    SELECT container_id, $grain AS grain_minutes,
+           time_bucket(to_minutes($grain), observed_at) AS bucket,
+           count(*)::INTEGER AS readings, avg(fill_level) AS fill_avg,
+           min(fill_level) AS fill_min, max(fill_level) AS fill_max,
+           arg_max(fill_level, observed_at) AS fill_last, max(observed_at) AS last_at,
+           avg(temperature_c) AS temperature_avg, arg_max(status, observed_at) AS status_last
+    FROM waste_readings WHERE observed_at < $before GROUP BY ALL
+) s
+ON t.container_id = s.container_id AND t.grain_minutes = s.grain_minutes AND t.bucket = s.bucket
+WHEN MATCHED THEN UPDATE SET
+    readings = t.readings + s.readings,
+    fill_avg = {fill_avg}, temperature_avg = {temperature_avg},
+    fill_min = least(t.fill_min, s.fill_min), fill_max = greatest(t.fill_max, s.fill_max),
+    fill_last = CASE WHEN s.last_at >= t.last_at THEN s.fill_last ELSE t.fill_last END,
+    status_last = CASE WHEN s.last_at >= t.last_at THEN s.status_last ELSE t.status_last END,
+    last_at = greatest(t.last_at, s.last_at)
+WHEN NOT MATCHED THEN INSERT (container_id, grain_minutes, bucket, readings, fill_avg,
+    fill_min, fill_max, fill_last, last_at, temperature_avg, status_last)
+    VALUES (s.container_id, s.grain_minutes, s.bucket, s.readings, s.fill_avg, s.fill_min,
+            s.fill_max, s.fill_last, s.last_at, s.temperature_avg, s.status_last)
+"""
+
+_TRAFFIC = """
+MERGE INTO traffic_rollups t USING (
+    SELECT segment_id, $grain AS grain_minutes,
+           time_bucket(to_minutes($grain), observed_at) AS bucket,
+           count(*)::INTEGER AS readings, avg(speed_kmh) AS speed_avg,
+           avg(travel_time_s) FILTER (WHERE isfinite(travel_time_s)) AS travel_time_avg,
+           avg(congestion_ratio) AS congestion_avg, max(congestion_ratio) AS congestion_max,
+           avg(congested::INTEGER) AS congested_share, max(observed_at) AS last_at
+    FROM traffic_readings WHERE observed_at < $before GROUP BY ALL
+) s
+ON t.segment_id = s.segment_id AND t.grain_minutes = s.grain_minutes AND t.bucket = s.bucket
+WHEN MATCHED THEN UPDATE SET
+    readings = t.readings + s.readings,
+    speed_avg = {speed_avg}, travel_time_avg = {travel_time_avg},
+    congestion_avg = {congestion_avg}, congested_share = {congested_share},
+    congestion_max = greatest(t.congestion_max, s.congestion_max),
+    last_at = greatest(t.last_at, s.last_at)
+WHEN NOT MATCHED THEN INSERT (segment_id, grain_minutes, bucket, readings, speed_avg,
+    travel_time_avg, congestion_avg, congestion_max, congested_share, last_at)
+    VALUES (s.segment_id, s.grain_minutes, s.bucket, s.readings, s.speed_avg,
+            s.travel_time_avg, s.congestion_avg, s.congestion_max, s.congested_share,
+            s.last_at)
+"""
+
+
+def _weighted(column: str) -> str:
+    """A stored bucket's mean combined with a late batch's, weighted by their readings
+    (either side may have no value)."""
+    return (f"CASE WHEN t.{column} IS NULL THEN s.{column} WHEN s.{column} IS NULL "
+            f"THEN t.{column} ELSE (t.{column} * t.readings + s.{column} * s.readings) "
+            f"/ (t.readings + s.readings) END")  # fmt: skip
+
+
+WASTE_ROLLUP = _WASTE.format(**{c: _weighted(c) for c in ("fill_avg", "temperature_avg")})
+TRAFFIC_ROLLUP = _TRAFFIC.format(**{c: _weighted(c) for c in (
+    "speed_avg", "travel_time_avg", "congestion_avg", "congested_share")})  # fmt: skip
+ROLLUPS = {"waste": ("waste_readings", WASTE_ROLLUP), "traffic": ("traffic_readings",
+                                                                  TRAFFIC_ROLLUP)}  # fmt: skip
+
+
+def roll_up_readings(cur: duckdb.DuckDBPyConnection, before: datetime) -> dict[str, int]:
+    """Roll every reading observed before `before` into its 15-minute and hourly buckets,
+    then delete those readings (inside the caller's transaction); readings moved per
+    domain."""
+    moved = {}
+    for domain, (table, rollup) in ROLLUPS.items():
+        for grain in GRAINS:
+            cur.execute(rollup, {"grain": grain, "before": before})
+        moved[domain] = cur.execute(f"DELETE FROM {table} WHERE observed_at < ?",
+                                    [before]).fetchone()[0]  # fmt: skip
+    return moved
+
+
+def prune(cur: duckdb.DuckDBPyConnection, cutoffs: Cutoffs) -> dict[str, int]:
+    """Roll up and delete old readings, then delete what is past its own cutoff; rows
+    deleted per kind."""
+    gone = {f"{d}_readings": n for d, n in roll_up_readings(cur, cutoffs.raw).items()}
+    statements = {
+        "waste_rollups": ("DELETE FROM waste_rollups WHERE bucket < ?", cutoffs.rollups),
+        "traffic_rollups": ("DELETE FROM traffic_rollups WHERE bucket < ?", cutoffs.rollups),
+        "waste_collections": ("DELETE FROM waste_collections WHERE collected_at < ?",
+                              cutoffs.rollups),  # fmt: skip
+        "ingest_runs": ("DELETE FROM ingest_runs WHERE coalesce(finished_at, started_at) < ? "
+                        "AND status <> 'running'", cutoffs.ingest_runs),  # fmt: skip
+        "quarantine": ("DELETE FROM quarantine WHERE coalesce(last_seen_at, received_at) < ?",
+                       cutoffs.quarantine),  # fmt: skip
+        "sessions": ("DELETE FROM sessions WHERE ended_at < ? OR started_at < ?",
+                     cutoffs.sessions, cutoffs.sessions_begun),  # fmt: skip
+    }
+    for kind, (sql, *before) in statements.items():
+        gone[kind] = cur.execute(sql, before).fetchone()[0]
+    return gone
+
+
+def report_runs_before(cur: duckdb.DuckDBPyConnection, before: datetime) -> list[tuple]:
+    """(kind, slot) of the report runs whose slot is older than `before`: their files go."""
+    return cur.execute("SELECT kind, slot FROM report_runs WHERE slot < ? ORDER BY slot",
+                       [before]).fetchall()  # fmt: skip
+
+
+def table_rows(cur: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> dict[str, int]:
+    """Rows per table (what a retention pass reports, and the year bench follows)."""
+    return {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+def maintain_lake(con: duckdb.DuckDBPyConnection, snapshots_before: datetime) -> None:
+    """A lake's upkeep: write the rows inlined in the catalog to Parquet, merge small
+    adjacent files, expire the snapshots older than `snapshots_before` (time travel
+    further back is given up) and delete the files no remaining snapshot reads."""
+    con.execute(f"CALL ducklake_flush_inlined_data('{CATALOG}')")
+    con.execute(f"CALL ducklake_merge_adjacent_files('{CATALOG}')")
+    con.execute(f"CALL ducklake_expire_snapshots('{CATALOG}', older_than => ?)",
+                [snapshots_before])  # fmt: skip
+    con.execute(f"CALL ducklake_cleanup_old_files('{CATALOG}', cleanup_all => true)")
+
+
+def since_hours(now: datetime, days: float) -> datetime:
+    """The hour `days` before `now`."""
+    return hour_floor(now - timedelta(days=days))
