@@ -10,6 +10,7 @@ import typer
 from cli import ingest, reports, serve, settings, worker
 from cli.connectors import connectors_cli
 from cli.errors import run_reporting_operator_errors
+from cli.stores import store_cli
 from cli.users import users_cli
 
 cli = typer.Typer(
@@ -24,6 +25,7 @@ cli.command()(serve.synthetic)
 cli.command()(reports.report)
 cli.add_typer(connectors_cli, name="connectors")
 cli.add_typer(users_cli, name="users")
+cli.add_typer(store_cli, name="store")
 cli.command("config")(settings.show_config)
 
 
