@@ -47,6 +47,8 @@ def store_of(settings: Settings, **options):
     lake = None
     if settings.store.kind == "ducklake":
         lake = Lake(settings.store.catalog, settings.lake_data_path, settings.store.inlining_rows)
+    options.setdefault("memory_limit", settings.store.memory_limit)
+    options.setdefault("config", {"temp_directory": str(settings.data_dir.resolve() / "tmp")})
     return Store(settings.database_file, lake=lake, **options)
 
 

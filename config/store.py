@@ -4,9 +4,12 @@ catalog in PostgreSQL and its data files under a shared path."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SIZE = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 
 
 class StoreSettings(BaseModel):
@@ -33,6 +36,19 @@ class StoreSettings(BaseModel):
         description="ducklake: writes of up to this many rows stay in the catalog until "
         "maintenance flushes them (no small Parquet file per feed poll).",
     )  # fmt: skip
+
+    memory_limit: str = Field(
+        default="2GB",
+        description="DuckDB's memory cap per process (each web worker and job worker): "
+        "beyond it, large queries spill to <data_dir>/tmp instead of growing.",
+    )  # fmt: skip
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _a_size(cls, value: str) -> str:
+        if not SIZE.match(value):
+            raise ValueError(f"{value!r} is not a size: write e.g. '2GB' or '512MB'")
+        return value
 
     @model_validator(mode="after")
     def _a_lake_names_its_catalog(self) -> StoreSettings:

@@ -12,6 +12,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cli.wiring import store_of
+from config import Settings
 from store import Store
 from store.city import load_city_model
 from store.migrations import _migration_files
@@ -125,5 +127,19 @@ def test_maintenance_merges_a_lakes_small_files_and_expires_old_snapshots(lake):
         assert rows(store, snapshots)[0][0] < before
         assert rows(store, "SELECT count(*), count(DISTINCT observed_at) FROM waste_readings"
                     ) == [(20_000, 10)]  # fmt: skip
+    finally:
+        store.close()
+
+
+def test_each_process_caps_duckdbs_memory_and_spills_under_its_data_dir(lake, tmp_path):
+    """Four web workers and a job worker on one machine each take DuckDB's memory cap
+    ([store] memory_limit), not DuckDB's default of 80 % of the machine's memory each."""
+    settings = Settings(data_dir=tmp_path, store={
+        "kind": "ducklake", "catalog": lake.catalog, "data_path": lake.data_path,
+        "memory_limit": "512MB"})  # fmt: skip
+    store = store_of(settings)
+    try:
+        setting = "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        assert rows(store, setting) == [("488.2 MiB", str(tmp_path / "tmp"))]
     finally:
         store.close()

@@ -242,3 +242,16 @@ def test_a_shared_store_is_checked_when_the_config_is_read(config):
                   'catalog = "postgres:dbname=c3 host=db.city.local"\n')  # fmt: skip
     settings = load_settings()
     assert (settings.web_workers, settings.lake_data_path) == (4, str(path.parent / "lake"))
+
+
+def test_memory_and_retention_are_checked_when_the_config_is_read(config):
+    config('[store]\nmemory_limit = "lots"\n')
+    with pytest.raises(ConfigError, match="'lots' is not a size: write e.g. '2GB'"):
+        load_settings()
+    config("[retention]\nraw_days = 7\n")  # the collection profiles read four weeks
+    with pytest.raises(ConfigError, match="raw_days"):
+        load_settings()
+    config('[store]\nmemory_limit = "512MB"\n[retention]\nraw_days = 60\nreport_days = 30\n')
+    settings = load_settings()
+    assert settings.store.memory_limit == "512MB"
+    assert (settings.retention.raw_days, settings.retention.report_days) == (60, 30)
