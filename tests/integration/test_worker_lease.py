@@ -1,8 +1,8 @@
 """Several processes on one lake (issue 17): of the `c3 worker`s exactly one holds the
 lease and runs the jobs; killed with SIGKILL, its standby takes over within two lease
 intervals, and no connector runs twice for one tick. `c3 serve` with several web
-workers on the lake serves the screens and runs no job. The lake's catalog is a real
-PostgreSQL; the feeds are the simulator's, over HTTP."""
+workers on the lake serves the screens, runs no job and outlives its Redis. The lake's
+catalog is a real PostgreSQL; the feeds are the simulator's, over HTTP."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from sim.http import free_port
 from store import Store
 from store.jobs import claims
 from store.lease import Lease
-from tests.helpers import rows
+from store.ledger import bump_version
+from tests.helpers import redis_answers, rows
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_S = 1.0  # the workers' --lease-interval
@@ -123,42 +124,72 @@ def test_a_standby_worker_takes_over_and_no_tick_runs_twice(lake, tmp_path, sim_
         store.close()
 
 
-def test_web_workers_serve_a_lake_that_a_job_worker_fills(lake, tmp_path, sim_fixed,
-                                                           redis_url):  # fmt: skip
-    """The web learns the data versions from the job worker's change notices (Redis)."""
-    port = free_port()
-    top = f'auth = "none"\nweb_workers = 2\nhttp_port = {port}\nredis_url = "{redis_url}"\n'
+def start_redis(port: int) -> subprocess.Popen:
+    """A Redis of this test's own (it is stopped mid-test), answering on `port`."""
+    redis = subprocess.Popen(["redis-server", "--port", str(port), "--save", "",
+                              "--appendonly", "no"], stdout=subprocess.DEVNULL)  # fmt: skip
+    wait_for(lambda: redis_answers("127.0.0.1", port), 30, "the test's Redis")
+    return redis
+
+
+def test_four_web_workers_and_two_job_workers_share_a_lake_and_outlive_redis(
+        lake, tmp_path, sim_fixed):  # fmt: skip
+    """`c3 serve` with 4 web workers and two `c3 worker`s on one lake and one Redis: the
+    web learns the data versions from the active job worker's notices; each connector's
+    tick is run once (the ledger); and with Redis stopped, every page and API call is
+    still answered, none with a 500, and the versions still move (read from the lake)."""
+    port, redis_port = free_port(), free_port()
+    redis = start_redis(redis_port)
+    top = (f'auth = "none"\nweb_workers = 4\nhttp_port = {port}\n'
+           f'redis_url = "redis://127.0.0.1:{redis_port}/0"\n')  # fmt: skip
     config = lake_config(tmp_path, lake, sim_fixed.url, top)
     env = dict(os.environ, C3_CONFIG=str(config))
     web = subprocess.Popen([sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env,
                            stdout=subprocess.DEVNULL, stderr=(tmp_path / "web.log").open("w"))
-    job = start_worker(config, tmp_path / "worker.log")
+    jobs = [start_worker(config, tmp_path / f"worker-{w}.log") for w in ("a", "b")]
+    base = f"http://127.0.0.1:{port}"
     try:
         def versions():
             try:
-                answer = requests.get(f"http://127.0.0.1:{port}/api/version", timeout=5)
+                answer = requests.get(f"{base}/api/version", timeout=5)
             except requests.RequestException:
                 return None
             found = answer.json() if answer.ok else {}
             return found if {"waste", "traffic", "complaints"} <= set(found) else None
 
-        wait_for(versions, 180, "the web workers to show the job worker's data")
-        for _ in range(20):  # whichever web worker answers, from the one lake
-            page = requests.get(f"http://127.0.0.1:{port}/api/feeds", timeout=10)
-            assert page.status_code == 200
-            assert {f["name"] for f in page.json()["connectors"]} == {
-                "waste", "traffic", "complaints"}  # fmt: skip
-        assert requests.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
-        store = Store(":memory:", lake=lake)
+        wait_for(versions, 240, "the web workers to show the job worker's data")
+        redis.terminate()
+        redis.wait(30)
+        statuses = Counter()
+        for _ in range(10):  # whichever web worker answers, from the one lake
+            for path in ("/api/version", "/api/feeds", "/", "/wall", "/explore"):
+                statuses[requests.get(f"{base}{path}", timeout=30).status_code] += 1
+        assert statuses == Counter({200: 50}), statuses
+        seen = versions()
+        writer = Store(":memory:", lake=lake)  # a commit no notice can tell of now
         try:
-            with store.reading() as cur:
-                runners = {worker for _, _, worker in claims(cur)}
+            writer.write(lambda cur: bump_version(cur, "waste"))
         finally:
-            store.close()
-        assert runners == {f"{socket.gethostname()}:{job.pid}"}  # the web runs no job
+            writer.close()
+        wait_for(lambda: (now := versions()) and now["waste"] > seen["waste"], 30,
+                 "the web workers to read the new waste version from the lake")  # fmt: skip
         web.send_signal(signal.SIGTERM)
         assert web.wait(60) == 0
     finally:
-        for process in (web, job):
+        for process in (web, *jobs, redis):
             if process.poll() is None:
                 process.kill()
+    store = Store(":memory:", lake=lake)
+    try:
+        with store.reading() as cur:
+            made = claims(cur)
+        polls = Counter(dict(rows(store, "SELECT connector, count(*) FROM ingest_runs "
+                                         "GROUP BY 1")))  # fmt: skip
+    finally:
+        store.close()
+    ticks = Counter((job, tick) for job, tick, _ in made)
+    assert [k for k, n in ticks.items() if n > 1] == []  # no tick run twice
+    claimed = Counter(job.removeprefix("ingest:") for job, _ in ticks)
+    assert all(polls[c] <= claimed[c] for c in polls) and len(polls) == 3  # one run a tick
+    job_pids = {f"{socket.gethostname()}:{p.pid}" for p in jobs}
+    assert {worker for _, _, worker in made} <= job_pids  # the web runs no job
