@@ -7,9 +7,12 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+import duckdb
+
 from config import Settings
 from services.reports.archive import expire_reports
 from store import Store
+from store.bulk import checkpoint
 from store.retention import Cutoffs, hour_floor, prune
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,18 @@ def cutoffs(settings: Settings, now: datetime) -> Cutoffs:
     )
 
 
+def free_deleted_blocks(store: Store) -> None:
+    """Checkpoint the file now, so the blocks of the rows just deleted are free for the
+    next writes to reuse (left to the automatic checkpoint, new readings land in new
+    blocks first and the file keeps growing). Skipped, not waited for, when a long read
+    holds the file: the next pass frees them."""
+    try:
+        with store.reading() as cur:
+            checkpoint(cur)
+    except duckdb.Error as exc:
+        log.info("retention: the checkpoint waits for the next pass (%s)", exc)
+
+
 def run_retention(store: Store, settings: Settings, now: datetime | None = None) -> dict[str, int]:
     """One retention pass at `now` (default: now); rows (and report files) deleted per kind."""
     now = now or datetime.now(UTC)
@@ -39,6 +54,8 @@ def run_retention(store: Store, settings: Settings, now: datetime | None = None)
         settings.timezone)  # fmt: skip
     if any(gone.values()):
         log.info("retention: %s", ", ".join(f"{n} {kind}" for kind, n in gone.items() if n))
+        if store.lake is None:
+            free_deleted_blocks(store)
     if store.lake is not None:
         store.maintain_lake(now - timedelta(hours=settings.retention.snapshot_hours))
     return gone

@@ -1,7 +1,9 @@
 -- Retention (issue #17): readings older than retention.raw_days are rolled up into
 -- 15-minute and hourly aggregates (kept retention.rollup_days) and then deleted, in one
 -- transaction, so a bucket is either raw or rolled up, never both. A reading that arrives
--- late for a bucket already rolled up is merged into it at the next pass.
+-- late for a bucket already rolled up is merged into it at the next pass. Like the
+-- readings, the rollups carry no PRIMARY KEY index (an ART index over millions of buckets
+-- doubled the file): the pass's MERGE on (feature, grain, bucket) keeps them unique.
 CREATE TABLE waste_rollups (
     container_id     VARCHAR NOT NULL,
     grain_minutes    INTEGER NOT NULL,     -- 15 or 60
@@ -13,8 +15,7 @@ CREATE TABLE waste_rollups (
     fill_last        DOUBLE,               -- the bucket's newest reading
     last_at          TIMESTAMPTZ NOT NULL, -- when that was
     temperature_avg  DOUBLE,
-    status_last      VARCHAR,
-    PRIMARY KEY (container_id, grain_minutes, bucket)
+    status_last      VARCHAR
 );
 
 CREATE TABLE traffic_rollups (
@@ -27,8 +28,7 @@ CREATE TABLE traffic_rollups (
     congestion_avg    DOUBLE,              -- observed / free-flow travel time
     congestion_max    DOUBLE,
     congested_share   DOUBLE,              -- 0-1 of the readings flagged congested
-    last_at           TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (segment_id, grain_minutes, bucket)
+    last_at           TIMESTAMPTZ NOT NULL
 );
 
 -- What screens and reports read over a time range: the raw readings, and before them the
