@@ -1,6 +1,7 @@
-"""The retention pass the job worker runs each hour: old readings rolled up and deleted,
-old rollups, ledger runs, quarantined records, sign-ins and report files deleted, each
-after its `[retention]` setting; and on a lake, its maintenance (store.retention)."""
+"""The retention pass the job worker runs each hour: old readings rolled up and deleted (a
+day of them per transaction), old rollups, ledger runs, quarantined records, sign-ins and
+report files deleted, each after its `[retention]` setting; and on a lake, its
+maintenance (store.retention)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from config import Settings
 from services.reports.archive import expire_reports
 from store import Store
 from store.bulk import checkpoint
-from store.retention import Cutoffs, hour_floor, prune
+from store.retention import Cutoffs, hour_floor, oldest_reading, prune, roll_up_readings
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,27 @@ def free_deleted_blocks(store: Store) -> None:
         log.info("retention: the checkpoint waits for the next pass (%s)", exc)
 
 
+def roll_up_by_day(store: Store, before: datetime) -> dict[str, int]:
+    """Roll up and delete the readings observed before `before`, a day of them per
+    transaction, oldest first: a store's first pass over months of readings never holds
+    the feeds' commits back for long. Readings moved per domain."""
+    moved = {"waste_readings": 0, "traffic_readings": 0}
+    while True:
+        with store.reading() as cur:
+            oldest = oldest_reading(cur)
+        if oldest is None or oldest >= before:
+            return moved
+        upto = min(hour_floor(oldest) + timedelta(days=1), before)
+        for domain, n in store.write(lambda cur, upto=upto: roll_up_readings(cur, upto)).items():
+            moved[f"{domain}_readings"] += n
+
+
 def run_retention(store: Store, settings: Settings, now: datetime | None = None) -> dict[str, int]:
     """One retention pass at `now` (default: now); rows (and report files) deleted per kind."""
     now = now or datetime.now(UTC)
     at = cutoffs(settings, now)
-    gone = store.write(lambda cur: prune(cur, at))
+    gone = roll_up_by_day(store, at.raw)
+    gone.update(store.write(lambda cur: prune(cur, at)))
     gone["report_files"] = expire_reports(
         settings.report_folder, now - timedelta(days=settings.retention.report_days),
         settings.timezone)  # fmt: skip

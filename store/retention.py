@@ -4,8 +4,8 @@ ledger, the quarantine and ended sign-ins go after their own cutoffs. A lake's
 maintenance (flushing inlined rows to Parquet, merging small files, expiring old
 snapshots and deleting the files no snapshot needs) lives here too.
 
-Rolling up and deleting happen in one transaction, so a bucket is either raw or rolled up,
-never both (`waste_history` and `traffic_history` read the two as one). Cutoffs fall on
+Rolling up a span of readings and deleting them happen in one transaction, so a bucket
+is either raw or rolled up, never both (`waste_history` and `traffic_history` read the two as one). Cutoffs fall on
 the hour, so each bucket is rolled up whole; a reading that arrives late for a bucket
 already rolled up is merged into it (counts add, means are weighted, the newest wins)."""
 
@@ -117,10 +117,16 @@ def roll_up_readings(cur: duckdb.DuckDBPyConnection, before: datetime) -> dict[s
     return moved
 
 
+def oldest_reading(cur: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the oldest raw reading of either domain was observed (None: no readings)."""
+    return cur.execute("SELECT least((SELECT min(observed_at) FROM waste_readings), "
+                       "(SELECT min(observed_at) FROM traffic_readings))").fetchone()[0]
+
+
 def prune(cur: duckdb.DuckDBPyConnection, cutoffs: Cutoffs) -> dict[str, int]:
-    """Roll up and delete old readings, then delete what is past its own cutoff; rows
+    """Delete what is past its own cutoff (readings aside: `roll_up_readings`); rows
     deleted per kind."""
-    gone = {f"{d}_readings": n for d, n in roll_up_readings(cur, cutoffs.raw).items()}
+    gone = {}
     statements = {
         "waste_rollups": ("DELETE FROM waste_rollups WHERE bucket < ?", cutoffs.rollups),
         "traffic_rollups": ("DELETE FROM traffic_rollups WHERE bucket < ?", cutoffs.rollups),
