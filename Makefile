@@ -71,6 +71,7 @@ bench: $(VENV)/.installed-bench system-deps system-test-deps
 	$(BIN)/python bench/bench_windows.py
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_retention.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
