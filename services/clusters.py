@@ -8,6 +8,7 @@ the layer's last clustering zoom, the view's points themselves. Never more than
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 from analytics import map_grid
@@ -23,11 +24,11 @@ class Clustering:
     last_zoom: int
 
 
-# cells a little wider than the largest cluster marker (46 px), so markers seldom overlap;
-# points from the zoom after dash-leaflet's clusters ended in the browser before
+# Cells a little wider than the largest bubble (46 px), so bubbles seldom overlap; every
+# point drawn as itself past the zoom where dash-leaflet's clustering stopped before.
 CLUSTERING = {"complaints": Clustering(cell_px=60, last_zoom=17),
               "waste": Clustering(cell_px=60, last_zoom=16)}  # fmt: skip
-MAX_FEATURES = 4000  # a 4K wall's view, padded, in a dense city, still draws in well under 1 s
+MAX_FEATURES = 4000  # per view; a full-HD /explore view, padded, spans under 1,000 cells
 MAX_ZOOM = 22
 
 
@@ -44,17 +45,14 @@ class MapView:
         """From the query string; ValueError when missing, unreadable or empty."""
         level = int(zoom or "")
         west, south, east, north = (float(v) for v in (bbox or "").split(","))
-        if not all(map(_finite, (west, south, east, north))) or west >= east or south >= north:
+        finite = all(map(math.isfinite, (west, south, east, north)))
+        if not finite or west >= east or south >= north:
             raise ValueError("bbox: west,south,east,north in degrees, west < east, south < north")
         return cls(max(0, min(MAX_ZOOM, level)), (max(west, -180.0), max(south, -90.0),
                                                    min(east, 180.0), min(north, 90.0)))  # fmt: skip
 
     def key(self) -> str:
         return f"{self.zoom}:" + ",".join(f"{v:.6f}" for v in self.bbox)
-
-
-def _finite(value: float) -> bool:
-    return value == value and abs(value) != float("inf")
 
 
 def view_features(cur, points: clusters.PointQuery, clustering: Clustering, view: MapView) -> dict:
