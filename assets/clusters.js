@@ -14,7 +14,10 @@ window.c3 = Object.assign({}, window.c3, {
 
     function watch(newMap) {
       map = newMap;
-      for (const layer of Object.values(layers)) layer.asked = null;  // a new page: fetch again
+      for (const layer of Object.values(layers)) {  // a new page: drop answers, ask again
+        layer.seq += 1;
+        layer.asked = null;
+      }
       newMap.on("moveend", () => { if (newMap === map) refreshAll(); });
       newMap.whenReady(() => { if (newMap === map) refreshAll(); });
     }
