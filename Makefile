@@ -68,6 +68,7 @@ bench: $(VENV)/.installed-bench system-deps system-test-deps
 	$(BIN)/python bench/bench_first_load.py
 	$(BIN)/python bench/bench_wall_soak.py --minutes 10
 	$(BIN)/python bench/bench_explore.py
+	$(BIN)/python bench/bench_points.py
 	$(BIN)/python bench/bench_windows.py
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_ingest.py

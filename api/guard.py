@@ -90,6 +90,7 @@ ROUTES = {
     "c3_api.layer": screens(*MAP_SCREENS),
     "c3_api.frame": screens("explore"),
     "c3_api.requests_shown": screens("explore"),
+    "c3_api.clustered": screens("explore"),
     "c3_api.hotspots": screens("explore"),
     "c3_api.rows_csv": screens("explore"),
     "c3_api.report": screens("reports"),

@@ -22,13 +22,14 @@ from services.access import (
     zone_filter,
 )
 from services.accounts import audit
+from services.clusters import CLUSTERING, MapView, singles_in, view_features
 from services.context import current_services
 from services.explore_table import csv_export
 from services.explore_view import time_view, window_of
 from services.feeds import feed_summary, health_rows, misconfigured_summary, visible_to
 from services.layers import versions_now
 from services.reports.archive import report_file
-from store import explore
+from store import clusters, explore
 from store import feeds as feed_runs
 from store.explore_filters import LAYER_FILTERS, REQUEST_FILTERS
 from store.queries import LAYERS, containers_geojson, layer_version
@@ -184,6 +185,47 @@ def requests_shown(fmt: str) -> Response:
     if fmt == "pbf":
         body = svc.cache.get_or_compute(f"{key}:pbf", version, lambda: to_geobuf(body))
     return _json(body, MIMETYPES[fmt])
+
+
+@api.get("/clusters/<layer>.geojson")
+def clustered(layer: str) -> Response:
+    """A point layer for one map view (`zoom`, `bbox` = west,south,east,north): clusters
+    that count exactly what the layer's filters show (and the principal's zones), lone
+    points as themselves, or every point once zoomed in (services/clusters.py). Complaints
+    at the view's moment (`range`, `start`, `end`, `at`); containers now."""
+    if layer not in CLUSTERING:
+        abort(404)
+    require_domain(layer)
+    try:
+        view = MapView.parse(request.args.get("zoom"), request.args.get("bbox"))
+    except ValueError as exc:
+        abort(400, f"a map view: {exc}")
+    svc = current_services()
+    personal = layer == "complaints" and personal_data_allowed()
+    if layer == "complaints":
+        window = view_window()
+        filters = _request_filters()
+        points = clusters.shown_requests(window, filters, personal)
+        version = current_versions().get("complaints", 0)
+        asked = f"{_window_key(window)}:{personal}"
+    else:
+        filters = {f: _listed(f) for f in LAYER_FILTERS["waste"]}
+        filters["zone"] = zone_filter(filters["zone"])
+        points = clusters.containers(**filters)
+        version = layer_version("waste", current_versions(), time.time())
+        asked = ""
+    key = f"clusters:{layer}:{view.key()}:{asked}:{json.dumps(filters, sort_keys=True)}"
+
+    def compute() -> bytes:
+        with svc.store.reading() as cur:
+            features = view_features(cur, points, CLUSTERING[layer], view)
+            return json.dumps(features, separators=(",", ":")).encode()
+
+    body = svc.cache.get_or_compute(key, version, compute)
+    if personal and singles_in(body):
+        shown = request.query_string.decode()
+        audit(svc.store, "personal-data", "requests shown on /explore", None, shown)
+    return _json(body, GEOJSON)
 
 
 @api.get("/hotspots.geojson")

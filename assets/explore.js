@@ -139,10 +139,10 @@ window.c3 = Object.assign({}, window.c3, {
         const view = {range: range || "7d"};
         if (custom) { view.start = start; view.end = end; }
         if (moment) view.at = moment;
+        const clustered = (sources && sources.clustered) || [];
         const newUrls = withUrl.map((n, i) => {
-          // a layer that is off loads when it is turned on
           // a layer without a source (another department's data) never loads
-          if (!sources || !sources[n] || (!layers.includes(n) && !urls[i])) return NO;
+          if (!sources || !sources[n]) return NO;
           let url = sources[n];
           if (serverFiltered.includes(n)) {
             const q = new URLSearchParams(names.timed.includes(n) ? view : {});
@@ -150,6 +150,12 @@ window.c3 = Object.assign({}, window.c3, {
             const extra = q.toString();
             if (extra) url += "&" + extra;
           }
+          if (clustered.includes(n)) {  // its data: the clusters of the map's view
+            window.c3.clusters.show(n, names.layer_ids[n], layers.includes(n) ? url : null);
+            return NO;
+          }
+          // a layer that is off loads when it is turned on
+          if (!layers.includes(n) && !urls[i]) return NO;
           return url === urls[i] ? NO : url;
         });
         const label = frameError ? "Could not load that moment (" + frameError + ")"

@@ -127,9 +127,14 @@ window.c3 = Object.assign({}, window.c3, {
       basemapFilter: function (feature, context) { return hideoutOf(context).show !== false; },
 
 
-      // A click on a feature reports which one (the side panel shows its history).
+      // A click on a feature reports which one (the side panel shows its history); a click
+      // on a cluster the server made zooms in until it splits.
       featureClick: function (e, ctx) {
         const p = e.layer && e.layer.feature && e.layer.feature.properties;
+        if (p && p.cluster && p.expansion_zoom) {
+          e.layer._map.setView(e.layer.getLatLng(), p.expansion_zoom);
+          return;
+        }
         if (!p || p.cluster) return;
         ctx.setProps({clickData: {id: p.id, source: p.source || null,
                                   latlng: [e.latlng.lat, e.latlng.lng]}});
@@ -214,6 +219,7 @@ window.c3 = Object.assign({}, window.c3, {
 
       containerMarker: function (feature, latlng, context) {
         const p = feature.properties;
+        if (p.cluster) return window.c3.map.containerCluster(feature, latlng, null, context);
         const a = alpha(context);
         return L.circleMarker(latlng, {
           radius: 6 * uiScale(), weight: 1.5 * uiScale(), color: "#1d2433",
@@ -232,6 +238,7 @@ window.c3 = Object.assign({}, window.c3, {
         const p = feature.properties;
         const tz = context.hideout.tz;
         track(layer, "waste");
+        if (p.cluster) return;
         const at = hideoutOf(context).at;
         const fill = valueAt("waste", p, context, p.fill);
         layer.bindPopup(() => popup("Container " + p.id, at ? [
@@ -249,7 +256,11 @@ window.c3 = Object.assign({}, window.c3, {
         ]));
       },
 
+      // clusters the server made arrive as points (the browser's own go to complaintCluster)
       complaintMarker: function (feature, latlng, context) {
+        if (feature.properties.cluster) {
+          return window.c3.map.complaintCluster(feature, latlng, null, context);
+        }
         const closed = feature.properties.status === "closed";
         return L.marker(latlng, {
           icon: L.divIcon({className: "c3-complaint" + (closed ? " c3-complaint-closed" : ""),

@@ -200,6 +200,8 @@ def feature_panel(*clicks):
     if layer not in ids.EXPLORE_PANEL_LAYERS:  # a forged input: no such panel
         raise PreventUpdate
     click = ctx.triggered[0]["value"]
+    if not isinstance(click, dict) or not click.get("id"):
+        raise PreventUpdate  # a click on a cluster (dash-leaflet's own clickData): it zooms in
     svc, now = current_services(), datetime.now(UTC)
     tz = svc.settings.timezone
     require_domain(layer)  # another department's feature: refused (zones are everyone's)

@@ -30,29 +30,25 @@ OVERLAYS = (
         "waste",
         "Waste containers (fill level)",
         True,
-        {
-            "pointToLayer": js("containerMarker"),
-            "onEachFeature": js("containerPopup"),
-            # used when the shell is asked to cluster containers (large cities)
-            "clusterToLayer": js("containerCluster"),
-            "zoomToBoundsOnClick": True,
-            "superClusterOptions": {"radius": 60, "maxZoom": 16},
-        },
+        {"pointToLayer": js("containerMarker"), "onEachFeature": js("containerPopup")},
     ),
     (
         "complaints",
         "Open complaints",
         True,
-        {
-            "cluster": True,
-            "zoomToBoundsOnClick": True,
-            "superClusterOptions": {"radius": 45, "maxZoom": 17},
-            "pointToLayer": js("complaintMarker"),
-            "clusterToLayer": js("complaintCluster"),
-            "onEachFeature": js("complaintPopup"),
-        },
+        {"pointToLayer": js("complaintMarker"), "onEachFeature": js("complaintPopup")},
     ),
 )
+# Where the server does not cluster the complaints (/ and /wall: the open ones only), the
+# browser does (supercluster's radius is in 512ths of a tile: 45 gathers within 22 px).
+BROWSER_CLUSTERING = {
+    "complaints": {
+        "cluster": True,
+        "zoomToBoundsOnClick": True,
+        "superClusterOptions": {"radius": 45, "maxZoom": 17},
+        "clusterToLayer": js("complaintCluster"),
+    }
+}
 
 # Explore only: complaints aggregated into H3 cells, shaded by count, numbers on hover.
 HOTSPOTS = (
@@ -191,19 +187,17 @@ def _overlay(
     checked: bool,
     styling: dict,
     hideout: dict,
-    geobuf: bool,
-    clustered: bool,
+    server_clustered: bool,
     selectable: bool,
 ) -> dl.Overlay:
     return dl.Overlay(
         dl.GeoJSON(
             id=MapShellIds.layer(aio_id, layer),
             **({"pane": pane(layer)} if layer in PANES else {}),
-            **({"format": "geobuf"} if geobuf else {}),
-            **({"cluster": True} if clustered else {}),
             # the view from the start, so the first load is drawn as it will stay
             hideout=hideout,
             **styling,
+            **({} if server_clustered else BROWSER_CLUSTERING.get(layer, {})),
             **(
                 {"filter": js("featureFilter"), "eventHandlers": {"click": js("featureClick")}}
                 if selectable
@@ -268,9 +262,11 @@ class MapLayers:
 
     `only` keeps just those domain layers; `checked` are shown at start (default: each
     layer's own); `hideouts` adds to each layer's hideout (filters, opacity, moment: see
-    assets/explore.js); `hotspots` adds the H3 complaint layer; layers in `geobuf` load in
-    that format and those in `clustered` are clustered (complaints always are);
-    `selectable` reports clicks on features; `extra` adds a screen's own overlays;
+    assets/explore.js); `hotspots` adds the H3 complaint layer; the points of the layers
+    in `server_clustered` arrive clustered for the map's view (assets/clusters.js sets
+    their data), where the browser clusters the complaints otherwise; `selectable`
+    reports clicks on features (and zooms into a server's cluster clicked);
+    `extra` adds a screen's own overlays;
     `unseen` layers (another department's) stay on the map, empty, for the screen's
     callbacks, but neither the layer control nor the legend offers them."""
 
@@ -278,8 +274,7 @@ class MapLayers:
     checked: tuple[str, ...] | None = None
     hideouts: dict[str, dict] = field(default_factory=dict)
     hotspots: bool = False
-    geobuf: tuple[str, ...] = ()
-    clustered: tuple[str, ...] = ()
+    server_clustered: tuple[str, ...] = ()
     selectable: bool = False
     extra: tuple = ()
     unseen: tuple[str, ...] = ()
@@ -294,8 +289,7 @@ def _overlays(aio_id: str, hideout: dict, spec: MapLayers) -> list:
             shown if spec.checked is None else layer in spec.checked,
             styling,
             {**hideout, "filter": {}, **spec.hideouts.get(layer, {})},
-            geobuf=layer in spec.geobuf,
-            clustered=layer in spec.clustered,
+            server_clustered=layer in spec.server_clustered,
             selectable=spec.selectable,
         )
         for layer, name, shown, styling in OVERLAYS + ((HOTSPOTS,) if spec.hotspots else ())
@@ -334,7 +328,7 @@ class MapShell(html.Div):
             aio_id, {**hideout, **layers.hideouts.get("basemap", {})}, tile_url, attribution
         )
         overlays = _overlays(aio_id, hideout, layers)
-        groups = domain_legend(layers.hotspots, "waste" in layers.clustered, layers.unseen)
+        groups = domain_legend(layers.hotspots, "waste" in layers.server_clustered, layers.unseen)
         super().__init__(
             [
                 _leaflet_map(aio_id, bounds, view, base, overlays, _unseen_layers(aio_id, layers)),

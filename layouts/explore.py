@@ -14,8 +14,8 @@ from components.map_shell import MapLayers, MapShell, domain_legend
 from services.context import current_services
 from services.explore_url import ExploreUrl, read_url, split
 from services.explore_view import (
-    GEOBUF_LAYERS,
     TIMED_LAYERS,
+    clustered,
     sees_filter,
     sees_layer,
     server_filtered,
@@ -55,7 +55,8 @@ RANGE_OPTIONS = [
 # The names assets/explore.js works with (the page holds them in a store): the layers and
 # the overlays in the order of the clientside view's arguments, the filters in the order
 # of its inputs, which filters narrow which layer, the layers whose URL carries the view's
-# time, and the layers the server filters in any city (until the sources say which).
+# time, the layers the server filters in any city (until the sources say which), and the
+# layers' component ids (a clustered layer's data is set by assets/clusters.js).
 BROWSER_NAMES = {
     "layers": list(ids.EXPLORE_LAYERS_ALL),
     "overlays": list(ids.EXPLORE_OVERLAYS),
@@ -63,6 +64,8 @@ BROWSER_NAMES = {
     "layer_filters": {layer: list(names) for layer, names in LAYER_FILTERS.items()},
     "timed": list(TIMED_LAYERS),
     "server_filtered": list(server_filtered(large_city=False)),
+    "layer_ids": {layer: ids.MapShellIds.layer(ids.EXPLORE_MAP, layer)
+                  for layer in ids.EXPLORE_OVERLAYS},  # fmt: skip
 }
 
 
@@ -309,8 +312,7 @@ def _map(svc, shown: tuple[str, ...], url: ExploreUrl, query: dict) -> html.Main
                     checked=shown,
                     hideouts=initial_hideouts(shown, url, query, settings.timezone, svc.large_city),
                     hotspots=True,
-                    geobuf=GEOBUF_LAYERS if svc.large_city else (),
-                    clustered=("waste",) if svc.large_city else (),
+                    server_clustered=clustered(svc.large_city),
                     selectable=True,
                 ),
                 # a department's legend explains its own layers only

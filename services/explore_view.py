@@ -13,18 +13,22 @@ from services.layers import current_layer_url
 from store import explore
 from store.explore_filters import LAYER_FILTERS
 from store.ledger import data_versions
+from store.queries import layer_version
 
-# large point sets that a big city's explore map loads as geobuf
-GEOBUF_LAYERS = ("waste", "complaints")
 # the layers whose data depend on the view's range and moment (they load with it)
 TIMED_LAYERS = ("complaints", "hotspots")
 
 
+def clustered(large_city: bool) -> tuple[str, ...]:
+    """Point layers the server clusters for the map's view (services/clusters.py): the
+    complaints always, the containers in a big city."""
+    return ("complaints", "waste") if large_city else ("complaints",)
+
+
 def server_filtered(large_city: bool) -> tuple[str, ...]:
-    """Layers whose filters the server applies (their URL carries them): the complaints
-    and their hotspots always, since the complaints are clustered (a cluster must count
-    only what is shown), and the containers in a big city, where they are clustered too."""
-    return ("complaints", "hotspots", "waste") if large_city else ("complaints", "hotspots")
+    """Layers whose filters the server applies (their URL carries them): the clustered
+    ones (a cluster must count only what is shown) and the complaint hotspots."""
+    return (*clustered(large_city), "hotspots")
 
 
 def epoch_or_none(value) -> float | None:
@@ -61,21 +65,20 @@ def slider_span(view: timewindow.TimeView, tz: str) -> dict:
 
 
 def sources_of(versions: dict, now_s: float, large_city: bool) -> dict:
-    """Layer URLs without the view: containers and complaints as geobuf in a big city,
-    where containers are clustered and so filtered on the server."""
-    fmt = {
-        name: "pbf" if large_city and name in GEOBUF_LAYERS else "geojson"
-        for name in ("traffic", "waste", "complaints", "zones", "hotspots")
-    }
+    """Layer URLs without the view; a clustered layer's URL without the map's view either
+    (assets/clusters.js adds it)."""
+    on_server = clustered(large_city)
     complaints_v = versions.get("complaints", 0)
+    waste_v = layer_version("waste", versions, now_s)
     return {
-        **{
-            name: current_layer_url(name, versions, now_s, fmt[name])
-            for name in ("traffic", "waste", "zones")
-        },
-        "complaints": f"/api/requests.{fmt['complaints']}?v={complaints_v}",
+        **{name: current_layer_url(name, versions, now_s) for name in ("traffic", "zones")},
+        "waste": f"/api/clusters/waste.geojson?v={waste_v}"
+        if "waste" in on_server
+        else current_layer_url("waste", versions, now_s),
+        "complaints": f"/api/clusters/complaints.geojson?v={complaints_v}",
         "hotspots": f"/api/hotspots.geojson?v={complaints_v}",
         "server_filtered": list(server_filtered(large_city)),
+        "clustered": list(on_server),
     }
 
 

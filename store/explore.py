@@ -179,19 +179,25 @@ SHOWN_REQUESTS = f"""
       AND (len($service) = 0 OR list_contains($service, service_name))"""
 
 
-def _shown_params(window: Window, filters: dict[str, list[str]]) -> dict:
+def shown_params(window: Window, filters: dict[str, list[str]]) -> dict:
+    """The parameters of SHOWN_REQUESTS: the window and the requests' filters."""
     return {**window.params(), **_filter_params(filters, REQUEST_FILTERS)}
 
 
-def requests_geojson(
-    cur: duckdb.DuckDBPyConnection,
-    window: Window,
-    filters: dict[str, list[str]],
-    personal: bool,
-) -> str:
-    """The requests shown at the window's moment, with their status then. Filtered here,
-    not in the browser, because the map clusters them and clusters must count only these."""
+def request_properties(personal: bool) -> str:
+    """A shown request's map properties (a JSON expression over SHOWN_REQUESTS' columns);
+    the complainant's words and address only when `personal`."""
     citizen = "'description', description, 'address', address," if personal else ""
+    return f"""json_object('id', request_id, 'source', source, 'service', service_name,
+        'zone', zone_id, 'status', status, {citizen}
+        'requested_at', strftime(requested_at, '%Y-%m-%dT%H:%M:%SZ'))"""
+
+
+def requests_geojson(
+    cur: duckdb.DuckDBPyConnection, window: Window, filters: dict[str, list[str]], personal: bool
+) -> str:
+    """The requests shown at the window's moment, with their status then (the REST API's
+    whole layer; the map asks for its view's clusters, store/clusters.py)."""
     return feature_collection(
         cur,
         f"""
@@ -199,13 +205,10 @@ def requests_geojson(
             'type', 'Feature',
             'geometry', json_object(
                 'type', 'Point', 'coordinates', [round(lon, 6), round(lat, 6)]),
-            'properties', json_object(
-                'id', request_id, 'source', source, 'service', service_name,
-                'zone', zone_id, 'status', status, {citizen}
-                'requested_at', strftime(requested_at, '%Y-%m-%dT%H:%M:%SZ'))) AS feature
+            'properties', {request_properties(personal)}) AS feature
         FROM ({SHOWN_REQUESTS}) ORDER BY requested_at, request_id
         """,
-        _shown_params(window, filters),
+        shown_params(window, filters),
     )
 
 
@@ -218,7 +221,7 @@ def request_spans(
                    (epoch(least(coalesce(closed_at, $at), $at)) - epoch(requested_at)) / 86400
                        AS days_open
             FROM ({SHOWN_REQUESTS})""",
-        _shown_params(window, filters),
+        shown_params(window, filters),
     ).fetch_arrow_table()
 
 

@@ -27,6 +27,7 @@ from store.ledger import RunRecord, write_quarantine, write_run
 from tests.helpers import TZ, rows, seed_demo_day
 
 LATER = datetime.now(UTC) + timedelta(hours=1)
+EVERYWHERE = "zoom=20&bbox=24.5,59.9,25.5,60.5"  # a map view of the whole demo city, close up
 ROLES = {
     "wall": Principal("hall display", "wall", via="oidc", expires_at=LATER),
     "waste": Principal("maria", "department", ("waste",), via="oidc", expires_at=LATER),
@@ -58,6 +59,8 @@ MATRIX = {
     # a department's data only: complaints are neither the waste nor the traffic one's
     "/api/requests.<fmt>": ("GET", "/api/requests.geojson", CITY),
     "/api/hotspots.geojson": ("GET", "/api/hotspots.geojson", CITY),
+    "/api/clusters/<layer>.geojson":
+        ("GET", "/api/clusters/complaints.geojson?zoom=12&bbox=24.8,60.1,25.1,60.3", CITY),
     "/api/rows.csv": ("GET", '/api/rows.csv?q={"layer":"waste"}', {"waste", *CITY}),
     "/api/reports/<kind>/<name>": ("GET", "/api/reports/city-daily/x.html", CITY),
     "/api/reports/<kind>/run": ("POST", "/api/reports/city-daily/run", set()),  # token only
@@ -279,7 +282,10 @@ def test_a_department_scoped_to_zones_gets_those_zones_data_only(app, store, dem
                 f"/api/layers/waste.geojson?zone={others[0]}",
                 f"/api/frame?at={int(now.timestamp())}",
                 "/api/requests.geojson?range=7d", "/api/hotspots.geojson?range=7d",
-                f"/api/requests.geojson?range=7d&zone={','.join(others)}"):  # fmt: skip
+                f"/api/requests.geojson?range=7d&zone={','.join(others)}",
+                # the map's clusters, zoomed in until every point is drawn as itself
+                f"/api/clusters/complaints.geojson?range=7d&{EVERYWHERE}",
+                f"/api/clusters/waste.geojson?{EVERYWHERE}"):  # fmt: skip
         answer = client.get(url)
         assert answer.status_code == 200, (url, answer.status_code)
         received.append(answer.get_data(as_text=True))
