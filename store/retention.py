@@ -5,9 +5,10 @@ maintenance (flushing inlined rows to Parquet, merging small files, expiring old
 snapshots and deleting the files no snapshot needs) lives here too.
 
 Rolling up a span of readings and deleting them happen in one transaction, so a bucket
-is either raw or rolled up, never both (`waste_history` and `traffic_history` read the two as one). Cutoffs fall on
-the hour, so each bucket is rolled up whole; a reading that arrives late for a bucket
-already rolled up is merged into it (counts add, means are weighted, the newest wins)."""
+is either raw or rolled up, never both (`waste_history` and `traffic_history` read the
+two as one). Cutoffs fall on the hour, so each bucket is rolled up whole; a reading that
+arrives late for a bucket already rolled up is merged into it (counts add, means are
+weighted, the newest wins)."""
 
 from __future__ import annotations
 
