@@ -19,6 +19,7 @@ import random
 import re
 import sys
 import time
+from urllib.parse import urlencode
 
 import gevent
 from locust import FastHttpUser, events, task
@@ -368,7 +369,7 @@ class ExploreUser(C3User):
             view.append(("at", str(self.slider["value"])))
         view += [(f, ",".join(map(str, self.filters[f])))
                  for f in COMPLAINT_FILTERS if self.filters[f]]  # fmt: skip
-        url = source + "&" + "&".join(f"{k}={v}" for k, v in view)
+        url = source + "&" + urlencode(view)  # as URLSearchParams: "+" and %2C
         if url != self.complaints_url:
             self.complaints_url = url
             self.get(f"explore: complaints layer{warm}", url)
@@ -424,6 +425,8 @@ def main() -> None:
     measured = figures(env.stats) | {"seconds": time.monotonic() - started}
     print("measured", flush=True)
     classes = dict(runner.user_classes_count)
+    measured["exceptions"] = [{"count": e["count"], "error": e["msg"][:200]}
+                              for e in runner.exceptions.values()]  # fmt: skip
     runner.quit()
     print(json.dumps({"warm_up": warm, "measured": measured, "users": args.users,
                       "classes": classes}))  # fmt: skip

@@ -105,6 +105,18 @@ def family(processes: list[subprocess.Popen]) -> list[psutil.Process]:
     return found
 
 
+def catalog_backends(database: str | None) -> list[psutil.Process]:
+    """PostgreSQL's backends serving the lake's catalog (their title names the database)."""
+    if not database:
+        return []
+    found = []
+    for p in psutil.process_iter(["name", "cmdline"]):
+        title = " ".join(p.info["cmdline"] or [])
+        if title.startswith("postgres:") and f" {database} " in title:
+            found.append(p)
+    return found
+
+
 def cpu_seconds(processes: list[psutil.Process]) -> float:
     total = 0.0
     for p in processes:
@@ -209,32 +221,35 @@ def forget_redis_keys(store_id: str) -> None:
 
 
 # -- the load -----------------------------------------------------------------------------
-def load(url: str, users: int, seconds: float, servers: list[subprocess.Popen]) -> dict:
+def load(url: str, users: int, seconds: float, warm_up_s: float,
+         servers: list[subprocess.Popen], database: str | None) -> dict:
     """locust's users against `url` (bench/_load_users.py); its figures, with the CPU
-    the servers and the load generator used while measured, and the load average."""
+    used while measured by C3's processes, the lake's catalog (PostgreSQL's backends) and
+    the load generator, and the machine's load average."""
     command = [sys.executable, str(ROOT / "bench" / "_load_users.py"), "--host", url,
-               "--users", str(users), "--seconds", str(seconds)]  # fmt: skip
+               "--users", str(users), "--seconds", str(seconds),
+               "--warm-up-limit", str(warm_up_s)]  # fmt: skip
     for kind, (name, password, _role) in ACCOUNTS.items():
         command += [f"--{kind}-account", f"{name}:{password}"]
     with tempfile.TemporaryFile() as err:
         generator = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=err,
                                      text=True)  # fmt: skip
-        group = family(servers)
         mine = family([generator])
         cpu, found = {}, None
         for line in generator.stdout:
+            if line.strip() == "measuring":
+                groups = (family(servers), catalog_backends(database), mine)
             if line.strip() in ("measuring", "measured"):
-                cpu[line.strip()] = (cpu_seconds(group), cpu_seconds(mine))
+                cpu[line.strip()] = [cpu_seconds(g) for g in groups]
             elif line.startswith("{"):
                 found = json.loads(line)
         generator.wait(60)
         if generator.returncode != 0 or found is None or len(cpu) != 2:
             err.seek(0)
             raise RuntimeError(f"the load generator failed:\n{err.read().decode()[-3000:]}")
-    (server_0, users_0), (server_1, users_1) = cpu["measuring"], cpu["measured"]
     seconds = found["measured"]["seconds"]
-    found["server_cores"] = (server_1 - server_0) / seconds
-    found["generator_cores"] = (users_1 - users_0) / seconds
+    used = [(b - a) / seconds for a, b in zip(cpu["measuring"], cpu["measured"], strict=True)]
+    found["server_cores"], found["catalog_cores"], found["generator_cores"] = used
     found["load_average"] = os.getloadavg()[0]
     return found
 
@@ -258,7 +273,7 @@ def run_target(name: str, folder: Path, sim_port: int, args, lake: str | None) -
               "answering", flush=True)  # fmt: skip
         cases = {}
         for users in args.users:
-            found = load(url, users, args.seconds, processes)
+            found = load(url, users, args.seconds, args.warm_up_limit, processes, lake)
             cases[users] = found
             m = found["measured"]
             print(f"  {name}, {users} users: {m['requests']:,} requests, "
@@ -298,12 +313,19 @@ def report(results: dict, args) -> None:
             verdict = "OK" if fail < MAX_FAIL_RATIO else "OVER 1 %"
             print(f"  {target}: {m['requests']:,} requests ({m['requests'] / m['seconds']:.0f}/s), "
                   f"fail ratio {fail:.2%} ({verdict})")  # fmt: skip
-            print(f"     CPU: C3 {case['server_cores']:.2f} cores, locust "
-                  f"{case['generator_cores']:.2f}; load average {case['load_average']:.1f}; "
-                  f"warm-up {warm['seconds']:.0f} s, {warm['ready']}/{users} users ready, "
-                  f"{warm['failures']} of {warm['requests']} requests failed")  # fmt: skip
+            cpu_ms = (case["server_cores"] + case["catalog_cores"]) * 1000 / max(
+                m["requests"] / m["seconds"], 1e-9)
+            catalog = f" + catalog {case['catalog_cores']:.2f}" if case["catalog_cores"] else ""
+            print(f"     CPU: C3 {case['server_cores']:.2f} cores{catalog} = {cpu_ms:.0f} ms a "
+                  f"request; locust {case['generator_cores']:.2f}; load average "
+                  f"{case['load_average']:.1f}")  # fmt: skip
+            print(f"     warm-up {warm['seconds']:.0f} s: {warm['ready']}/{users} users signed "
+                  f"in and on their page, {warm['failures']} of {warm['requests']} requests "
+                  "failed")  # fmt: skip
             for error in m["errors"][:5]:
                 print(f"     {error['count']}x {error['name']}: {error['error'][:100]}")
+            for error in m.get("exceptions", [])[:5]:  # the users' own, none expected
+                print(f"     {error['count']}x exception in a user: {error['error'][:100]}")
         both = len(cases) == 2
         head = f"  {'endpoint (ms)':<30}{'requests':>13}"
         head += "".join(f"{t + ' p50':>8}{t + ' p95':>8}" for t in cases)
@@ -336,6 +358,8 @@ def main() -> None:
     parser.add_argument("--users", type=lambda s: [int(n) for n in s.split(",")],
                         default=[50, 200], help="user counts, e.g. 50,200")
     parser.add_argument("--targets", default="AB", help="A, B or AB")
+    parser.add_argument("--warm-up-limit", type=float, default=600,
+                        help="seconds for every user to sign in and open its page")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--seed-store", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
