@@ -63,6 +63,8 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	touch $@
 
+# bench_load.py: 50 and 200 users, one c3 serve vs 4 web workers on a lake (PostgreSQL
+# and Redis on 127.0.0.1, else the lake's half is skipped)
 bench: $(VENV)/.installed-bench system-deps system-test-deps
 	$(BIN)/python bench/bench_upsert.py
 	$(BIN)/python bench/bench_backfill.py
@@ -72,8 +74,6 @@ bench: $(VENV)/.installed-bench system-deps system-test-deps
 	$(BIN)/python bench/bench_windows.py
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_ingest.py
-	# 50 and 200 users, one c3 serve vs 4 web workers on a lake (PostgreSQL and Redis on
-	# 127.0.0.1, else the lake's half is skipped)
 	$(BIN)/python bench/bench_load.py
 
 clean:
