@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import gevent
 from locust import FastHttpUser, events, task
 from locust.env import Environment
+from locust.exception import StopUser
 
 # the wall's poll: `wall_poll_s` between polls (the wall's refresh_ms: 1000 as walls run);
 # assets/wall.js's heartbeat asks /api/version every 5 s
@@ -43,7 +44,10 @@ CALLBACK = "/_dash-update-component"
 ENCODINGS = "gzip, deflate, br"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
+SIGN_IN_TRIES = 5
+
 ready: set[int] = set()  # users that have signed in and opened their page
+gave_up: set[int] = set()  # users that could not sign in
 
 
 def headers() -> dict:
@@ -104,15 +108,29 @@ class C3User(FastHttpUser):
     connection_timeout = 10.0
 
     def sign_in(self) -> None:
+        """Sign in as a person would: again after a failure (a timeout while many sign
+        in at once), up to SIGN_IN_TRIES times; a user that never gets in stops."""
+        for _ in range(SIGN_IN_TRIES):
+            if self._sign_in_once():
+                return
+            gevent.sleep(random.uniform(1, 5))
+        gave_up.add(id(self))
+        raise StopUser()
+
+    def _sign_in_once(self) -> bool:
         page = self.client.get("/login", name="sign-in (warm-up)", headers=headers())
         found = CSRF.search(page.text or "")
+        if not found:
+            return False
         name, password = self.account
-        form = {"name": name, "password": password, "csrf": found.group(1) if found else ""}
+        form = {"name": name, "password": password, "csrf": found.group(1)}
         # then the page it redirects to (locust 2.37 cannot keep from following it)
         with self.client.post("/login", data=form, name="sign-in (warm-up)", headers=headers(),
                               catch_response=True) as answer:  # fmt: skip
             if answer.status_code != 200 or "/login" in str(answer.url):
                 answer.failure(f"sign-in answered {answer.status_code}")
+                return False
+        return True
 
     def callback(self, name: str, body: dict) -> dict:
         """POST a callback; its response's {component: {prop: value}} ({} for 204)."""
@@ -415,9 +433,10 @@ def main() -> None:
     runner = env.create_local_runner()
     clock = time.monotonic()
     runner.start(args.users, spawn_rate=args.spawn_rate)
-    while len(ready) < args.users and time.monotonic() - clock < args.warm_up_limit:
+    while len(ready) + len(gave_up) < args.users and time.monotonic() - clock < args.warm_up_limit:
         gevent.sleep(0.2)
-    warm = figures(env.stats) | {"seconds": time.monotonic() - clock, "ready": len(ready)}
+    warm = figures(env.stats) | {"seconds": time.monotonic() - clock, "ready": len(ready),
+                                 "gave_up": len(gave_up)}  # fmt: skip
     env.stats.reset_all()
     print("measuring", flush=True)  # bench_load.py samples the CPU used from here
     started = time.monotonic()

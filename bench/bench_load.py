@@ -106,15 +106,14 @@ def family(processes: list[subprocess.Popen]) -> list[psutil.Process]:
     return found
 
 
-def catalog_backends(database: str | None) -> list[psutil.Process]:
-    """PostgreSQL's backends serving the lake's catalog (their title names the database)."""
-    if not database:
-        return []
-    found = []
-    for p in psutil.process_iter(["name", "cmdline"]):
+def catalog_backends(database: str | None) -> dict[int, float]:
+    """CPU seconds so far of PostgreSQL's backends serving the lake's catalog (their
+    title names its database), by process id."""
+    found = {}
+    for p in psutil.process_iter(["cmdline"]) if database else ():
         title = " ".join(p.info["cmdline"] or [])
         if title.startswith("postgres:") and f" {database} " in title:
-            found.append(p)
+            found[p.pid] = cpu_seconds([p])
     return found
 
 
@@ -251,9 +250,11 @@ def load(url: str, users: int, seconds: float, warm_up_s: float,
         cpu, found = {}, None
         for line in generator.stdout:
             if line.strip() == "measuring":
-                groups = (family(servers), catalog_backends(database), mine)
+                c3_processes = family(servers)
             if line.strip() in ("measuring", "measured"):
-                cpu[line.strip()] = [cpu_seconds(g) for g in groups]
+                # the catalog's backends come and go: each counts from 0 if new
+                cpu[line.strip()] = (cpu_seconds(c3_processes), catalog_backends(database),
+                                     cpu_seconds(mine))  # fmt: skip
             elif line.startswith("{"):
                 found = json.loads(line)
         generator.wait(60)
@@ -261,8 +262,11 @@ def load(url: str, users: int, seconds: float, warm_up_s: float,
             err.seek(0)
             raise RuntimeError(f"the load generator failed:\n{err.read().decode()[-3000:]}")
     seconds = found["measured"]["seconds"]
-    used = [(b - a) / seconds for a, b in zip(cpu["measuring"], cpu["measured"], strict=True)]
-    found["server_cores"], found["catalog_cores"], found["generator_cores"] = used
+    (c3_0, catalog_0, users_0), (c3_1, catalog_1, users_1) = cpu["measuring"], cpu["measured"]
+    catalog = sum(used - catalog_0.get(pid, 0.0) for pid, used in catalog_1.items())
+    found["server_cores"] = (c3_1 - c3_0) / seconds
+    found["catalog_cores"] = catalog / seconds
+    found["generator_cores"] = (users_1 - users_0) / seconds
     found["load_average"] = os.getloadavg()[0]
     return found
 
@@ -292,9 +296,23 @@ def run_target(name: str, folder: Path, sim_port: int, args, lake: str | None) -
             print(f"  {name}, {users} users: {m['requests']:,} requests, "
                   f"{m['failures']} failed", flush=True)  # fmt: skip
             time.sleep(3)
-        return {"cases": cases, "store_id": store_id}
     finally:
         stop(processes)
+    return {"cases": cases, "store_id": store_id, "log_errors": log_errors(log)}
+
+
+def log_errors(log: Path, most: int = 6) -> list[str]:
+    """C3's own errors during the run (its log's ERROR lines and exceptions), once each."""
+    seen: dict[str, int] = {}
+    lines = log.read_text(errors="replace").splitlines()
+    for i, line in enumerate(lines):
+        if " ERROR " in line or line.startswith(("Traceback", "duckdb.", "psycopg.")):
+            text = line.split(" ERROR ", 1)[-1][:140]
+            if line.startswith("Traceback"):  # its last line says what
+                following = [n for n in lines[i + 1:i + 60] if n and not n.startswith(" ")]
+                text = (following[0] if following else line)[:140]
+            seen[text] = seen.get(text, 0) + 1
+    return [f"{n}x {text}" for text, n in list(seen.items())[:most]]
 
 
 # -- the report ---------------------------------------------------------------------------
@@ -313,6 +331,8 @@ def report(results: dict, args) -> None:
     for target, label in TARGETS.items():
         if target in results:
             print(f"  {target}: {label}")
+            for line in results[target]["log_errors"]:
+                print(f"     its log: {line}")
     for users in args.users:
         cases = {t: r["cases"][users] for t, r in results.items() if users in r["cases"]}
         if not cases:
@@ -333,8 +353,10 @@ def report(results: dict, args) -> None:
                   f"request; locust {case['generator_cores']:.2f}; load average "
                   f"{case['load_average']:.1f}")  # fmt: skip
             print(f"     warm-up {warm['seconds']:.0f} s: {warm['ready']}/{users} users signed "
-                  f"in and on their page, {warm['failures']} of {warm['requests']} requests "
-                  "failed")  # fmt: skip
+                  f"in and on their page ({warm.get('gave_up', 0)} could not sign in), "
+                  f"{warm['failures']} of {warm['requests']} requests failed")  # fmt: skip
+            for error in warm["errors"][:3]:
+                print(f"     warm-up: {error['count']}x {error['name']}: {error['error'][:90]}")
             for error in m["errors"][:5]:
                 print(f"     {error['count']}x {error['name']}: {error['error'][:100]}")
             for error in m.get("exceptions", [])[:5]:  # the users' own, none expected
