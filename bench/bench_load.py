@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -302,16 +303,23 @@ def run_target(name: str, folder: Path, sim_port: int, args, lake: str | None) -
 
 
 def log_errors(log: Path, most: int = 6) -> list[str]:
-    """C3's own errors during the run (its log's ERROR lines and exceptions), once each."""
+    """C3's own errors during the run, once each: its log's ERROR and CRITICAL lines
+    (gunicorn's worker timeouts among them) and each exception with where it was raised."""
     seen: dict[str, int] = {}
     lines = log.read_text(errors="replace").splitlines()
     for i, line in enumerate(lines):
-        if " ERROR " in line or line.startswith(("Traceback", "duckdb.", "psycopg.")):
-            text = line.split(" ERROR ", 1)[-1][:140]
-            if line.startswith("Traceback"):  # its last line says what
-                following = [n for n in lines[i + 1:i + 60] if n and not n.startswith(" ")]
-                text = (following[0] if following else line)[:140]
-            seen[text] = seen.get(text, 0) + 1
+        if line.startswith("Traceback"):
+            body = lines[i + 1:i + 80]
+            end = next((k for k, n in enumerate(body) if n and not n.startswith(" ")), None)
+            if end is None:
+                continue
+            where = [n.strip() for n in body[:end] if n.strip().startswith("File ")]
+            text = body[end][:120] + (f" ({where[-1][:120]})" if where else "")
+        elif " ERROR " in line or " CRITICAL " in line:
+            text = re.split(r" (?:ERROR|CRITICAL) +", line, maxsplit=1)[-1][:140]
+        else:
+            continue
+        seen[text] = seen.get(text, 0) + 1
     return [f"{n}x {text}" for text, n in list(seen.items())[:most]]
 
 
