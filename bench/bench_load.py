@@ -24,6 +24,8 @@ wall's poll p95 < 500 ms on 4 workers (B). Earlier (one process, before the lake
 users, 0 failures in 5,530 requests, p95 2.4 s overall and 6.1 s for the traffic tile.
 
 The load generator runs on the same machine as the servers and takes CPU from them.
+Measured 1 Dec 2026 (docs/benchmarks.md): budget missed, 11 s; B costs 33–43 ms of CPU a
+request against A's 5–6 ms, half of it the sign-in check reading the lake.
 
     python bench/bench_load.py            # 60 s per case, 14 days of history
     python bench/bench_load.py --quick    # 20 s per case, 2 days: a check, not figures
