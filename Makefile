@@ -62,6 +62,8 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	touch $@
 
+# bench_load.py: 50 and 200 users, one c3 serve vs 4 web workers on a lake (PostgreSQL
+# and Redis on 127.0.0.1, else the lake's half is skipped)
 bench: $(VENV)/.installed-bench system-deps system-test-deps
 	$(BIN)/python bench/bench_upsert.py
 	$(BIN)/python bench/bench_backfill.py
@@ -73,6 +75,7 @@ bench: $(VENV)/.installed-bench system-deps system-test-deps
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_retention.py
+	$(BIN)/python bench/bench_load.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
