@@ -68,6 +68,24 @@ def runs_by_connector(lake) -> Counter:
         store.close()
 
 
+def assert_each_tick_run_once(lake) -> list[tuple]:
+    """The ledger of a lake the workers ran on: no tick claimed twice, every feed polled,
+    and no poll without its tick's claim. The claims (job, tick, worker)."""
+    store = Store(":memory:", lake=lake)
+    try:
+        with store.reading() as cur:
+            made = claims(cur)
+        polls = Counter(dict(rows(store, "SELECT connector, count(*) FROM ingest_runs "
+                                         "GROUP BY 1")))  # fmt: skip
+    finally:
+        store.close()
+    ticks = Counter((job, tick) for job, tick, _ in made)
+    assert [k for k, n in ticks.items() if n > 1] == []  # no tick claimed twice
+    claimed = Counter(job.removeprefix("ingest:") for job, _ in ticks)
+    assert len(polls) == 3 and all(polls[c] <= claimed[c] for c in polls)
+    return made
+
+
 def lake_config(tmp_path: Path, lake, sim_url: str, top: str = "") -> Path:
     """A c3.toml for a lake and the simulator's three feeds, polled every POLL_S."""
     config = tmp_path / "c3.toml"
@@ -109,19 +127,8 @@ def test_a_standby_worker_takes_over_and_no_tick_runs_twice(lake, tmp_path, sim_
         for process in workers.values():
             if process.poll() is None:
                 process.kill()
-    store = Store(":memory:", lake=lake)
-    try:
-        with store.reading() as cur:
-            made = claims(cur)
-        ticks = Counter((job, tick) for job, tick, _ in made)
-        assert [k for k, n in ticks.items() if n > 1] == []  # no tick claimed twice
-        assert len({worker for _, _, worker in made}) == 2  # a's ticks, then b's
-        polls = Counter(dict(rows(store, "SELECT connector, count(*) FROM ingest_runs "
-                                         "GROUP BY 1")))  # fmt: skip
-        claimed = Counter(job.removeprefix("ingest:") for job, _ in ticks)
-        assert all(polls[c] <= claimed[c] for c in polls)  # every poll had its tick's claim
-    finally:
-        store.close()
+    made = assert_each_tick_run_once(lake)
+    assert len({worker for _, _, worker in made}) == 2  # a's ticks, then b's
 
 
 def start_redis(port: int) -> subprocess.Popen:
@@ -179,17 +186,6 @@ def test_four_web_workers_and_two_job_workers_share_a_lake_and_outlive_redis(
         for process in (web, *jobs, redis):
             if process.poll() is None:
                 process.kill()
-    store = Store(":memory:", lake=lake)
-    try:
-        with store.reading() as cur:
-            made = claims(cur)
-        polls = Counter(dict(rows(store, "SELECT connector, count(*) FROM ingest_runs "
-                                         "GROUP BY 1")))  # fmt: skip
-    finally:
-        store.close()
-    ticks = Counter((job, tick) for job, tick, _ in made)
-    assert [k for k, n in ticks.items() if n > 1] == []  # no tick run twice
-    claimed = Counter(job.removeprefix("ingest:") for job, _ in ticks)
-    assert all(polls[c] <= claimed[c] for c in polls) and len(polls) == 3  # one run a tick
+    made = assert_each_tick_run_once(lake)
     job_pids = {f"{socket.gethostname()}:{p.pid}" for p in jobs}
     assert {worker for _, _, worker in made} <= job_pids  # the web runs no job
