@@ -44,13 +44,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # What DuckDB says when the file (or its write-ahead log) cannot be written
-CANNOT_WRITE = (
-    "No space left on device",
-    "Disk quota exceeded",
-    "Could not write file",
-    "Read-only file system",
-    "database has been invalidated",
-)
+CANNOT_WRITE = ("No space left on device", "Disk quota exceeded", "Could not write file",
+                "Read-only file system", "database has been invalidated")  # fmt: skip
 DISK_FULL, QUOTA = "No space left on device", "Disk quota exceeded"
 INVALIDATED = "database has been invalidated"
 # a COMMIT whose automatic checkpoint failed: in the write-ahead log, and the database invalid
@@ -66,7 +61,6 @@ CONFLICT_ATTEMPTS = 8  # a lake transaction that collided with another process's
 REOPEN_AFTER_S = 10.0  # between attempts to reopen an invalidated database that failed
 READERS_WAIT_S = 10.0  # how long a reopen waits for the reads in progress to end
 
-
 class StoreCorrupt(Exception):
     """The store's write-ahead log cannot be replayed: the file does not open. The
     message says which file, why, and what to do; both files are left as they were."""
@@ -77,8 +71,10 @@ class StoreCorrupt(Exception):
             f"{path} cannot be opened: its write-ahead log {self.wal} cannot be replayed "
             f"({detail}). C3 has left both files as they are. Restore {path} from a backup, "
             f"or move {self.wal} aside knowingly — the changes in it are then lost — and "
-            "start C3 again."
-        )
+            "start C3 again.")  # fmt: skip
+
+    def __reduce__(self):  # sent whole from the child that opened the store (cli.web)
+        return (StoreCorrupt, (self.path, self.detail))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ class StoreLocked(Exception):
             f"{path} is in use by {holder}: one process writes a DuckDB file at a time"
         )
 
+    def __reduce__(self):  # sent whole from the child that opened the store (cli.web)
+        return (StoreLocked, (self.path, self.pid, self.command))
+
 
 def lock_holder(path: Path) -> tuple[int, str | None] | None:
     """(pid, its command line) of the process holding `path`'s write lock, or None when
