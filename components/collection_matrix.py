@@ -95,23 +95,22 @@ def _heatmaps(frame: pd.DataFrame, tz: str) -> list[go.Heatmap]:
 
 
 def _add_markers(figure: go.Figure, frame: pd.DataFrame) -> None:
-    """A dot where containers overflow (larger = more), a ★ on each zone's best."""
+    """A dot where containers overflow (larger = more), a ★ on each zone's best. Neither
+    takes the pointer: a ★ is wider than a 15-minute column, and a click beside it must
+    pick the cell clicked (whose hover already gives its rank and overflow)."""
     over = frame[frame["overflowing"] > 0]
     figure.add_scatter(
         x=over["local"], y=over["zone_name"], mode="markers", name="overflow",
         marker={"size": (3 + over["overflowing"].clip(upper=8)).tolist(),
                 "color": "rgba(29, 36, 51, 0.55)", "symbol": "circle"},
-        customdata=_cells(over),
-        hovertemplate="<b>%{y}</b><br>start %{x|%a %H:%M}<br>%{customdata[3]} containers "
-        "overflow before the truck comes<extra></extra>",
+        hoverinfo="skip",
     )  # fmt: skip
     best = frame[frame["rank"] == 1]
     figure.add_scatter(
         x=best["local"], y=best["zone_name"], mode="markers", name="best",
         marker={"symbol": "star", "size": 17, "color": "#ffffff",
                 "line": {"color": "#1d2433", "width": 1.5}},
-        customdata=_cells(best),
-        hovertemplate="<b>%{y}</b><br>best: %{x|%a %H:%M}, %{customdata[2]} min<extra></extra>",
+        hoverinfo="skip",
     )  # fmt: skip
 
 
