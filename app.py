@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api.admin import admin
 from api.guard import install_guard
 from api.headers import install_security_headers
+from api.reopen import answer_again_after_a_reopen
 from api.routes import api
 from api.signin import install_signin
 from services.context import Services, attach_services
@@ -59,6 +60,7 @@ def create_app(svc: Services) -> Dash:
     app.layout = html.Div(dash.page_container, className="c3-root")
     app.server.register_blueprint(api)
     install_security_headers(server, app.csp_hashes, svc.settings)
+    answer_again_after_a_reopen(server)
     app.server.register_blueprint(admin)
     server.secret_key = svc.session_key
     behind_proxies(server, svc.settings.trusted_proxies)

@@ -10,7 +10,7 @@ import io
 from flask import Blueprint, Response, request
 
 from services import accounts
-from services.context import current_services
+from services.context import accounts_changed, current_services
 from store import access as rows
 
 admin = Blueprint("c3_admin", __name__, url_prefix="/api/admin")
@@ -46,6 +46,7 @@ def remove_user(name: str) -> tuple[dict, int]:
     with current_services().store.transaction() as cur:
         removed = rows.remove_user(cur, name)
     if removed:
+        accounts_changed(current_services())
         accounts.audit(current_services().store, "account", f"{name} removed")
     return ({"removed": name}, 200) if removed else ({"error": f"no account {name!r}"}, 404)
 

@@ -29,7 +29,6 @@ from services.access import (
     Principal,
     screen_at,
 )
-from services.accounts import still_valid
 from services.admin import display_seen
 from services.context import current_services
 from services.session import principal_from_session
@@ -152,7 +151,9 @@ def authenticated() -> Principal | None:
     now = datetime.now(UTC)
     principal = principal_from_session(session, svc, now)
     personal_roles = tuple(svc.settings.access.personal_data_roles)
-    if principal is not None and not still_valid(svc.store, principal, now, personal_roles):
+    if principal is not None and not svc.session_checks.still_valid(
+        svc.store, svc.versions, principal, now, personal_roles
+    ):
         expired = principal.expires_at is not None and principal.expires_at <= now
         session.clear()  # and why, for the wall's notice (a revoked display says so)
         session[ENDED_KEY] = "revoked" if principal.via == "device" and not expired else "ended"

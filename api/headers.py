@@ -95,6 +95,9 @@ def install_security_headers(
     pages' title callback) when it sets itself up, at the first request."""
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,  # no script reads it
+        # the sign-in's end is in the session (`expires_at`), checked by the server: the
+        # cookie is not re-signed and re-sent with every response (12 % of a busy worker)
+        SESSION_REFRESH_EACH_REQUEST=False,
         SESSION_COOKIE_SAMESITE="Lax",  # not sent on another site's POST or fetch
         SESSION_COOKIE_SECURE=is_https(settings),  # over https only, when C3 is on https
     )

@@ -34,7 +34,7 @@ from services.access import (
 )
 from services.accounts import paired_wall, signed_in_locally
 from services.admin import audit_sign_in
-from services.context import current_services
+from services.context import accounts_changed, current_services
 from services.session import KEY, principal_from_session, sign_in, sign_out
 from store import access as account_rows
 
@@ -118,7 +118,9 @@ def login_post():
 
 @signin.get("/logout")
 def logout():
-    sign_out(session, current_services().store)
+    svc = current_services()
+    if sign_out(session, svc.store):
+        accounts_changed(svc)
     return redirect("/login?why=signed_out")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import time
@@ -142,6 +143,7 @@ class ExploreUser(C3User):
         self.query = None
         self.polls = 0
         self.complaints_url = None
+        self.map_view = first_view(layout)
         # the page's first callbacks, as the renderer sends them
         self.poll(first=True)
         self.filter_options()
@@ -265,10 +267,27 @@ class ExploreUser(C3User):
             view.append(("at", str(self.slider["value"])))
         view += [(f, ",".join(map(str, self.filters[f])))
                  for f in COMPLAINT_FILTERS if self.filters[f]]  # fmt: skip
-        url = source + "&" + urlencode(view)  # as URLSearchParams: "+" and %2C
+        url = source + "&" + urlencode(view) + self.map_view  # as URLSearchParams: "+" and %2C
         if url != self.complaints_url:
             self.complaints_url = url
             self.get(f"explore: complaints layer{warm}", url)
+
+
+def first_view(layout) -> str:
+    """The map's first view as assets/clusters.js asks it for a clustered layer: the
+    zoom that shows the map's bounds on a 1920-pixel screen, and those bounds."""
+    stack = [layout]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("bounds"), list):  # the map's viewport (components.map_shell)
+                (south, west), (north, east) = node["bounds"]
+                zoom = int(math.log2(1920 / 256 * 360 / max(east - west, 1e-6)))
+                return f"&zoom={zoom}&bbox={west:.6f},{south:.6f},{east:.6f},{north:.6f}"
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    raise ValueError("no map with bounds on /explore")
 
 
 def figures(stats) -> dict:

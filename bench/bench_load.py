@@ -24,8 +24,11 @@ wall's poll p95 < 500 ms on 4 workers (B). Earlier (one process, before the lake
 users, 0 failures in 5,530 requests, p95 2.4 s overall and 6.1 s for the traffic tile.
 
 The load generator runs on the same machine as the servers and takes CPU from them.
-Measured 1 Dec 2026 (docs/benchmarks.md): budget missed, 11 s; B costs 33–43 ms of CPU a
-request against A's 5–6 ms, half of it the sign-in check reading the lake.
+Measured 1 Dec 2026 (docs/benchmarks.md): budget missed, 11 s at first (B: 33–43 ms of
+CPU a request, half of it the sign-in check reading the lake), 1.4 s after the lake read
+less (B: 13–16 ms a request, 130 requests/s; the 2-core machine full).
+
+    --keep keeps the temporary directory (the servers' logs) for a look after.
 
     python bench/bench_load.py            # 60 s per case, 14 days of history
     python bench/bench_load.py --quick    # 20 s per case, 2 days: a check, not figures
@@ -63,6 +66,9 @@ from sim.http import free_port  # noqa: E402
 POSTGRES = "host=127.0.0.1 port=5432 user=postgres"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 WEB_WORKERS = 4
+# docs/deploy.md: a lake's web worker holds many threads, most of them waiting their turn
+# to read ([store] reads_at_once), so that a request needing no read finds a free one
+LAKE_WEB_THREADS = 32
 BUDGET_USERS, BUDGET_P95_MS, BUDGET_ENDPOINT = 200, 500.0, "wall: poll"
 MAX_FAIL_RATIO = 0.01
 # the accounts the users sign in with (name, password, role), added by the seeding
@@ -80,7 +86,8 @@ def write_config(folder: Path, port: int, sim_port: int, lake: str | None) -> Pa
     lines = [f'data_dir = "{folder}"', f"http_port = {port}", f"sim_port = {sim_port}",
              'http_host = "127.0.0.1"']  # fmt: skip
     if lake:
-        lines += [f'redis_url = "{REDIS_URL}"', f"web_workers = {WEB_WORKERS}", "",
+        lines += [f'redis_url = "{REDIS_URL}"', f"web_workers = {WEB_WORKERS}",
+                  f"web_threads = {LAKE_WEB_THREADS}", "",
                   "[store]", 'kind = "ducklake"', f'catalog = "postgres:{POSTGRES} dbname={lake}"',
                   f'data_path = "{folder / "lake"}"']  # fmt: skip
     config = folder / "c3.toml"
@@ -290,6 +297,8 @@ def main() -> None:
     parser.add_argument("--warm-up-limit", type=float, default=600,
                         help="seconds for every user to sign in and open its page")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary directory: the servers' logs")
     parser.add_argument("--seed-store", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.seconds = args.seconds or (20 if args.quick else 60)
@@ -322,7 +331,10 @@ def main() -> None:
                     forget_redis_keys(results["B"]["store_id"])
     finally:
         stop([sim])
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.keep:
+            print(f"  kept: {tmp} (the servers' logs and the file store)")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     report(results, args)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -25,7 +25,7 @@ from components import ids
 from components.admin_panels import accounts_table, displays_table, pairing_panel
 from services import admin
 from services.access import current_principal
-from services.context import current_services
+from services.context import accounts_changed, current_services
 
 RENAME = ids.admin_display_rename(ALL)
 NEW_NAME = ids.admin_display_rename_input(ALL)
@@ -105,6 +105,7 @@ def change_display(_renames, _submits, _confirmed, names, pending, changed):
             if not pending:
                 raise PreventUpdate
             name = admin.revoke_display(store, pending["device_id"], datetime.now(UTC))
+            accounts_changed(current_services())
             text = f"“{name}” is revoked: its wall is signed out."
         else:
             device_id = ctx.triggered_id["device"]

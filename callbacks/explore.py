@@ -142,7 +142,7 @@ def refresh_sources(_tick, previous):
     """Where each layer loads from at its data's current version; the browser adds the
     view's moment and filters (assets/explore.js). Nothing changes, nothing reloads."""
     svc = current_services()
-    found = layer_sources(svc.store, datetime.now(UTC).timestamp(), svc.large_city)
+    found = layer_sources(svc, datetime.now(UTC).timestamp(), svc.large_city)
     if found == previous:
         raise PreventUpdate
     return found

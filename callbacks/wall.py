@@ -7,10 +7,12 @@ are recomputed and sent. Scene rotation and the clock run in the browser (assets
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import duckdb
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 from dash.exceptions import PreventUpdate
 
@@ -31,11 +33,40 @@ from components.wall_tiles import (
     tile_level,
     worst_level,
 )
+from services.access import scope_token
 from services.context import current_services
 from services.layers import layer_url, versions_now
 from store import wall
 from store.ledger import data_versions
 from store.queries import feed_status, layer_version
+
+
+def _shared(domain: str, token, panel, also=()):
+    """A domain's panel at `token`: computed once per web worker for every wall of the
+    same scope that asks (services.answers), not once per wall; `also`, what else the
+    panel depends on. Only the token as it stands now is shared (a wall cannot have one
+    computed ahead for the others)."""
+    try:
+        now = _tokens_now()[domain]
+    except duckdb.Error:  # the versions cannot be read: the panel says why, unshared
+        return panel(token)
+    if token != now:
+        return panel(token)
+    key = (domain, token, scope_token(), *also)
+    return current_services().answers.get(key, lambda: panel(token))
+
+
+def _tokens_now() -> dict[str, str]:
+    """Each domain's token: its data version, and a time bucket where figures age."""
+    versions = versions_now(current_services())  # memory, where change notices arrive
+    now_s = time.time()
+    return {
+        "waste": layer_version("waste", versions, now_s),
+        "traffic": layer_version("traffic", versions, now_s),
+        # overdue and 'since midnight' change with time: look again every minute
+        "complaints": f"{versions.get('complaints', 0)}.{int(now_s // 60)}",
+        "feeds": f"{sum(versions.values())}.{int(now_s // 15)}",
+    }
 
 
 @callback(
@@ -45,15 +76,7 @@ from store.queries import feed_status, layer_version
 )
 def poll_versions(_tick, *seen):
     """Which domains changed since the wall last looked (a tiny response when none did)."""
-    versions = versions_now(current_services())  # memory, where change notices arrive
-    now_s = time.time()
-    tokens = {
-        "waste": layer_version("waste", versions, now_s),
-        "traffic": layer_version("traffic", versions, now_s),
-        # overdue and 'since midnight' change with time: look again every minute
-        "complaints": f"{versions.get('complaints', 0)}.{int(now_s // 60)}",
-        "feeds": f"{sum(versions.values())}.{int(now_s // 15)}",
-    }
+    tokens = _tokens_now()
     fresh = [tokens[d] for d in ids.WALL_DOMAINS]
     if fresh == list(seen):
         raise PreventUpdate
@@ -69,6 +92,10 @@ def poll_versions(_tick, *seen):
     prevent_initial_call=True,
 )
 def waste_panel(token):
+    return _shared("waste", token, _waste_panel)
+
+
+def _waste_panel(token):
     svc, now = current_services(), datetime.now(UTC)
     with svc.store.reading() as cur:
         states = wall.container_states(cur, now).to_pandas()
@@ -120,6 +147,10 @@ def waste_panel(token):
     prevent_initial_call=True,
 )
 def traffic_panel(token):
+    return _shared("traffic", token, _traffic_panel)
+
+
+def _traffic_panel(token):
     svc, now = current_services(), datetime.now(UTC)
     minutes = svc.settings.alert_congested_minutes
     with svc.store.reading() as cur:
@@ -174,6 +205,10 @@ def traffic_panel(token):
     prevent_initial_call=True,
 )
 def complaints_panel(token):
+    return _shared("complaints", token, _complaints_panel)
+
+
+def _complaints_panel(token):
     svc, now = current_services(), datetime.now(UTC)
     s = svc.settings
     day_start = now.astimezone(ZoneInfo(s.timezone)).replace(
@@ -226,7 +261,12 @@ def complaints_panel(token):
     Input(ids.wall_token("feeds"), "data"),
     prevent_initial_call=True,
 )
-def feeds_panel(_token):
+def feeds_panel(token):
+    store = current_services().store  # its failures are in memory, and part of the question
+    return _shared("feeds", token, _feeds_panel, (store.write_failure, store.invalidated))
+
+
+def _feeds_panel(_token):
     svc, now = current_services(), datetime.now(UTC)
     s = svc.settings
     failure = svc.store.write_failure  # kept in memory: known even when nothing can be read
@@ -286,7 +326,10 @@ def feeds_panel(_token):
 def alerts_strip(*args):
     *groups, config = args
     merged = sorted((a for g in groups for a in (g or [])), key=lambda a: a["at"], reverse=True)
-    return alert_items(merged[:20], current_services().settings.timezone, config.get("kiosk", True))
+    svc, kiosk = current_services(), config.get("kiosk", True)
+    # every wall asks for the same strip when a domain changes: built once per worker
+    key = ("alerts", json.dumps([merged[:20], kiosk], sort_keys=True, default=str))
+    return svc.answers.get(key, lambda: alert_items(merged[:20], svc.settings.timezone, kiosk))
 
 
 @callback(

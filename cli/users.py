@@ -82,6 +82,7 @@ def _by_store_or_running_c3(action: str, body: dict) -> dict:
 def _in_the_store(settings, action: str, body: dict) -> dict:
     from services import accounts
     from store import access as rows
+    from store.notices import VersionBoard
 
     store = store_of(settings)
     try:
@@ -100,6 +101,8 @@ def _in_the_store(settings, action: str, body: dict) -> dict:
         with store.transaction() as cur:
             if not rows.remove_user(cur, body["name"]):
                 raise typer.BadParameter(f"no account {body['name']!r}")
+        # web workers on a lake: their sessions of that account end now, not in a minute
+        VersionBoard(store, settings.redis_url, f"c3:{store.store_id}", listen=False).publish()
         return {"removed": body["name"]}
     finally:
         store.close()

@@ -71,6 +71,8 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
 
     site = open_site()
     store, city = site.store, site.city
+    if settings.store.kind == "ducklake":
+        store.limit_reads(settings.store.reads_at_once)
     parts = job_parts(settings, store, city, site.connectors, site.basemap_path)
     connectors, planner, reporter = parts.connectors, parts.planner, parts.reporter
     jobs = RunningJobs()

@@ -34,7 +34,13 @@ class StoreSettings(BaseModel):
     inlining_rows: int = Field(
         default=1000, ge=0,
         description="ducklake: writes of up to this many rows stay in the catalog until "
-        "maintenance flushes them (no small Parquet file per feed poll).",
+        "the worker flushes them, every 5 minutes (no small Parquet file per feed poll).",
+    )  # fmt: skip
+    reads_at_once: int = Field(
+        default=2, ge=1, le=64,
+        description="ducklake: the store reads a web worker runs at once; the others wait "
+        "their turn, so that a crowd of heavy reads does not slow the requests that need "
+        "none (the walls' polls).",
     )  # fmt: skip
 
     memory_limit: str = Field(

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the planner and producer pull in routing and rendering
 
 log = logging.getLogger(__name__)
 RETENTION_S = 3600  # the retention pass: hourly, as its cutoffs fall on the hour
+FLUSH_S = 300  # a lake's inlined rows: an hour of them doubled the cost of every read
 
 
 class RunningJobs:
@@ -137,6 +138,7 @@ def build_scheduler(
     claim: Callable[[str, datetime], bool] | None = None,
     after: Callable[[], None] | None = None,
     retention: Callable[[], object] | None = None,
+    flush: Callable[[], object] | None = None,
 ) -> BackgroundScheduler:
     """Poll each connector every `interval_s`; a slow or failing feed delays only itself.
     With a `planner` (services.collection), look for new data to re-plan
@@ -146,7 +148,8 @@ def build_scheduler(
     `claim` (a `c3 worker` of several), a connector's poll and the planner's run claim
     their tick first (the reports claim their slots already). `after` runs after each
     poll and plan (the change notices: store.notices). `retention` (services.retention)
-    runs each hour, first a few minutes after start."""
+    runs each hour, first a few minutes after start; `flush` (a lake's inlined rows to
+    Parquet: Store.flush_inlined) every five minutes."""
     jobs = jobs or RunningJobs()
     scheduler = BackgroundScheduler(
         timezone="UTC",
@@ -188,16 +191,21 @@ def build_scheduler(
             # a slot missed while C3 was down is produced soon after start, marked late
             next_run_time=datetime.now(UTC) + timedelta(seconds=20),
         )
-    if retention is not None:
-        scheduler.add_job(
-            jobs.tracked("retention", once_per_tick(claim, "store:retention", RETENTION_S,
-                                                    retention)),  # fmt: skip
-            "interval",
-            seconds=RETENTION_S,
-            id="store:retention",
-            name="roll up and delete old data; a lake's maintenance",
-            next_run_time=datetime.now(UTC) + timedelta(minutes=3),
-        )
+    for job_id, label, interval_s, work, name, first_after_s in (
+        ("store:retention", "retention", RETENTION_S, retention,
+         "roll up and delete old data; a lake's maintenance", 180),
+        ("store:flush", "flush", FLUSH_S, flush, "write a lake's inlined rows to Parquet",
+         FLUSH_S),
+    ):  # fmt: skip
+        if work is not None:
+            scheduler.add_job(
+                jobs.tracked(label, once_per_tick(claim, job_id, interval_s, work)),
+                "interval",
+                seconds=interval_s,
+                id=job_id,
+                name=name,
+                next_run_time=datetime.now(UTC) + timedelta(seconds=first_after_s),
+            )
     return scheduler
 
 

@@ -160,6 +160,46 @@ def still_valid(store: Store, principal: Principal, now: datetime,
     return True
 
 
+class SessionChecks:
+    """`still_valid` for every request, kept cheap on a lake (where one read costs ~10 ms
+    of CPU): a session found valid is taken as valid again while the accounts' version
+    (bumped with every sign-out, account change and wall revoked, in the same write) has
+    not moved since. `versions` is the web worker's board (store.notices); with Redis,
+    a change reaches every worker's board as soon as its notice does, and without Redis
+    the board reads the version from the store at each ask. A grant found valid is read
+    again after `KEEP_S` whatever the version says, so a notice that never arrived (Redis
+    failed as it was sent) costs at most that long. Without a board, every request reads
+    the store."""
+
+    MAX_SESSIONS = 10_000
+    KEEP_S = 15.0
+
+    def __init__(self) -> None:
+        # a principal's grant -> (the accounts' version it was valid at, when it was read)
+        self._valid: dict[tuple, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def still_valid(self, store: Store, versions, principal: Principal, now: datetime,
+                    personal_roles: tuple[str, ...] = ("admin",)) -> bool:  # fmt: skip
+        if versions is None or (principal.expires_at is not None and principal.expires_at <= now):
+            return still_valid(store, principal, now, personal_roles)
+        version = versions.current().get(rows.ACCOUNTS, 0)
+        grant = (principal.session_id, principal.via, principal.name, principal.role,
+                 principal.departments, principal.zones, principal.personal_data,
+                 principal.device_id)  # fmt: skip
+        with self._lock:
+            known = self._valid.get(grant)
+        if known and known[0] == version and time.monotonic() - known[1] < self.KEEP_S:
+            return True
+        if not still_valid(store, principal, now, personal_roles):
+            return False
+        with self._lock:
+            if len(self._valid) >= self.MAX_SESSIONS:
+                self._valid.clear()  # a full day of sign-ins: start again, read the store
+            self._valid[grant] = (version, time.monotonic())
+        return True
+
+
 def new_device(store: Store, name: str, created_by: str, now: datetime) -> tuple[str, str]:
     """A named wall display: (its id, the one-time pairing token for its link)."""
     token = secrets.token_urlsafe(24)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app
 
 from config import ConfigProblem, Settings
-from services.accounts import LoginThrottle
+from services.accounts import LoginThrottle, SessionChecks
+from services.answers import SharedAnswers
 from store import Store
 from store.cache import Cache
 
@@ -57,8 +58,18 @@ class Services:
     # signs the session cookies; kept in the data directory so sessions outlive a restart
     session_key: str = field(default_factory=lambda: secrets.token_hex(32))
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    session_checks: SessionChecks = field(default_factory=SessionChecks)
+    # what many ask at one data version (the wall's tiles), computed once (services.answers)
+    answers: SharedAnswers = field(default_factory=SharedAnswers)
     # authlib's client of the city's OpenID Connect provider, made on first sign-in
     oidc_client: object | None = None
+
+
+def accounts_changed(svc: Services) -> None:
+    """After a sign-out, an account removed or a wall revoked: tell every web worker now
+    (a change notice), so none takes the session as valid a moment longer."""
+    if svc.versions is not None:
+        svc.versions.publish()
 
 
 def attach_services(server: Flask, svc: Services) -> None:

@@ -5,16 +5,18 @@ filters them (in DuckDB), its count line, and the whole list as CSV (`/api/rows.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import time
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from services.access import personal_data_allowed, require_domain, zone_filter
 from services.explore_view import time_view, window_of
+from services.layers import versions_now
 from store import explore
-from store.ledger import data_versions
 
 COLUMN_TITLES = {
     "container_id": "Container",
@@ -47,8 +49,7 @@ def table_query(svc, layer: str, filters: dict, subset: dict | None, view: dict)
     at_s, slider_max = view.get("at"), view.get("max")
     live = at_s is None or slider_max is None or at_s >= slider_max
     subset = subset if subset and subset.get("layer") == layer else None
-    with svc.store.reading() as cur:
-        version = data_versions(cur).get(layer, 0)  # the table's layers are data domains
+    version = versions_now(svc).get(layer, 0)  # the table's layers are data domains
     return {
         "layer": layer,
         "filters": filters,
@@ -84,6 +85,27 @@ def query_rows(svc, query: dict, sort=None, grid_filters=None, offset=0, limit=N
     filters = {} if ids_ is not None else dict(query["filters"] or {})
     # a department scoped to zones lists its zones' rows only, a figure's listed ids too
     filters["zone"] = zone_filter(filters.get("zone"))
+    if limit is None or svc.store.lake is None:  # an export; or a file, read in milliseconds
+        return _rows(svc, query, view, filters, ids_, sort, grid_filters, offset, limit)
+    # on a lake, a page or a count is kept for everyone who asks it at this data version
+    # (and, for the live view, whose window moves with the clock, in this minute)
+    asked = [query, filters, ids_, sort, grid_filters, offset, limit, personal_data_allowed(),
+             int(time.time() // 60) if view.live else None]  # fmt: skip
+    key = "rows:" + hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
+    version = versions_now(svc).get(query["layer"], 0)
+    found = svc.cache.get_or_compute(key, version, lambda: json.dumps(
+        _rows(svc, query, view, filters, ids_, sort, grid_filters, offset, limit),
+        default=_plain).encode())
+    rows, total = json.loads(found)
+    return rows, total
+
+
+def _plain(value):
+    """A NumPy value as JSON has it (a list, a number); anything else as text."""
+    return value.tolist() if hasattr(value, "tolist") else str(value)
+
+
+def _rows(svc, query, view, filters, ids_, sort, grid_filters, offset, limit):
     with svc.store.reading() as cur:
         table, total = explore.layer_page(
             cur,
@@ -100,7 +122,7 @@ def query_rows(svc, query: dict, sort=None, grid_filters=None, offset=0, limit=N
     frame = table.to_pandas()
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
-            local = frame[column].dt.tz_convert(tz)
+            local = frame[column].dt.tz_convert(svc.settings.timezone)
             frame[column] = [None if pd.isna(t) else t.isoformat() for t in local]
     return frame.astype(object).where(frame.notna(), None).to_dict("records"), total
 

@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 
 from analytics import timewindow
 from services.access import current_principal
-from services.layers import current_layer_url
+from services.layers import current_layer_url, versions_now
 from store import explore
 from store.explore_filters import LAYER_FILTERS
-from store.ledger import data_versions
 from store.queries import layer_version
 
 # the layers whose data depend on the view's range and moment (they load with it)
@@ -98,9 +97,8 @@ def sees_filter(name: str) -> bool:
     return any(sees_layer(layer) for layer, names in LAYER_FILTERS.items() if name in names)
 
 
-def layer_sources(store, now_s: float, large_city: bool) -> dict:
+def layer_sources(svc, now_s: float, large_city: bool) -> dict:
     """Where each layer loads from at its data's current version (`sources_of`); a
     department's map has no source for another department's layers (they stay empty)."""
-    with store.reading() as cur:
-        versions = data_versions(cur)
+    versions = versions_now(svc)
     return {n: v for n, v in sources_of(versions, now_s, large_city).items() if sees_layer(n)}

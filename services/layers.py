@@ -5,18 +5,23 @@ extent a map opens on (the city, or a department's zones)."""
 from __future__ import annotations
 
 from services.access import current_principal, scope_token
+from store.access import ACCOUNTS
 from store.explore import zone_summary
 from store.ledger import data_versions
 from store.queries import layer_version
 
 
 def versions_now(svc) -> dict[str, int]:
-    """The data versions: from the change notices (store.notices) where C3 has a board,
-    else read from the store."""
+    """The data versions of the domains: from the change notices (store.notices) where C3
+    has a board, else read from the store. (Not the accounts' own: that one is the
+    sign-in check's, and how often people sign out is nobody's business.)"""
     if svc.versions is not None:
-        return svc.versions.current()
-    with svc.store.reading() as cur:
-        return data_versions(cur)
+        found = svc.versions.current()
+    else:
+        with svc.store.reading() as cur:
+            found = data_versions(cur)
+    found.pop(ACCOUNTS, None)
+    return found
 
 
 def layer_url(layer: str, version: str | int, fmt: str = "geojson") -> str:

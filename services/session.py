@@ -37,13 +37,16 @@ def sign_in(session, principal: Principal, store=None) -> None:
     session.permanent = True  # the cookie lives until expires_at, not the browser's close
 
 
-def sign_out(session, store=None) -> None:
-    """End the sign-in: in the browser, and on the server where it was recorded."""
+def sign_out(session, store=None) -> bool:
+    """End the sign-in: in the browser, and on the server where it was recorded (then
+    True: the other web workers are to be told)."""
     sid = (session.get(KEY) or {}).get("sid")
-    if sid and store is not None:
-        with store.transaction() as cur:
-            access_rows.end_session(cur, sid, datetime.now(UTC))
     session.clear()
+    if not (sid and store is not None):
+        return False
+    with store.transaction() as cur:
+        access_rows.end_session(cur, sid, datetime.now(UTC))
+    return True
 
 
 def principal_from_session(session, svc, now: datetime) -> Principal | None:

@@ -9,6 +9,11 @@ from datetime import datetime
 import duckdb
 
 from store.ids import new_id
+from store.ledger import bump_version
+
+# The data version a change of an account, a wall's grant or a sign-in's end bumps: web
+# workers keep the sessions they found valid until it moves (services.accounts).
+ACCOUNTS = "accounts"
 
 USER_COLUMNS = "name, role, departments, zones, personal_data, password_hash, disabled"
 
@@ -44,16 +49,19 @@ def add_user(cur: duckdb.DuckDBPyConnection, account: dict) -> None:
         [account["name"], account["role"], account["departments"], account["zones"],
          account["personal_data"], account["password_hash"]],
     )  # fmt: skip
+    bump_version(cur, ACCOUNTS)
 
 
 def set_password(cur: duckdb.DuckDBPyConnection, name: str, password_hash: str) -> bool:
     found = cur.execute(
         "UPDATE users SET password_hash = ? WHERE name = ?", [password_hash, name]
     ).fetchone()[0]
+    bump_version(cur, ACCOUNTS)
     return found > 0
 
 
 def remove_user(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
+    bump_version(cur, ACCOUNTS)
     return cur.execute("DELETE FROM users WHERE name = ?", [name]).fetchone()[0] > 0
 
 
@@ -104,6 +112,7 @@ def rename_device(cur: duckdb.DuckDBPyConnection, device_id: str, name: str) -> 
 
 
 def revoke_device(cur: duckdb.DuckDBPyConnection, device_id: str, now: datetime) -> bool:
+    bump_version(cur, ACCOUNTS)
     return cur.execute(
         "UPDATE devices SET revoked_at = ?, pairing_token_hash = NULL WHERE device_id = ? "
         "AND revoked_at IS NULL", [now, device_id]).fetchone()[0] > 0  # fmt: skip
@@ -138,6 +147,7 @@ def start_session(cur: duckdb.DuckDBPyConnection, sid: str, who: str, via: str,
 
 
 def end_session(cur: duckdb.DuckDBPyConnection, sid: str, now: datetime) -> None:
+    bump_version(cur, ACCOUNTS)
     cur.execute("UPDATE sessions SET ended_at = ? WHERE sid = ? AND ended_at IS NULL", [now, sid])
 
 

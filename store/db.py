@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, nullcontext, suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -35,82 +33,39 @@ from typing import TypeVar
 import duckdb
 
 from store.extensions import install_offline
-from store.lake import CATALOG, EXTENSIONS, Lake, WriterLock, attach
+from store.failures import (
+    DURABLE,
+    INVALIDATED,
+    LOCK_HELD,
+    RETURNED_BYTES,
+    StoreCorrupt,
+    WriteFailure,
+    cannot_write,
+    failure_kind,
+    invalidates,
+    replay_detail,
+)
+from store.lake import (
+    CATALOG,
+    EXTENSIONS,
+    Lake,
+    ReadTurns,
+    WriterLock,
+    attach,
+    attached_uninlined,
+    primer_row,
+    tables_without_stats,
+)
 from store.lock import StoreLocked, command_of
 from store.migrations import migrate
-from store.retention import maintain_lake
+from store.retention import flush_inlined, maintain_lake
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# What DuckDB says when the file (or its write-ahead log) cannot be written
-CANNOT_WRITE = ("No space left on device", "Disk quota exceeded", "Could not write file",
-                "Read-only file system", "database has been invalidated")  # fmt: skip
-DISK_FULL, QUOTA = "No space left on device", "Disk quota exceeded"
-INVALIDATED = "database has been invalidated"
-# a COMMIT whose automatic checkpoint failed: in the write-ahead log, and the database invalid
-DURABLE = "COMMIT succeeded and is durable"
-WAL_REPLAY = "Failure while replaying WAL file"
-LOCK_HELD = re.compile(
-    r"Could not set lock on file .*?Conflicting lock is held in .*?\(PID (\d+)\)", re.DOTALL
-)
-# A small write can still fit in the last block of a full disk: space has returned only
-# when this much more is free than when a write failed
-RETURNED_BYTES = 1_000_000
 CONFLICT_ATTEMPTS = 8  # a lake transaction that collided with another process's, run again
 REOPEN_AFTER_S = 10.0  # between attempts to reopen an invalidated database that failed
 READERS_WAIT_S = 10.0  # how long a reopen waits for the reads in progress to end
-
-class StoreCorrupt(Exception):
-    """The store's write-ahead log cannot be replayed: the file does not open. The
-    message says which file, why, and what to do; both files are left as they were."""
-
-    def __init__(self, path: str, detail: str):
-        self.path, self.wal, self.detail = path, f"{path}.wal", detail
-        super().__init__(
-            f"{path} cannot be opened: its write-ahead log {self.wal} cannot be replayed "
-            f"({detail}). C3 has left both files as they are. Restore {path} from a backup, "
-            f"or move {self.wal} aside knowingly — the changes in it are then lost — and "
-            "start C3 again.")  # fmt: skip
-
-    def __reduce__(self):  # sent whole from the child that opened the store (cli.web)
-        return (StoreCorrupt, (self.path, self.detail))
-
-
-@dataclass(frozen=True)
-class WriteFailure:
-    """The first write the store could not make since it last wrote: DuckDB's error, when,
-    the bytes free on the file's file system then (None for an in-memory store), and its
-    kind: 'disk full', 'quota' (the user's disk quota, whatever the file system has free)
-    or 'other' (a read-only disk...)."""
-
-    error: str
-    at: datetime
-    free_bytes: int | None
-    kind: str = "other"
-
-
-def failure_kind(error: str) -> str:
-    """'disk full', 'quota' or 'other', from DuckDB's words."""
-    return "quota" if QUOTA in error else "disk full" if DISK_FULL in error else "other"
-
-
-def cannot_write(exc: BaseException) -> bool:
-    """Whether `exc` says the file could not be written (rather than a bad statement)."""
-    return isinstance(exc, duckdb.IOException) or any(m in str(exc) for m in CANNOT_WRITE)
-
-
-def invalidates(exc: BaseException) -> bool:
-    """Whether `exc` left DuckDB's database unusable until it is opened again."""
-    return isinstance(exc, duckdb.FatalException) or INVALIDATED in str(exc)
-
-
-def _replay_detail(exc: duckdb.Error) -> str | None:
-    """DuckDB's reason when `exc` is a failed replay of the write-ahead log, else None."""
-    first_line = str(exc).splitlines()[0] if str(exc) else ""
-    if WAL_REPLAY not in first_line:
-        return None
-    return first_line.split('": ', 1)[-1].strip() or first_line
 
 
 class Store:
@@ -146,6 +101,8 @@ class Store:
             self._config["memory_limit"] = memory_limit
         self._read_only = read_only
         self._writers = WriterLock(lake) if lake else None  # a lake's writes take turns
+        self._read_turns: ReadTurns | None = None  # reads at once: as many as ask
+        self._here = threading.local()
         self._con = self._connect()
         self.schema_version = None if read_only else migrate(self._con, lake=lake is not None)
         # fetched whole: a result left pending keeps a transaction open on the connection,
@@ -154,6 +111,8 @@ class Store:
             "SELECT value FROM store_meta WHERE key = 'store_id'"
         ).fetchall()[0][0]
         self._write_lock = threading.Lock()
+        if lake is not None and not read_only:
+            self._prime_stats()
         # the first write that failed because the file could not be written; None once a
         # later write succeeded (on a full disk: once space has returned)
         self.write_failure: WriteFailure | None = None
@@ -172,7 +131,7 @@ class Store:
         try:
             con = duckdb.connect(self.path, read_only=self._read_only, config=self._config)
         except duckdb.Error as exc:
-            if (detail := _replay_detail(exc)) is not None:
+            if (detail := replay_detail(exc)) is not None:
                 raise StoreCorrupt(self.path, detail) from exc
             if held := LOCK_HELD.search(str(exc)):  # taken since `c3` checked the lock
                 raise StoreLocked(Path(self.path), int(held[1]), command_of(int(held[1]))) from exc
@@ -203,24 +162,32 @@ class Store:
             finally:
                 self._write_lock.release()
         self._raise_if_invalid()
-        with self._gate:
-            while self._swapping:
-                self._gate.wait()
-            self._readers += 1
-        try:
-            cur = self._cursor()
-            try:
-                yield cur
-            except duckdb.Error as exc:
-                if invalidates(exc):  # reopened at the next read or write, not under a reader
-                    self._note(exc)
-                raise
-            finally:
-                cur.close()
-        finally:
+        with self._read_turn():
             with self._gate:
-                self._readers -= 1
-                self._gate.notify_all()
+                while self._swapping:
+                    self._gate.wait()
+                self._readers += 1
+            try:
+                cur = self._cursor()
+                try:
+                    yield cur
+                except duckdb.Error as exc:
+                    if invalidates(exc):  # reopened at the next read or write, not under one
+                        self._note(exc)
+                    raise
+                finally:
+                    cur.close()
+            finally:
+                with self._gate:
+                    self._readers -= 1
+                    self._gate.notify_all()
+
+    def limit_reads(self, n: int) -> None:
+        """At most `n` reads at once in this process (a lake's web worker: ReadTurns)."""
+        self._read_turns = ReadTurns(n)
+
+    def _read_turn(self, wait: bool = True):
+        return self._read_turns.turn(wait) if self._read_turns is not None else nullcontext()
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -228,11 +195,12 @@ class Store:
         error. The error raised is the first one, never the rollback's own. A COMMIT
         that DuckDB made durable before its checkpoint failed is not an error: the store
         remembers why it cannot write and reopens the database."""
-        with self._write_lock, self._lake_turn():
+        with self._write_lock, self._lake_turn(), self._read_turn(wait=False):
             self._reopen()
             self._raise_if_invalid()
             cur = self._cursor()
             durable = None
+            self._here.writes = self.writes_in_this_thread() + 1
             try:
                 cur.execute("BEGIN")
                 try:
@@ -256,6 +224,11 @@ class Store:
                 with suppress(duckdb.Error):
                     cur.close()
                 self._reopen()
+
+    def writes_in_this_thread(self) -> int:
+        """How many write transactions this thread has begun (a request tried again after
+        a reopen must not have written: api/reopen.py)."""
+        return getattr(self._here, "writes", 0)
 
     def write(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """`work(cursor)` in one write transaction, its result returned. On a lake, a
@@ -368,6 +341,33 @@ class Store:
             return checkpointed
         finally:
             self._write_lock.release()
+
+    def _prime_stats(self) -> None:
+        """Give each lake table that never had a data file its statistics (see
+        store.lake.tables_without_stats): one row written to Parquet and deleted, in the
+        writers' turn, so no other write comes between. A reader may see the row for
+        the milliseconds between the two commits; it matches nothing a screen asks for."""
+        try:
+            with self._write_lock, self._lake_turn(), closing(self._cursor()) as cur:
+                empty = [t for t in tables_without_stats(cur, self.lake)
+                         if not cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0]]
+                if not empty:
+                    return
+                with attached_uninlined(cur, self.lake) as lake:  # the rows go to Parquet
+                    inserts = [primer_row(cur, table, lake) for table in empty]
+                    cur.execute("BEGIN; " + "; ".join(inserts) + "; COMMIT")
+                    # the primers, and no other row: nothing else was written meanwhile
+                    cur.execute("BEGIN; " + "; ".join(
+                        f"DELETE FROM {lake}.{table}" for table in empty) + "; COMMIT")
+        except duckdb.Error as exc:  # only reads are slower: the lake opens all the same
+            log.warning("the lake's empty tables keep no statistics (%s): reads of them "
+                        "ask the catalog more", str(exc).splitlines()[0])  # fmt: skip
+
+    def flush_inlined(self) -> None:
+        """A lake's small writes, kept in its catalog, written to Parquet (read faster)."""
+        if self.lake is not None:
+            with self._write_lock, self._lake_turn(), closing(self._cursor()) as cur:
+                flush_inlined(cur)
 
     def maintain_lake(self, snapshots_before: datetime) -> None:
         """A lake's upkeep (store.retention.maintain_lake) in this process's turn to write."""

@@ -79,6 +79,33 @@ class WriterLock:
             self._con.close()
 
 
+class ReadTurns:
+    """At most `n` reads of a lake at once in this process; the others wait their turn.
+    Every read costs CPU however small it is (DuckLake asks its catalog for the snapshot
+    and the files), so a crowd of heavy reads would starve the requests that need none
+    (the walls' polls, answered from memory). A thread that has a turn, or is writing,
+    reads again without waiting."""
+
+    def __init__(self, n: int):
+        self._slots = threading.BoundedSemaphore(n)
+        self._depth = threading.local()
+
+    @contextmanager
+    def turn(self, wait: bool = True) -> Iterator[None]:
+        """A turn to read (`wait=False`: for a write, which has its own turns)."""
+        depth = getattr(self._depth, "n", 0)
+        take = wait and depth == 0
+        if take:
+            self._slots.acquire()
+        self._depth.n = depth + 1
+        try:
+            yield
+        finally:
+            self._depth.n = depth
+            if take:
+                self._slots.release()
+
+
 def attach(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
     """Load the lake's extensions into `con` (installed offline: store.extensions), attach
     the lake and make it the default catalog."""
@@ -99,6 +126,48 @@ def attach(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
                 raise
             time.sleep(0.2 * (attempt + 1))
     con.execute(f"USE {CATALOG}")
+
+
+def tables_without_stats(con: duckdb.DuckDBPyConnection, lake: Lake) -> list[str]:
+    """The lake's tables that have never had a data file, hence no statistics in the
+    catalog. DuckLake (as of duckdb 1.5.5) looks such a table's statistics up again at
+    every mention of it while planning a query, two catalog round trips each (its issue
+    #1398): thirty of them for one page of /explore's table, which tripled its cost,
+    because the history views mention the rollups, empty for the first `raw_days`."""
+    metadata = f"__ducklake_metadata_{CATALOG}"  # the catalog's database, as DuckLake names it
+    schema = "public" if lake.catalog.startswith("postgres:") else "main"
+    return [r[0] for r in con.execute(
+        f"""SELECT t.table_name FROM {metadata}.{schema}.ducklake_table t
+            LEFT JOIN {metadata}.{schema}.ducklake_table_stats s USING (table_id)
+            WHERE t.end_snapshot IS NULL AND s.table_id IS NULL ORDER BY 1""").fetchall()]
+
+
+@contextmanager
+def attached_uninlined(con: duckdb.DuckDBPyConnection, lake: Lake) -> Iterator[str]:
+    """The lake attached a second time, writing every row to Parquet (no inlining); its
+    name, detached after."""
+    name = f"{CATALOG}_uninlined"
+    catalog, data_path = (v.replace("'", "''") for v in (lake.catalog, lake.data_path))
+    con.execute(f"ATTACH 'ducklake:{catalog}' AS {name} "
+                f"(DATA_PATH '{data_path}', DATA_INLINING_ROW_LIMIT 0)")  # fmt: skip
+    try:
+        yield name
+    finally:
+        con.execute(f"DETACH {name}")
+
+
+def primer_row(con: duckdb.DuckDBPyConnection, table: str, into: str) -> str:
+    """An INSERT of one row that any of `table`'s columns take: NULL where a column
+    allows it, else a zero of its type (the row is deleted at once: `Store` primes)."""
+    values = []
+    for column_type, nullable in con.execute(
+        "SELECT data_type, is_nullable FROM information_schema.columns WHERE table_catalog = ? "
+        "AND table_name = ? ORDER BY ordinal_position", [CATALOG, table]).fetchall():  # fmt: skip
+        zero = ("[]" if column_type.endswith("[]") else "''" if column_type == "VARCHAR"
+                else "false" if column_type == "BOOLEAN"
+                else "'1970-01-01'" if column_type.startswith(("TIMESTAMP", "DATE")) else "0")
+        values.append(f"CAST({'NULL' if nullable == 'YES' else zero} AS {column_type})")
+    return f"INSERT INTO {into}.{table} VALUES ({', '.join(values)})"
 
 
 def lake_sql(sql: str) -> str:

@@ -4,7 +4,8 @@ worker that writes. After its jobs commit, the writer publishes the versions on 
 walls' once-a-second poll and the layer URLs read memory, not the store. Without Redis,
 or while it is away, the board reads the store on every ask (slower, never wrong), and
 subscribes again once Redis answers. A board that has heard nothing for a minute reads
-the store again, should a notice have been lost on the way."""
+the store again, should a notice have been lost on the way. Versions only grow: a notice
+older than what the board knows (two writers' notices crossing) changes nothing."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ TIMEOUT_S = 0.5
 class VersionBoard:
     """`current()`: the data versions; `publish()`: tell every board they changed."""
 
-    def __init__(self, store: Store, redis_url: str | None, prefix: str):
+    def __init__(self, store: Store, redis_url: str | None, prefix: str, listen: bool = True):
+        """`listen=False`: a board that only publishes (a command run once)."""
         self.store, self.channel = store, f"{prefix}:versions"
         self._redis = redis.Redis.from_url(
             redis_url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S
@@ -38,7 +40,7 @@ class VersionBoard:
         self._lock = threading.Lock()
         self.store_reads = 0  # how often the store was asked (the benches and tests read it)
         self._stop = threading.Event()
-        if self._redis is not None:
+        if self._redis is not None and listen:
             threading.Thread(target=self._listen, name="c3-notices", daemon=True).start()
 
     @property
@@ -54,12 +56,21 @@ class VersionBoard:
             subscribed = self._versions is not None
         found = self._read()
         if subscribed:
-            self._know(found)
+            self._learn(found)
         return found
 
     def _know(self, versions: dict[str, int] | None) -> None:
         with self._lock:
             self._versions, self._known_at = versions, time.monotonic()
+
+    def _learn(self, versions: dict[str, int]) -> None:
+        """A notice, or the store read again: newer versions than those known, if any."""
+        with self._lock:
+            if self._versions is None:
+                return  # not subscribed: the store is asked anyway
+            for domain, version in versions.items():
+                self._versions[domain] = max(version, self._versions.get(domain, version))
+            self._known_at = time.monotonic()
 
     def _read(self) -> dict[str, int]:
         with self.store.reading() as cur:
@@ -72,13 +83,15 @@ class VersionBoard:
         Never raises: without Redis the others read the store anyway."""
         if self._redis is None:
             return
+        versions = self._read()
+        self._learn(versions)  # this worker's next request knows it, notice or not
         try:
-            self._redis.publish(self.channel, json.dumps(self._read()))
+            self._redis.publish(self.channel, json.dumps(versions))
         except redis.RedisError as exc:
             log.info("change notice not sent (Redis: %s); web workers read the store", exc)
 
     def _listen(self) -> None:
-        """Subscribe; while subscribed, every notice replaces the board's versions. The
+        """Subscribe; while subscribed, every notice moves the board's versions on. The
         versions are read once on subscribing (a notice may have been missed before)."""
         while not self._stop.is_set():
             try:
@@ -90,7 +103,7 @@ class VersionBoard:
                     if message is None:
                         pubsub.ping()  # a dead connection shows here, not in silence
                     elif message.get("type") == "message":
-                        self._know(json.loads(message["data"]))
+                        self._learn(json.loads(message["data"]))
             except (redis.RedisError, OSError, ValueError) as exc:
                 log.info("change notices paused (Redis: %s); reading the store", exc)
             self._know(None)  # not subscribed: ask the store

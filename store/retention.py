@@ -156,11 +156,18 @@ def table_rows(cur: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> dict[
     return {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
 
 
+def flush_inlined(con: duckdb.DuckDBPyConnection) -> None:
+    """The rows of small writes, inlined in a lake's catalog, written to Parquet: every
+    read of a table reads its inlined rows from the catalog, which costs more (twice as
+    much after an hour of the demo's waste readings) the more of them there are."""
+    con.execute(f"CALL ducklake_flush_inlined_data('{CATALOG}')")
+
+
 def maintain_lake(con: duckdb.DuckDBPyConnection, snapshots_before: datetime) -> None:
     """A lake's upkeep: write the rows inlined in the catalog to Parquet, merge small
     adjacent files, expire the snapshots older than `snapshots_before` (time travel
     further back is given up) and delete the files no remaining snapshot reads."""
-    con.execute(f"CALL ducklake_flush_inlined_data('{CATALOG}')")
+    flush_inlined(con)
     con.execute(f"CALL ducklake_merge_adjacent_files('{CATALOG}')")
     con.execute(f"CALL ducklake_expire_snapshots('{CATALOG}', older_than => ?)",
                 [snapshots_before])  # fmt: skip

@@ -4,6 +4,7 @@ without Redis, or with Redis gone, the board reads the store and is never behind
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 
@@ -49,3 +50,24 @@ def test_without_redis_the_board_reads_the_store_and_is_never_behind(store):
             board.publish()  # nowhere to send it: no error
         finally:
             board.close()
+
+
+def test_a_late_notice_never_takes_a_board_back(store, redis_url):
+    prefix = f"c3test:{secrets.token_hex(4)}"
+    web, late = VersionBoard(store, redis_url, prefix), VersionBoard(store, redis_url, prefix)
+    try:
+        wait_for(lambda: web.subscribed)
+        with store.transaction() as cur:
+            bump_version(cur, "waste")
+        before = late._read()  # a writer reads the versions, then is slow to send them
+        with store.transaction() as cur:
+            bump_version(cur, "waste")
+        late.publish()
+        wait_for(lambda: web.current().get("waste") == 2)
+        late._redis.publish(late.channel, json.dumps(before))  # its old notice arrives last
+        late._redis.publish(late.channel, json.dumps({"marker": 1}))  # then one to wait for
+        wait_for(lambda: web.current().get("marker") == 1)
+        assert web.current()["waste"] == 2
+    finally:
+        web.close()
+        late.close()

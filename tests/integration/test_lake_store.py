@@ -16,6 +16,7 @@ from cli.wiring import store_of
 from config import Settings
 from store import Store
 from store.city import load_city_model
+from store.lake import tables_without_stats
 from store.migrations import _migration_files
 from tests.helpers import rows, seed_demo_day
 
@@ -112,18 +113,19 @@ def test_maintenance_merges_a_lakes_small_files_and_expires_old_snapshots(lake):
     """Ten feed polls of 2,000 rows each leave ten Parquet files and ten snapshots; the
     maintenance job leaves one file, one snapshot, and the same rows."""
     store = Store(":memory:", lake=lake)
+    files = "SELECT count(*) FROM ducklake_list_files('c3', 'waste_readings')"
     try:
+        primed = rows(store, files)[0][0]  # the file that gave the empty table its statistics
         for poll in range(10):
             store.write(lambda cur, poll=poll: cur.execute(
                 "INSERT INTO waste_readings (container_id, observed_at, fill_level) "
                 "SELECT 'bin-' || i, TIMESTAMPTZ '2026-11-30 00:00:00+00' + to_minutes(?), 0.5 "
                 "FROM range(2000) t(i)", [poll]))  # fmt: skip
-        files = "SELECT count(*) FROM ducklake_list_files('c3', 'waste_readings')"
         snapshots = "SELECT count(*) FROM ducklake_snapshots('c3')"
-        assert rows(store, files) == [(10,)]
+        assert rows(store, files) == [(primed + 10,)]
         before = rows(store, snapshots)[0][0]
         store.maintain_lake(datetime.now(UTC))
-        assert rows(store, files) == [(1,)]
+        assert rows(store, files) == [(primed + 1,)]  # the ten polls' files: one
         assert rows(store, snapshots)[0][0] < before
         assert rows(store, "SELECT count(*), count(DISTINCT observed_at) FROM waste_readings"
                     ) == [(20_000, 10)]  # fmt: skip
@@ -143,3 +145,29 @@ def test_each_process_caps_duckdbs_memory_and_spills_under_its_data_dir(lake, tm
         assert rows(store, setting) == [("488.2 MiB", str(tmp_path / "tmp"))]
     finally:
         store.close()
+
+
+def test_every_lake_table_has_statistics_and_keeps_its_rows(lake):
+    """DuckLake looks up again, at every mention, the statistics of a table that never had
+    a data file (two catalog round trips each): the store gives each empty table its
+    statistics when it opens the lake, and leaves it empty."""
+    first = Store(":memory:", lake=lake)
+    try:
+        with first.reading() as cur:
+            assert tables_without_stats(cur, lake) == []  # the empty tables too
+        with first.transaction() as cur:  # a table a later migration adds
+            cur.execute("CREATE TABLE later (name VARCHAR NOT NULL, n INTEGER, seen TIMESTAMPTZ)")
+            cur.execute("INSERT INTO users (name, role, departments, zones, password_hash) "
+                        "VALUES ('ada', 'admin', [], [], 'x')")  # fmt: skip
+        with first.reading() as cur:
+            assert tables_without_stats(cur, lake) == ["later"]
+    finally:
+        first.close()
+    again = Store(":memory:", lake=lake)
+    try:
+        with again.reading() as cur:
+            assert tables_without_stats(cur, lake) == []
+            assert cur.execute("SELECT count(*) FROM later").fetchone()[0] == 0
+            assert cur.execute("SELECT name FROM users").fetchall() == [("ada",)]
+    finally:
+        again.close()

@@ -3,6 +3,8 @@
 import time
 from functools import partial
 
+import pytest
+
 from config import ConnectorSettings
 from connectors.runner import build_connector
 from jobs.scheduler import build_scheduler
@@ -45,15 +47,20 @@ def test_each_connector_runs_on_its_own_and_failures_stay_local(store, sim_fixed
     assert job.coalesce is True and job.max_instances == 1  # a slow poll never piles up
 
 
-def test_the_retention_pass_runs_hourly_and_once_per_hour_among_workers(store):
-    """Two workers' schedulers on one store (a lake's standby that took over mid-hour):
-    the retention pass of an hour runs once."""
-    passes = []
+@pytest.mark.parametrize(("job_id", "part", "every_s"), [
+    ("store:retention", "retention", 3600),  # the retention pass, hourly
+    ("store:flush", "flush", 300),  # a lake's inlined rows to Parquet, every five minutes
+])  # fmt: skip
+def test_the_stores_jobs_run_at_their_interval_and_once_per_tick_among_workers(
+        store, job_id, part, every_s):  # fmt: skip
+    """Two workers' schedulers on one store (a lake's standby that took over mid-tick):
+    the job of a tick runs once."""
+    runs = []
     schedulers = [build_scheduler([], store, claim=partial(claim_tick, store, worker=name),
-                                  retention=lambda: passes.append(1))
+                                  **{part: lambda: runs.append(1)})
                   for name in ("a", "b")]  # fmt: skip
-    jobs = [s.get_job("store:retention") for s in schedulers]
-    assert all(job.trigger.interval.total_seconds() == 3600 for job in jobs)
+    jobs = [s.get_job(job_id) for s in schedulers]
+    assert all(job.trigger.interval.total_seconds() == every_s for job in jobs)
     for job in jobs:
         job.func()
-    assert passes == [1]
+    assert runs == [1]

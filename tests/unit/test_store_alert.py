@@ -8,7 +8,7 @@ import pytest
 
 from analytics.kpis import store_alert
 from store import Store, WriteFailure
-from store.db import failure_kind
+from store.failures import failure_kind
 
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 FULL = (
