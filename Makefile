@@ -69,6 +69,7 @@ bench: $(VENV)/.installed-bench system-deps system-test-deps
 	$(BIN)/python bench/bench_backfill.py
 	$(BIN)/python bench/bench_first_load.py
 	$(BIN)/python bench/bench_wall_soak.py --minutes 10
+	$(BIN)/python bench/bench_wall_poll.py
 	$(BIN)/python bench/bench_explore.py
 	$(BIN)/python bench/bench_points.py
 	$(BIN)/python bench/bench_windows.py

@@ -86,6 +86,7 @@ ROUTES = {
     "c3_auth.whoami": SIGNED_IN,
     "c3_api.version": SIGNED_IN,
     "c3_api.basemap": SIGNED_IN,
+    "c3_api.wall_tokens_now": screens("wall"),
     "c3_api.layer": screens(*MAP_SCREENS),
     "c3_api.frame": screens("explore"),
     "c3_api.requests_shown": screens("explore"),

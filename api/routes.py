@@ -27,7 +27,7 @@ from services.context import current_services
 from services.explore_table import csv_export
 from services.explore_view import time_view, window_of
 from services.feeds import feed_summary, health_rows, misconfigured_summary, visible_to
-from services.layers import versions_now
+from services.layers import versions_now, wall_tokens
 from services.reports.archive import report_file
 from store import clusters, explore
 from store import feeds as feed_runs
@@ -49,6 +49,14 @@ def current_versions() -> dict[str, int]:
 def version() -> dict:
     """Cheap poll: the data version of every domain."""
     return current_versions()
+
+
+@api.get("/wall/tokens")
+def wall_tokens_now() -> dict:
+    """The wall's 1-second poll (assets/wall.js): each domain's token; a wall asks for a
+    domain's tile only when its token moved. A plain GET, not a Dash callback: the most
+    frequent request a control room sends skips Dash's dispatch (bench/bench_wall_poll.py)."""
+    return wall_tokens(current_services())
 
 
 @api.get("/layers/<name>.<fmt>")

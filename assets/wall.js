@@ -1,5 +1,6 @@
-/* The wall's browser side: scene rotation, the clock and the connection heartbeat.
- * All run here so that a wall costs the server nothing between data changes.
+/* The wall's browser side: the data poll, scene rotation, the clock and the connection
+ * heartbeat. All run here so that a wall costs the server one small GET a second between
+ * data changes (/api/wall/tokens), and a tile's callback only when its domain moved.
  *
  * The heartbeat also learns when the wall is signed out (401: an admin revoked its
  * display, or its session ended): a full-screen notice then replaces the picture, which
@@ -8,6 +9,7 @@
  * a reason was unpaired too: nothing else ends its session before a year is up. */
 window.c3wall = (function () {
   const HEARTBEAT_MS = 5000;
+  const POLL_GIVE_UP_MS = 10000;  // a poll unanswered this long is dropped for the next
   const UNPAIRED = "This display was unpaired by an admin: ask for a new pairing link";
   const ENDED = "This display's pairing has ended: ask for a new pairing link";
   const SIGNED_OUT = "Signed out: sign in again to show the wall";
@@ -100,7 +102,38 @@ window.c3wall = (function () {
     if (status) status.textContent = "";
   }
 
+  let polling = false;  // a poll still waiting: the next tick does not pile another on
+
+  /* Which domains' tokens moved since the wall last looked: the new token for those, no
+   * update for the rest; nothing at all when none moved or the server cannot say (the
+   * heartbeat tells the operator about that). */
+  async function poll(_tick, ...seen) {
+    const dc = window.dash_clientside;
+    if (polling) throw dc.PreventUpdate;
+    // read before the first await: the clock's callback on the same tick clears the context
+    const domains = dc.callback_context.outputs_list.map((o) => o.id.replace("wall-token-", ""));
+    polling = true;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), POLL_GIVE_UP_MS);
+    let tokens;
+    try {
+      const r = await fetch("/api/wall/tokens", {cache: "no-store", signal: controller.signal});
+      if (!r.ok) throw dc.PreventUpdate;
+      tokens = await r.json();
+    } catch (e) {
+      throw dc.PreventUpdate;
+    } finally {
+      clearTimeout(timer);
+      polling = false;
+    }
+    const fresh = domains.map((d, i) => (tokens[d] !== seen[i] ? tokens[d] : dc.no_update));
+    if (fresh.every((t) => t === dc.no_update)) throw dc.PreventUpdate;
+    return fresh;
+  }
+
   return {
+    poll: poll,
+
     start: function () {
       if (started) return;  // one heartbeat per page, never overlapping
       started = true;

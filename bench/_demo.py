@@ -14,8 +14,9 @@ from sim.http import free_port
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_demo(data_dir: str, **settings: str) -> tuple[subprocess.Popen, str]:
-    """(process, dashboard URL) of a demo that answers; extra C3_* settings as keywords."""
+def start_demo(data_dir: str, root: Path = ROOT, **settings: str) -> tuple[subprocess.Popen, str]:
+    """(process, dashboard URL) of a demo that answers; extra C3_* settings as keywords;
+    `root`, the checkout it runs from (another commit's, for a baseline)."""
     port = free_port()
     env = dict(
         os.environ,
@@ -27,7 +28,7 @@ def start_demo(data_dir: str, **settings: str) -> tuple[subprocess.Popen, str]:
     )
     demo = subprocess.Popen(
         [sys.executable, "-m", "cli", "demo"],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

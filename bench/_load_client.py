@@ -4,13 +4,14 @@ _load_users.py only (it runs under locust, which patches the standard library fo
 
 from __future__ import annotations
 
-import json
 import random
 import re
 
 import gevent
 from locust import FastHttpUser
 from locust.exception import StopUser
+
+from bench._dash_requests import payload, prop
 
 CALLBACK = "/_dash-update-component"
 # Chromium also offers zstd, which locust's client cannot read: the server compresses
@@ -26,38 +27,6 @@ gave_up: set[int] = set()  # users that could not sign in
 
 def headers() -> dict:
     return {"Accept-Encoding": ENCODINGS}  # a new dict: locust adds to it
-
-
-def prop(component, name: str, value=None, with_value: bool = True) -> dict:
-    """One input or state as Dash's renderer sends it (no "value" while it is undefined)."""
-    item = {"id": component, "property": name}
-    if with_value and value is not None:
-        item["value"] = value
-    return item
-
-
-def out_key(outputs: list[dict]) -> str:
-    """Dash's `output` string of several outputs: ..a.x...b.y.."""
-    def name(o: dict) -> str:
-        if isinstance(o["id"], str):
-            return o["id"]
-        return json.dumps(o["id"], sort_keys=True, separators=(",", ":"))
-
-    return ".." + "...".join(f"{name(o)}.{o['property']}" for o in outputs) + ".."
-
-
-def payload(outputs, inputs, state=(), changed=()) -> dict:
-    body = {
-        "output": out_key(outputs) if isinstance(outputs, list) else
-        f"{outputs['id']}.{outputs['property']}",
-        "outputs": outputs,
-        "inputs": list(inputs),
-        "changedPropIds": list(changed),
-        "parsedChangedPropsIds": list(changed),
-    }  # fmt: skip
-    if state:
-        body["state"] = list(state)
-    return body
 
 
 def find(tree, component_id: str):
@@ -122,10 +91,15 @@ class C3User(FastHttpUser):
                 answer.failure("not JSON")
                 return {}
 
-    def get(self, name: str, path: str) -> None:
+    def get(self, name: str, path: str) -> dict | None:
+        """GET `path`; its JSON answer, if it is JSON."""
         with self.client.get(path, name=name, headers=headers(), catch_response=True) as answer:
             if answer.status_code != 200:
                 answer.failure(f"HTTP {answer.status_code}")
+                return None
+            if answer.headers.get("Content-Type", "").startswith("application/json"):
+                return answer.json()
+            return None
 
     def open_page(self, path: str, search: str = "") -> dict:
         body = payload(

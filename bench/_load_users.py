@@ -28,10 +28,11 @@ from locust.env import Environment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._load_client import C3User, find, gave_up, payload, prop, ready  # noqa: E402
+from bench._dash_requests import payload, prop  # noqa: E402
+from bench._load_client import C3User, find, gave_up, ready  # noqa: E402
 
-# the wall's poll: `wall_poll_s` between polls (the wall's refresh_ms: 1000 as walls run);
-# assets/wall.js's heartbeat asks /api/version every 5 s
+# the wall's poll (assets/wall.js): a GET of /api/wall/tokens every `WALL_POLL_S` (the
+# wall's refresh_ms: 1000 as walls run); its heartbeat asks /api/version every 5 s
 WALL_POLL_S = 1.0
 HEARTBEAT_S = 5.0
 # /explore: its poll at the default refresh_ms (10 s); an action (slider or filter) every
@@ -56,7 +57,6 @@ class WallUser(C3User):
         self.tokens: dict[str, str | None] = dict.fromkeys(WALL_DOMAINS)
         self.alerts: dict[str, list] = {d: [] for d in WALL_DOMAINS}
         self.layers: dict[str, str] = {}
-        self.ticks = 0
         self.next_beat = self.due = time.monotonic()
         self.poll(warm=True)
         ready.add(id(self))
@@ -67,24 +67,16 @@ class WallUser(C3User):
     @task
     def tick(self) -> None:
         self.due = time.monotonic() + WALL_POLL_S  # the Interval fires whatever the answers
-        self.ticks += 1
         self.poll()
         if time.monotonic() >= self.next_beat:
             self.next_beat += HEARTBEAT_S
             self.get("wall: heartbeat /api/version", "/api/version")
 
     def poll(self, warm: bool = False) -> None:
-        outputs = [{"id": f"wall-token-{d}", "property": "data"} for d in WALL_DOMAINS]
-        body = payload(
-            outputs,
-            [prop("wall-poll", "n_intervals", self.ticks or None)],
-            [prop(f"wall-token-{d}", "data", self.tokens[d]) for d in WALL_DOMAINS],
-            changed=[] if warm else ["wall-poll.n_intervals"],
-        )
-        fresh = self.callback("wall: poll" + (" (warm-up)" if warm else ""), body)
-        changed = [d for d in WALL_DOMAINS if f"wall-token-{d}" in fresh]
+        fresh = self.get("wall: poll" + (" (warm-up)" if warm else ""), "/api/wall/tokens") or {}
+        changed = [d for d in WALL_DOMAINS if d in fresh and fresh[d] != self.tokens[d]]
         for domain in changed:
-            self.tokens[domain] = fresh[f"wall-token-{domain}"]["data"]
+            self.tokens[domain] = fresh[domain]
             self.tile(domain, warm)
         if changed:
             self.alert_strip(changed, warm)

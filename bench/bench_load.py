@@ -26,7 +26,8 @@ users, 0 failures in 5,530 requests, p95 2.4 s overall and 6.1 s for the traffic
 The load generator runs on the same machine as the servers and takes CPU from them.
 Measured 1 Dec 2026 (docs/benchmarks.md): budget missed, 11 s at first (B: 33–43 ms of
 CPU a request, half of it the sign-in check reading the lake), 1.4 s after the lake read
-less (B: 13–16 ms a request, 130 requests/s; the 2-core machine full).
+less (B: 13–16 ms a request, 130 requests/s; the 2-core machine full); 1.1 s after the
+poll left Dash and each read ran on one DuckDB thread (3.6 s the same morning without).
 
     --keep keeps the temporary directory (the servers' logs) for a look after.
 

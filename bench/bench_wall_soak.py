@@ -69,14 +69,14 @@ class Network:
 
 
 def purpose(url: str, body: str) -> str:
+    if "/api/wall/tokens" in url:
+        return "poll"
     if "/api/layers/" in url:
         return "layer:" + url.split("/api/layers/")[1].split(".")[0].replace("_public", "")
     if "_dash-update-component" in url:
         for domain in DOMAINS:
             if f"wall-tile-{domain}" in body:
                 return f"tile:{domain}"
-        if "wall-token" in body and "wall-poll" in body:
-            return "poll"
         if "wall-alerts.children" in body:
             return "alerts"
         return "other-callback"

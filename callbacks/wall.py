@@ -8,7 +8,6 @@ are recomputed and sent. Scene rotation and the clock run in the browser (assets
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,10 +34,10 @@ from components.wall_tiles import (
 )
 from services.access import scope_token
 from services.context import current_services
-from services.layers import layer_url, versions_now
+from services.layers import layer_url, wall_tokens
 from store import wall
 from store.ledger import data_versions
-from store.queries import feed_status, layer_version
+from store.queries import feed_status
 
 
 def _shared(domain: str, token, panel, also=()):
@@ -57,30 +56,17 @@ def _shared(domain: str, token, panel, also=()):
 
 
 def _tokens_now() -> dict[str, str]:
-    """Each domain's token: its data version, and a time bucket where figures age."""
-    versions = versions_now(current_services())  # memory, where change notices arrive
-    now_s = time.time()
-    return {
-        "waste": layer_version("waste", versions, now_s),
-        "traffic": layer_version("traffic", versions, now_s),
-        # overdue and 'since midnight' change with time: look again every minute
-        "complaints": f"{versions.get('complaints', 0)}.{int(now_s // 60)}",
-        "feeds": f"{sum(versions.values())}.{int(now_s // 15)}",
-    }
+    return wall_tokens(current_services())
 
 
-@callback(
+# the poll: a GET of /api/wall/tokens each refresh_ms, in the browser (assets/wall.js);
+# only a domain whose token moved reaches the server again, for its tile
+clientside_callback(
+    "window.c3wall.poll",
     [Output(ids.wall_token(d), "data") for d in ids.WALL_DOMAINS],
     Input(ids.WALL_POLL, "n_intervals"),
     [State(ids.wall_token(d), "data") for d in ids.WALL_DOMAINS],
 )
-def poll_versions(_tick, *seen):
-    """Which domains changed since the wall last looked (a tiny response when none did)."""
-    tokens = _tokens_now()
-    fresh = [tokens[d] for d in ids.WALL_DOMAINS]
-    if fresh == list(seen):
-        raise PreventUpdate
-    return [new if new != old else no_update for new, old in zip(fresh, seen, strict=True)]
 
 
 @callback(

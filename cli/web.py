@@ -72,7 +72,7 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
     site = open_site()
     store, city = site.store, site.city
     if settings.store.kind == "ducklake":
-        store.limit_reads(settings.store.reads_at_once)
+        store.limit_reads(settings.store.reads_at_once, settings.store.threads_per_read)
     parts = job_parts(settings, store, city, site.connectors, site.basemap_path)
     connectors, planner, reporter = parts.connectors, parts.planner, parts.reporter
     jobs = RunningJobs()

@@ -43,6 +43,13 @@ class StoreSettings(BaseModel):
         "none (the walls' polls).",
     )  # fmt: skip
 
+    threads_per_read: int = Field(
+        default=1, ge=1, le=64,
+        description="ducklake: DuckDB's threads for one read in a web worker. A web tier "
+        "already runs more reads at once than it has cores; one thread each keeps them from "
+        "crowding out the requests that need no read.",
+    )  # fmt: skip
+
     memory_limit: str = Field(
         default="2GB",
         description="DuckDB's memory cap per process (each web worker and job worker): "

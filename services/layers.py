@@ -4,6 +4,8 @@ extent a map opens on (the city, or a department's zones)."""
 
 from __future__ import annotations
 
+import time
+
 from services.access import current_principal, scope_token
 from store.access import ACCOUNTS
 from store.explore import zone_summary
@@ -22,6 +24,20 @@ def versions_now(svc) -> dict[str, int]:
             found = data_versions(cur)
     found.pop(ACCOUNTS, None)
     return found
+
+
+def wall_tokens(svc, now_s: float | None = None) -> dict[str, str]:
+    """Each wall domain's token: its data version, and a time bucket where its figures age.
+    A wall refreshes a domain's tile exactly when its token moves."""
+    versions = versions_now(svc)  # memory, where change notices arrive
+    now_s = time.time() if now_s is None else now_s
+    return {
+        "waste": layer_version("waste", versions, now_s),
+        "traffic": layer_version("traffic", versions, now_s),
+        # overdue and 'since midnight' change with time: look again every minute
+        "complaints": f"{versions.get('complaints', 0)}.{int(now_s // 60)}",
+        "feeds": f"{sum(versions.values())}.{int(now_s // 15)}",
+    }
 
 
 def layer_url(layer: str, version: str | int, fmt: str = "geojson") -> str:

@@ -182,9 +182,13 @@ class Store:
                     self._readers -= 1
                     self._gate.notify_all()
 
-    def limit_reads(self, n: int) -> None:
-        """At most `n` reads at once in this process (a lake's web worker: ReadTurns)."""
+    def limit_reads(self, n: int, threads_each: int | None = None) -> None:
+        """At most `n` reads at once in this process (a lake's web worker: ReadTurns), each
+        on at most `threads_each` of DuckDB's threads (kept when the database reopens)."""
         self._read_turns = ReadTurns(n)
+        if threads_each is not None:
+            self._config["threads"] = str(threads_each)
+            self._con.execute(f"SET threads = {int(threads_each)}")
 
     def _read_turn(self, wait: bool = True):
         return self._read_turns.turn(wait) if self._read_turns is not None else nullcontext()

@@ -53,6 +53,7 @@ MATRIX = {
     "/_dash-dependencies": ("GET", "/_dash-dependencies", EVERY),
     "/_dash-update-component": ("POST", "/_dash-update-component", None),  # per callback
     "/api/version": ("GET", "/api/version", EVERY),
+    "/api/wall/tokens": ("GET", "/api/wall/tokens", {"wall", "operator", "admin"}),
     "/api/basemap.geojson": ("GET", "/api/basemap.geojson", EVERY),
     "/api/layers/<name>.<fmt>": ("GET", "/api/layers/zones.geojson", EVERY),
     "/api/frame": ("GET", "/api/frame", DESKS),

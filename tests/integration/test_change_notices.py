@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from types import SimpleNamespace
 
+from services.layers import wall_tokens
 from store.ledger import bump_version
 from store.notices import VersionBoard
 
@@ -71,3 +73,18 @@ def test_a_late_notice_never_takes_a_board_back(store, redis_url):
     finally:
         web.close()
         late.close()
+
+
+def test_the_walls_poll_moves_only_the_token_of_the_domain_that_changed(store):
+    """/api/wall/tokens: a wall asks for a domain's tile exactly when its token moves."""
+    svc = SimpleNamespace(store=store, versions=None)
+    now_s = 1_800_000_000.0  # at a minute's start: the time buckets hold for 15 s
+    before = wall_tokens(svc, now_s)
+    with store.transaction() as cur:
+        bump_version(cur, "traffic")
+    after = wall_tokens(svc, now_s + 1)
+    assert after["traffic"] != before["traffic"]
+    assert after["waste"] == before["waste"] and after["complaints"] == before["complaints"]
+    assert after["feeds"] != before["feeds"]  # the feeds tile shows every domain's age
+    # overdue complaints and 'since midnight' age without new data: a minute later
+    assert wall_tokens(svc, now_s + 60)["complaints"] != after["complaints"]

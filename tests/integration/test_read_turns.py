@@ -36,6 +36,13 @@ def test_reads_beyond_the_limit_wait_their_turn(store):
         first.result(10)
 
 
+def test_a_web_workers_reads_each_run_on_the_threads_they_are_given(store):
+    """A web tier runs more reads at once than it has cores: one DuckDB thread each."""
+    store.limit_reads(2, threads_each=1)
+    with store.reading() as cur:
+        assert cur.execute("SELECT current_setting('threads')").fetchone()[0] == 1
+
+
 def test_a_read_inside_a_read_or_a_write_takes_no_second_turn(store):
     store.limit_reads(1)
     with store.reading() as outer, store.reading() as inner:
