@@ -175,11 +175,31 @@ window.c3 = Object.assign({}, window.c3, {
         const next = Math.min(value + step, max);
         return next >= max ? [max, true, "▶ Play"] : [next, NO, NO];
       },
+
+      /* The page's poll: a GET of /api/version each refresh_ms. The token it sets (the
+       * data versions and the minute: a live view's window moves) wakes the slider, the
+       * layers' sources and the table only when it moved, not at every tick. */
+      tick: async function (_n, previous) {
+        const dc = window.dash_clientside;
+        let versions;
+        try {
+          const r = await fetch("/api/version", {cache: "no-store"});
+          if (!r.ok) throw dc.PreventUpdate;
+          versions = await r.json();
+        } catch (e) {
+          throw dc.PreventUpdate;  // the next tick asks again
+        }
+        const token = canonical(versions) + "@" + Math.floor(Date.now() / 60000);
+        if (token === previous) throw dc.PreventUpdate;
+        return token;
+      },
     };
   })(),
 });
 
 // Dash finds clientside callbacks under window.dash_clientside.<namespace>.
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
-  c3_explore: {view: window.c3.explore.view, play: window.c3.explore.play},
+  c3_explore: {
+    view: window.c3.explore.view, play: window.c3.explore.play, tick: window.c3.explore.tick,
+  },
 });

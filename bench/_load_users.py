@@ -35,8 +35,9 @@ from bench._load_client import C3User, find, gave_up, ready  # noqa: E402
 # wall's refresh_ms: 1000 as walls run); its heartbeat asks /api/version every 5 s
 WALL_POLL_S = 1.0
 HEARTBEAT_S = 5.0
-# /explore: its poll at the default refresh_ms (10 s); an action (slider or filter) every
-# 2–8 s, an active user
+# /explore: its poll at the default refresh_ms (10 s), a GET of /api/version whose token
+# (versions and minute) wakes the slider, sources and table when it moved (assets/explore.js);
+# an action (slider or filter) every 2–8 s, an active user
 EXPLORE_POLL_S = 10.0
 EXPLORE_ACTION_S = (2.0, 8.0)
 
@@ -115,9 +116,10 @@ class WallUser(C3User):
 
 class ExploreUser(C3User):
     """/explore as a department head uses it: moves the time slider or changes a filter
-    every few seconds; the page's poll every 10 s. Each action sends what the browser
-    sends: the table's contents (and its first rows when they change), the moment's
-    values (/api/frame) for the slider, and the complaints layer when its URL moves."""
+    every few seconds; the page's poll every 10 s (its callbacks when the data moved).
+    Each action sends what the browser sends: the table's contents (and its first rows
+    when they change), the moment's values (/api/frame) for the slider, and the
+    complaints layer when its URL moves."""
 
     account = ("", "")  # --explore-account
 
@@ -133,7 +135,7 @@ class ExploreUser(C3User):
         self.sources: dict | None = None
         self.slider = {"value": 1, "max": 1, "min": 0, "step": 3600}
         self.query = None
-        self.polls = 0
+        self.tick = None  # explore-tick: what the page's poll last saw
         self.complaints_url = None
         self.map_view = first_view(layout)
         # the page's first callbacks, as the renderer sends them
@@ -152,16 +154,20 @@ class ExploreUser(C3User):
         now = time.monotonic()
         if now >= self.next_poll:
             self.next_poll += EXPLORE_POLL_S
-            self.polls += 1
-            self.poll()
+            versions = self.get("explore: poll /api/version", "/api/version")
+            token = None if versions is None else (
+                json.dumps(versions, sort_keys=True) + f"@{int(time.time() // 60)}")
+            if token is not None and token != self.tick:
+                self.tick = token
+                self.poll()
         if now >= self.next_action:
             self.next_action = now + random.uniform(*EXPLORE_ACTION_S)
             self.move_slider() if random.random() < 0.5 else self.change_filter()
 
     # -- the page's poll ------------------------------------------------------------
     def poll(self, first: bool = False) -> None:
-        tick = [prop("explore-poll", "n_intervals", self.polls or None)]
-        changed = [] if first else ["explore-poll.n_intervals"]
+        tick = [prop("explore-tick", "data", self.tick)]
+        changed = [] if first else ["explore-tick.data"]
         warm = " (warm-up)" if first else ""
         slider_outputs = [{"id": "explore-slider", "property": p}
                           for p in ("min", "max", "step", "marks", "value")]  # fmt: skip
@@ -226,7 +232,7 @@ class ExploreUser(C3User):
         inputs += [prop(f"explore-filter-{f}", "value", self.filters[f]) for f in FILTERS]
         inputs += [prop("explore-slider", "value", self.slider["value"]),
                    prop("explore-subset", "data"),
-                   prop("explore-poll", "n_intervals", self.polls or None)]  # fmt: skip
+                   prop("explore-tick", "data", self.tick)]  # fmt: skip
         state = [prop("explore-range", "value", "7d"), prop("explore-dates", "start_date"),
                  prop("explore-dates", "end_date"),
                  prop("explore-slider", "max", self.slider["max"]),

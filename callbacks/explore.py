@@ -112,30 +112,42 @@ clientside_callback(
     Input(ids.EXPLORE_RANGE, "value"),
     Input(ids.EXPLORE_DATES, "start_date"),
     Input(ids.EXPLORE_DATES, "end_date"),
-    Input(ids.EXPLORE_POLL, "n_intervals"),
+    Input(ids.EXPLORE_TICK, "data"),
     State(ids.EXPLORE_SLIDER, "value"),
     State(ids.EXPLORE_SLIDER, "max"),
     State(ids.EXPLORE_INITIAL, "data"),
 )
 def time_slider(range_key, start, end, _tick, value, old_max, initial):
     """The slider spans the range; it keeps its moment unless that was 'now' (live)."""
-    if ctx.triggered_id is None:  # the URL's moment, if any
+    unset = old_max in (None, ids.EXPLORE_SLIDER_UNSET_MAX)
+    if ctx.triggered_id is None or unset:
+        # the URL's moment, if any (also when the page's first poll overtook this first call)
         at_s = epoch_or_none((initial or {}).get("at"))
-    elif ctx.triggered_id == ids.EXPLORE_POLL and value is not None and value < old_max:
+    elif ctx.triggered_id == ids.EXPLORE_TICK and value is not None and value < old_max:
         at_s = value  # looking at the past: stay there
     else:
         at_s = None  # live follows now; a new range starts at its end
     tz = current_services().settings.timezone
     span = slider_span(time_view(range_key, start, end, at_s, tz), tz)
-    keep = ctx.triggered_id == ids.EXPLORE_POLL and at_s is not None and span["min"] <= at_s
+    polled = ctx.triggered_id == ids.EXPLORE_TICK and not unset
+    keep = polled and at_s is not None and span["min"] <= at_s
     # a poll never moves a moment the user chose (it may have moved since the poll began)
     moment = no_update if keep else span["value"]
     return span["min"], span["max"], span["step"], span["marks"], moment, range_key != "custom"
 
 
+clientside_callback(
+    ClientsideFunction("c3_explore", "tick"),
+    Output(ids.EXPLORE_TICK, "data"),
+    Input(ids.EXPLORE_POLL, "n_intervals"),
+    State(ids.EXPLORE_TICK, "data"),
+    prevent_initial_call=True,
+)
+
+
 @callback(
     Output(ids.EXPLORE_SOURCES, "data"),
-    Input(ids.EXPLORE_POLL, "n_intervals"),
+    Input(ids.EXPLORE_TICK, "data"),
     State(ids.EXPLORE_SOURCES, "data"),
 )
 def refresh_sources(_tick, previous):

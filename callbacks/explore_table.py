@@ -29,7 +29,7 @@ from store.explore_filters import FILTERS
     [Input(ids.explore_filter(name), "value") for name in FILTERS],
     Input(ids.EXPLORE_SLIDER, "value"),
     Input(ids.EXPLORE_SUBSET, "data"),
-    Input(ids.EXPLORE_POLL, "n_intervals"),
+    Input(ids.EXPLORE_TICK, "data"),
     State(ids.EXPLORE_RANGE, "value"),
     State(ids.EXPLORE_DATES, "start_date"),
     State(ids.EXPLORE_DATES, "end_date"),

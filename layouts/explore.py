@@ -147,7 +147,7 @@ def _time_bar() -> html.Section:
                 dcc.Slider(
                     id=ids.EXPLORE_SLIDER,
                     min=0,
-                    max=1,
+                    max=ids.EXPLORE_SLIDER_UNSET_MAX,
                     step=1,
                     value=1,
                     updatemode="mouseup",
@@ -338,6 +338,7 @@ def _stores(query: dict, at: int | None, refresh_ms: int) -> list:
         dcc.Store(id=ids.EXPLORE_SUBSET, data=None),
         dcc.Store(id=ids.EXPLORE_SOURCES, data=None),
         dcc.Interval(id=ids.EXPLORE_POLL, interval=refresh_ms),
+        dcc.Store(id=ids.EXPLORE_TICK, data=None),
     ]
 
 

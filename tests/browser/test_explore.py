@@ -7,6 +7,7 @@ import pytest
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.support.ui import WebDriverWait
 
+from store.ledger import bump_version
 from tests.helpers.browser import (
     ON_MAP,
     busiest_zone,
@@ -196,4 +197,45 @@ def test_a_zone_picked_on_the_map_filters_every_layer_to_it(dash_duo, live_app, 
     drawn(dash_duo, "waste", in_zone)
     WebDriverWait(dash_duo.driver, 10).until(lambda d: f"zone={zone_id}" in d.current_url)
     dash_duo.wait_for_contains_text("#explore-table-count", f"{in_zone} rows", timeout=10)
+    assert dash_duo.get_logs() == []
+
+
+ASKED = """
+window.__asked = [];
+const before = window.fetch;
+window.fetch = (...args) => {
+    const body = (args[1] && typeof args[1].body === "string") ? args[1].body : "";
+    window.__asked.push([String(args[0]), body]);
+    return before(...args);
+};
+"""
+
+
+def asked(dash_duo, what: str) -> int:
+    """How many requests the page has sent since the last count whose URL or body says
+    `what`."""
+    return dash_duo.driver.execute_script(
+        "return window.__asked.filter(([u, b]) => u.includes(arguments[0])"
+        " || b.includes(arguments[0])).length",
+        what,
+    )
+
+
+def test_the_pages_poll_wakes_its_callbacks_only_when_the_data_moved(dash_duo, live_app, store):
+    """The page polls /api/version every refresh_ms (1 s here); the slider, the layers'
+    sources and the table are asked again only when a version (or the minute) moved."""
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": ASKED})
+    open_explore(dash_duo, live_app, "?range=24h")
+    drawn(dash_duo, "waste")
+    WebDriverWait(dash_duo.driver, 30).until(lambda _: asked(dash_duo, "/api/version") >= 1)
+    dash_duo.driver.execute_script("window.__asked = []")
+    WebDriverWait(dash_duo.driver, 30).until(lambda _: asked(dash_duo, "/api/version") >= 4)
+    # four polls and no new data: at most one wake (if a minute began between them)
+    assert asked(dash_duo, "explore-sources.data") <= 1
+
+    with store.transaction() as cur:
+        bump_version(cur, "waste")
+    dash_duo.driver.execute_script("window.__asked = []")
+    WebDriverWait(dash_duo.driver, 30).until(lambda _: asked(dash_duo, "explore-sources.data"))
+    assert asked(dash_duo, "explore-table-query.data") >= 1  # the table looks again too
     assert dash_duo.get_logs() == []
