@@ -27,7 +27,8 @@ The load generator runs on the same machine as the servers and takes CPU from th
 Measured 1 Dec 2026 (docs/benchmarks.md): budget missed, 11 s at first (B: 33–43 ms of
 CPU a request, half of it the sign-in check reading the lake), 1.4 s after the lake read
 less (B: 13–16 ms a request, 130 requests/s; the 2-core machine full); 1.1 s after the
-poll left Dash and each read ran on one DuckDB thread (3.6 s the same morning without).
+wall's poll left Dash and each read ran on one DuckDB thread (3.6 s the same morning
+without), 0.65 s after /explore's poll left Dash too.
 
     --keep keeps the temporary directory (the servers' logs) for a look after.
 
