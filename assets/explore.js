@@ -181,15 +181,16 @@ window.c3 = Object.assign({}, window.c3, {
        * layers' sources and the table only when it moved, not at every tick. */
       tick: async function (_n, previous) {
         const dc = window.dash_clientside;
-        let versions;
+        let versions, now;
         try {
           const r = await fetch("/api/version", {cache: "no-store"});
           if (!r.ok) throw dc.PreventUpdate;
           versions = await r.json();
+          now = Date.parse(r.headers.get("Date")) || Date.now();  // the server's minute
         } catch (e) {
           throw dc.PreventUpdate;  // the next tick asks again
         }
-        const token = canonical(versions) + "@" + Math.floor(Date.now() / 60000);
+        const token = canonical(versions) + "@" + Math.floor(now / 60000);
         if (token === previous) throw dc.PreventUpdate;
         return token;
       },

@@ -102,30 +102,29 @@ window.c3wall = (function () {
     if (status) status.textContent = "";
   }
 
-  let polling = false;  // a poll still waiting: the next tick does not pile another on
+  let inflight = null;  // the tokens' request under way, shared by the ticks that wait
+
+  function fetchTokens() {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), POLL_GIVE_UP_MS);
+    return fetch("/api/wall/tokens", {cache: "no-store", signal: controller.signal})
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null)
+      .finally(() => clearTimeout(timer));
+  }
 
   /* Which domains' tokens moved since the wall last looked: the new token for those, no
    * update for the rest; nothing at all when none moved or the server cannot say (the
-   * heartbeat tells the operator about that). */
+   * heartbeat tells the operator about that). A tick while a request is under way waits
+   * for that one's answer: the renderer keeps only the newest run of a callback, so an
+   * answer slower than a tick must still reach it. */
   async function poll(_tick, ...seen) {
     const dc = window.dash_clientside;
-    if (polling) throw dc.PreventUpdate;
-    // read before the first await: the clock's callback on the same tick clears the context
+    // read now: the renderer clears the context once this function's first part returns
     const domains = dc.callback_context.outputs_list.map((o) => o.id.replace("wall-token-", ""));
-    polling = true;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), POLL_GIVE_UP_MS);
-    let tokens;
-    try {
-      const r = await fetch("/api/wall/tokens", {cache: "no-store", signal: controller.signal});
-      if (!r.ok) throw dc.PreventUpdate;
-      tokens = await r.json();
-    } catch (e) {
-      throw dc.PreventUpdate;
-    } finally {
-      clearTimeout(timer);
-      polling = false;
-    }
+    if (!inflight) inflight = fetchTokens().finally(() => { inflight = null; });
+    const tokens = await inflight;
+    if (!tokens) throw dc.PreventUpdate;
     const fresh = domains.map((d, i) => (tokens[d] !== seen[i] ? tokens[d] : dc.no_update));
     if (fresh.every((t) => t === dc.no_update)) throw dc.PreventUpdate;
     return fresh;

@@ -79,9 +79,10 @@ def main() -> None:
     args = parser.parse_args()
     known = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{BASELINE}^{{commit}}"],
                            capture_output=True)  # fmt: skip
-    if known.returncode != 0:
-        sys.exit(f"bench_wall_poll: the baseline commit {BASELINE} is not in this checkout "
-                 "(run it from a git clone of C3)")
+    if known.returncode != 0:  # skipped, not failed: `make bench` goes on to the next
+        print(f"bench_wall_poll: skipped, the baseline commit {BASELINE} is not in this "
+              "checkout (run it from a git clone of C3)")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "baseline"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree),

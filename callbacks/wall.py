@@ -46,17 +46,13 @@ def _shared(domain: str, token, panel, also=()):
     panel depends on. Only the token as it stands now is shared (a wall cannot have one
     computed ahead for the others)."""
     try:
-        now = _tokens_now()[domain]
+        now = wall_tokens(current_services())[domain]
     except duckdb.Error:  # the versions cannot be read: the panel says why, unshared
         return panel(token)
     if token != now:
         return panel(token)
     key = (domain, token, scope_token(), *also)
     return current_services().answers.get(key, lambda: panel(token))
-
-
-def _tokens_now() -> dict[str, str]:
-    return wall_tokens(current_services())
 
 
 # the poll: a GET of /api/wall/tokens each refresh_ms, in the browser (assets/wall.js);

@@ -45,9 +45,9 @@ class StoreSettings(BaseModel):
 
     threads_per_read: int = Field(
         default=1, ge=1, le=64,
-        description="ducklake: DuckDB's threads for one read in a web worker. A web tier "
-        "already runs more reads at once than it has cores; one thread each keeps them from "
-        "crowding out the requests that need no read.",
+        description="ducklake: DuckDB's threads in a web worker (one pool for all its "
+        "reads). A web tier already runs more reads at once than it has cores; one thread "
+        "keeps them from crowding out the requests that need no read.",
     )  # fmt: skip
 
     memory_limit: str = Field(

@@ -10,11 +10,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 from store.ledger import bump_version
 from tests.helpers.browser import (
     ON_MAP,
+    asked,
     busiest_zone,
     click_zone,
     drawn,
     map_fitted,
     open_explore,
+    record_requests,
 )
 
 pytestmark = pytest.mark.browser
@@ -200,31 +202,10 @@ def test_a_zone_picked_on_the_map_filters_every_layer_to_it(dash_duo, live_app, 
     assert dash_duo.get_logs() == []
 
 
-ASKED = """
-window.__asked = [];
-const before = window.fetch;
-window.fetch = (...args) => {
-    const body = (args[1] && typeof args[1].body === "string") ? args[1].body : "";
-    window.__asked.push([String(args[0]), body]);
-    return before(...args);
-};
-"""
-
-
-def asked(dash_duo, what: str) -> int:
-    """How many requests the page has sent since the last count whose URL or body says
-    `what`."""
-    return dash_duo.driver.execute_script(
-        "return window.__asked.filter(([u, b]) => u.includes(arguments[0])"
-        " || b.includes(arguments[0])).length",
-        what,
-    )
-
-
 def test_the_pages_poll_wakes_its_callbacks_only_when_the_data_moved(dash_duo, live_app, store):
     """The page polls /api/version every refresh_ms (1 s here); the slider, the layers'
     sources and the table are asked again only when a version (or the minute) moved."""
-    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": ASKED})
+    record_requests(dash_duo)
     open_explore(dash_duo, live_app, "?range=24h")
     drawn(dash_duo, "waste")
     WebDriverWait(dash_duo.driver, 30).until(lambda _: asked(dash_duo, "/api/version") >= 1)

@@ -1,6 +1,7 @@
 """`/wall` in headless Chromium: figures that match the store, updates in place, scenes,
 privacy, and what it says when the server goes away."""
 
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,8 +18,10 @@ from store.upsert import upsert
 from tests.helpers import TZ
 from tests.helpers.browser import (
     ON_MAP,
+    asked,
     callbacks_settled,
     map_fitted,
+    record_requests,
     record_responses,
     recorded_bodies,
 )
@@ -216,3 +219,27 @@ def test_on_a_desk_screen_an_alert_click_flies_the_map_there(dash_duo, live_app,
     WebDriverWait(dash_duo.driver, 30).until(lambda d: d.execute_script(zoom) != before)
     assert dash_duo.find_elements(".leaflet-control-zoom")  # desk screens keep their controls
     assert dash_duo.get_logs() == []
+
+
+def test_a_poll_answered_slower_than_a_tick_still_reaches_the_tiles(dash_duo, live_app, store):
+    """On a busy server the tokens can take longer than refresh_ms (1 s here): the
+    renderer keeps only the newest tick's run, which must still get that answer."""
+    record_requests(dash_duo)
+    open_wall(dash_duo, live_app)
+    wall_settled(dash_duo)
+    views = live_app.server.view_functions
+    quick = views["c3_api.wall_tokens_now"]
+
+    def slow():
+        time.sleep(2.5)
+        return quick()
+
+    views["c3_api.wall_tokens_now"] = slow
+    try:
+        dash_duo.driver.execute_script("window.__asked = []")
+        with store.transaction() as cur:
+            bump_version(cur, "waste")
+        WebDriverWait(dash_duo.driver, 30).until(lambda _: asked(dash_duo, "wall-tile-waste"))
+        assert asked(dash_duo, "/api/wall/tokens") >= 1
+    finally:
+        views["c3_api.wall_tokens_now"] = quick

@@ -24,6 +24,12 @@ SEED = 42
 FIXED_NOW = datetime(2026, 11, 17, 7, 0, tzinfo=UTC)
 
 
+def days_back_to_fixed_now(days_before: int = 14) -> int:
+    """The `backfill_days` a connector's first run (which counts back from the real now)
+    needs to reach `days_before` days before FIXED_NOW: more with every day that passes."""
+    return (datetime.now(UTC) - FIXED_NOW).days + 1 + days_before
+
+
 def demo_feeds(base_url: str, **overrides) -> list[ConnectorSettings]:
     """The demo's three feeds (waste, traffic, complaints) on the simulator at `base_url`."""
     common = {"retries": 1, "timeout_s": 5.0, **overrides}

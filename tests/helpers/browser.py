@@ -132,3 +132,31 @@ def sign_in_locally(dash_duo, name: str, password: str) -> None:
     dash_duo.wait_for_element("#c3-name").send_keys(name)
     dash_duo.find_element("#c3-password").send_keys(password)
     dash_duo.find_element(".c3-signin-form button").click()
+
+
+# The requests a page sends (URL, body), for tests of what it asks and when
+ASKED = """
+window.__asked = [];
+const before = window.fetch;
+window.fetch = (...args) => {
+    const body = (args[1] && typeof args[1].body === "string") ? args[1].body : "";
+    window.__asked.push([String(args[0]), body]);
+    return before(...args);
+};
+"""
+
+
+def asked(dash_duo, what: str) -> int:
+    """How many requests whose URL or body says `what` the page has sent since it opened
+    (or since a test emptied `window.__asked`)."""
+    return dash_duo.driver.execute_script(
+        "return window.__asked.filter(([u, b]) => u.includes(arguments[0])"
+        " || b.includes(arguments[0])).length",
+        what,
+    )
+
+
+def record_requests(dash_duo) -> None:
+    """From the next page on, keep the URL and body of every request the page fetches."""
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": ASKED})
+

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from cli import cli
 from sim.http import free_port
+from tests.helpers import days_back_to_fixed_now
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,9 +32,11 @@ def test_ingest_once_prints_a_summary_per_connector(tmp_path, monkeypatch, sim_f
         ("traffic", "ngsi-v2", sim_fixed.url, "TrafficFlowObserved"),
         ("complaints", "open311", f"{sim_fixed.url}/open311/v2", None),
     ]
+    backfill_days = days_back_to_fixed_now()  # the simulator's clock stands at FIXED_NOW
     text = f'data_dir = "{tmp_path}"\n'
     for name, kind, url, entity_type in feeds:
         text += f'[[connectors]]\nname = "{name}"\nkind = "{kind}"\nurl = "{url}"\n'
+        text += f"backfill_days = {backfill_days}\n"
         text += f'entity_type = "{entity_type}"\n' if entity_type else ""
     config.write_text(text)
     monkeypatch.setenv("C3_CONFIG", str(config))

@@ -18,7 +18,7 @@ from store import Store
 from store.city import load_city_model
 from store.lake import tables_without_stats
 from store.migrations import _migration_files
-from tests.helpers import rows, seed_demo_day
+from tests.helpers import days_back_to_fixed_now, rows, seed_demo_day
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = ("waste_containers", "waste_readings", "road_segments", "traffic_readings",
@@ -82,7 +82,8 @@ def test_two_processes_ingest_the_same_feeds_into_one_lake_at_once(lake, tmp_pat
                 f'catalog = "{lake.catalog}"\ndata_path = "{lake.data_path}"\n')  # fmt: skip
         for name, (kind, path, entity) in feeds.items():
             text += (f'[[connectors]]\nname = "{name}"\nkind = "{kind}"\n'
-                     f'url = "{sim_fixed.url}{path}"\n')  # fmt: skip
+                     f'url = "{sim_fixed.url}{path}"\n'
+                     f"backfill_days = {days_back_to_fixed_now()}\n")  # fmt: skip
             text += f'entity_type = "{entity}"\n' if entity else ""
         config.write_text(text)
         env = dict(os.environ, C3_CONFIG=str(config), COLUMNS="200")

@@ -22,7 +22,7 @@ from store import Store
 from store.jobs import claims
 from store.lease import Lease
 from store.ledger import bump_version
-from tests.helpers import redis_answers, rows
+from tests.helpers import days_back_to_fixed_now, redis_answers, rows
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_S = 1.0  # the workers' --lease-interval
@@ -95,7 +95,8 @@ def lake_config(tmp_path: Path, lake, sim_url: str, top: str = "") -> Path:
                                      ("traffic", "ngsi-v2", "", "TrafficFlowObserved"),
                                      ("complaints", "open311", "/open311/v2", None)):  # fmt: skip
         text += (f'[[connectors]]\nname = "{name}"\nkind = "{kind}"\n'
-                 f'url = "{sim_url}{path}"\ninterval_s = {POLL_S}\n')  # fmt: skip
+                 f'url = "{sim_url}{path}"\ninterval_s = {POLL_S}\n'
+                 f"backfill_days = {days_back_to_fixed_now()}\n")  # fmt: skip
         text += f'entity_type = "{entity}"\n' if entity else ""
     config.write_text(text)
     return config
