@@ -2,7 +2,10 @@
  * heartbeat. All run here so that a wall costs the server one small GET a second between
  * data changes (/api/wall/tokens), and a tile's callback only when its domain moved.
  *
- * The heartbeat also learns when the wall is signed out (401: an admin revoked its
+ * The poll's answers tell the connection's state: lost, back, or signed out. The heartbeat
+ * asks /api/version only when no poll has answered for a beat (a wall polling slower than
+ * that, or a poll stuck on the way), so a wall sends one request a second, not 1.2.
+ * A wall learns that it is signed out (401: an admin revoked its
  * display, or its session ended): a full-screen notice then replaces the picture, which
  * would otherwise stand still and look live. The guard may say why ({"why": "revoked"});
  * a paired display (`via: device`, asked once from /auth/whoami) that is refused without
@@ -17,6 +20,8 @@ window.c3wall = (function () {
   let started = false;
   let paired = null;  // null until /auth/whoami has said how this wall is signed in
   let wallName = "";  // a paired display's name, to say which one needs a new link
+  let answeredAt = 0;  // when a poll last heard from the server (or failed to)
+  let ended = false;  // signed out: nothing brings this session back, stop asking
 
   function sceneBounds(scene, config) {
     const b = scene.bounds || config.bounds;  // [west, south, east, north]
@@ -25,26 +30,35 @@ window.c3wall = (function () {
 
   function heartbeat() {
     const root = document.getElementById("wall-root");
-    if (!root) { setTimeout(heartbeat, HEARTBEAT_MS); return; }
-    if (paired === null) learnHowSignedIn();  // the first ask failed
-    const status = document.getElementById("wall-connection");
+    if (ended) return;
+    if (!root || Date.now() - answeredAt < HEARTBEAT_MS) {  // the poll said it already
+      setTimeout(heartbeat, HEARTBEAT_MS);
+      return;
+    }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), HEARTBEAT_MS - 1000);
-    let again = true;
     fetch("/api/version", {cache: "no-store", signal: controller.signal})
-      .then((r) => {
-        if (r.status === 401) {
-          again = false;  // nothing brings this session back: only a new link or sign-in
-          return r.json().catch(() => ({})).then((body) => signedOut(root, body));
-        }
-        if (!r.ok) throw new Error(r.status);
-        online(root, status);
-      })
-      .catch(() => offline(root, status))
+      .then(heard, () => heard(null))
       .finally(() => {
         clearTimeout(timer);
-        if (again) setTimeout(heartbeat, HEARTBEAT_MS);
+        setTimeout(heartbeat, HEARTBEAT_MS);
       });
+  }
+
+  /* What an answer (a Response, or null when none came) says about the connection. */
+  function heard(response) {
+    const root = document.getElementById("wall-root");
+    const status = document.getElementById("wall-connection");
+    if (!root || ended) return;
+    if (paired === null) learnHowSignedIn();  // the first ask failed
+    if (response && response.status === 401) {
+      ended = true;  // nothing brings this session back: only a new link or sign-in
+      response.json().catch(() => ({})).then((body) => signedOut(root, body));
+    } else if (response && response.ok) {
+      online(root, status);
+    } else {
+      offline(root, status);
+    }
   }
 
   function learnHowSignedIn() {
@@ -105,17 +119,18 @@ window.c3wall = (function () {
   let inflight = null;  // the tokens' request under way, shared by the ticks that wait
 
   function fetchTokens() {
+    if (ended) return Promise.resolve(null);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), POLL_GIVE_UP_MS);
     return fetch("/api/wall/tokens", {cache: "no-store", signal: controller.signal})
-      .then((r) => (r.ok ? r.json() : null))
-      .catch(() => null)
+      .then((r) => { answeredAt = Date.now(); heard(r); return r.ok ? r.json() : null; })
+      .catch(() => { answeredAt = Date.now(); heard(null); return null; })
       .finally(() => clearTimeout(timer));
   }
 
   /* Which domains' tokens moved since the wall last looked: the new token for those, no
    * update for the rest; nothing at all when none moved or the server cannot say (the
-   * heartbeat tells the operator about that). A tick while a request is under way waits
+   * answer's status tells the operator about that). A tick while a request is under way waits
    * for that one's answer: the renderer keeps only the newest run of a callback, so an
    * answer slower than a tick must still reach it. */
   async function poll(_tick, ...seen) {

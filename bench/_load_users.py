@@ -32,9 +32,9 @@ from bench._dash_requests import payload, prop  # noqa: E402
 from bench._load_client import C3User, find, gave_up, ready  # noqa: E402
 
 # the wall's poll (assets/wall.js): a GET of /api/wall/tokens every `WALL_POLL_S` (the
-# wall's refresh_ms: 1000 as walls run); its heartbeat asks /api/version every 5 s
+# wall's refresh_ms: 1000 as walls run); its answers are the connection's heartbeat too
+# (a separate one asks /api/version only when no poll answered for 5 s: never, here)
 WALL_POLL_S = 1.0
-HEARTBEAT_S = 5.0
 # /explore: its poll at the default refresh_ms (10 s), a GET of /api/version whose token
 # (versions and minute) wakes the slider, sources and table when it moved (assets/explore.js);
 # an action (slider or filter) every 2–8 s, an active user
@@ -44,9 +44,11 @@ EXPLORE_ACTION_S = (2.0, 8.0)
 WALL_DOMAINS = ("waste", "traffic", "complaints", "feeds")  # components.ids.WALL_DOMAINS
 FILTERS = ("zone", "waste_type", "road_class", "service", "status")  # store.explore_filters
 COMPLAINT_FILTERS = ("zone", "service", "status")  # LAYER_FILTERS["complaints"]
+
+
 class WallUser(C3User):
     """/wall as a browser shows it: the poll every second; a domain whose token changed
-    gets its tile (and its layer, if the URL moved), then the alert strip; the heartbeat."""
+    gets its tile (and its layer, if the URL moved), then the alert strip."""
 
     account = ("", "")  # --wall-account
 
@@ -58,7 +60,7 @@ class WallUser(C3User):
         self.tokens: dict[str, str | None] = dict.fromkeys(WALL_DOMAINS)
         self.alerts: dict[str, list] = {d: [] for d in WALL_DOMAINS}
         self.layers: dict[str, str] = {}
-        self.next_beat = self.due = time.monotonic()
+        self.due = time.monotonic()
         self.poll(warm=True)
         ready.add(id(self))
 
@@ -69,9 +71,6 @@ class WallUser(C3User):
     def tick(self) -> None:
         self.due = time.monotonic() + WALL_POLL_S  # the Interval fires whatever the answers
         self.poll()
-        if time.monotonic() >= self.next_beat:
-            self.next_beat += HEARTBEAT_S
-            self.get("wall: heartbeat /api/version", "/api/version")
 
     def poll(self, warm: bool = False) -> None:
         fresh = self.get("wall: poll" + (" (warm-up)" if warm else ""), "/api/wall/tokens") or {}

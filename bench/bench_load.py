@@ -63,14 +63,12 @@ from bench._load_processes import (  # noqa: E402
     stop,
     wait_for,
 )
+from config.settings import LAKE_WEB_THREADS  # noqa: E402
 from sim.http import free_port  # noqa: E402
 
 POSTGRES = "host=127.0.0.1 port=5432 user=postgres"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 WEB_WORKERS = 4
-# docs/deploy.md: a lake's web worker holds many threads, most of them waiting their turn
-# to read ([store] reads_at_once), so that a request needing no read finds a free one
-LAKE_WEB_THREADS = 32
 BUDGET_USERS, BUDGET_P95_MS, BUDGET_ENDPOINT = 200, 500.0, "wall: poll"
 MAX_FAIL_RATIO = 0.01
 # the accounts the users sign in with (name, password, role), added by the seeding
@@ -78,7 +76,8 @@ ACCOUNTS = {"wall": ("bench-wall", "bench-wall-password", "wall"),
             "explore": ("bench-operator", "bench-operator-password", "operator")}  # fmt: skip
 TARGETS = {
     "A": "one c3 serve, DuckDB file",
-    "B": f"c3 serve x {WEB_WORKERS} web workers + c3 worker, DuckLake, Redis notices",
+    "B": f"c3 serve x {WEB_WORKERS} web workers ({LAKE_WEB_THREADS} threads each, the "
+         "lake's default) + c3 worker, DuckLake, Redis notices",
 }
 
 
@@ -88,8 +87,7 @@ def write_config(folder: Path, port: int, sim_port: int, lake: str | None) -> Pa
     lines = [f'data_dir = "{folder}"', f"http_port = {port}", f"sim_port = {sim_port}",
              'http_host = "127.0.0.1"']  # fmt: skip
     if lake:
-        lines += [f'redis_url = "{REDIS_URL}"', f"web_workers = {WEB_WORKERS}",
-                  f"web_threads = {LAKE_WEB_THREADS}", "",
+        lines += [f'redis_url = "{REDIS_URL}"', f"web_workers = {WEB_WORKERS}", "",
                   "[store]", 'kind = "ducklake"', f'catalog = "postgres:{POSTGRES} dbname={lake}"',
                   f'data_path = "{folder / "lake"}"']  # fmt: skip
     config = folder / "c3.toml"

@@ -18,6 +18,11 @@ from store.retention import Cutoffs, hour_floor, oldest_reading, prune, roll_up_
 
 log = logging.getLogger(__name__)
 
+# A lake's file that no snapshot reads any more is deleted this long after it was given
+# up (merged, or its snapshots expired): no read of C3 lasts that long, and one under way
+# in another process may be scanning it still.
+FILES_GRACE = timedelta(hours=1)
+
 
 def cutoffs(settings: Settings, now: datetime) -> Cutoffs:
     """The moments before which each kind of data goes, at `now`."""
@@ -74,5 +79,6 @@ def run_retention(store: Store, settings: Settings, now: datetime | None = None)
         if store.lake is None:
             free_deleted_blocks(store)
     if store.lake is not None:
-        store.maintain_lake(now - timedelta(hours=settings.retention.snapshot_hours))
+        store.maintain_lake(now - timedelta(hours=settings.retention.snapshot_hours),
+                            now - FILES_GRACE)  # fmt: skip
     return gone

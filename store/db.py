@@ -373,11 +373,11 @@ class Store:
             with self._write_lock, self._lake_turn(), closing(self._cursor()) as cur:
                 flush_inlined(cur)
 
-    def maintain_lake(self, snapshots_before: datetime) -> None:
+    def maintain_lake(self, snapshots_before: datetime, files_before: datetime) -> None:
         """A lake's upkeep (store.retention.maintain_lake) in this process's turn to write."""
         if self.lake is not None:
             with self._write_lock, self._lake_turn(), closing(self._cursor()) as cur:
-                maintain_lake(cur, snapshots_before)
+                maintain_lake(cur, snapshots_before, files_before)
 
     def close(self) -> None:
         """Close the file; an invalidated database closes too, without an error."""

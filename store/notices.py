@@ -59,6 +59,13 @@ class VersionBoard:
             self._learn(found)
         return found
 
+    def confirm(self) -> dict[str, int]:
+        """The versions read from the store now, in case a notice was lost on the way
+        (`services.accounts.SessionChecks`); the board learns any that moved."""
+        found = self._read()
+        self._learn(found)
+        return found
+
     def _know(self, versions: dict[str, int] | None) -> None:
         with self._lock:
             self._versions, self._known_at = versions, time.monotonic()

@@ -163,15 +163,20 @@ def flush_inlined(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CALL ducklake_flush_inlined_data('{CATALOG}')")
 
 
-def maintain_lake(con: duckdb.DuckDBPyConnection, snapshots_before: datetime) -> None:
+def maintain_lake(con: duckdb.DuckDBPyConnection, snapshots_before: datetime,
+                  files_before: datetime) -> None:  # fmt: skip
     """A lake's upkeep: write the rows inlined in the catalog to Parquet, merge small
     adjacent files, expire the snapshots older than `snapshots_before` (time travel
-    further back is given up) and delete the files no remaining snapshot reads."""
+    further back is given up) and delete the files no remaining snapshot reads that were
+    given up before `files_before`: a read under way in another process may still be
+    scanning a file merged away a moment ago (deleting it at once failed such reads with
+    "Cannot open file" under load)."""
     flush_inlined(con)
     con.execute(f"CALL ducklake_merge_adjacent_files('{CATALOG}')")
     con.execute(f"CALL ducklake_expire_snapshots('{CATALOG}', older_than => ?)",
                 [snapshots_before])  # fmt: skip
-    con.execute(f"CALL ducklake_cleanup_old_files('{CATALOG}', cleanup_all => true)")
+    con.execute(f"CALL ducklake_cleanup_old_files('{CATALOG}', older_than => ?)",
+                [files_before])  # fmt: skip
 
 
 def since_hours(now: datetime, days: float) -> datetime:

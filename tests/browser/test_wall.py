@@ -243,3 +243,30 @@ def test_a_poll_answered_slower_than_a_tick_still_reaches_the_tiles(dash_duo, li
         assert asked(dash_duo, "/api/wall/tokens") >= 1
     finally:
         views["c3_api.wall_tokens_now"] = quick
+
+
+def test_the_polls_answers_are_the_walls_heartbeat(dash_duo, live_app):
+    """A wall polling every second sends nothing else to know it is connected; a poll the
+    server cannot answer shows the connection as lost, and the next good one clears it."""
+    record_requests(dash_duo)
+    open_wall(dash_duo, live_app)
+    clock_ticks(dash_duo, 7)  # longer than the heartbeat's 5 s
+    assert asked(dash_duo, "/api/wall/tokens") >= 5
+    assert asked(dash_duo, "/api/version") == 0
+    views = live_app.server.view_functions
+    quick = views["c3_api.wall_tokens_now"]
+
+    def failing():
+        return {"error": "the store is being reopened"}, 503
+
+    views["c3_api.wall_tokens_now"] = failing
+    try:
+        WebDriverWait(dash_duo.driver, 15).until(
+            lambda d: "reconnecting" in d.find_element("css selector", "#wall-connection").text
+        )
+    finally:
+        views["c3_api.wall_tokens_now"] = quick
+    WebDriverWait(dash_duo.driver, 15).until(
+        lambda d: d.find_element("css selector", "#wall-connection").text == ""
+    )
+    assert "c3-offline" not in dash_duo.find_element("#wall-root").get_attribute("class")

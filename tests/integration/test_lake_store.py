@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cli.wiring import store_of
@@ -112,7 +112,8 @@ def test_two_processes_ingest_the_same_feeds_into_one_lake_at_once(lake, tmp_pat
 
 def test_maintenance_merges_a_lakes_small_files_and_expires_old_snapshots(lake):
     """Ten feed polls of 2,000 rows each leave ten Parquet files and ten snapshots; the
-    maintenance job leaves one file, one snapshot, and the same rows."""
+    maintenance job leaves one file, one snapshot, and the same rows. The files merged
+    away stay on disk for a read under way elsewhere, and go at a pass after the grace."""
     store = Store(":memory:", lake=lake)
     files = "SELECT count(*) FROM ducklake_list_files('c3', 'waste_readings')"
     try:
@@ -125,11 +126,16 @@ def test_maintenance_merges_a_lakes_small_files_and_expires_old_snapshots(lake):
         snapshots = "SELECT count(*) FROM ducklake_snapshots('c3')"
         assert rows(store, files) == [(primed + 10,)]
         before = rows(store, snapshots)[0][0]
-        store.maintain_lake(datetime.now(UTC))
+        folder = Path(lake.data_path) / "main" / "waste_readings"
+        written = set(folder.glob("*.parquet"))
+        store.maintain_lake(datetime.now(UTC), datetime.now(UTC) - timedelta(hours=1))
         assert rows(store, files) == [(primed + 1,)]  # the ten polls' files: one
         assert rows(store, snapshots)[0][0] < before
         assert rows(store, "SELECT count(*), count(DISTINCT observed_at) FROM waste_readings"
                     ) == [(20_000, 10)]  # fmt: skip
+        assert written < set(folder.glob("*.parquet"))  # merged, none deleted yet
+        store.maintain_lake(datetime.now(UTC), datetime.now(UTC) + timedelta(seconds=1))
+        assert len(list(folder.glob("*.parquet"))) == primed + 1  # past the grace: gone
     finally:
         store.close()
 

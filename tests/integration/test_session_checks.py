@@ -96,3 +96,29 @@ def test_a_changed_grant_or_an_expired_session_is_not_taken_from_the_memory(stor
     assert checks.still_valid(store, board, ada, now)
     assert not checks.still_valid(store, board, replace(ada, role="admin"), now)  # not hers
     assert not checks.still_valid(store, board, ada, ada.expires_at + timedelta(seconds=1))
+
+
+def test_a_lost_notice_costs_one_confirming_read_per_worker_not_one_per_session(store, redis_url):
+    prefix = f"c3test:{secrets.token_hex(4)}"
+    board = VersionBoard(store, redis_url, prefix)
+    checks, counted = SessionChecks(), CountingStore(store)
+    try:
+        wait_for(lambda: board.subscribed)
+        desks = [signed_in(store, f"desk{i}") for i in range(20)]
+        board.publish()  # the accounts added, as the worker adding them tells everyone
+        now = datetime.now(UTC)
+        for principal, _ in desks:
+            assert checks.still_valid(counted, board, principal, now)
+        checks.CONFIRM_S = 0.3
+        time.sleep(0.4)
+        versions_read, sessions_read = board.store_reads, counted.reads
+        for _ in range(3):  # past the confirming time: every desk asks again
+            for principal, _ in desks:
+                assert checks.still_valid(counted, board, principal, now)
+        assert board.store_reads > versions_read  # the versions were read again...
+        assert counted.reads == sessions_read  # ...and none of the 20 sessions
+        sign_out(desks[0][1], store)  # on another worker, whose notice never arrives
+        wait_for(lambda: not checks.still_valid(counted, board, desks[0][0], now), 5.0)
+        assert checks.still_valid(counted, board, desks[1][0], now)
+    finally:
+        board.close()

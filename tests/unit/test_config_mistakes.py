@@ -242,6 +242,11 @@ def test_a_shared_store_is_checked_when_the_config_is_read(config):
                   'catalog = "postgres:dbname=c3 host=db.city.local"\n')  # fmt: skip
     settings = load_settings()
     assert (settings.web_workers, settings.lake_data_path) == (4, str(path.parent / "lake"))
+    assert settings.web_threads == 64  # a lake's requests mostly wait their turn to read
+    config("")
+    assert load_settings().web_threads == 8  # one process on the file
+    config('web_threads = 12\n[store]\nkind = "ducklake"\ncatalog = "postgres:dbname=c3"\n')
+    assert load_settings().web_threads == 12
 
 
 def test_memory_and_retention_are_checked_when_the_config_is_read(config):
