@@ -104,8 +104,10 @@ window.c3wall = (function () {
     if (offlineSince === null) offlineSince = new Date();
     root.classList.add("c3-offline");
     if (status) {
-      status.textContent = "Connection to C3 lost at " +
-        offlineSince.toLocaleTimeString("en-GB") + " — reconnecting…";
+      const clock = document.getElementById("wall-clock");
+      const tz = (clock && clock.dataset.tz) || undefined;  // the city's time, as the clock
+      status.textContent = "Connection lost at " +
+        offlineSince.toLocaleTimeString("en-GB", {timeZone: tz}) + " — reconnecting…";
     }
   }
 

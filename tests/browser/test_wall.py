@@ -190,10 +190,14 @@ def test_the_wall_says_so_when_the_server_is_gone(dash_duo, live_app):
     open_wall(dash_duo, live_app)
     assert dash_duo.find_element("#wall-connection").text == ""
     dash_duo.server.stop()
+    lost = datetime.now(ZoneInfo(TZ))
     WebDriverWait(dash_duo.driver, 15).until(
         lambda d: "reconnecting" in d.find_element("css selector", "#wall-connection").text
     )
     assert "c3-offline" in dash_duo.find_element("#wall-root").get_attribute("class")
+    said = dash_duo.find_element("#wall-connection").text
+    noticed = datetime.now(ZoneInfo(TZ))  # in the city's time, as the wall's clock
+    assert f"lost at {lost:%H:%M}" in said or f"lost at {noticed:%H:%M}" in said, said
 
 
 def test_on_a_desk_screen_an_alert_click_flies_the_map_there(dash_duo, live_app, city):
