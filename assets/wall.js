@@ -50,7 +50,7 @@ window.c3wall = (function () {
     const root = document.getElementById("wall-root");
     const status = document.getElementById("wall-connection");
     if (!root || ended) return;
-    if (paired === null) learnHowSignedIn();  // the first ask failed
+    if (paired === null && response && response.ok) learnHowSignedIn();  // the first ask failed
     if (response && response.status === 401) {
       ended = true;  // nothing brings this session back: only a new link or sign-in
       response.json().catch(() => ({})).then((body) => signedOut(root, body));
@@ -154,6 +154,7 @@ window.c3wall = (function () {
       if (started) return;  // one heartbeat per page, never overlapping
       started = true;
       learnHowSignedIn();  // now, while the session the page was served to is surely good
+      answeredAt = Date.now();  // the page itself was an answer: no beat before the first poll's
       setTimeout(heartbeat, HEARTBEAT_MS);
     },
 

@@ -165,27 +165,25 @@ class SessionChecks:
     of CPU): a session found valid is taken as valid again while the accounts' version
     (bumped with every sign-out, account change and wall revoked, in the same write) has
     not moved since. `versions` is the web worker's board (store.notices); with Redis,
-    a change reaches every worker's board as soon as its notice does, and without Redis
-    the board reads the version from the store at each ask. Every `CONFIRM_S` the board
-    reads the versions from the store once, so a notice that never arrived (Redis failed
-    as it was sent) costs at most that long: one read per worker, not one per session
-    (200 walls and desks re-read every 15 s were a fifth of a lake worker's CPU).
-    Without a board, every request reads the store."""
+    a change reaches every worker's board as soon as its notice does, and the board reads
+    the store again every 15 s, so a notice that never arrived (Redis failed as it was
+    sent) costs at most that long: one read per worker, not one per session (200 walls
+    and desks each read again every 15 s were a fifth of a lake worker's CPU). Without
+    Redis the board reads the version from the store at each ask. Without a board, every
+    request reads the store."""
 
     MAX_SESSIONS = 10_000
-    CONFIRM_S = 15.0
 
     def __init__(self) -> None:
         # a principal's grant -> the accounts' version it was found valid at
         self._valid: dict[tuple, int] = {}
-        self._confirmed_at = time.monotonic()
         self._lock = threading.Lock()
 
     def still_valid(self, store: Store, versions, principal: Principal, now: datetime,
                     personal_roles: tuple[str, ...] = ("admin",)) -> bool:  # fmt: skip
         if versions is None or (principal.expires_at is not None and principal.expires_at <= now):
             return still_valid(store, principal, now, personal_roles)
-        version = self._accounts_version(versions)
+        version = versions.current().get(rows.ACCOUNTS, 0)
         grant = (principal.session_id, principal.via, principal.name, principal.role,
                  principal.departments, principal.zones, principal.personal_data,
                  principal.device_id)  # fmt: skip
@@ -200,14 +198,6 @@ class SessionChecks:
                 self._valid.clear()  # a full day of sign-ins: start again, read the store
             self._valid[grant] = version
         return True
-
-    def _accounts_version(self, versions) -> int:
-        with self._lock:
-            due = time.monotonic() - self._confirmed_at >= self.CONFIRM_S
-            if due:
-                self._confirmed_at = time.monotonic()
-        found = versions.confirm() if due else versions.current()
-        return found.get(rows.ACCOUNTS, 0)
 
 
 def new_device(store: Store, name: str, created_by: str, now: datetime) -> tuple[str, str]:

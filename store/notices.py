@@ -3,9 +3,11 @@ worker that writes. After its jobs commit, the writer publishes the versions on 
 (`<prefix>:versions`); every web worker's board, subscribed, takes them at once, so the
 walls' once-a-second poll and the layer URLs read memory, not the store. Without Redis,
 or while it is away, the board reads the store on every ask (slower, never wrong), and
-subscribes again once Redis answers. A board that has heard nothing for a minute reads
-the store again, should a notice have been lost on the way. Versions only grow: a notice
-older than what the board knows (two writers' notices crossing) changes nothing."""
+subscribes again once Redis answers. A subscribed board reads the store again every
+15 s whatever it has heard, should a notice have been lost on the way: one read per web
+worker, which bounds how late a sign-out can reach it (`services.accounts.SessionChecks`).
+Versions only grow: a notice older than what the board knows (two writers' notices
+crossing) changes nothing."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from store.ledger import data_versions
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 10.0  # between attempts to subscribe while Redis is away
-MAX_AGE_S = 60.0  # versions known from a notice this old are read from the store again
+MAX_AGE_S = 15.0  # a subscribed board reads the store again when its last read is this old
 TIMEOUT_S = 0.5
 
 
@@ -36,7 +38,7 @@ class VersionBoard:
             redis_url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S
         ) if redis_url else None  # fmt: skip
         self._versions: dict[str, int] | None = None  # known from a notice; None: ask the store
-        self._known_at = 0.0
+        self._read_at = 0.0  # when a subscribed board last read the store
         self._lock = threading.Lock()
         self.store_reads = 0  # how often the store was asked (the benches and tests read it)
         self._stop = threading.Event()
@@ -51,33 +53,27 @@ class VersionBoard:
 
     def current(self) -> dict[str, int]:
         with self._lock:
-            if self._versions is not None and time.monotonic() - self._known_at < MAX_AGE_S:
-                return dict(self._versions)
             subscribed = self._versions is not None
+            if subscribed and time.monotonic() - self._read_at < MAX_AGE_S:
+                return dict(self._versions)
+            if subscribed:  # this thread reads again; the others answer from memory meanwhile
+                self._read_at = time.monotonic()
         found = self._read()
-        if subscribed:
-            self._learn(found)
-        return found
-
-    def confirm(self) -> dict[str, int]:
-        """The versions read from the store now, in case a notice was lost on the way
-        (`services.accounts.SessionChecks`); the board learns any that moved."""
-        found = self._read()
-        self._learn(found)
-        return found
+        return self._learn(found) if subscribed else found
 
     def _know(self, versions: dict[str, int] | None) -> None:
         with self._lock:
-            self._versions, self._known_at = versions, time.monotonic()
+            self._versions, self._read_at = versions, time.monotonic()
 
-    def _learn(self, versions: dict[str, int]) -> None:
-        """A notice, or the store read again: newer versions than those known, if any."""
+    def _learn(self, versions: dict[str, int]) -> dict[str, int]:
+        """A notice, or the store read again: newer versions than those known, if any;
+        the versions known now."""
         with self._lock:
             if self._versions is None:
-                return  # not subscribed: the store is asked anyway
+                return versions  # not subscribed: the store is asked anyway
             for domain, version in versions.items():
                 self._versions[domain] = max(version, self._versions.get(domain, version))
-            self._known_at = time.monotonic()
+            return dict(self._versions)
 
     def _read(self) -> dict[str, int]:
         with self.store.reading() as cur:

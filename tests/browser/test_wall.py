@@ -189,8 +189,8 @@ def test_the_wall_never_receives_complainants_text(dash_duo, live_app, store):
 def test_the_wall_says_so_when_the_server_is_gone(dash_duo, live_app):
     open_wall(dash_duo, live_app)
     assert dash_duo.find_element("#wall-connection").text == ""
-    dash_duo.server.stop()
     lost = datetime.now(ZoneInfo(TZ))
+    dash_duo.server.stop()
     WebDriverWait(dash_duo.driver, 15).until(
         lambda d: "reconnecting" in d.find_element("css selector", "#wall-connection").text
     )
