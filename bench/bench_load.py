@@ -11,10 +11,11 @@ Each store is seeded as `c3 demo` seeds its own (the demo city's history, --days
 both poll one `c3 sim` (the demo's feeds), so the walls see data change as they would.
 The users (bench/_load_users.py, locust, headless, loopback only) are half walls, half
 /explore: a wall polls every second (a wall's refresh_ms = 1000) as Dash's renderer
-does, loads a tile, its layer and the alert strip when a domain's token changes, and
-asks /api/version every 5 s; an /explore user moves the time slider or changes a filter
-every 2–8 s (the table's callbacks, /api/frame, the complaints layer) and polls every
-10 s (the default refresh_ms). Each signs in with a local account (`auth = "local"`, the
+does, and loads a tile, its layer and the alert strip when a domain's token changes (the
+poll's answers are its heartbeat: a wall whose polls answer asks nothing else); an
+/explore user moves the time slider or changes a filter every 2–8 s (the table's
+callbacks, /api/frame, the complaints layer) and polls every 10 s (the default
+refresh_ms). Each signs in with a local account (`auth = "local"`, the
 default; the bench adds a wall and an operator account to the store). Figures are taken
 after every user has signed in and opened its page, for --seconds.
 
@@ -28,7 +29,9 @@ Measured 1 Dec 2026 (docs/benchmarks.md): budget missed, 11 s at first (B: 33–
 CPU a request, half of it the sign-in check reading the lake), 1.4 s after the lake read
 less (B: 13–16 ms a request, 130 requests/s; the 2-core machine full); 1.1 s after the
 wall's poll left Dash and each read ran on one DuckDB thread (3.6 s the same morning
-without), 0.65 s after /explore's poll left Dash too.
+without), 0.65 s after /explore's poll left Dash too; 0.16-0.23 s, met, once a lake's
+web worker had 64 threads (its polls had waited for one of 32, behind reads waiting their
+turn: 19 ms at the p95 on the server, 1.5 s in the client).
 
     --keep keeps the temporary directory (the servers' logs) for a look after.
 
