@@ -93,6 +93,7 @@ ROUTES = {
     "c3_api.clustered": screens("explore"),
     "c3_api.hotspots": screens("explore"),
     "c3_api.rows_csv": screens("explore"),
+    "c3_api.year_kpis": screens("explore", "reports"),
     "c3_api.report": screens("reports"),
     "c3_api.run_report": Need(token=True),
     "c3_api.poll_connectors": Need(token=True),

@@ -33,6 +33,7 @@ from store import clusters, explore
 from store import feeds as feed_runs
 from store.explore_filters import LAYER_FILTERS, REQUEST_FILTERS
 from store.queries import LAYERS, containers_geojson, layer_version
+from store.zone_rollups import year_by_month
 
 api = Blueprint("c3_api", __name__, url_prefix="/api")
 GEOJSON = "application/geo+json"
@@ -255,6 +256,29 @@ def hotspots() -> Response:
             return explore.hotspots_geojson(cur, window, filters, resolution).encode()
 
     return _json(svc.cache.get_or_compute(key, version, compute), GEOJSON)
+
+
+@api.get("/kpis/year/<domain>")
+def year_kpis(domain: str) -> Response:
+    """A year of one domain's KPIs by local month (readings, mean and peak fill or
+    congestion, share of full bins or congested readings), from the zone hours: the
+    city's, or a department's zones."""
+    if domain not in ("waste", "traffic"):
+        abort(404)
+    require_domain(domain)
+    svc = current_services()
+    zones = zone_filter()
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+    def compute() -> bytes:
+        with svc.store.reading() as cur:
+            months = year_by_month(cur, domain, now, svc.settings.timezone, zones)
+        return json.dumps({"domain": domain, "until": now.isoformat(), "timezone":
+                           svc.settings.timezone, "months": months.to_pylist()},
+                          default=str).encode()  # fmt: skip
+
+    key = f"kpis-year:{domain}:{now.isoformat()}:{','.join(zones)}"
+    return _json(svc.cache.get_or_compute(key, current_versions().get(domain, 0), compute))
 
 
 @api.get("/rows.csv")

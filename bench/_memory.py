@@ -1,4 +1,5 @@
-"""This process's resident memory for the benches: the peak since a reset, or now (Linux)."""
+"""Resident memory for the benches (Linux): this process's peak since a reset, or now; and
+the peak of a server's processes."""
 
 from __future__ import annotations
 
@@ -16,3 +17,20 @@ def rss_mb(field: str = "VmHWM") -> float:
 def reset_peak() -> None:
     """Start the peak over from now (Linux: writing 5 to clear_refs resets VmHWM)."""
     Path("/proc/self/clear_refs").write_text("5")
+
+
+def tree_peak_bytes(pid: int) -> int:
+    """The largest peak resident memory (VmHWM) among process `pid` and its descendants:
+    a server's web worker (gunicorn's master opens no store, and forks the worker)."""
+    import psutil
+
+    peaks = [0]
+    root = psutil.Process(pid)
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            status = Path(f"/proc/{p.pid}/status").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        peaks += [int(line.split()[1]) * 1024 for line in status.splitlines()
+                  if line.startswith("VmHWM:")]  # fmt: skip
+    return max(peaks)

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._demo import wait_until_answering  # noqa: E402
+from bench._memory import tree_peak_bytes  # noqa: E402
 from bench.bench_first_load import first_load  # noqa: E402
 from scripts.chromium import chromium  # noqa: E402
 from sim.http import BackgroundServer, free_port  # noqa: E402
@@ -67,13 +68,6 @@ def start_server(db: Path, rebuild: bool, scale: dict = SCALE) -> tuple[subproce
     url = f"http://127.0.0.1:{port}"
     wait_until_answering(server, url, 120)
     return server, url
-
-
-def peak_rss_bytes(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def first_render(url: str, ready_js: str) -> float:
@@ -143,7 +137,7 @@ def main() -> None:
     try:
         renders = [first_render(url + "/explore", MAP_READY) for _ in range(5)]
         seen = interactions(url, args.steps)
-        rss = peak_rss_bytes(server.pid)
+        rss = tree_peak_bytes(server.pid)  # the web worker's (gunicorn forks it)
     finally:
         server.terminate()
         server.wait(20)

@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 
 from cli.web import C3Server, Opened, check_port_free, in_child
-from cli.wiring import configured_city, open_store, setup_logging
+from cli.wiring import configured_city, open_store, setup_logging, store_of
 from config import Settings, load_settings
 from store.lock import check_not_locked
 
@@ -123,16 +123,23 @@ def synthetic(
     rebuild: bool = typer.Option(False, "--rebuild", help="Build anew even if the file matches."),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the dashboard on it."),
     port: int = typer.Option(None, help="Dashboard port (default: setting http_port)."),
+    rollup_days: int = typer.Option(0, min=0, help="Days of history before the readings, "
+                                    "as rollups (each zone's hours, each feature's days)."),
+    jobs: bool = typer.Option(True, "--jobs/--no-jobs", help="Run the planner, the reports "
+                              "and retention while serving the file; off: serve only."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
-    """Build a synthetic grid city of any size (scale tests); serve the dashboard on it."""
+    """Build a synthetic grid city of any size (scale tests); serve the dashboard on it.
+    With `[store] kind = "ducklake"`, the file is copied into that (empty) lake and the
+    dashboard serves the lake."""
     setup_logging(verbose)
     from sim.synthetic import NotSynthetic, SyntheticParams, ensure_synthetic_store
 
     overrides = {"http_port": port} if port else {}
     settings = load_settings(**overrides)
     db = Path(db) if db else settings.data_dir / "synthetic.duckdb"
-    params = SyntheticParams(containers, segments, requests, days, seed, settings.timezone)
+    params = SyntheticParams(containers, segments, requests, days, seed, settings.timezone,
+                             rollup_days)  # fmt: skip
     try:  # in a child process: DuckDB must not have run in gunicorn's master (cli.web)
         summary = in_child(ensure_synthetic_store, db, params, rebuild=rebuild,
                            progress=typer.echo)  # fmt: skip
@@ -141,6 +148,9 @@ def synthetic(
     typer.echo(f"{summary.path}: {summary.file_bytes / 1e9:.2f} GB")
     for table, rows in summary.rows.items():
         typer.echo(f"  {table:<24}{rows:>13,}")
+    on_lake = settings.store.kind == "ducklake"
+    if on_lake:
+        copy_synthetic_into_lake(settings, db)
     if not serve:
         return
     from geo.synthetic import basemap_file
@@ -157,4 +167,24 @@ def synthetic(
         age_min,
     )
     basemap = basemap_file(city, settings.data_dir.resolve() / "basemap")
-    serve_dashboard(settings, lambda: Opened(Store(db), city, basemap, connectors=[]))
+    serve_dashboard(settings, lambda: Opened(store_of(settings) if on_lake else Store(db), city,
+                                             basemap, connectors=[], jobs=jobs))
+
+
+def copy_synthetic_into_lake(settings: Settings, db: Path) -> None:
+    """The synthetic file copied into the configured lake (kept if it holds that build)."""
+    from sim.synthetic import ensure_in_lake
+    from store.copy import LakeNotEmpty
+
+    def into_lake(progress):
+        lake = store_of(settings)
+        try:
+            return ensure_in_lake(db, lake, progress)
+        finally:
+            lake.close()
+
+    try:
+        in_child(into_lake, progress=typer.echo)
+    except LakeNotEmpty as exc:
+        raise typer.BadParameter(f"the lake holds other data ({exc}): name an empty one",
+                                 param_hint="[store]") from None  # fmt: skip

@@ -55,6 +55,7 @@ class Opened:
     basemap_path: Path | None = None
     connectors: list | None = None
     demo: bool = False  # `c3 demo`: its visitors are signed in as a demo user
+    jobs: bool = True  # False: serve only, as a web worker on a lake does
     on_stop: Callable[[], None] | None = None
 
 
@@ -76,7 +77,8 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
     parts = job_parts(settings, store, city, site.connectors, site.basemap_path)
     connectors, planner, reporter = parts.connectors, parts.planner, parts.reporter
     jobs = RunningJobs()
-    shared = settings.store.kind == "ducklake"  # the jobs are `c3 worker`'s: this one serves
+    # on a lake the jobs are `c3 worker`'s: this one serves
+    shared = settings.store.kind == "ducklake" or not site.jobs
     prefix = f"c3:{store.store_id}"
     board = VersionBoard(store, settings.redis_url, prefix)
     scheduler = build_scheduler(

@@ -4,7 +4,7 @@ old snapshots."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # The collection profiles are medians of the last four weeks of raw traffic readings
 # (store.collection): raw readings are kept at least that long.
@@ -18,12 +18,23 @@ class RetentionSettings(BaseModel):
 
     raw_days: int = Field(
         default=35, ge=PROFILE_DAYS,
-        description=f"Raw readings, then rolled up into 15-minute and hourly aggregates "
+        description=f"Raw readings, then rolled up into 15-minute means "
         f"(at least {PROFILE_DAYS}: the collection profiles read four weeks).",
+    )  # fmt: skip
+    rollup_15min_days: int = Field(
+        default=90, ge=PROFILE_DAYS,
+        description="Each feature's 15-minute rollups, then rolled up into hourly ones "
+        "(at least `raw_days`).",
+    )  # fmt: skip
+    rollup_hourly_days: int = Field(
+        default=365, ge=PROFILE_DAYS,
+        description="Each feature's hourly rollups, then rolled up into daily ones "
+        "(at least `rollup_15min_days`).",
     )  # fmt: skip
     rollup_days: int = Field(
         default=3 * 365, ge=1,
-        description="The 15-minute and hourly rollups, and the collections.",
+        description="Each feature's daily rollups, each zone's hourly figures (what a "
+        "year's KPIs read) and the collections (at least `rollup_hourly_days`).",
     )  # fmt: skip
     ingest_runs_days: int = Field(default=90, ge=1, description="The ingest ledger's runs.")
     quarantine_days: int = Field(
@@ -40,3 +51,14 @@ class RetentionSettings(BaseModel):
         description="ducklake: snapshots older than this are expired by the maintenance "
         "job (and their unneeded files deleted); time travel reaches this far back.",
     )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _grains_in_order(self) -> RetentionSettings:
+        """Each grain is kept at least as long as the finer one it is rolled up from."""
+        days = [("raw_days", self.raw_days), ("rollup_15min_days", self.rollup_15min_days),
+                ("rollup_hourly_days", self.rollup_hourly_days),
+                ("rollup_days", self.rollup_days)]  # fmt: skip
+        for (finer, short), (coarser, long) in zip(days, days[1:], strict=False):
+            if long < short:
+                raise ValueError(f"{coarser} ({long}) must be at least {finer} ({short})")
+        return self

@@ -1,11 +1,13 @@
-"""The retention pass the job worker runs each hour: old readings rolled up and deleted (a
-day of them per transaction), old rollups, ledger runs, quarantined records, sign-ins and
-report files deleted, each after its `[retention]` setting; and on a lake, its
-maintenance (store.retention)."""
+"""The retention pass the job worker runs each hour: the zone hours rolled from the new
+raw readings (store.zone_rollups); old readings rolled up into 15-minute buckets, those
+into hourly and those into daily ones, each after its `[retention]` days (a day or a week
+of them per transaction); old daily buckets, ledger runs, quarantined records, sign-ins
+and report files deleted; and on a lake, its maintenance (store.retention)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -14,7 +16,16 @@ from config import Settings
 from services.reports.archive import expire_reports
 from store import Store
 from store.bulk import checkpoint
-from store.retention import Cutoffs, hour_floor, oldest_reading, prune, roll_up_readings
+from store.retention import (
+    Cutoffs,
+    coarsen,
+    hour_floor,
+    oldest_bucket,
+    oldest_reading,
+    prune,
+    roll_up_readings,
+)
+from store.zone_rollups import next_hour_to_roll, roll_zone_hours
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +41,8 @@ def cutoffs(settings: Settings, now: datetime) -> Cutoffs:
     longest_sign_in = max(access.wall_session_days, access.session_hours / 24)
     return Cutoffs(
         raw=hour_floor(now - timedelta(days=keep.raw_days)),
+        quarter_hours=hour_floor(now - timedelta(days=keep.rollup_15min_days)),
+        hours=hour_floor(now - timedelta(days=keep.rollup_hourly_days)),
         rollups=hour_floor(now - timedelta(days=keep.rollup_days)),
         ingest_runs=now - timedelta(days=keep.ingest_runs_days),
         quarantine=now - timedelta(days=keep.quarantine_days),
@@ -50,30 +63,71 @@ def free_deleted_blocks(store: Store) -> None:
         log.info("retention: the checkpoint waits for the next pass (%s)", exc)
 
 
-def roll_up_by_day(store: Store, before: datetime) -> dict[str, int]:
-    """Roll up and delete the readings observed before `before`, a day of them per
-    transaction, oldest first: a store's first pass over months of readings never holds
-    the feeds' commits back for long. Readings moved per domain."""
-    moved = {"waste_readings": 0, "traffic_readings": 0}
+def roll_up_in_spans(store: Store, before: datetime, oldest: Callable, roll: Callable,
+                    span: timedelta) -> dict[str, int]:  # fmt: skip
+    """Roll up what is older than `before`, a `span` of it per transaction, oldest first
+    (`oldest(cur)` finds where it begins, `roll(cur, upto)` moves it): a store's first pass
+    over months never holds the feeds' commits back for long. Rows moved per domain."""
+    moved = {"waste": 0, "traffic": 0}
     while True:
         with store.reading() as cur:
-            oldest = oldest_reading(cur)
-        if oldest is None or oldest >= before:
+            start = oldest(cur)
+        if start is None or start >= before:
             return moved
-        upto = min(hour_floor(oldest) + timedelta(days=1), before)
-        for domain, n in store.write(lambda cur, upto=upto: roll_up_readings(cur, upto)).items():
-            moved[f"{domain}_readings"] += n
+        upto = min(hour_floor(start) + span, before)
+        for domain, n in store.write(lambda cur, upto=upto: roll(cur, upto)).items():
+            moved[domain] += n
+
+
+def roll_up_by_day(store: Store, before: datetime) -> dict[str, int]:
+    """Roll the readings observed before `before` into 15-minute buckets and delete them,
+    a day at a time. Readings moved per table."""
+    moved = roll_up_in_spans(store, before, oldest_reading, roll_up_readings, timedelta(days=1))
+    return {f"{domain}_readings": n for domain, n in moved.items()}
+
+
+def coarsen_grains(store: Store, at: Cutoffs) -> dict[str, int]:
+    """Roll the 15-minute buckets past their cutoff into hourly ones (a day at a time),
+    then the hourly ones past theirs into daily ones (a week at a time). Buckets moved per
+    grain and domain."""
+    moved = {}
+    for grain, before in at.grain_cutoffs().items():
+        for domain, n in roll_up_in_spans(
+            store, before, lambda cur, g=grain: oldest_bucket(cur, g),
+            lambda cur, upto, g=grain: coarsen(cur, g, upto),
+            timedelta(days=1 if grain == 15 else 7),
+        ).items():  # fmt: skip
+            moved[f"{domain}_{grain}min_buckets"] = n
+    return moved
+
+
+def roll_up_zone_hours(store: Store, now: datetime) -> int:
+    """Roll the raw readings of the hours since the last pass (and the few before it, for
+    late readings) into the zone hours, a day at a time; zone hours written."""
+    written, before = 0, hour_floor(now)
+    with store.reading() as cur:
+        since = next_hour_to_roll(cur)
+    while since is not None and since < before:
+        since = hour_floor(since)
+        upto = min(since + timedelta(days=1), before)
+        written += store.write(lambda cur, s=since, u=upto: roll_zone_hours(cur, s, u))
+        since = upto
+    return written
 
 
 def run_retention(store: Store, settings: Settings, now: datetime | None = None) -> dict[str, int]:
     """One retention pass at `now` (default: now); rows (and report files) deleted per kind."""
     now = now or datetime.now(UTC)
     at = cutoffs(settings, now)
+    zone_hours = roll_up_zone_hours(store, now)
     gone = roll_up_by_day(store, at.raw)
+    gone.update(coarsen_grains(store, at))
     gone.update(store.write(lambda cur: prune(cur, at)))
     gone["report_files"] = expire_reports(
         settings.report_folder, now - timedelta(days=settings.retention.report_days),
         settings.timezone)  # fmt: skip
+    if zone_hours:
+        log.info("retention: %d zone hours rolled up", zone_hours)
     if any(gone.values()):
         log.info("retention: %s", ", ".join(f"{n} {kind}" for kind, n in gone.items() if n))
         if store.lake is None:

@@ -6,8 +6,9 @@ demo city's (`sim.model.DemoCity`, `sim.backfill`), only bigger: traffic every 1
 on every segment, fill levels every 30 minutes of every container, collections, and
 service requests stored as the Open311 connector stores them (`sim.synthetic_requests`:
 status open or closed as at `now`, an 'open' event at the request and a 'closed' event
-when it closed, each request in the zone it lies in). The data ends at `now`: it is
-frozen at build time.
+when it closed, each request in the zone it lies in), each zone's hours, and optionally
+a stretch of rollups before the readings (`sim.synthetic_history`). The data ends at
+`now`: it is frozen at build time.
 
 The file is built beside its final path and moved there only when complete, so a file at
 that path is always whole. Its parameters are kept in `store_meta`, so that a later run
@@ -32,17 +33,19 @@ import pyarrow as pa
 from geo.synthetic import GridCity, grid_city
 from sim import backfill
 from sim.model import DemoCity
+from sim.synthetic_history import write_older_history
 from sim.synthetic_requests import REQUEST_SOURCE, synthetic_requests
 from store import Store
 from store.bulk import append, checkpoint, get_meta, row_counts, set_meta
 from store.city import load_city_model
+from store.copy import copy_file_into_lake
 from store.ledger import RunRecord, append_status_events, bump_version, write_run
 from store.upsert import upsert
 from store.zoning import assign_zones
 
 log = logging.getLogger(__name__)
 
-GENERATOR = "grid-1"  # changes when the same parameters would build different data
+GENERATOR = "grid-2"  # changes when the same parameters would build different data
 META_KEY = "synthetic"
 TRAFFIC_STEP_S = 15 * 60
 WASTE_STEP_S = 30 * 60
@@ -64,6 +67,7 @@ class SyntheticParams:
     days: int
     seed: int = 7
     tz: str = "Europe/Helsinki"
+    rollup_days: int = 0  # days of rollups before the readings (sim.synthetic_history)
     generator: str = GENERATOR
 
     def city(self) -> GridCity:
@@ -139,6 +143,24 @@ def ensure_synthetic_store(
     return build_from(path, params, now, progress, overwrite=True)
 
 
+def ensure_in_lake(path: Path, lake: Store, progress: Progress | None = None) -> bool:
+    """The synthetic store at `path` copied into `lake`, unless the lake holds that build
+    already (True: copied). A lake holding anything else is left alone
+    (store.copy.LakeNotEmpty)."""
+    say = progress or log.info
+    record = json.dumps(read_build(path), sort_keys=True)
+    with lake.reading() as cur:
+        if get_meta(cur, META_KEY) == record:
+            say(f"reusing the lake {lake.path} (it holds this build)")
+            return False
+    say(f"copying {path} into the lake {lake.path} …")
+    clock = time.monotonic()
+    copied = copy_file_into_lake(path, lake)
+    lake.write(lambda cur: set_meta(cur, META_KEY, record))
+    say(f"copied {sum(copied.values()):,} rows in {time.monotonic() - clock:.0f} s")
+    return True
+
+
 def build_from(
     path: str | Path,
     params: SyntheticParams,
@@ -158,6 +180,7 @@ def build_from(
         now=now,
         progress=progress,
         overwrite=overwrite,
+        rollup_days=params.rollup_days,
     )
 
 
@@ -173,16 +196,18 @@ def build_synthetic_store(
     *,
     progress: Progress | None = None,
     overwrite: bool = False,
+    rollup_days: int = 0,
 ) -> SyntheticSummary:
     """Build a synthetic city's store at `path`: a grid of `n_segments` road segments,
     `n_containers` bins and `n_requests` service requests, with `days` of history ending at
-    `now` (default: this minute). Replaces an existing file only when `overwrite`."""
+    `now` (default: this minute), each zone's hours over it, and `rollup_days` of rollups
+    before it. Replaces an existing file only when `overwrite`."""
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists (pass overwrite=True to replace it)")
     if min(n_containers, n_segments, days) < 1 or n_requests < 0:
         raise ValueError("a synthetic city needs containers, segments and days (>= 1)")
-    params = SyntheticParams(n_containers, n_segments, n_requests, days, seed, tz)
+    params = SyntheticParams(n_containers, n_segments, n_requests, days, seed, tz, rollup_days)
     say = progress or log.info
     now = now or datetime.now(UTC).replace(second=0, microsecond=0)
     if now.tzinfo is None:
@@ -242,6 +267,10 @@ def _fill(store: Store, params: SyntheticParams, now: datetime, step: Step) -> d
     window = (datetime.fromtimestamp(start_s, UTC), now)
     runs = _write_readings(store, demo, window, step)
     runs.append(_write_requests(store, demo, window, params, step))
+    clock = time.monotonic()
+    with store.transaction() as cur:
+        older = write_older_history(cur, window[0], now, params.rollup_days)
+    step("zone hours, older rollups", clock, sum(older.values()))
     with store.transaction() as cur:
         for run in runs:
             write_run(cur, run)

@@ -1,6 +1,7 @@
 """Named queries behind `/explore`: a feature's history, a zone's figures, filter choices.
-Histories and the time slider's frames read `waste_history` and `traffic_history` (raw
-readings, and the 15-minute rollups where the raw ones are gone: store.retention)."""
+Histories read `waste_history` and `traffic_history` (raw readings, and where they are
+gone the finest rollup still kept: store.retention); the time slider's frames read the
+readings and rollups themselves, each rollup grain over its own span."""
 
 from __future__ import annotations
 
@@ -119,20 +120,26 @@ def filter_choices(cur: duckdb.DuckDBPyConnection) -> dict[str, list]:
     }
 
 
-# The state of a reading layer at a moment: each feature's latest reading no older
-# than LIVE_WINDOW before it (the same rule the live map uses for "now").
+# The state of a reading layer at a moment: each feature's latest reading no older than
+# LIVE_WINDOW before it (the same rule the live map uses for "now"), or where the readings
+# are rolled up, the bucket that holds the moment (a day's mean at a moment a year back).
+_STATE_OF = """
+    SELECT {key} AS id, {values}, max(observed_at) AS observed_at
+    FROM (SELECT {key}, observed_at, {raw} FROM {table}_readings
+          WHERE observed_at > $at - {live} AND observed_at <= $at
+          UNION ALL
+          SELECT {key}, bucket, {rolled} FROM {table}_rollups
+          WHERE bucket > $at - INTERVAL 1 DAY AND bucket <= $at
+            AND bucket > $at - greatest({live}, to_minutes(grain_minutes)))
+    GROUP BY ALL"""
 _STATE = {
-    "waste": f"""
-        SELECT container_id AS id, arg_max(fill_level, observed_at) AS fill_level,
-               arg_max(status, observed_at) AS status, max(observed_at) AS observed_at
-        FROM waste_history
-        WHERE observed_at > $at - {LIVE_WINDOW} AND observed_at <= $at GROUP BY ALL""",
-    "traffic": f"""
-        SELECT segment_id AS id, arg_max(speed_kmh, observed_at) AS speed_kmh,
-               arg_max(congestion_ratio, observed_at) AS ratio, max(observed_at) AS observed_at
-        FROM traffic_history
-        WHERE observed_at > $at - {LIVE_WINDOW} AND observed_at <= $at GROUP BY ALL""",
-}
+    "waste": _STATE_OF.format(key="container_id", table="waste", live=LIVE_WINDOW,
+        raw="fill_level, status", rolled="fill_avg, status_last", values="arg_max(fill_level, "
+        "observed_at) AS fill_level, arg_max(status, observed_at) AS status"),
+    "traffic": _STATE_OF.format(key="segment_id", table="traffic", live=LIVE_WINDOW,
+        raw="speed_kmh, congestion_ratio", rolled="speed_avg, congestion_avg", values="arg_max("
+        "speed_kmh, observed_at) AS speed_kmh, arg_max(congestion_ratio, observed_at) AS ratio"),
+}  # fmt: skip
 
 
 def frame(cur: duckdb.DuckDBPyConnection, at: datetime, zone: list[str] = ()) -> str:

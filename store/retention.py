@@ -1,14 +1,15 @@
-"""What the store keeps, and for how long: readings are rolled up into 15-minute and hourly
-aggregates and then deleted once older than the raw cutoff; the rollups, the ingest
-ledger, the quarantine and ended sign-ins go after their own cutoffs. A lake's
+"""What the store keeps, and for how long: readings older than the raw cutoff are rolled
+up into 15-minute buckets and deleted, 15-minute buckets past theirs into hourly ones,
+hourly ones into daily ones; the daily buckets, the ingest ledger, the quarantine and
+ended sign-ins go after their own cutoffs. A lake's
 maintenance (flushing inlined rows to Parquet, merging small files, expiring old
 snapshots and deleting the files no snapshot needs) lives here too.
 
-Rolling up a span of readings and deleting them happen in one transaction, so a bucket
-is either raw or rolled up, never both (`waste_history` and `traffic_history` read the
-two as one). Cutoffs fall on the hour, so each bucket is rolled up whole; a reading that
-arrives late for a bucket already rolled up is merged into it (counts add, means are
-weighted, the newest wins)."""
+Rolling up a span and deleting it happen in one transaction, so a moment is held at one
+grain only, raw or one of the rollups' (`waste_history` and `traffic_history` read them
+as one: the finest grain still kept for each moment). Cutoffs fall on the hour; a bucket
+rolled up in parts (a day, an hour at a time) or a reading that arrives late for a bucket
+already rolled up is merged into it (counts add, means are weighted, the newest wins)."""
 
 from __future__ import annotations
 
@@ -19,38 +20,82 @@ import duckdb
 
 from store.lake import CATALOG
 
-GRAINS = (15, 60)  # minutes
+GRAINS = (15, 60, 1440)  # minutes: each grain is rolled up into the next after its days
 
 
 @dataclass(frozen=True)
 class Cutoffs:
-    """Rows older than these go: readings (after their rollup), rollups, ingest runs,
-    quarantined records (by when they were last seen), sign-ins that ended before
-    `sessions`, and those never ended that began before `sessions_begun` (past the
+    """Rows older than these go: readings (into 15-minute rollups), 15-minute rollups
+    (into hourly ones), hourly rollups (into daily ones), daily rollups and zone hours,
+    ingest runs, quarantined records (by when they were last seen), sign-ins that ended
+    before `sessions`, and those never ended that began before `sessions_begun` (past the
     longest a sign-in can last)."""
 
     raw: datetime
+    quarter_hours: datetime
+    hours: datetime
     rollups: datetime
     ingest_runs: datetime
     quarantine: datetime
     sessions: datetime
     sessions_begun: datetime
 
+    def grain_cutoffs(self) -> dict[int, datetime]:
+        """Per rollup grain (minutes), the moment before which its buckets are rolled up
+        into the next grain."""
+        return {15: self.quarter_hours, 60: self.hours}
+
 
 def hour_floor(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
 
 
-_WASTE = """
-MERGE INTO waste_rollups t USING (
-    SELECT container_id, $grain AS grain_minutes,
-           time_bucket(to_minutes($grain), observed_at) AS bucket,
+# Readings into 15-minute buckets, and a grain's buckets into the next grain's: the
+# sources of the MERGEs below (one bucket of the coarser grain per feature and span).
+_WASTE_FROM_READINGS = """
+    SELECT container_id, 15 AS grain_minutes,
+           time_bucket(INTERVAL 15 MINUTE, observed_at) AS bucket,
            count(*)::INTEGER AS readings, avg(fill_level) AS fill_avg,
            min(fill_level) AS fill_min, max(fill_level) AS fill_max,
            arg_max(fill_level, observed_at) AS fill_last, max(observed_at) AS last_at,
            avg(temperature_c) AS temperature_avg, arg_max(status, observed_at) AS status_last
-    FROM waste_readings WHERE observed_at < $before GROUP BY ALL
-) s
+    FROM waste_readings WHERE observed_at < $before GROUP BY ALL"""
+_TRAFFIC_FROM_READINGS = """
+    SELECT segment_id, 15 AS grain_minutes,
+           time_bucket(INTERVAL 15 MINUTE, observed_at) AS bucket,
+           count(*)::INTEGER AS readings, avg(speed_kmh) AS speed_avg,
+           avg(travel_time_s) FILTER (WHERE isfinite(travel_time_s)) AS travel_time_avg,
+           avg(congestion_ratio) AS congestion_avg, max(congestion_ratio) AS congestion_max,
+           avg(congested::INTEGER) AS congested_share, max(observed_at) AS last_at
+    FROM traffic_readings WHERE observed_at < $before GROUP BY ALL"""
+
+
+def _mean_of_means(column: str) -> str:
+    """The mean of a span's buckets' means, weighted by their readings (a bucket may have
+    no value)."""
+    return (f"sum({column} * readings) / sum(readings) FILTER (WHERE {column} IS NOT NULL) "
+            f"AS {column}")  # fmt: skip
+
+
+_WASTE_FROM_GRAIN = f"""
+    SELECT container_id, $coarser AS grain_minutes,
+           time_bucket(to_minutes($coarser), bucket) AS bucket,
+           sum(readings)::INTEGER AS readings, {_mean_of_means("fill_avg")},
+           min(fill_min) AS fill_min, max(fill_max) AS fill_max,
+           arg_max(fill_last, last_at) AS fill_last, max(last_at) AS last_at,
+           {_mean_of_means("temperature_avg")}, arg_max(status_last, last_at) AS status_last
+    FROM waste_rollups WHERE grain_minutes = $finer AND bucket < $before GROUP BY ALL"""
+_TRAFFIC_FROM_GRAIN = f"""
+    SELECT segment_id, $coarser AS grain_minutes,
+           time_bucket(to_minutes($coarser), bucket) AS bucket,
+           sum(readings)::INTEGER AS readings, {_mean_of_means("speed_avg")},
+           {_mean_of_means("travel_time_avg")}, {_mean_of_means("congestion_avg")},
+           max(congestion_max) AS congestion_max, {_mean_of_means("congested_share")},
+           max(last_at) AS last_at
+    FROM traffic_rollups WHERE grain_minutes = $finer AND bucket < $before GROUP BY ALL"""
+
+_WASTE = """
+MERGE INTO waste_rollups t USING ({source}) s
 ON t.container_id = s.container_id AND t.grain_minutes = s.grain_minutes AND t.bucket = s.bucket
 WHEN MATCHED THEN UPDATE SET
     readings = t.readings + s.readings,
@@ -66,15 +111,7 @@ WHEN NOT MATCHED THEN INSERT (container_id, grain_minutes, bucket, readings, fil
 """
 
 _TRAFFIC = """
-MERGE INTO traffic_rollups t USING (
-    SELECT segment_id, $grain AS grain_minutes,
-           time_bucket(to_minutes($grain), observed_at) AS bucket,
-           count(*)::INTEGER AS readings, avg(speed_kmh) AS speed_avg,
-           avg(travel_time_s) FILTER (WHERE isfinite(travel_time_s)) AS travel_time_avg,
-           avg(congestion_ratio) AS congestion_avg, max(congestion_ratio) AS congestion_max,
-           avg(congested::INTEGER) AS congested_share, max(observed_at) AS last_at
-    FROM traffic_readings WHERE observed_at < $before GROUP BY ALL
-) s
+MERGE INTO traffic_rollups t USING ({source}) s
 ON t.segment_id = s.segment_id AND t.grain_minutes = s.grain_minutes AND t.bucket = s.bucket
 WHEN MATCHED THEN UPDATE SET
     readings = t.readings + s.readings,
@@ -98,24 +135,54 @@ def _weighted(column: str) -> str:
             f"/ (t.readings + s.readings) END")  # fmt: skip
 
 
-WASTE_ROLLUP = _WASTE.format(**{c: _weighted(c) for c in ("fill_avg", "temperature_avg")})
-TRAFFIC_ROLLUP = _TRAFFIC.format(**{c: _weighted(c) for c in (
-    "speed_avg", "travel_time_avg", "congestion_avg", "congested_share")})  # fmt: skip
-ROLLUPS = {"waste": ("waste_readings", WASTE_ROLLUP), "traffic": ("traffic_readings",
-                                                                  TRAFFIC_ROLLUP)}  # fmt: skip
+def _waste_merge(source: str) -> str:
+    return _WASTE.format(source=source, **{c: _weighted(c) for c in (
+        "fill_avg", "temperature_avg")})  # fmt: skip
+
+
+def _traffic_merge(source: str) -> str:
+    return _TRAFFIC.format(source=source, **{c: _weighted(c) for c in (
+        "speed_avg", "travel_time_avg", "congestion_avg", "congested_share")})  # fmt: skip
+
+
+# per domain: (readings table, rollups table, readings into 15 minutes, a grain into the next)
+ROLLUPS = {
+    "waste": ("waste_readings", "waste_rollups", _waste_merge(_WASTE_FROM_READINGS),
+              _waste_merge(_WASTE_FROM_GRAIN)),
+    "traffic": ("traffic_readings", "traffic_rollups", _traffic_merge(_TRAFFIC_FROM_READINGS),
+                _traffic_merge(_TRAFFIC_FROM_GRAIN)),
+}  # fmt: skip
 
 
 def roll_up_readings(cur: duckdb.DuckDBPyConnection, before: datetime) -> dict[str, int]:
-    """Roll every reading observed before `before` into its 15-minute and hourly buckets,
-    then delete those readings (inside the caller's transaction); readings moved per
-    domain."""
+    """Roll every reading observed before `before` into its 15-minute bucket, then delete
+    those readings (inside the caller's transaction); readings moved per domain."""
     moved = {}
-    for domain, (table, rollup) in ROLLUPS.items():
-        for grain in GRAINS:
-            cur.execute(rollup, {"grain": grain, "before": before})
+    for domain, (table, _, from_readings, _) in ROLLUPS.items():
+        cur.execute(from_readings, {"before": before})
         moved[domain] = cur.execute(f"DELETE FROM {table} WHERE observed_at < ?",
                                     [before]).fetchone()[0]  # fmt: skip
     return moved
+
+
+def coarsen(cur: duckdb.DuckDBPyConnection, finer: int, before: datetime) -> dict[str, int]:
+    """Roll the `finer`-minute buckets that begin before `before` into the next grain's,
+    then delete them (inside the caller's transaction); buckets moved per domain."""
+    coarser = GRAINS[GRAINS.index(finer) + 1]
+    moved = {}
+    for domain, (_, table, _, from_grain) in ROLLUPS.items():
+        cur.execute(from_grain, {"finer": finer, "coarser": coarser, "before": before})
+        moved[domain] = cur.execute(
+            f"DELETE FROM {table} WHERE grain_minutes = ? AND bucket < ?",
+            [finer, before]).fetchone()[0]  # fmt: skip
+    return moved
+
+
+def oldest_bucket(cur: duckdb.DuckDBPyConnection, grain: int) -> datetime | None:
+    """The oldest `grain`-minute bucket of either domain (None: none)."""
+    return cur.execute("SELECT least((SELECT min(bucket) FROM waste_rollups WHERE grain_minutes "
+                       "= $g), (SELECT min(bucket) FROM traffic_rollups WHERE grain_minutes "
+                       "= $g))", {"g": grain}).fetchone()[0]  # fmt: skip
 
 
 def oldest_reading(cur: duckdb.DuckDBPyConnection) -> datetime | None:
@@ -131,6 +198,7 @@ def prune(cur: duckdb.DuckDBPyConnection, cutoffs: Cutoffs) -> dict[str, int]:
     statements = {
         "waste_rollups": ("DELETE FROM waste_rollups WHERE bucket < ?", cutoffs.rollups),
         "traffic_rollups": ("DELETE FROM traffic_rollups WHERE bucket < ?", cutoffs.rollups),
+        "zone_rollups": ("DELETE FROM zone_rollups WHERE bucket < ?", cutoffs.rollups),
         "waste_collections": ("DELETE FROM waste_collections WHERE collected_at < ?",
                               cutoffs.rollups),  # fmt: skip
         "ingest_runs": ("DELETE FROM ingest_runs WHERE coalesce(finished_at, started_at) < ? "

@@ -24,6 +24,7 @@ from services.session import sign_in
 from store.access import audit_entries
 from store.cache import Cache
 from store.ledger import RunRecord, write_quarantine, write_run
+from store.zone_rollups import roll_zone_hours
 from tests.helpers import TZ, rows, seed_demo_day
 
 LATER = datetime.now(UTC) + timedelta(hours=1)
@@ -63,6 +64,7 @@ MATRIX = {
     "/api/clusters/<layer>.geojson":
         ("GET", "/api/clusters/complaints.geojson?zoom=12&bbox=24.8,60.1,25.1,60.3", CITY),
     "/api/rows.csv": ("GET", '/api/rows.csv?q={"layer":"waste"}', {"waste", *CITY}),
+    "/api/kpis/year/<domain>": ("GET", "/api/kpis/year/traffic", {"traffic", *CITY}),
     "/api/reports/<kind>/<name>": ("GET", "/api/reports/city-daily/x.html", CITY),
     "/api/reports/<kind>/run": ("POST", "/api/reports/city-daily/run", set()),  # token only
     "/api/connectors/poll": ("POST", "/api/connectors/poll", set()),  # token only
@@ -295,6 +297,16 @@ def test_a_department_scoped_to_zones_gets_those_zones_data_only(app, store, dem
     assert all(f'"{i}"' in everything for i in mapped)  # all of theirs on the map
     assert any(f'"{i}"' in everything for i in inside - mapped)  # and their requests
     assert [i for i in outside if f'"{i}"' in everything] == []  # and nothing else
+
+    # a year of KPIs from the zone hours: their zone's readings alone
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    store.write(lambda cur: roll_zone_hours(cur, hour - timedelta(days=3), hour))
+    months = client.get("/api/kpis/year/waste").json["months"]
+    ((theirs_read, city_read),) = rows(store, """
+        SELECT count(*) FILTER (WHERE c.zone_id = $zone), count(*) FROM waste_readings r
+        LEFT JOIN waste_containers c USING (container_id) WHERE r.observed_at < $hour""",
+        {"zone": zone, "hour": hour})  # fmt: skip
+    assert 0 < sum(m["readings"] for m in months) == theirs_read < city_read
 
     for layer in ("waste", "traffic", "complaints"):  # the table's export, ids forged too
         for forged in (None, sorted(outside)):

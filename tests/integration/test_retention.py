@@ -1,9 +1,10 @@
 """Retention (issue 17), on both stores: readings past `retention.raw_days` are rolled up
-into 15-minute and hourly buckets and deleted; a feature's history and the time slider
-read the rollups there without the user noticing (the same means, one point per 15
-minutes); a late reading merges into its bucket; the ledger, quarantine, sign-ins and
-report files go after their own cutoffs; and over a simulated stretch of months the
-store's size levels off."""
+into 15-minute buckets and deleted, those into hourly and then daily ones after their own
+days (weighted means, each reading counted once); a feature's history and the time
+slider read the rollups there without the user noticing; a late reading merges into its
+bucket; each zone's hours hold a year's KPIs; the ledger, quarantine, sign-ins and report
+files go after their own cutoffs; and over a simulated stretch of months the store's size
+levels off."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from config.retention import RetentionSettings
 from services.retention import run_retention
 from store.explore import container_history, frame, segment_history
 from store.upsert import upsert
+from store.zone_rollups import year_by_month
 from tests.helpers import rows
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -91,10 +93,9 @@ def test_old_readings_become_15_minute_buckets_that_the_history_reads(store, tmp
         assert abs(point["fill_level"] - mean) < 1e-9
     speeds = [p["speed_kmh"] for p in traffic_after.to_pylist()]
     assert len(speeds) == 24 and speeds[0] == 20.0 + (0 + 1 + 2) / 3
-    # every reading is counted once, in each grain
-    for grain in (15, 60):
-        assert rows(store, "SELECT sum(readings) FROM waste_rollups WHERE grain_minutes = ?",
-                    [grain]) == [(len(waste),)]  # fmt: skip
+    # every reading is counted once, in the 15-minute grain only (its days are not over)
+    assert rows(store, "SELECT grain_minutes, sum(readings) FROM waste_rollups GROUP BY 1"
+                ) == [(15, len(waste))]  # fmt: skip
     # the time slider, at an old moment, shows the bucket's mean
     with store.reading() as cur:
         at = old_start + timedelta(minutes=20)
@@ -156,7 +157,8 @@ def test_over_months_of_readings_the_store_levels_off(store, tmp_path):
     """Four months, five days at a time, 28 days raw and 60 days of history in all: once
     both windows are full, each step adds as many rows as it removes."""
     containers, segments = some_ids(store, 2)
-    keep = settings(tmp_path, raw_days=28, rollup_days=60)
+    keep = settings(tmp_path, raw_days=28, rollup_15min_days=35, rollup_hourly_days=45,
+                    rollup_days=60)
     start, step = NOW - timedelta(days=120), timedelta(days=5)
     totals = []
     for n in range(24):
@@ -174,3 +176,68 @@ def test_over_months_of_readings_the_store_levels_off(store, tmp_path):
     assert max(totals[14:]) == totals[-1]
     assert rows(store, "SELECT min(bucket) FROM waste_rollups")[0][0] >= (
         start + 24 * step - timedelta(days=61))
+
+
+def test_older_buckets_become_hourly_then_daily_with_the_same_means(store, tmp_path):
+    """Two days of readings 100 and 400 days back: past their days the 15-minute buckets
+    become hourly and then daily ones; each reading is still counted once, the means are
+    weighted by readings, the history reads one point per day there, and the time slider
+    at a moment of such a day shows the day's mean."""
+    containers, segments = some_ids(store, 2)
+    days, midnight = {}, NOW.replace(hour=0)
+    for back in (100, 400):
+        start = midnight - timedelta(days=back)
+        days[back] = readings(containers, segments, start, start + timedelta(days=2))
+    # one more reading in one bucket: an unequal bucket, so an unweighted mean would differ
+    extra = {**days[400][0][0], "observed_at": days[400][0][0]["observed_at"] +
+             timedelta(minutes=1), "fill_level": 1.0}  # fmt: skip
+    days[400][0].append(extra)
+    for waste, traffic in days.values():
+        store_readings(store, waste, traffic)
+
+    gone = run_retention(store, settings(tmp_path), now=NOW)
+
+    assert gone["waste_15min_buckets"] > 0 and gone["waste_60min_buckets"] > 0
+    held = dict(rows(store, "SELECT grain_minutes, sum(readings) FROM waste_rollups "
+                            "GROUP BY 1"))  # fmt: skip
+    assert held == {60: len(days[100][0]), 1440: len(days[400][0])}
+    for back, grain in ((100, 60), (400, 1440)):
+        start = midnight - timedelta(days=back)
+        mine = [r["fill_level"] for r in days[back][0] if r["container_id"] == containers[0]
+                and start <= r["observed_at"] < start + timedelta(minutes=grain)]
+        ((mean,),) = rows(store, "SELECT fill_avg FROM waste_rollups WHERE container_id = ? "
+                                 "AND bucket = ?", [containers[0], start])  # fmt: skip
+        assert abs(mean - sum(mine) / len(mine)) < 1e-9
+    start = midnight - timedelta(days=400)
+    with store.reading() as cur:
+        history = container_history(cur, containers[0], start, start + timedelta(days=2))
+        shown = json.loads(frame(cur, start + timedelta(hours=13)))
+    points = history["readings"].to_pylist()
+    assert [p["observed_at"] for p in points] == [start, start + timedelta(days=1)]
+    assert shown["waste"][containers[0]] == round(points[0]["fill_level"], 2)
+    assert segments[0] in shown["traffic"]
+
+
+def test_each_zones_hours_give_a_years_kpis_by_month(store, tmp_path):
+    """The zone hours are rolled from the raw readings before those go, and a year's
+    monthly KPIs read them alone: the same readings count and mean as the raw rows."""
+    zone = rows(store, "SELECT zone_id FROM zones ORDER BY 1 LIMIT 1")[0][0]
+    containers = ["bin-z0"]
+    store.write(lambda cur: cur.execute("INSERT INTO waste_containers (container_id, zone_id, "
+                                        "waste_type) VALUES ('bin-z0', ?, 'mixed')", [zone]))
+    start = NOW - timedelta(days=60)
+    waste, _ = readings(containers[:1], [], start, start + timedelta(days=1))
+    store_readings(store, waste, [])
+    run_retention(store, settings(tmp_path), now=NOW)
+    assert rows(store, "SELECT count(*) FROM waste_readings") == [(0,)]
+
+    with store.reading() as cur:
+        year = year_by_month(cur, "waste", NOW, "UTC", [zone]).to_pylist()
+    (month,) = year
+    fills = [r["fill_level"] for r in waste]
+    assert month["month"] == start.date().replace(day=1)
+    assert month["readings"] == len(waste)
+    assert abs(month["value_avg"] - sum(fills) / len(fills)) < 1e-9
+    assert month["high_share"] == sum(f > 0.8 for f in fills) / len(fills)
+    with store.reading() as cur:  # another zone's year has none of them
+        assert year_by_month(cur, "waste", NOW, "UTC", ["elsewhere"]).num_rows == 0

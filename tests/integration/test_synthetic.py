@@ -17,6 +17,7 @@ from sim.synthetic import (
     ensure_synthetic_store,
 )
 from store import Store
+from store.zone_rollups import year_by_month
 
 NOW = datetime(2026, 11, 17, 7, 0, tzinfo=UTC)  # a Tuesday, 09:00 in Helsinki
 SMALL = SyntheticParams(containers=500, segments=300, requests=2000, days=2)
@@ -232,3 +233,63 @@ def test_grid_city_has_the_city_models_shape(city):
 def test_zone_count_follows_the_city_size():
     assert 40 <= len(grid_city(20_000).zones) <= 60
     assert len(grid_city(2_000, zones=9).zones) == 9
+
+
+def test_rollup_days_add_a_year_held_once_per_moment_and_the_years_kpis(tmp_path):
+    """`--rollup-days`: each feature's days and each zone's hours before the readings,
+    like the readings (their window repeated back), never beside a raw reading of the same
+    moment; a year's monthly KPIs then cover thirteen months."""
+    params = SyntheticParams(containers=60, segments=40, requests=100, days=8, rollup_days=365)
+    summary = build(tmp_path / "c3.duckdb", params)
+    store = Store(summary.path)
+    try:
+        first_raw = NOW - timedelta(days=8)
+        ((oldest, newest, grains),) = query(store, "SELECT min(bucket), max(bucket), "
+                                                   "list(DISTINCT grain_minutes) FROM "
+                                                   "traffic_rollups")  # fmt: skip
+        assert grains == [1440]
+        assert first_raw - timedelta(days=366) <= oldest < first_raw - timedelta(days=360)
+        assert newest + timedelta(days=1) <= first_raw  # rollups end where the readings begin
+        per_feature = query(store, "SELECT count(*), count(DISTINCT bucket) FROM waste_rollups "
+                                   "GROUP BY container_id")  # fmt: skip
+        assert len(per_feature) == 60 and all(n == days > 350 for n, days in per_feature)
+        ((twice,),) = query(store, "SELECT count(*) FROM (SELECT domain, zone_id, kind, "
+                                   "bucket FROM zone_rollups GROUP BY ALL "
+                                   "HAVING count(*) > 1)")  # fmt: skip
+        assert twice == 0
+        ((hours_before, hours_raw),) = query(store, "SELECT count(DISTINCT bucket) FILTER "
+                                                    "(WHERE bucket < ?), count(DISTINCT bucket) "
+                                                    "FILTER (WHERE bucket >= ?) FROM zone_rollups",
+                                             [first_raw, first_raw])  # fmt: skip
+        assert hours_raw == 8 * 24 and 360 * 24 < hours_before <= 365 * 24 + 24
+        with store.reading() as cur:
+            months = year_by_month(cur, "traffic", NOW, "Europe/Helsinki").to_pylist()
+        assert len(months) == 13 and all(m["readings"] > 0 for m in months)
+        assert all(0.5 < m["value_avg"] < 5 for m in months)  # congestion ratios
+    finally:
+        store.close()
+
+
+def test_on_a_lake_the_synthetic_city_is_copied_into_it_once(tmp_path, monkeypatch, lake):
+    """`c3 synthetic` with a lake configured copies its file into the (empty) lake, and
+    keeps it there when asked again; a lake holding other data is not written."""
+    monkeypatch.setenv("C3_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("C3_STORE__KIND", "ducklake")
+    monkeypatch.setenv("C3_STORE__CATALOG", lake.catalog)
+    monkeypatch.setenv("C3_STORE__DATA_PATH", lake.data_path)
+    args = ["synthetic", "--containers", "40", "--segments", "30", "--requests", "50",
+            "--days", "1", "--rollup-days", "30", "--db", str(tmp_path / "s.duckdb"),
+            "--no-serve"]  # fmt: skip
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "copying" in first.output and "copied" in first.output
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0 and "reusing the lake" in again.output, again.output
+    other = CliRunner().invoke(cli, [*args[:-3], "--seed", "9", *args[-3:]])
+    assert other.exit_code == 2 and "the lake holds other data" in other.output, other.output
+    held = Store(":memory:", lake=lake)
+    try:
+        assert query(held, "SELECT count(*) FROM waste_containers") == [(40,)]
+        assert query(held, "SELECT count(*) > 0 FROM zone_rollups") == [(True,)]
+    finally:
+        held.close()

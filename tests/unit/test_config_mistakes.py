@@ -260,3 +260,8 @@ def test_memory_and_retention_are_checked_when_the_config_is_read(config):
     settings = load_settings()
     assert settings.store.memory_limit == "512MB"
     assert (settings.retention.raw_days, settings.retention.report_days) == (60, 30)
+    # each rollup grain is kept at least as long as the finer one it is rolled up from
+    config("[retention]\nraw_days = 120\n")
+    with pytest.raises(ConfigError, match=r"rollup_15min_days \(90\) must be at least "
+                                          r"raw_days \(120\)"):  # fmt: skip
+        load_settings()

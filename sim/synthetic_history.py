@@ -1,0 +1,97 @@
+"""A synthetic city's older history (`c3 synthetic --rollup-days`): what a store holds of
+the year before its raw readings, built from those readings so that it looks like them.
+
+The raw window's readings are rolled into each zone's hours (store.zone_rollups) and into
+each feature's days (the daily grain of store.retention); both are then repeated back in
+time, the window's length at a time, until `rollup_days` before the window (a 35-day
+window is five weeks: weekdays stay weekdays). Older features' history is held as daily
+buckets only, as a store holds what is past `retention.rollup_hourly_days`: at ten times
+the synthetic city, a year of 15-minute and hourly buckets would be billions of rows,
+beyond a build on one machine, while a screen reads one grain per moment either way."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import duckdb
+
+from store.retention import hour_floor
+from store.zone_rollups import roll_zone_hours
+
+_FEATURE_DAYS = {
+    "waste_rollups": """
+        SELECT container_id, 1440 AS grain_minutes,
+               time_bucket(INTERVAL 1 DAY, observed_at) AS bucket,
+               count(*)::INTEGER AS readings, avg(fill_level) AS fill_avg,
+               min(fill_level) AS fill_min, max(fill_level) AS fill_max,
+               arg_max(fill_level, observed_at) AS fill_last, max(observed_at) AS last_at,
+               avg(temperature_c) AS temperature_avg,
+               arg_max(status, observed_at) AS status_last
+        FROM waste_readings WHERE observed_at >= $from AND observed_at < $to GROUP BY ALL""",
+    "traffic_rollups": """
+        SELECT segment_id, 1440 AS grain_minutes,
+               time_bucket(INTERVAL 1 DAY, observed_at) AS bucket,
+               count(*)::INTEGER AS readings, avg(speed_kmh) AS speed_avg,
+               avg(travel_time_s) FILTER (WHERE isfinite(travel_time_s)) AS travel_time_avg,
+               avg(congestion_ratio) AS congestion_avg, max(congestion_ratio) AS congestion_max,
+               avg(congested::INTEGER) AS congested_share, max(observed_at) AS last_at
+        FROM traffic_readings WHERE observed_at >= $from AND observed_at < $to GROUP BY ALL""",
+}
+_SHIFTED = {  # a table's columns, its time columns moved back $back days
+    "waste_rollups": "container_id, grain_minutes, bucket - to_days($back) AS bucket, "
+                     "readings, fill_avg, fill_min, fill_max, fill_last, "
+                     "last_at - to_days($back) AS last_at, temperature_avg, status_last",
+    "traffic_rollups": "segment_id, grain_minutes, bucket - to_days($back) AS bucket, "
+                       "readings, speed_avg, travel_time_avg, congestion_avg, congestion_max, "
+                       "congested_share, last_at - to_days($back) AS last_at",
+    "zone_rollups": "domain, zone_id, kind, bucket - to_days($back) AS bucket, readings, "
+                    "features, value_avg, value_max, high_share",
+}
+
+
+def write_older_history(
+    cur: duckdb.DuckDBPyConnection, start: datetime, end: datetime, rollup_days: int
+) -> dict[str, int]:
+    """Zone hours of the raw window [start, end), then feature days and zone hours for the
+    `rollup_days` before it, repeated from the window's whole days (those before `start`'s
+    own day, and zone hours before `start`'s hour, so that no moment is held twice). Rows
+    written per table."""
+    day, hour = timedelta(days=1), timedelta(hours=1)
+    written = {"zone_rollups": 0}
+    since = hour_floor(start)
+    while since < end:  # a day per statement: bounded memory
+        upto = min(since + day, hour_floor(end) + hour)
+        written["zone_rollups"] += roll_zone_hours(cur, since, upto)
+        since = upto
+    first = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    whole = (first + day, end.replace(hour=0, minute=0, second=0, microsecond=0))
+    days = (whole[1] - whole[0]).days
+    if rollup_days <= 0 or days < 1:
+        return written
+    limits = {"from": whole[0], "to": whole[1], "oldest": first - timedelta(days=rollup_days)}
+    for table, source in _FEATURE_DAYS.items():
+        cur.execute(f"CREATE TEMP TABLE one_window AS {source}",
+                    {"from": whole[0], "to": whole[1]})  # fmt: skip
+        written[table] = _repeat_back(cur, table, days, {**limits, "before": first})
+        cur.execute("DROP TABLE one_window")
+    cur.execute("CREATE TEMP TABLE one_window AS SELECT * FROM zone_rollups "
+                "WHERE bucket >= $from AND bucket < $to",
+                {"from": whole[0], "to": whole[1]})  # fmt: skip
+    written["zone_rollups"] += _repeat_back(cur, "zone_rollups", days,
+                                            {**limits, "before": hour_floor(start)})
+    cur.execute("DROP TABLE one_window")
+    return written
+
+
+def _repeat_back(cur, table: str, days: int, limits: dict) -> int:
+    """Insert the window's rows (`one_window`) into `table` moved back `days`, twice that,
+    … while they fall in [oldest, before); rows inserted."""
+    rows, k = 0, 1
+    while limits["from"] - timedelta(days=(k - 1) * days) > limits["oldest"]:
+        rows += cur.execute(
+            f"INSERT INTO {table} SELECT * FROM (SELECT {_SHIFTED[table]} FROM one_window) "
+            "WHERE bucket >= $oldest AND bucket < $before",
+            {"back": k * days, "oldest": limits["oldest"], "before": limits["before"]},
+        ).fetchone()[0]
+        k += 1
+    return rows
