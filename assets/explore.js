@@ -63,6 +63,13 @@ window.c3 = Object.assign({}, window.c3, {
       }).format(new Date(at * 1000));
     }
 
+    // Where the readings of a moment are rolled up (store.retention), the label says so.
+    const GRAINS = {15: "15-minute means", 60: "hourly means", 1440: "daily means"};
+    function heldAs(frame) {
+      const grain = frame && GRAINS[frame.grain];
+      return grain ? " · " + grain : "";
+    }
+
     return {
       // The frame the layers show (null = live): style functions read it.
       frameAt: function (at) { return at ? frames[at] || null : null; },
@@ -159,7 +166,7 @@ window.c3 = Object.assign({}, window.c3, {
           return url === urls[i] ? NO : url;
         });
         const label = frameError ? "Could not load that moment (" + frameError + ")"
-          : live ? "Live · now" : formatMoment(moment, tz);
+          : live ? "Live · now" : formatMoment(moment, tz) + heldAs(frames[moment]);
         return [...checked, ...newHideouts, ...newUrls, label];
       },
 

@@ -3,8 +3,9 @@ size level off?
 
 Each simulated day adds a day of readings from 300 road segments every minute (the demo's
 rate: its feeds are polled each minute) and 300 bins every hour, to two DuckDB files: one
-where the hourly retention pass runs (raw readings kept `raw_days`, 35; then 15-minute
-and hourly rollups) and, as the baseline in the same run, one that keeps everything.
+where the hourly retention pass runs (the defaults: raw readings kept 35 days, then
+15-minute buckets to day 90, hourly ones to day 365, daily ones after; each zone's
+hours) and, as the baseline in the same run, one that keeps everything.
 Prints, every 30 days, each file's rows and size; then the size ratio at the year's end,
 each store's growth over its last 30 days, and the retention pass's time.
 
@@ -41,7 +42,8 @@ INSERT INTO waste_readings (container_id, observed_at, fill_level, temperature_c
 SELECT 'bin-' || c, $day + to_hours(h), ((h + c) % 24) / 24, 4.0, 'ok', 'bench'
 FROM range($bins) a(c), range(24) b(h);
 """
-TABLES = ("traffic_readings", "waste_readings", "traffic_rollups", "waste_rollups")
+TABLES = ("traffic_readings", "waste_readings", "traffic_rollups", "waste_rollups",
+          "zone_rollups")
 
 
 def add_day(store: Store, day: datetime, n: int) -> None:
@@ -84,7 +86,7 @@ def main() -> None:
                     rows, size = size_of(store, paths[name])
                     sizes[name].append(size)
                     raw = rows["traffic_readings"] + rows["waste_readings"]
-                    rolled = rows["traffic_rollups"] + rows["waste_rollups"]
+                    rolled = sum(rows[t] for t in TABLES[2:])
                     print(f"{n + 1:>4}  {name:<10}{raw:>12,}{rolled:>13,}{size / 1e6:>9.1f}")
         for store in stores.values():
             store.close()

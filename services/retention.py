@@ -103,13 +103,14 @@ def coarsen_grains(store: Store, at: Cutoffs) -> dict[str, int]:
 
 def roll_up_zone_hours(store: Store, now: datetime) -> int:
     """Roll the raw readings of the hours since the last pass (and the few before it, for
-    late readings) into the zone hours, a day at a time; zone hours written."""
+    late readings) into the zone hours, a week at a time (what it writes is small); zone
+    hours written."""
     written, before = 0, hour_floor(now)
     with store.reading() as cur:
         since = next_hour_to_roll(cur)
     while since is not None and since < before:
         since = hour_floor(since)
-        upto = min(since + timedelta(days=1), before)
+        upto = min(since + timedelta(days=7), before)
         written += store.write(lambda cur, s=since, u=upto: roll_zone_hours(cur, s, u))
         since = upto
     return written

@@ -124,11 +124,12 @@ def filter_choices(cur: duckdb.DuckDBPyConnection) -> dict[str, list]:
 # LIVE_WINDOW before it (the same rule the live map uses for "now"), or where the readings
 # are rolled up, the bucket that holds the moment (a day's mean at a moment a year back).
 _STATE_OF = """
-    SELECT {key} AS id, {values}, max(observed_at) AS observed_at
-    FROM (SELECT {key}, observed_at, {raw} FROM {table}_readings
+    SELECT {key} AS id, {values}, max(observed_at) AS observed_at,
+           arg_max(grain, observed_at) AS grain
+    FROM (SELECT {key}, observed_at, {raw}, 0 AS grain FROM {table}_readings
           WHERE observed_at > $at - {live} AND observed_at <= $at
           UNION ALL
-          SELECT {key}, bucket, {rolled} FROM {table}_rollups
+          SELECT {key}, bucket, {rolled}, grain_minutes FROM {table}_rollups
           WHERE bucket > $at - INTERVAL 1 DAY AND bucket <= $at
             AND bucket > $at - greatest({live}, to_minutes(grain_minutes)))
     GROUP BY ALL"""
@@ -143,21 +144,21 @@ _STATE = {
 
 
 def frame(cur: duckdb.DuckDBPyConnection, at: datetime, zone: list[str] = ()) -> str:
-    """The map's values at `at` as JSON: {"waste": {id: fill 0-1}, "traffic": {id: ratio}}
-    (of the features in the zones given, if any). Geometry stays in the browser; moving
-    the time slider only fetches this."""
+    """The map's values at `at` as JSON: {"waste": {id: fill 0-1}, "traffic": {id: ratio},
+    "grain": the coarsest rollup shown, minutes (0: raw)} (of the zones given, if any).
+    Geometry stays in the browser; moving the time slider only fetches this."""
     return cur.execute(
-        f"""SELECT json_object(
+        f"""WITH w AS ({_STATE["waste"]}), t AS ({_STATE["traffic"]})
+            SELECT json_object(
                 'at', epoch($at)::BIGINT,
                 'waste', (SELECT coalesce(json_group_object(id, round(fill_level, 2)), '{{}}')
-                          FROM ({_STATE["waste"]})
-                          WHERE len($zone) = 0 OR id IN (SELECT container_id
+                          FROM w WHERE len($zone) = 0 OR id IN (SELECT container_id
                               FROM waste_containers WHERE list_contains($zone, zone_id))),
                 'traffic', (SELECT coalesce(json_group_object(id, round(ratio, 2)), '{{}}')
-                            FROM ({_STATE["traffic"]})
-                            WHERE len($zone) = 0 OR id IN (SELECT segment_id
-                                FROM road_segments WHERE list_contains($zone, zone_id))))
-            ::VARCHAR""",
+                            FROM t WHERE len($zone) = 0 OR id IN (SELECT segment_id
+                                FROM road_segments WHERE list_contains($zone, zone_id))),
+                'grain', coalesce(greatest((SELECT max(grain) FROM w),
+                                           (SELECT max(grain) FROM t)), 0))::VARCHAR""",
         {"at": at, "zone": list(zone)},
     ).fetchone()[0]
 

@@ -254,3 +254,21 @@ def test_a_moment_out_of_range_shows_the_page_at_now_and_says_so(dash_duo, live_
     dash_duo.wait_for_contains_text(".c3-url-notice", "at=1e400 ignored")
     dash_duo.wait_for_text_to_equal("#explore-moment", "Live · now", timeout=15)
     assert dash_duo.get_logs() == []
+
+
+def test_a_moment_held_as_daily_means_says_so(dash_duo, live_app, store, demo_city):
+    """Forty days back the readings are rolled up (store.retention): the slider's label
+    names the grain the map shows there, and the bin is drawn with the day's mean."""
+    day = (datetime.now(UTC) - timedelta(days=40)).replace(hour=0, minute=0, second=0,
+                                                            microsecond=0)  # fmt: skip
+    container = demo_city.containers["container_id"].iloc[0]
+    store.write(lambda cur: cur.execute(
+        "INSERT INTO waste_rollups VALUES (?, 1440, ?, 96, 0.97, 0.9, 1.0, 0.97, ?, 4.0, 'ok')",
+        [container, day, day + timedelta(hours=23)]))  # fmt: skip
+    at = int((day + timedelta(hours=12)).timestamp())
+    dates = f"start={day:%Y-%m-%d}&end={day + timedelta(days=1):%Y-%m-%d}"
+    open_explore(dash_duo, live_app, f"?layers=waste&range=custom&{dates}&at={at}")
+    dash_duo.wait_for_contains_text("#explore-moment", "daily means", timeout=30)
+    WebDriverWait(dash_duo.driver, 30).until(
+        lambda d: d.execute_script(COLOURS)["waste"].get(container) == fill_colour(0.97))
+    assert dash_duo.get_logs() == []

@@ -101,6 +101,7 @@ def test_old_readings_become_15_minute_buckets_that_the_history_reads(store, tmp
         at = old_start + timedelta(minutes=20)
         shown = json.loads(frame(cur, at))
     assert shown["waste"][containers[0]] == round(after.to_pylist()[1]["fill_level"], 2)
+    assert shown["grain"] == 15  # the slider's label says "15-minute means"
 
 
 def test_a_late_reading_is_merged_into_its_bucket(store, tmp_path):
@@ -215,7 +216,7 @@ def test_older_buckets_become_hourly_then_daily_with_the_same_means(store, tmp_p
     points = history["readings"].to_pylist()
     assert [p["observed_at"] for p in points] == [start, start + timedelta(days=1)]
     assert shown["waste"][containers[0]] == round(points[0]["fill_level"], 2)
-    assert segments[0] in shown["traffic"]
+    assert segments[0] in shown["traffic"] and shown["grain"] == 1440
 
 
 def test_each_zones_hours_give_a_years_kpis_by_month(store, tmp_path):
