@@ -7,7 +7,7 @@ on every segment, fill levels every 30 minutes of every container, collections, 
 service requests stored as the Open311 connector stores them (`sim.synthetic_requests`:
 status open or closed as at `now`, an 'open' event at the request and a 'closed' event
 when it closed, each request in the zone it lies in), each zone's hours, and optionally
-a stretch of rollups before the readings (`sim.synthetic_history`). The data ends at
+a stretch of rollups before the readings (`store.synthetic_history`). The data ends at
 `now`: it is frozen at build time.
 
 The file is built beside its final path and moved there only when complete, so a file at
@@ -33,13 +33,13 @@ import pyarrow as pa
 from geo.synthetic import GridCity, grid_city
 from sim import backfill
 from sim.model import DemoCity
-from sim.synthetic_history import write_older_history
 from sim.synthetic_requests import REQUEST_SOURCE, synthetic_requests
 from store import Store
 from store.bulk import append, checkpoint, get_meta, row_counts, set_meta
 from store.city import load_city_model
 from store.copy import copy_file_into_lake
 from store.ledger import RunRecord, append_status_events, bump_version, write_run
+from store.synthetic_history import write_older_history
 from store.upsert import upsert
 from store.zoning import assign_zones
 
@@ -67,7 +67,7 @@ class SyntheticParams:
     days: int
     seed: int = 7
     tz: str = "Europe/Helsinki"
-    rollup_days: int = 0  # days of rollups before the readings (sim.synthetic_history)
+    rollup_days: int = 0  # days of rollups before the readings (store.synthetic_history)
     generator: str = GENERATOR
 
     def city(self) -> GridCity:

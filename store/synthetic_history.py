@@ -1,5 +1,5 @@
-"""A synthetic city's older history (`c3 synthetic --rollup-days`): what a store holds of
-the year before its raw readings, built from those readings so that it looks like them.
+"""A synthetic city's older history (`c3 synthetic --rollup-days`, sim.synthetic): what a
+store holds of the year before its raw readings, built from them so that it looks like them.
 
 The raw window's readings are rolled into each zone's hours (store.zone_rollups) and into
 each feature's days (the daily grain of store.retention); both are then repeated back in
