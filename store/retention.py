@@ -50,24 +50,30 @@ def hour_floor(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
 
 
-# Readings into 15-minute buckets, and a grain's buckets into the next grain's: the
-# sources of the MERGEs below (one bucket of the coarser grain per feature and span).
-_WASTE_FROM_READINGS = """
-    SELECT container_id, 15 AS grain_minutes,
-           time_bucket(INTERVAL 15 MINUTE, observed_at) AS bucket,
+# Readings into buckets of a grain (minutes), and a grain's buckets into the next grain's:
+# the sources of the MERGEs below (one bucket of the coarser grain per feature and span).
+def readings_into(table: str, grain: int, where: str) -> str:
+    """The rollup rows of `table`'s ("waste_readings" or "traffic_readings") readings
+    that `where` keeps, in buckets of `grain` minutes."""
+    values = {
+        "waste_readings": """container_id, {grain} AS grain_minutes,
+           time_bucket(to_minutes({grain}), observed_at) AS bucket,
            count(*)::INTEGER AS readings, avg(fill_level) AS fill_avg,
            min(fill_level) AS fill_min, max(fill_level) AS fill_max,
            arg_max(fill_level, observed_at) AS fill_last, max(observed_at) AS last_at,
-           avg(temperature_c) AS temperature_avg, arg_max(status, observed_at) AS status_last
-    FROM waste_readings WHERE observed_at < $before GROUP BY ALL"""
-_TRAFFIC_FROM_READINGS = """
-    SELECT segment_id, 15 AS grain_minutes,
-           time_bucket(INTERVAL 15 MINUTE, observed_at) AS bucket,
+           avg(temperature_c) AS temperature_avg, arg_max(status, observed_at) AS status_last""",
+        "traffic_readings": """segment_id, {grain} AS grain_minutes,
+           time_bucket(to_minutes({grain}), observed_at) AS bucket,
            count(*)::INTEGER AS readings, avg(speed_kmh) AS speed_avg,
            avg(travel_time_s) FILTER (WHERE isfinite(travel_time_s)) AS travel_time_avg,
            avg(congestion_ratio) AS congestion_avg, max(congestion_ratio) AS congestion_max,
-           avg(congested::INTEGER) AS congested_share, max(observed_at) AS last_at
-    FROM traffic_readings WHERE observed_at < $before GROUP BY ALL"""
+           avg(congested::INTEGER) AS congested_share, max(observed_at) AS last_at""",
+    }[table].format(grain=int(grain))
+    return f"SELECT {values} FROM {table} WHERE {where} GROUP BY ALL"
+
+
+_WASTE_FROM_READINGS = readings_into("waste_readings", 15, "observed_at < $before")
+_TRAFFIC_FROM_READINGS = readings_into("traffic_readings", 15, "observed_at < $before")
 
 
 def _mean_of_means(column: str) -> str:

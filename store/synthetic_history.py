@@ -15,28 +15,12 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from store.retention import hour_floor
+from store.retention import hour_floor, readings_into
 from store.zone_rollups import roll_zone_hours
 
-_FEATURE_DAYS = {
-    "waste_rollups": """
-        SELECT container_id, 1440 AS grain_minutes,
-               time_bucket(INTERVAL 1 DAY, observed_at) AS bucket,
-               count(*)::INTEGER AS readings, avg(fill_level) AS fill_avg,
-               min(fill_level) AS fill_min, max(fill_level) AS fill_max,
-               arg_max(fill_level, observed_at) AS fill_last, max(observed_at) AS last_at,
-               avg(temperature_c) AS temperature_avg,
-               arg_max(status, observed_at) AS status_last
-        FROM waste_readings WHERE observed_at >= $from AND observed_at < $to GROUP BY ALL""",
-    "traffic_rollups": """
-        SELECT segment_id, 1440 AS grain_minutes,
-               time_bucket(INTERVAL 1 DAY, observed_at) AS bucket,
-               count(*)::INTEGER AS readings, avg(speed_kmh) AS speed_avg,
-               avg(travel_time_s) FILTER (WHERE isfinite(travel_time_s)) AS travel_time_avg,
-               avg(congestion_ratio) AS congestion_avg, max(congestion_ratio) AS congestion_max,
-               avg(congested::INTEGER) AS congested_share, max(observed_at) AS last_at
-        FROM traffic_readings WHERE observed_at >= $from AND observed_at < $to GROUP BY ALL""",
-}
+_WINDOW = "observed_at >= $from AND observed_at < $to"
+_FEATURE_DAYS = {f"{domain}_rollups": readings_into(f"{domain}_readings", 1440, _WINDOW)
+                 for domain in ("waste", "traffic")}  # fmt: skip
 _SHIFTED = {  # a table's columns, its time columns moved back $back days
     "waste_rollups": "container_id, grain_minutes, bucket - to_days($back) AS bucket, "
                      "readings, fill_avg, fill_min, fill_max, fill_last, "
