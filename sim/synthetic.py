@@ -268,8 +268,7 @@ def _fill(store: Store, params: SyntheticParams, now: datetime, step: Step) -> d
     runs = _write_readings(store, demo, window, step)
     runs.append(_write_requests(store, demo, window, params, step))
     clock = time.monotonic()
-    with store.transaction() as cur:
-        older = write_older_history(cur, window[0], now, params.rollup_days)
+    older = write_older_history(store, window[0], now, params.rollup_days)
     step("zone hours, older rollups", clock, sum(older.values()))
     with store.transaction() as cur:
         for run in runs:
