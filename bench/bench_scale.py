@@ -9,11 +9,12 @@ zone hours: `/api/kpis/year/<domain>`, uncached), and the peak memory of the web
 (gunicorn's worker process, VmHWM); then the lake's figure beside the file's.
 
 Budgets (issue 17): first render < 3 s, callback p95 < 300 ms, year KPIs < 2 s, peak
-memory per web worker < 2 GB. The build is long (about 15 minutes and 12 GB at 10x, the
-copy into the lake as long again): `--reuse` keeps a built file and lake; `--scale 1`
-measures the synthetic city itself. Needs PostgreSQL on 127.0.0.1:5432 for the lake's
-catalog (else only the file is measured). Both servers serve only (`--no-jobs`): the
-frozen data has no feeds, and the planner's first run would compete for the 2 cores.
+memory per web worker < 2 GB. The build is long (at 10x: 50 minutes for the readings,
+12.8 GB, then the year of rollups and the copy into the lake): `--reuse` keeps a built
+file and lake; `--scale 1` measures the synthetic city itself (4 minutes, 2 GB). Needs
+PostgreSQL on 127.0.0.1:5432 for the lake's catalog (else only the file is measured).
+Both servers serve only (`--no-jobs`): the frozen data has no feeds, and the planner's
+first run would compete for the 2 cores.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     city = city_args(args.scale, args.days, args.rollup_days)
     db = folder / "synthetic.duckdb"
-    lake = f"c3_bench_scale_{int(args.scale * 10)}"
+    lake = f"c3_bench_scale_{args.scale:g}x".replace(".", "_")
     label = f"{args.scale:g}x the synthetic city ({' '.join(a[2:] for a in city)})"
     results = {}
     file_config = write_config(folder, None)
