@@ -21,20 +21,20 @@ class RetentionSettings(BaseModel):
         description=f"Raw readings, then rolled up into 15-minute means "
         f"(at least {PROFILE_DAYS}: the collection profiles read four weeks).",
     )  # fmt: skip
-    rollup_15min_days: int = Field(
-        default=90, ge=PROFILE_DAYS,
+    rollup_15min_days: int | None = Field(
+        default=None, ge=PROFILE_DAYS,
         description="Each feature's 15-minute rollups, then rolled up into hourly ones "
-        "(at least `raw_days`).",
+        "(at least `raw_days`). Unset: 90, within `raw_days` and `rollup_days`.",
     )  # fmt: skip
-    rollup_hourly_days: int = Field(
-        default=365, ge=PROFILE_DAYS,
+    rollup_hourly_days: int | None = Field(
+        default=None, ge=PROFILE_DAYS,
         description="Each feature's hourly rollups, then rolled up into daily ones "
-        "(at least `rollup_15min_days`).",
+        "(at least `rollup_15min_days`). Unset: 365, within those and `rollup_days`.",
     )  # fmt: skip
     rollup_days: int = Field(
         default=3 * 365, ge=1,
         description="Each feature's daily rollups, each zone's hourly figures (what a "
-        "year's KPIs read) and the collections (at least `rollup_hourly_days`).",
+        "year's KPIs read) and the collections (at least `rollup_hourly_days`, if set).",
     )  # fmt: skip
     ingest_runs_days: int = Field(default=90, ge=1, description="The ingest ledger's runs.")
     quarantine_days: int = Field(
@@ -54,7 +54,16 @@ class RetentionSettings(BaseModel):
 
     @model_validator(mode="after")
     def _grains_in_order(self) -> RetentionSettings:
-        """Each grain is kept at least as long as the finer one it is rolled up from."""
+        """Each grain is kept at least as long as the finer one it is rolled up from; a
+        grain left unset fits between its neighbours (a config written before the grains
+        had their own days keeps working)."""
+        explicit = {"rollup_15min_days", "rollup_hourly_days"} & self.model_fields_set
+        if self.rollup_15min_days is None:
+            self.rollup_15min_days = max(self.raw_days, min(90, self.rollup_days))
+        if self.rollup_hourly_days is None:
+            self.rollup_hourly_days = max(self.rollup_15min_days, min(365, self.rollup_days))
+        if not explicit:
+            return self
         days = [("raw_days", self.raw_days), ("rollup_15min_days", self.rollup_15min_days),
                 ("rollup_hourly_days", self.rollup_hourly_days),
                 ("rollup_days", self.rollup_days)]  # fmt: skip

@@ -25,9 +25,10 @@ from store.retention import (
     prune,
     roll_up_readings,
 )
-from store.zone_rollups import next_hour_to_roll, roll_zone_hours
+from store.zone_rollups import hours_to_roll, roll_zone_hours
 
 log = logging.getLogger(__name__)
+HOUR = timedelta(hours=1)
 
 # A lake's file that no snapshot reads any more is deleted this long after it was given
 # up (merged, or its snapshots expired): no read of C3 lasts that long, and one under way
@@ -102,18 +103,16 @@ def coarsen_grains(store: Store, at: Cutoffs) -> dict[str, int]:
 
 
 def roll_up_zone_hours(store: Store, now: datetime) -> int:
-    """Roll the raw readings of the hours since the last pass (and the few before it, for
-    late readings) into the zone hours, a week at a time (what it writes is small); zone
-    hours written."""
-    written, before = 0, hour_floor(now)
+    """Roll every hour before this one whose raw readings the zone hours do not count yet
+    (new, or late) into the zone hours, a day's span of such hours per transaction (a
+    first pass over weeks of readings stays within memory); zone hours written."""
     with store.reading() as cur:
-        since = next_hour_to_roll(cur)
-    while since is not None and since < before:
-        since = hour_floor(since)
-        upto = min(since + timedelta(days=7), before)
-        written += store.write(lambda cur, s=since, u=upto: roll_zone_hours(cur, s, u))
-        since = upto
-    return written
+        hours = hours_to_roll(cur, hour_floor(now))
+    spans: dict[datetime, list[datetime]] = {}
+    for hour in hours:
+        spans.setdefault(hour.replace(hour=0), []).append(hour)
+    return sum(store.write(lambda cur, s=span: roll_zone_hours(cur, s[0], s[-1] + HOUR))
+               for span in spans.values())  # fmt: skip
 
 
 def run_retention(store: Store, settings: Settings, now: datetime | None = None) -> dict[str, int]:

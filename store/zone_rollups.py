@@ -4,21 +4,21 @@ value (fill 0-1, congestion ratio) and the share that was high (a bin over 80 % 
 segment flagged congested). About a million rows a year at any number of features, so a
 year's KPIs read these and never a feature's rows (`year_by_month`).
 
-They are rolled from the raw readings at each retention pass, the last hours again (a
-reading may come late), and replace what was there for those hours. A feature outside
-every zone counts under zone ''."""
+They are rolled from the raw readings at each retention pass: every hour whose raw
+readings the zone hours do not count yet (new hours, and older ones where readings came
+late: a file export, a feed catching up after an outage), its rows replaced whole (a
+feature that changed zone leaves no row behind). An hour whose raw readings are gone
+(past `retention.raw_days`) is never rolled again. A feature outside every zone counts
+under zone ''."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
-from store.retention import oldest_reading
-
 FULL = 0.8  # a bin over this fill counts as full, as on the wall's trend (store.wall)
-AGAIN = timedelta(hours=3)  # the last hours rolled again at each pass: late readings
 
 _SOURCES = {
     "waste": f"""
@@ -40,51 +40,55 @@ _SOURCES = {
         FROM traffic_readings r LEFT JOIN road_segments s USING (segment_id)
         WHERE r.observed_at >= $since AND r.observed_at < $before GROUP BY ALL""",
 }
-_MERGE = """
-MERGE INTO zone_rollups t USING ({source}) s
-ON t.domain = s.domain AND t.zone_id = s.zone_id AND t.kind = s.kind AND t.bucket = s.bucket
-WHEN MATCHED THEN UPDATE SET readings = s.readings, features = s.features,
-    value_avg = s.value_avg, value_max = s.value_max, high_share = s.high_share
-WHEN NOT MATCHED THEN INSERT (domain, zone_id, kind, bucket, readings, features, value_avg,
-    value_max, high_share)
-    VALUES (s.domain, s.zone_id, s.kind, s.bucket, s.readings, s.features, s.value_avg,
-            s.value_max, s.high_share)
-"""
+# Per domain and hour, the raw readings held, against those the zone hours count.
+_UNCOUNTED = """
+    WITH raw AS (
+        SELECT 'waste' AS domain, time_bucket(INTERVAL 1 HOUR, observed_at) AS bucket,
+               count(*) AS n FROM waste_readings WHERE observed_at < $before GROUP BY ALL
+        UNION ALL
+        SELECT 'traffic', time_bucket(INTERVAL 1 HOUR, observed_at), count(*)
+        FROM traffic_readings WHERE observed_at < $before GROUP BY ALL),
+    counted AS (SELECT domain, bucket, sum(readings) AS n FROM zone_rollups
+                WHERE bucket >= (SELECT min(bucket) FROM raw) GROUP BY ALL)
+    SELECT DISTINCT raw.bucket FROM raw LEFT JOIN counted USING (domain, bucket)
+    WHERE counted.n IS DISTINCT FROM raw.n ORDER BY 1"""
 
 
-def next_hour_to_roll(cur: duckdb.DuckDBPyConnection) -> datetime | None:
-    """Where the next pass starts: a few hours before the newest zone hour (late readings),
-    or at the oldest raw reading when none is rolled yet (None: nothing to roll)."""
-    newest = cur.execute("SELECT max(bucket) FROM zone_rollups").fetchone()[0]
-    if newest is not None:
-        return newest + timedelta(hours=1) - AGAIN
-    return oldest_reading(cur)
+def hours_to_roll(cur: duckdb.DuckDBPyConnection, before: datetime) -> list[datetime]:
+    """The hours before `before` whose raw readings the zone hours do not count yet,
+    oldest first."""
+    return [r[0] for r in cur.execute(_UNCOUNTED, {"before": before}).fetchall()]
 
 
 def roll_zone_hours(cur: duckdb.DuckDBPyConnection, since: datetime, before: datetime) -> int:
     """Roll the raw readings observed in [since, before) into their zone hours, replacing
     those hours' rows (`since` and `before` on the hour); zone hours written."""
-    written = 0
-    for source in _SOURCES.values():
-        written += cur.execute(_MERGE.format(source=source),
-                               {"since": since, "before": before}).fetchone()[0]  # fmt: skip
+    written, span = 0, {"since": since, "before": before}
+    for domain, source in _SOURCES.items():
+        cur.execute("DELETE FROM zone_rollups WHERE domain = $domain AND bucket >= $since "
+                    "AND bucket < $before", {**span, "domain": domain})  # fmt: skip
+        written += cur.execute(f"INSERT INTO zone_rollups {source}", span).fetchone()[0]
     return written
 
 
 def year_by_month(
     cur: duckdb.DuckDBPyConnection, domain: str, until: datetime, tz: str, zones: list[str] = ()
 ) -> pa.Table:
-    """A year's KPIs of one domain up to `until`, per local month, over the zones given
-    (none: the city): readings, the mean value weighted by readings, the peak, and the
-    high share (full bins, congested readings), from the zone hours alone."""
+    """A year's KPIs of one domain, per local month (the eleven before `until`'s and its
+    own, up to `until`), over the zones given (none: the city): readings, the mean value
+    weighted by readings, the peak, and the high share (full bins, congested readings),
+    from the zone hours alone (hours without a value leave the means)."""
     return cur.execute(
         """SELECT date_trunc('month', timezone($tz, bucket))::DATE AS month,
                    sum(readings)::BIGINT AS readings,
-                   sum(value_avg * readings) / sum(readings) AS value_avg,
+                   sum(value_avg * readings) / sum(readings) FILTER (WHERE value_avg IS NOT NULL)
+                       AS value_avg,
                    max(value_max) AS value_max,
-                   sum(high_share * readings) / sum(readings) AS high_share
+                   sum(high_share * readings) / sum(readings) FILTER (WHERE high_share IS NOT
+                       NULL) AS high_share
             FROM zone_rollups
-            WHERE domain = $domain AND bucket >= $until - INTERVAL 365 DAY AND bucket < $until
+            WHERE domain = $domain AND bucket < $until AND bucket >= timezone($tz,
+                  date_trunc('month', timezone($tz, $until)) - INTERVAL 11 MONTH)
               AND (len($zones) = 0 OR list_contains($zones, zone_id))
             GROUP BY ALL ORDER BY month""",
         {"domain": domain, "until": until, "tz": tz, "zones": list(zones)},

@@ -242,3 +242,14 @@ def test_each_zones_hours_give_a_years_kpis_by_month(store, tmp_path):
     assert month["high_share"] == sum(f > 0.8 for f in fills) / len(fills)
     with store.reading() as cur:  # another zone's year has none of them
         assert year_by_month(cur, "waste", NOW, "UTC", ["elsewhere"]).num_rows == 0
+    # a reading that comes late (a file export, a feed catching up) for an hour already
+    # rolled is counted at the next pass, and the hour is not counted twice
+    recent = NOW - timedelta(days=2)
+    store_readings(store, readings(containers, [], recent, recent + timedelta(hours=1))[0], [])
+    run_retention(store, settings(tmp_path), now=NOW + timedelta(hours=1))
+    store_readings(store, [{**waste[0], "observed_at": recent + timedelta(minutes=7),
+                            "fill_level": 1.0}], [])  # fmt: skip
+    run_retention(store, settings(tmp_path), now=NOW + timedelta(hours=2))
+    ((counted,),) = rows(store, "SELECT sum(readings) FROM zone_rollups WHERE bucket = ?",
+                         [recent])  # fmt: skip
+    assert counted == 12 + 1

@@ -238,7 +238,7 @@ def test_zone_count_follows_the_city_size():
 def test_rollup_days_add_a_year_held_once_per_moment_and_the_years_kpis(tmp_path):
     """`--rollup-days`: each feature's days and each zone's hours before the readings,
     like the readings (their window repeated back), never beside a raw reading of the same
-    moment; a year's monthly KPIs then cover thirteen months."""
+    moment; a year's monthly KPIs then cover twelve local months."""
     params = SyntheticParams(containers=60, segments=40, requests=100, days=8, rollup_days=365)
     summary = build(tmp_path / "c3.duckdb", params)
     store = Store(summary.path)
@@ -264,7 +264,7 @@ def test_rollup_days_add_a_year_held_once_per_moment_and_the_years_kpis(tmp_path
         assert hours_raw == 8 * 24 and 360 * 24 < hours_before <= 365 * 24 + 24
         with store.reading() as cur:
             months = year_by_month(cur, "traffic", NOW, "Europe/Helsinki").to_pylist()
-        assert len(months) == 13 and all(m["readings"] > 0 for m in months)
+        assert len(months) == 12 and all(m["readings"] > 0 for m in months)
         assert all(0.5 < m["value_avg"] < 5 for m in months)  # congestion ratios
     finally:
         store.close()

@@ -261,7 +261,11 @@ def test_memory_and_retention_are_checked_when_the_config_is_read(config):
     assert settings.store.memory_limit == "512MB"
     assert (settings.retention.raw_days, settings.retention.report_days) == (60, 30)
     # each rollup grain is kept at least as long as the finer one it is rolled up from
-    config("[retention]\nraw_days = 120\n")
-    with pytest.raises(ConfigError, match=r"rollup_15min_days \(90\) must be at least "
+    config("[retention]\nraw_days = 120\nrollup_15min_days = 60\n")
+    with pytest.raises(ConfigError, match=r"rollup_15min_days \(60\) must be at least "
                                           r"raw_days \(120\)"):  # fmt: skip
         load_settings()
+    # a config written before the grains had their own days still loads: they fit in
+    config("[retention]\nrollup_days = 60\n")
+    keep = load_settings().retention
+    assert (keep.raw_days, keep.rollup_15min_days, keep.rollup_hourly_days) == (35, 60, 60)
