@@ -72,15 +72,6 @@ def traffic_figures(segments: pd.DataFrame, worst: int = 5) -> dict:
     }
 
 
-def due_times(
-    open_requests: pd.DataFrame, targets_h: dict[str, float], default_h: float
-) -> pd.Series:
-    """When each open request is due: the feed's expected time, else requested + target."""
-    hours = open_requests["service_code"].map(targets_h).fillna(default_h).astype(float)
-    computed = open_requests["requested_at"] + pd.to_timedelta(hours, unit="h")
-    return open_requests["expected_at"].where(open_requests["expected_at"].notna(), computed)
-
-
 def complaint_figures(
     open_requests: pd.DataFrame,
     due: pd.Series,

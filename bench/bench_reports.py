@@ -32,7 +32,8 @@ KIND = {"name": "city-daily", "title": "City daily report", "cron": "0 6 * * *"}
 
 def wall_figures_s(store, settings, at) -> float:
     """The wall's figures at one moment (its four tiles' queries and arithmetic)."""
-    from analytics import kpis
+    from analytics import kpis, service_levels
+    from config.service_levels import ServiceLevelSettings
     from store import reports, wall
     from store.queries import feed_status
 
@@ -41,7 +42,7 @@ def wall_figures_s(store, settings, at) -> float:
         kpis.waste_figures(wall.container_states(cur, at).to_pandas())
         kpis.traffic_figures(wall.segment_states(cur, at, 15).to_pandas())
         found = reports.open_requests_at(cur, at, [])
-        kpis.due_times(found, {}, 72)
+        service_levels.due_times(found, ServiceLevelSettings(), "Europe/Helsinki")
         feed_status(cur, at)
         for domain in ("waste", "traffic", "complaints", "feeds"):
             wall.hourly_series(cur, at, domain)

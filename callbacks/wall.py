@@ -15,7 +15,7 @@ import duckdb
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from analytics import kpis
+from analytics import kpis, service_levels
 from analytics.freshness import assess
 from components import ids
 from components.feed_badges import feed_badges, misconfigured_badges
@@ -201,7 +201,7 @@ def _complaints_panel(token):
         counts = wall.complaint_counts(cur, now, day_start)
         spark = wall.hourly_series(cur, now, "complaints")
         versions = data_versions(cur)
-    due = kpis.due_times(open_requests, s.complaint_target_h, s.complaint_default_target_h)
+    due = service_levels.due_times(open_requests, s.service_levels, s.timezone)
     f = kpis.complaint_figures(
         open_requests, due, now, counts["opened_today"], counts["median_close_h"]
     )

@@ -21,6 +21,7 @@ from config.connectors import ConnectorSettings, demo_connectors
 from config.problems import ConfigProblem, known_time_zone
 from config.reports import DEFAULT_REPORTS, ReportKind, SmtpSettings
 from config.retention import RetentionSettings
+from config.service_levels import ServiceLevelSettings
 from config.store import StoreSettings
 from config.wall import DEFAULT_SCENES, DEFAULT_THRESHOLDS, Threshold, WallScene
 from config.web import FrameOrigin, PublicUrl
@@ -146,12 +147,10 @@ class Settings(BaseSettings):
     wall_rotate_s: int = Field(
         default=0, ge=0, description="Wall scene rotation in seconds; 0 = stay (?rotate= wins)."
     )
-    complaint_target_h: dict[str, float] = Field(
-        default_factory=dict,
-        description="Hours to close per service code, when a feed gives no expected_datetime.",
-    )
-    complaint_default_target_h: float = Field(
-        default=72, gt=0, description="Hours to close for service codes without their own target."
+    service_levels: ServiceLevelSettings = Field(
+        default_factory=ServiceLevelSettings,
+        description="Complaints: hours to resolve per service type, working hours, holidays, "
+        "and when two requests may be one problem.",
     )
     auth: Literal["local", "oidc", "none"] = Field(
         default="local",
@@ -198,6 +197,26 @@ class Settings(BaseSettings):
     _misconfigured: list[ConfigProblem] = PrivateAttr(default_factory=list)
     # where each connector is set ('c3.toml:12'), for the errors found when it is built
     _feed_places: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _targets_before_service_levels(cls, data):
+        """A config written before `[service_levels]` keeps its targets."""
+        if not isinstance(data, dict):
+            return data
+        targets = data.pop("complaint_target_h", None)
+        default = data.pop("complaint_default_target_h", None)
+        if targets is None and default is None:
+            return data
+        levels = dict(data.get("service_levels") or {})
+        types = dict(levels.get("types") or {})
+        for code, hours in (targets or {}).items():
+            types.setdefault(code, {"target_hours": hours})
+        levels["types"] = types
+        if default is not None:
+            levels.setdefault("default_target_hours", default)
+        data["service_levels"] = levels
+        return data
 
     @model_validator(mode="after")
     def _provider_when_oidc(self) -> Settings:

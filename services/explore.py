@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pyarrow as pa
 
-from analytics import kpis
+from analytics import kpis, service_levels
 from config import Settings
 from store import explore, wall
 from store.explore import PERSONAL_COLUMNS
@@ -139,7 +139,7 @@ def zone_figures(cur, zone_id: str, now: datetime, settings: Settings) -> dict:
     state = zone_state(cur, zone_id, now, settings)
     requests = state["complaints"]
     counts = wall.complaint_counts(cur, now, _midnight(now, settings.timezone), zone_id)
-    due = kpis.due_times(requests, settings.complaint_target_h, settings.complaint_default_target_h)
+    due = service_levels.due_times(requests, settings.service_levels, settings.timezone)
     return {
         "waste": kpis.waste_figures(state["waste"]),
         "traffic": kpis.traffic_figures(state["traffic"]),
@@ -179,7 +179,7 @@ def figure_ids(cur, zone_id: str, layer: str, metric: str, now: datetime, settin
         mask = kpis.traffic_members(rows)[metric]
         return rows.loc[mask, "segment_id"].tolist()
     if metric == "overdue":
-        due = kpis.due_times(rows, settings.complaint_target_h, settings.complaint_default_target_h)
+        due = service_levels.due_times(rows, settings.service_levels, settings.timezone)
         return rows.loc[due < now, "request_id"].tolist()
     return rows["request_id"].tolist()  # open
 

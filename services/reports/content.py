@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from analytics import kpis
+from analytics import kpis, service_levels
 from analytics.freshness import assess
 from config import ReportKind, Settings
 from services.reports.missing import NO_DATA, PART_DOMAIN, newest_note
@@ -120,7 +120,7 @@ class _Moment:
     def requests(self) -> tuple[pd.DataFrame, pd.Series]:
         s = self.settings
         found = reports.open_requests_at(self.cur, self.at, self.zones)
-        return found, kpis.due_times(found, s.complaint_target_h, s.complaint_default_target_h)
+        return found, service_levels.due_times(found, s.service_levels, s.timezone)
 
     def waste(self) -> dict | None:
         states = self.containers

@@ -9,7 +9,8 @@ import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
-from analytics import kpis
+from analytics import kpis, service_levels
+from config.service_levels import ServiceLevelSettings
 from sim.http import free_port
 from store import wall
 from store.ledger import bump_version
@@ -77,7 +78,7 @@ def expected_figures(store):
         traffic = kpis.traffic_figures(wall.segment_states(cur, now, 15).to_pandas())
         open_requests = wall.open_complaints(cur).to_pandas()
         counts = wall.complaint_counts(cur, now, midnight)
-    due = kpis.due_times(open_requests, {}, 72)
+    due = service_levels.due_times(open_requests, ServiceLevelSettings(), TZ)
     complaints = kpis.complaint_figures(
         open_requests, due, now, counts["opened_today"], counts["median_close_h"]
     )

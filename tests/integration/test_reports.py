@@ -120,10 +120,11 @@ def test_the_daily_report_shows_the_figures_direct_queries_give(seeded):
             SELECT 1 FROM service_request_events e WHERE e.request_id = r.request_id
               AND e.status = 'closed' AND e.changed_at <= $at)"""
     open_count = scalar(store, f"SELECT count(*) {open_then}", at=at)
+    target_h = settings.service_levels.default_target_hours
     overdue = scalar(
         store,
         f"""SELECT count(*) {open_then} AND coalesce(r.expected_at,
-                r.requested_at + INTERVAL ({settings.complaint_default_target_h}) HOUR) < $at""",
+                r.requested_at + INTERVAL ({target_h}) HOUR) < $at""",
         at=at,
     )
     assert open_count > 0 and overdue > 0

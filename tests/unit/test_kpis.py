@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from analytics import kpis
+from analytics import kpis, service_levels
+from config.service_levels import ServiceLevelSettings
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -52,7 +53,8 @@ def test_due_times_prefer_the_feeds_expected_time():
             "expected_at": [NOW + timedelta(hours=1), pd.NaT],
         }
     )
-    due = kpis.due_times(requests, {"GRF": 4}, 72)
+    levels = ServiceLevelSettings(types={"GRF": {"target_hours": 4}})
+    due = service_levels.due_times(requests, levels, "Europe/Helsinki")
     assert list(due) == [NOW + timedelta(hours=1), NOW - timedelta(hours=6)]
     f = kpis.complaint_figures(requests, due, NOW, opened_today=3, median_close_h=20.5)
     assert f == {"open": 2, "opened_today": 3, "overdue": 1, "median_close_h": 20.5}

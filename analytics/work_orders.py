@@ -1,0 +1,63 @@
+"""A work order's states and the actions that move it between them: new → triaged →
+assigned → in progress → done (awaiting validation) → validated (closed), or an
+inspector's rejection back to assigned. Linking another request changes no state.
+
+Who may take an action is `services.work_orders`'; this module only says which moves
+exist, so a refused move has one readable reason wherever it is asked."""
+
+from __future__ import annotations
+
+STATES = ("new", "triaged", "assigned", "in_progress", "done", "validated")
+STATE_LABELS = {
+    "new": "New",
+    "triaged": "Triaged",
+    "assigned": "Assigned",
+    "in_progress": "In progress",
+    "done": "Done, awaiting validation",
+    "validated": "Validated (closed)",
+}
+OPEN_STATES = frozenset(STATES) - {"validated"}
+
+# action -> (the states it may start from, the state it leads to; None = unchanged)
+MOVES: dict[str, tuple[frozenset[str], str | None]] = {
+    "link": (OPEN_STATES, None),
+    "triage": (frozenset({"new"}), "triaged"),
+    "assign": (frozenset({"new", "triaged", "assigned"}), "assigned"),  # again = reassign
+    "start": (frozenset({"assigned"}), "in_progress"),
+    "done": (frozenset({"in_progress"}), "done"),
+    "validate": (frozenset({"done"}), "validated"),
+    "reject": (frozenset({"done"}), "assigned"),
+}
+ACTION_LABELS = {
+    "open": "opened",
+    "link": "linked a request",
+    "triage": "triaged",
+    "assign": "assigned",
+    "start": "started",
+    "done": "marked done",
+    "validate": "validated",
+    "reject": "rejected the fix",
+}
+
+
+class MoveRefused(ValueError):
+    """An action the order's state does not allow, with why (shown as it is)."""
+
+
+def next_state(state: str, action: str) -> str:
+    """The state `action` leads to from `state`, or MoveRefused saying why not."""
+    if action not in MOVES:
+        raise MoveRefused(f"unknown action {action!r}: one of {', '.join(MOVES)}")
+    starts, to = MOVES[action]
+    if state not in starts:
+        allowed = " or ".join(STATE_LABELS[s].lower() for s in STATES if s in starts)
+        raise MoveRefused(
+            f"cannot {action} an order that is {STATE_LABELS[state].lower()}"
+            f" (only one that is {allowed})"
+        )
+    return to or state
+
+
+def actions_from(state: str) -> list[str]:
+    """The actions an order in `state` allows, in the loop's order."""
+    return [a for a, (starts, _) in MOVES.items() if state in starts]

@@ -1,0 +1,118 @@
+"""Work orders on both stores (the DuckDB file and a lake): opened on a request, a
+duplicate suggested and linked, moved through the loop with every move an event, moves
+the state or the role does not allow refused with a reason, and what a crew may see."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from analytics.work_orders import MoveRefused
+from config import Settings
+from services.access import Principal
+from services.work_orders import (
+    NotAllowed,
+    duplicate_suggestions,
+    link,
+    move,
+    open_order,
+    order_detail,
+)
+from tests.helpers import rows
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+SETTINGS = Settings(service_levels={"types": {"WST-OVF": {"target_hours": 10}}})
+OPERATOR = Principal("olga", "operator", personal_data=True)
+CREW = Principal("crew-north", "crew", extra={"crew": "north"})
+OTHER_CREW = Principal("crew-south", "crew", extra={"crew": "south"})
+INSPECTOR = Principal("ines", "inspector")
+DEPT_ELSEWHERE = Principal("dora", "department", departments=("complaints",), zones=("far",))
+
+
+def add_request(store, request_id, minutes=0, north_m=0.0, code="WST-OVF",
+                text="Bin overflowing at the corner of Kaivokatu"):  # fmt: skip
+    with store.transaction() as cur:
+        cur.execute(
+            "INSERT INTO service_requests (source, request_id, status, service_code, "
+            "service_name, description, agency_responsible, requested_at, updated_at, "
+            "address, lon, lat, zone_id) VALUES ('o311', ?, 'open', ?, 'Overflowing', ?, "
+            "'Waste Management', ?, ?, 'Kaivokatu 8, Helsinki', 24.94, ?, 'z1')",
+            [request_id, code, text, T0 + timedelta(minutes=minutes),
+             T0 + timedelta(minutes=minutes), 60.17 + north_m / 111_195],
+        )  # fmt: skip
+
+
+def test_a_complaint_goes_round_the_loop_with_every_move_recorded(empty_store):
+    store = empty_store
+    add_request(store, "r1")
+    add_request(store, "r2", minutes=40, north_m=20, text="overflowing bin, Kaivokatu corner")
+    add_request(store, "r3", minutes=30, north_m=300)  # too far to repeat r1
+    order_id = open_order(store, SETTINGS, OPERATOR, [("o311", "r1")], now=T0)
+
+    suggested = duplicate_suggestions(store, SETTINGS, ("o311", "r2"))
+    assert [(s["request_id"], s["order_id"]) for s in suggested] == [("r1", order_id)]
+    assert suggested[0]["evidence"].startswith("20 m, 0.7 h apart, same type, words")
+    link(store, OPERATOR, order_id, ("o311", "r2"), suggested[0]["evidence"], now=T0)
+
+    for who, action, extra in [
+        (OPERATOR, "triage", {}), (OPERATOR, "assign", {"crew_id": "north"}),
+        (CREW, "start", {}), (CREW, "done", {"photo": "abc", "note": "emptied"}),
+        (INSPECTOR, "reject", {"note": "bags still beside it"}),
+        (CREW, "start", {}), (CREW, "done", {"photo": "def"}), (INSPECTOR, "validate", {}),
+    ]:  # fmt: skip
+        move(store, who, order_id, action, now=T0 + timedelta(hours=1), **extra)
+
+    detail = order_detail(store, OPERATOR, order_id)
+    assert detail["state"] == "validated" and detail["reopened"] == 1
+    assert detail["due_at"] == T0 + timedelta(hours=10)  # WST-OVF's level from r1's time
+    assert detail["first_response_at"] == T0 + timedelta(hours=1)
+    assert [r["request_id"] for r in detail["requests"]] == ["r1", "r2"]
+    assert [(e["who"], e["action"], e["from_state"], e["to_state"]) for e in detail["events"]] == [
+        ("olga", "open", None, "new"), ("olga", "link", "new", "new"),
+        ("olga", "triage", "new", "triaged"), ("olga", "assign", "triaged", "assigned"),
+        ("crew-north", "start", "assigned", "in_progress"),
+        ("crew-north", "done", "in_progress", "done"), ("ines", "reject", "done", "assigned"),
+        ("crew-north", "start", "assigned", "in_progress"),
+        ("crew-north", "done", "in_progress", "done"), ("ines", "validate", "done", "validated"),
+    ]  # fmt: skip
+    assert detail["events"][6]["note"] == "bags still beside it"
+    # the source requests are untouched: each keeps its own row and status
+    assert rows(store, "SELECT request_id, status FROM service_requests ORDER BY 1") == [
+        ("r1", "open"), ("r2", "open"), ("r3", "open")]  # fmt: skip
+
+
+def test_moves_the_state_or_the_role_does_not_allow_are_refused(empty_store):
+    store = empty_store
+    add_request(store, "r1")
+    add_request(store, "r2", minutes=5)
+    order_id = open_order(store, SETTINGS, OPERATOR, [("o311", "r1")], now=T0)
+    with pytest.raises(MoveRefused, match="cannot validate an order that is new"):
+        move(store, INSPECTOR, order_id, "validate")
+    with pytest.raises(NotAllowed, match="crew 'crew-north' may not assign"):
+        move(store, CREW, order_id, "assign", crew_id="north")
+    with pytest.raises(MoveRefused, match="already covered by a work order"):
+        open_order(store, SETTINGS, OPERATOR, [("o311", "r1")])
+    with pytest.raises(NotAllowed, match="outside 'dora'"):
+        open_order(store, SETTINGS, DEPT_ELSEWHERE, [("o311", "r2")])
+    move(store, OPERATOR, order_id, "assign", crew_id="north")
+    with pytest.raises(NotAllowed):  # another crew's job
+        move(store, OTHER_CREW, order_id, "start")
+    with pytest.raises(MoveRefused, match="needs its reason"):
+        move(store, INSPECTOR, order_id, "reject", note=" ")
+    # nothing refused left a trace
+    assert rows(store, f"SELECT count(*) FROM work_order_events WHERE order_id = {order_id}") \
+        == [(2,)]  # fmt: skip
+
+
+def test_a_crew_sees_its_jobs_without_the_complainants_words(empty_store):
+    store = empty_store
+    add_request(store, "r1")
+    order_id = open_order(store, SETTINGS, OPERATOR, [("o311", "r1")], now=T0)
+    move(store, OPERATOR, order_id, "assign", crew_id="north")
+    seen = order_detail(store, CREW, order_id)["requests"][0]
+    assert seen["description"] is None and seen["address"] is None
+    assert seen["street"] == "Kaivokatu"
+    assert order_detail(store, OPERATOR, order_id)["requests"][0]["description"]
+    with pytest.raises(NotAllowed):
+        order_detail(store, OTHER_CREW, order_id)
