@@ -60,10 +60,11 @@ def operator_state(
 
 # How old a feed's newest observation may be before the feed is stale by its data, by
 # domain. Readings are sent all the time: a traffic feed whose newest reading is 2 h old,
-# or a waste feed with no container reporting in a day, has stopped, however well its
+# or a waste feed with no container reporting in a day, or a crews feed with no vehicle
+# reporting in 2 h, has stopped, however well its
 # runs go. Complaints are not judged by their age: a city can file and update none for
 # hours (a night, a small town's weekend), so only their runs say whether they are live.
-DATA_STALE_AFTER_S = {"traffic": 2 * 3600, "waste": 24 * 3600}
+DATA_STALE_AFTER_S = {"traffic": 2 * 3600, "waste": 24 * 3600, "crews": 2 * 3600}
 
 
 def data_limit_s(

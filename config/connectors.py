@@ -35,8 +35,8 @@ class ConnectorSettings(BaseModel):
     )
     entity_type: str | None = Field(
         default=None,
-        description="NGSI entity type to read: WasteContainer, TrafficFlowObserved or "
-        "Open311ServiceRequest.",
+        description="NGSI entity type to read: WasteContainer, TrafficFlowObserved, "
+        "Open311ServiceRequest or Vehicle (the field crews' positions).",
     )
     interval_s: int = Field(default=60, ge=5, description="Seconds between polls.")
     timeout_s: float = Field(default=10.0, gt=0, description="HTTP timeout per request, seconds.")
@@ -300,5 +300,8 @@ def demo_connectors(sim_url: str) -> list[ConnectorSettings]:
             interval_s=60,
             updated_after=True,
             extensions=True,
+        ),
+        ConnectorSettings(
+            name="crews", kind="ngsi-v2", url=sim_url, entity_type="Vehicle", interval_s=30
         ),
     ]

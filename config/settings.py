@@ -18,6 +18,7 @@ from pydantic_settings import (
 from config.access import AccessSettings, OidcSettings
 from config.collection import CollectionSettings
 from config.connectors import ConnectorSettings, demo_connectors
+from config.crews import Crew, DispatchSettings, demo_crews
 from config.problems import ConfigProblem, known_time_zone
 from config.reports import DEFAULT_REPORTS, ReportKind, SmtpSettings
 from config.retention import RetentionSettings
@@ -152,6 +153,13 @@ class Settings(BaseSettings):
         description="Complaints: hours to resolve per service type, working hours, holidays, "
         "and when two requests may be one problem.",
     )
+    crews: list[Crew] | None = Field(
+        default=None, description="Field crews; unset = the demo city's four crews."
+    )
+    dispatch: DispatchSettings = Field(
+        default_factory=DispatchSettings,
+        description="Ranking crews for a work order; types assigned by themselves.",
+    )
     auth: Literal["local", "oidc", "none"] = Field(
         default="local",
         description="Sign-in: local accounts (`c3 users add`), oidc (the city's provider, "
@@ -266,6 +274,10 @@ class Settings(BaseSettings):
     def is_demo(self) -> bool:
         """True when the feeds are the built-in simulator's (screens label the data)."""
         return self.connectors is None
+
+    @property
+    def field_crews(self) -> list[Crew]:
+        return self.crews if self.crews is not None else demo_crews()
 
     @property
     def feeds(self) -> list[ConnectorSettings]:

@@ -35,6 +35,7 @@ ENTITY_TYPES = {  # entity type -> (domain, primary table)
     "WasteContainer": ("waste", "waste_readings"),
     "TrafficFlowObserved": ("traffic", "traffic_readings"),
     "Open311ServiceRequest": ("complaints", "service_requests"),
+    "Vehicle": ("crews", "crew_positions"),
 }
 # Attributes that are not kept in extras: what C3 reads, plus identity and the Smart Data
 # Models' descriptive metadata (names, provenance, entity timestamps), which say nothing
@@ -55,6 +56,7 @@ KNOWN = {
     | {"service_request_id", "status", "status_notes", "service_code", "service_name"}
     | {"description", "agency_responsible", "requested_datetime", "updated_datetime"}
     | {"expected_datetime", "address", "address_string", "zipcode", "location", "media_url"},
+    "Vehicle": COMMON | {"location", "speed", "heading", "serviceStatus", "observationDateTime"},
 }
 # Attributes the Smart Data Models define that C3 does not read: kept in extras, but not
 # news (a broker that sends them has not drifted). IoT Agents add TimeInstant.
@@ -74,6 +76,11 @@ MODELLED = {
     "Open311ServiceRequest": frozenset(
         {"address_id", "service_notice", "attributes", "description", "TimeInstant"}
         | {"areaServed", "owner"}
+    ),
+    "Vehicle": frozenset(
+        {"vehicleType", "category", "vehiclePlateIdentifier", "fleetVehicleId", "refVehicleModel"}
+        | {"description", "cargoWeight", "currentTripCount", "areaServed", "owner", "TimeInstant"}
+        | {"vehicleIdentificationNumber", "mileageFromOdometer", "municipalityInfo"}
     ),
 }
 
@@ -219,6 +226,8 @@ class NgsiConnector(Connector):
             return self._waste(entity)
         if self.settings.entity_type == "TrafficFlowObserved":
             return self._traffic(entity)
+        if self.settings.entity_type == "Vehicle":
+            return self._vehicle(entity)
         return self._service_request(entity)
 
     def _extras(self, entity: dict) -> str | None:
@@ -226,9 +235,8 @@ class NgsiConnector(Connector):
         return self.extras(entity, KNOWN[kind], MODELLED[kind])
 
     def _observed_at(self, entity: dict) -> datetime:
-        value = (
-            entity.get("dateObserved") or entity.get("dateModified") or entity.get("dateUpdated")
-        )
+        value = (entity.get("dateObserved") or entity.get("observationDateTime")
+                 or entity.get("dateModified") or entity.get("dateUpdated"))  # fmt: skip
         if isinstance(value, str) and "/" in value:  # an interval: start/end -> its end
             value = value.split("/", 1)[1]
         return self.parse_time(value, "dateObserved")
@@ -292,6 +300,22 @@ class NgsiConnector(Connector):
             rows.append({"segment_id": segment, **reading, **measures})
         self._spread += rows[1:]
         return {"traffic_readings": rows[0]}
+
+    def _vehicle(self, e: dict) -> dict[str, Row]:
+        """A crew vehicle's position (Smart Data Models' Vehicle): speed in km/h."""
+        lon, lat = point(e.get("location"))
+        speed = number(e.get("speed"), "speed")
+        if speed is not None and speed < 0:
+            raise Rejected(f"speed is negative: {speed!r}")
+        heading = number(e.get("heading"), "heading")
+        if heading is not None and not 0 <= heading <= 360:
+            raise Rejected(f"heading is not 0-360 degrees: {heading!r}")
+        return {"crew_positions": {
+            "crew_id": e["id"], "observed_at": self._observed_at(e), "lon": lon, "lat": lat,
+            "speed_kmh": speed, "heading": heading,
+            "status": optional_text(e.get("serviceStatus"), "serviceStatus"),
+            "source": self.name, "extras": self._extras(e),
+        }}  # fmt: skip
 
     def _service_request(self, e: dict) -> dict[str, Row]:
         """The same service_requests row the Open311 connector makes of the same request."""

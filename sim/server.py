@@ -1,4 +1,5 @@
-"""The demo city's feeds over HTTP: Open311 GeoReport v2 and FIWARE NGSI-v2.
+"""The demo city's feeds over HTTP: Open311 GeoReport v2 and FIWARE NGSI-v2 (containers,
+traffic flows and the field crews' vehicles).
 
 `create_sim_app` returns a Flask app; `c3 sim` and `c3 demo` serve it on a loopback
 port. Observations are taken once a minute of the simulator's clock.
@@ -15,7 +16,9 @@ import numpy as np
 import shapely
 from flask import Flask, Response, jsonify, request
 
+from config.crews import demo_crews
 from sim.catalog import SERVICE_TYPES
+from sim.crews import CrewFleet
 from sim.formats import (
     ngsi_normalized,
     open311_errors_xml,
@@ -46,6 +49,7 @@ class _Observations:
         self._lock = threading.Lock()
         self._minute: int | None = None
         self._entities: dict[str, list[dict]] = {}
+        self.fleet = CrewFleet(city.city, [c.crew_id for c in demo_crews()], city.seed)
         self._segments = [
             {
                 "segment_id": r.segment_id,
@@ -81,6 +85,7 @@ class _Observations:
                 )
                 for i, s in enumerate(self._segments)
             ],
+            "Vehicle": self.fleet.entities(at_s),
         }
 
 

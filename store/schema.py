@@ -115,6 +115,22 @@ TABLES: dict[str, TableSpec] = {
             domain="waste",
         ),
         TableSpec(
+            "crew_positions",
+            ("crew_id", "observed_at"),
+            _schema(
+                ("crew_id", pa.string()),
+                ("observed_at", UTC_TS),
+                ("lon", pa.float64()),
+                ("lat", pa.float64()),
+                ("speed_kmh", pa.float64()),
+                ("heading", pa.float64()),
+                ("status", pa.string()),
+                ("source", pa.string()),
+                ("extras", pa.string()),
+            ),
+            domain="crews",
+        ),
+        TableSpec(
             "service_requests",
             ("source", "request_id"),
             _schema(
