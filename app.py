@@ -51,6 +51,7 @@ def create_app(svc: Services) -> Dash:
     import callbacks  # noqa: F401  (registers every @callback)
     import layouts.admin  # noqa: F401
     import layouts.collection  # noqa: F401
+    import layouts.complaints  # noqa: F401
     import layouts.explore  # noqa: F401
     import layouts.feeds  # noqa: F401
     import layouts.home  # noqa: F401  (registers the pages)

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from analytics.windows import RoadNet
+from analytics.windows import SLOT, RoadNet
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,11 @@ def straight_metres(a: tuple[float, float], b: tuple[float, float]) -> float:
 def rank_crews(net: RoadNet, job_node, job_lonlat: tuple[float, float], crews: list[dict],
                now: datetime, job_s: float, top: int = 3) -> list[CrewChoice]:  # fmt: skip
     """The `top` crews by time to reach the job: queue (`queue_jobs` × `job_s`) plus road
-    travel from the crew's `node`. Each crew: crew_id, node, lon, lat, queue_jobs. A crew
-    that cannot reach the job by road is left out."""
-    to_job = net.to_place(job_node, net.slot_start(now))
+    travel from the crew's `node`, leaving in the coming quarter-hour (the slot after
+    `now`: travel times expected from now on blend in the congestion observed now). Each
+    crew: crew_id, node, lon, lat, queue_jobs. A crew the road cannot bring to the job
+    is left out."""
+    to_job = net.to_place(job_node, net.slot_start(now) + SLOT)
     choices = []
     for crew in crews:
         travel = float(to_job[net.index[crew["node"]]]) if crew["node"] in net.index else math.inf

@@ -85,7 +85,8 @@ def suggest(
         score = (closeness + (words if words is not None else 50) / 100) / 3
         found.append({
             "source": row["source"], "request_id": row["request_id"],
-            "service_code": row["service_code"], "distance_m": round(float(metres), 1),
+            "service_code": row["service_code"], "lon": float(row["lon"]),
+            "lat": float(row["lat"]), "distance_m": round(float(metres), 1),
             "hours_apart": round(float(hours), 2), "same_type": bool(same),
             "text_score": words, "score": round(min(1.0, score + SAME_TYPE_BONUS * same), 3),
         })  # fmt: skip

@@ -39,6 +39,7 @@ CALLBACK_SCREENS = {
     "callbacks.explore": "explore",
     "callbacks.explore_table": "explore",
     "callbacks.collection": "collection",
+    "callbacks.complaints": "complaints",
     "callbacks.reports": "reports",
     "callbacks.feeds": "feeds",
     "callbacks.wall": "wall",

@@ -3,6 +3,7 @@
 from callbacks import (  # noqa: F401
     admin,
     collection,
+    complaints,
     explore,
     explore_table,
     feeds,

@@ -66,6 +66,7 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
     from cli.wiring import job_parts, session_key, write_report_token
     from jobs.scheduler import RunningJobs, build_scheduler, poll_now
     from services.context import Services
+    from services.dispatch import Dispatcher
     from store.cache import Cache
     from store.containers import container_count
     from store.notices import VersionBoard
@@ -100,6 +101,7 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
         misconfigured=parts.misconfigured,
         collection=planner,
         reporter=reporter,
+        dispatch=Dispatcher(store, city, settings, planner),
         report_token=write_report_token(settings),
         poll_now=None if shared else lambda: poll_now(scheduler),
         demo_sign_in=site.demo,

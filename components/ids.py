@@ -189,3 +189,27 @@ def admin_display_revoke(device_id: str) -> dict:
 def admin_pairing_part(part: str, device_id: str) -> dict:
     """A part of a new display's pairing panel: link, copy (the button), copied."""
     return {"type": f"admin-pairing-{part}", "device": device_id}
+
+# Complaints triage (/complaints)
+COMPLAINTS_MAP = "complaints"  # aio_id of its map shell
+COMPLAINTS_REFRESH = "complaints-refresh"
+COMPLAINTS_FILTER = "complaints-filter"  # + the filter's name
+COMPLAINTS_QUEUE = "complaints-queue"
+COMPLAINTS_COUNT = "complaints-count"
+COMPLAINTS_MARKERS = "complaints-markers"
+COMPLAINTS_FOCUS = "complaints-focus"  # the selected request, its duplicates and crews
+COMPLAINTS_SELECTED = "complaints-selected"
+COMPLAINTS_DETAIL = "complaints-detail"
+COMPLAINTS_STATUS = "complaints-status"
+COMPLAINTS_CHANGED = "complaints-changed"  # bumped after each action: lists redraw
+COMPLAINTS_NEXT = "complaints-next"
+COMPLAINTS_PREV = "complaints-prev"
+COMPLAINTS_OPEN = "complaints-open"
+COMPLAINTS_ROW = "complaints-row"  # dict id type: one queue entry (its key)
+COMPLAINTS_LINK = "complaints-link"  # dict id type: link to a duplicate (its key)
+COMPLAINTS_ASSIGN = "complaints-assign"  # dict id type: assign a crew (its id)
+COMPLAINTS_PIN = "complaints-pin"  # dict id type: a request's marker on the map
+
+
+def complaints_filter(name: str) -> str:
+    return f"{COMPLAINTS_FILTER}-{name}"

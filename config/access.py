@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Role = Literal["wall", "operator", "department", "admin"]
+Role = Literal["wall", "crew", "inspector", "operator", "department", "admin"]
 Department = Literal["waste", "traffic", "complaints"]
-ROLES: tuple[str, ...] = ("wall", "operator", "department", "admin")
+ROLES: tuple[str, ...] = ("wall", "crew", "inspector", "operator", "department", "admin")
 DEPARTMENTS: tuple[str, ...] = ("waste", "traffic", "complaints")
 
 
@@ -20,7 +20,7 @@ class Grant(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    role: Role = Field(description="wall, operator, department or admin.")
+    role: Role = Field(description="wall, crew, inspector, operator, department or admin.")
     departments: list[Department] = Field(
         default_factory=list, description="Department role: waste, traffic and/or complaints."
     )

@@ -19,6 +19,10 @@ class Crew(BaseModel):
     skills: list[str] = Field(
         default_factory=list, description="Service codes it fixes; empty = every type."
     )
+    members: list[str] = Field(
+        default_factory=list,
+        description="Accounts (local names or the provider's) that sign in as this crew.",
+    )
     shift_start: str = Field(default="07:00", pattern=HHMM, description="Local shift start.")
     shift_end: str = Field(default="19:00", pattern=HHMM, description="Local shift end "
                            "(earlier than the start: the shift runs past midnight).")  # fmt: skip

@@ -21,30 +21,38 @@ from config import DEPARTMENTS, AccessSettings, Grant
 # screen -> its path; the guard maps a request to one of these
 SCREENS = {
     "home": "/",
+    "complaints": "/complaints",
     "explore": "/explore",
     "collection": "/collection",
     "reports": "/reports",
     "feeds": "/feeds",
     "wall": "/wall",
+    "field": "/field",
     "admin": "/admin",
 }
 SCREEN_LABELS = {
     "home": "City map",
+    "complaints": "Complaints",
     "explore": "Explore",
     "collection": "Collection",
     "reports": "Reports",
     "feeds": "Feeds",
     "wall": "Wall",
+    "field": "Field",
     "admin": "Admin",
 }
 ROLE_SCREENS = {
     "wall": frozenset({"wall"}),
+    "crew": frozenset({"field"}),  # its own jobs, on a phone
+    "inspector": frozenset({"field"}),  # done jobs to validate, on a phone
     "operator": frozenset(SCREENS) - {"admin"},
-    "department": frozenset({"home", "explore", "collection", "reports", "feeds"}),
+    "department": frozenset({"home", "complaints", "explore", "collection", "reports", "feeds"}),
     "admin": frozenset(SCREENS),
 }
-ROLE_RANK = {"wall": 0, "department": 1, "operator": 2, "admin": 3}  # the widest wins
-SCREEN_DOMAINS = {"collection": {"waste"}}  # a department sees a screen if it has its domain
+# the widest wins
+ROLE_RANK = {"wall": 0, "crew": 1, "inspector": 2, "department": 3, "operator": 4, "admin": 5}
+# a department sees a screen if it has its domain
+SCREEN_DOMAINS = {"collection": {"waste"}, "complaints": {"complaints"}}
 NO_ZONE = "\x00"  # a zone filter of nothing: no zone has this id
 
 
@@ -64,7 +72,7 @@ class Principal:
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        if self.role == "wall":  # a wall never receives personal data, whatever it was given
+        if self.role in ("wall", "crew"):  # never personal data, whatever they were given
             object.__setattr__(self, "personal_data", False)
         if self.role != "department":  # zones narrow a department only
             object.__setattr__(self, "zones", ())
@@ -138,6 +146,8 @@ DEMO_ROLES = {
     "operator": ("operator", ()),
     "department": ("waste department", ("waste",)),
     "wall": ("wall display", ()),
+    "crew": ("field crew", ()),
+    "inspector": ("inspector", ()),
 }
 
 

@@ -369,6 +369,12 @@ class CollectionPlanner:
         found["depot"] = plan.depot_lonlat
         return json.dumps(found)
 
+    def travel_times(self) -> TravelTimes | None:
+        """The newest plan's expected travel times (profiles with the congestion of its
+        time blended in), where this process holds a plan: what dispatch reuses."""
+        with self._lock:
+            return None if self._plan is None else self._plan[1].travel
+
     def streets(self) -> dict[str, tuple[list, float]]:
         """segment_id -> ([lon, lat] points, metres), for drawing routes."""
         if self._streets is None:

@@ -24,6 +24,7 @@ from store.cache import Cache
 
 if TYPE_CHECKING:  # the planner and the producer import this module's layer-mates
     from services.collection import CollectionPlanner
+    from services.dispatch import Dispatcher
     from services.reports.producer import Reporter
 
 EXTENSION_KEY = "c3"
@@ -47,6 +48,8 @@ class Services:
     collection: CollectionPlanner | None = None
     # the report producer, where this process runs the scheduler
     reporter: Reporter | None = None
+    # ranks crews for work orders over the road graph (services.dispatch.Dispatcher)
+    dispatch: Dispatcher | None = None
     # the secret `c3 report` sends to have this process produce a report (see cli)
     report_token: str | None = None
     # have every connector poll now (the scheduler's jobs; -> the names asked), where

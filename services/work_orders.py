@@ -40,19 +40,31 @@ class NotAllowed(PermissionError):
     """The principal may not take this action (shown as it is)."""
 
 
-def may(who: Principal, action: str, order: dict | None = None) -> bool:
+def crew_of(settings, who: Principal) -> str | None:
+    """The crew a crew-role principal works in: the crew it is a member of (or whose id
+    it signs in as); the demo's visitor switched to the crew role is the first crew."""
+    if who.role != "crew":
+        return None
+    crews = settings.field_crews
+    if who.via == "demo":
+        return crews[0].crew_id if crews else None
+    return next((c.crew_id for c in crews if who.name in c.members or who.name == c.crew_id),
+                None)  # fmt: skip
+
+
+def may(settings, who: Principal, action: str, order: dict | None = None) -> bool:
     """Whether `who` may take `action` (on `order`, when given)."""
     if who.role not in ACTION_ROLES.get(action, ()):
         return False
     if who.role == "department":
         return COMPLAINTS in who.domains and (order is None or who.sees_zone(order["zone_id"]))
     if who.role == "crew" and order is not None:
-        return order.get("crew_id") is not None and order["crew_id"] == who.extra.get("crew")
+        return order.get("crew_id") is not None and order["crew_id"] == crew_of(settings, who)
     return True
 
 
-def _check(who: Principal, action: str, order: dict | None = None) -> None:
-    if not may(who, action, order):
+def _check(settings, who: Principal, action: str, order: dict | None = None) -> None:
+    if not may(settings, who, action, order):
         raise NotAllowed(f"{who.role} {who.name!r} may not {action} this work order")
 
 
@@ -67,7 +79,7 @@ def open_order(store: Store, settings, who: Principal, keys: list[tuple[str, str
                note: str | None = None, now: datetime | None = None) -> int:  # fmt: skip
     """A new work order covering the requests `keys` (the first one sets its type, place
     and due time); refused when one is unknown or covered by an order already."""
-    _check(who, "open")
+    _check(settings, who, "open")
     now = now or datetime.now(UTC)
 
     def work(cur) -> int:
@@ -85,7 +97,7 @@ def open_order(store: Store, settings, who: Principal, keys: list[tuple[str, str
         order_id = new_id()
         rows.insert_order(cur, {
             **{c: first[c] for c in ("service_code", "department", "zone_id", "lon", "lat")},
-            "order_id": order_id, "state": "new", "address": _street(first["address"]),
+            "order_id": order_id, "state": "new", "address": street(first["address"]),
             "requested_at": first["requested_at"],
             "due_at": order_due_at(first["requested_at"], first["service_code"],
                                    settings.service_levels, settings.timezone),
@@ -100,14 +112,14 @@ def open_order(store: Store, settings, who: Principal, keys: list[tuple[str, str
     return store.write(work)
 
 
-def link(store: Store, who: Principal, order_id: int, key: tuple[str, str],
+def link(store: Store, settings, who: Principal, order_id: int, key: tuple[str, str],
          evidence: str | None = None, now: datetime | None = None) -> None:  # fmt: skip
     """Add the request `key` to an open order (a duplicate: one order covers both)."""
     now = now or datetime.now(UTC)
 
     def work(cur) -> None:
         order = _order(cur, order_id)
-        _check(who, "link", order)
+        _check(settings, who, "link", order)
         next_state(order["state"], "link")
         found = rows.requests_by_key(cur, [key])
         if not found:
@@ -122,7 +134,8 @@ def link(store: Store, who: Principal, order_id: int, key: tuple[str, str],
     store.write(work)
 
 
-def move(store: Store, who: Principal, order_id: int, action: str, note: str | None = None,
+def move(store: Store, settings, who: Principal, order_id: int, action: str,
+         note: str | None = None,
          crew_id: str | None = None, photo: str | None = None,
          now: datetime | None = None) -> dict:  # fmt: skip
     """Take `action` on an order (triage, assign, start, done, validate, reject): its
@@ -130,12 +143,14 @@ def move(store: Store, who: Principal, order_id: int, action: str, note: str | N
     now = now or datetime.now(UTC)
     if action == "assign" and not crew_id:
         raise MoveRefused("assign needs a crew")
+    if action == "assign" and crew_id not in {c.crew_id for c in settings.field_crews}:
+        raise MoveRefused(f"no crew {crew_id!r} in [[crews]]")
     if action == "reject" and not (note or "").strip():
         raise MoveRefused("a rejected fix needs its reason")
 
     def work(cur) -> dict:
         order = _order(cur, order_id)
-        _check(who, action, order)
+        _check(settings, who, action, order)
         after = next_state(order["state"], action)
         changes = {"state": after, "updated_at": now}
         if action in ("triage", "assign") and order["first_response_at"] is None:
@@ -164,7 +179,7 @@ def _order(cur, order_id: int) -> dict:
     return order
 
 
-def _street(address: str | None) -> str | None:
+def street(address: str | None) -> str | None:
     """The street of an address, without the house number (what a crew may see)."""
     if not address:
         return None
@@ -178,16 +193,16 @@ def visible(request: dict, who: Principal) -> dict:
     if who.personal_data and who.role not in ("crew", "wall"):
         return request
     return {**request, **{f: None for f in PERSONAL_FIELDS if f in request},
-            "street": _street(request.get("address"))}  # fmt: skip
+            "street": street(request.get("address"))}  # fmt: skip
 
 
-def order_detail(store: Store, who: Principal, order_id: int) -> dict:
+def order_detail(store: Store, settings, who: Principal, order_id: int) -> dict:
     """An order with the requests it covers (as `who` may see them) and its events."""
     with store.reading() as cur:
         order = _order(cur, order_id)
         if who.role == "department" and not who.sees_zone(order["zone_id"]):
             raise NotAllowed(f"work order {order_id} is outside {who.name!r}'s zones")
-        if who.role == "crew" and order["crew_id"] != who.extra.get("crew"):
+        if who.role == "crew" and order["crew_id"] != crew_of(settings, who):
             raise NotAllowed(f"work order {order_id} is not {who.name!r}'s")
         covered = rows.order_requests(cur, order_id)
         history = rows.events(cur, order_id)

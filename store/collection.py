@@ -83,6 +83,17 @@ def profile_window(now: datetime) -> tuple[datetime, datetime]:
     return now - timedelta(days=PROFILE_DAYS), now
 
 
+def observed_travel_times(cur: duckdb.DuckDBPyConnection, now: datetime) -> pd.DataFrame:
+    """Each segment's latest travel time (segment_id, travel_time_s) of the last
+    OBSERVED_MINUTES up to `now`: the congestion now."""
+    return cur.execute(
+        "SELECT segment_id, arg_max(travel_time_s, observed_at) AS travel_time_s "
+        "FROM traffic_readings WHERE observed_at > ? AND observed_at <= ? "
+        "AND isfinite(travel_time_s) GROUP BY segment_id",
+        [now - timedelta(minutes=OBSERVED_MINUTES), now],
+    ).df()
+
+
 def collection_inputs(
     cur: duckdb.DuckDBPyConnection,
     now: datetime,
@@ -100,12 +111,7 @@ def collection_inputs(
     window = {"since": since, "until": until}
     return {
         "profiles": profile_medians(cur, PROFILE_HISTORY, tz, day_types, slot_minutes, window),
-        "observed": cur.execute(
-            "SELECT segment_id, arg_max(travel_time_s, observed_at) AS travel_time_s "
-            "FROM traffic_readings WHERE observed_at > ? AND observed_at <= ? "
-            "AND isfinite(travel_time_s) GROUP BY segment_id",
-            [now - timedelta(minutes=OBSERVED_MINUTES), now],
-        ).df(),
+        "observed": observed_travel_times(cur, now),
         "fills": cur.execute(
             "SELECT container_id, observed_at, fill_level FROM waste_readings "
             "WHERE observed_at > ? AND observed_at <= ?",

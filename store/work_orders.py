@@ -157,3 +157,18 @@ def requests_near(cur: duckdb.DuckDBPyConnection, lon: float, lat: float, metres
         {"codes": codes, "start": start, "end": end, "lon": lon, "lat": lat,
          "dlon": deg_lon, "dlat": deg_lat},
     ).df()  # fmt: skip
+
+
+def triage_choices(cur: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    """What the triage queue's filters offer: service types [code, name], departments,
+    zones [id, name], as the requests and the city have them."""
+    return {
+        "service_code": [list(r) for r in cur.execute(
+            "SELECT service_code, any_value(service_name) FROM service_requests "
+            "WHERE service_code IS NOT NULL GROUP BY 1 ORDER BY 2").fetchall()],
+        "department": [r[0] for r in cur.execute(
+            "SELECT DISTINCT agency_responsible FROM service_requests "
+            "WHERE agency_responsible IS NOT NULL ORDER BY 1").fetchall()],
+        "zone_id": [list(r) for r in cur.execute(
+            "SELECT zone_id, coalesce(name, zone_id) FROM zones ORDER BY 2").fetchall()],
+    }  # fmt: skip

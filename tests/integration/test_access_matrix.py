@@ -35,8 +35,11 @@ ROLES = {
     "traffic": Principal("tom", "department", ("traffic",), via="oidc", expires_at=LATER),
     "operator": Principal("olli", "operator", via="oidc", expires_at=LATER),
     "admin": Principal("ada", "admin", personal_data=True, via="oidc", expires_at=LATER),
+    "crew": Principal("crew-waste-1", "crew", via="oidc", expires_at=LATER),
+    "inspector": Principal("ines", "inspector", via="oidc", expires_at=LATER),
 }
 EVERY = set(ROLES)
+FIELD = {"crew", "inspector"}  # on a phone: their jobs, no city screens
 DESKS = {"waste", "traffic", "operator", "admin"}
 PUBLIC = {"anonymous"} | EVERY
 CITY = {"operator", "admin"}  # who sees every department's data
@@ -56,7 +59,7 @@ MATRIX = {
     "/api/version": ("GET", "/api/version", EVERY),
     "/api/wall/tokens": ("GET", "/api/wall/tokens", {"wall", "operator", "admin"}),
     "/api/basemap.geojson": ("GET", "/api/basemap.geojson", EVERY),
-    "/api/layers/<name>.<fmt>": ("GET", "/api/layers/zones.geojson", EVERY),
+    "/api/layers/<name>.<fmt>": ("GET", "/api/layers/zones.geojson", EVERY - FIELD),
     "/api/frame": ("GET", "/api/frame", DESKS),
     # a department's data only: complaints are neither the waste nor the traffic one's
     "/api/requests.<fmt>": ("GET", "/api/requests.geojson", CITY),
@@ -86,12 +89,14 @@ CALLBACKS = {
     "callbacks.explore": DESKS,
     "callbacks.explore_table": DESKS,
     "callbacks.collection": {"waste", "operator", "admin"},  # the waste department's
+    "callbacks.complaints": CITY,  # the complaints department's (none of these two)
     "callbacks.reports": DESKS,
     "callbacks.feeds": DESKS,
     "callbacks.wall": {"wall", "operator", "admin"},
     "callbacks.admin": {"admin"},
 }
 PAGES = {"/": DESKS, "/explore": DESKS, "/collection": {"waste", "operator", "admin"},
+         "/complaints": CITY,
          "/reports": DESKS, "/feeds": DESKS, "/wall": {"wall", "operator", "admin"},
          "/admin": {"admin"}}  # fmt: skip
 

@@ -22,10 +22,14 @@ from services.work_orders import (
 from tests.helpers import rows
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-SETTINGS = Settings(service_levels={"types": {"WST-OVF": {"target_hours": 10}}})
+SETTINGS = Settings(
+    service_levels={"types": {"WST-OVF": {"target_hours": 10}}},
+    crews=[{"crew_id": "north", "name": "North", "members": ["crew-north"]},
+           {"crew_id": "south", "name": "South", "members": ["crew-south"]}],
+)
 OPERATOR = Principal("olga", "operator", personal_data=True)
-CREW = Principal("crew-north", "crew", extra={"crew": "north"})
-OTHER_CREW = Principal("crew-south", "crew", extra={"crew": "south"})
+CREW = Principal("crew-north", "crew")
+OTHER_CREW = Principal("crew-south", "crew")
 INSPECTOR = Principal("ines", "inspector")
 DEPT_ELSEWHERE = Principal("dora", "department", departments=("complaints",), zones=("far",))
 
@@ -53,7 +57,7 @@ def test_a_complaint_goes_round_the_loop_with_every_move_recorded(empty_store):
     suggested = duplicate_suggestions(store, SETTINGS, ("o311", "r2"))
     assert [(s["request_id"], s["order_id"]) for s in suggested] == [("r1", order_id)]
     assert suggested[0]["evidence"].startswith("20 m, 0.7 h apart, same type, words")
-    link(store, OPERATOR, order_id, ("o311", "r2"), suggested[0]["evidence"], now=T0)
+    link(store, SETTINGS, OPERATOR, order_id, ("o311", "r2"), suggested[0]["evidence"], now=T0)
 
     for who, action, extra in [
         (OPERATOR, "triage", {}), (OPERATOR, "assign", {"crew_id": "north"}),
@@ -61,9 +65,9 @@ def test_a_complaint_goes_round_the_loop_with_every_move_recorded(empty_store):
         (INSPECTOR, "reject", {"note": "bags still beside it"}),
         (CREW, "start", {}), (CREW, "done", {"photo": "def"}), (INSPECTOR, "validate", {}),
     ]:  # fmt: skip
-        move(store, who, order_id, action, now=T0 + timedelta(hours=1), **extra)
+        move(store, SETTINGS, who, order_id, action, now=T0 + timedelta(hours=1), **extra)
 
-    detail = order_detail(store, OPERATOR, order_id)
+    detail = order_detail(store, SETTINGS, OPERATOR, order_id)
     assert detail["state"] == "validated" and detail["reopened"] == 1
     assert detail["due_at"] == T0 + timedelta(hours=10)  # WST-OVF's level from r1's time
     assert detail["first_response_at"] == T0 + timedelta(hours=1)
@@ -88,18 +92,18 @@ def test_moves_the_state_or_the_role_does_not_allow_are_refused(empty_store):
     add_request(store, "r2", minutes=5)
     order_id = open_order(store, SETTINGS, OPERATOR, [("o311", "r1")], now=T0)
     with pytest.raises(MoveRefused, match="cannot validate an order that is new"):
-        move(store, INSPECTOR, order_id, "validate")
+        move(store, SETTINGS, INSPECTOR, order_id, "validate")
     with pytest.raises(NotAllowed, match="crew 'crew-north' may not assign"):
-        move(store, CREW, order_id, "assign", crew_id="north")
+        move(store, SETTINGS, CREW, order_id, "assign", crew_id="north")
     with pytest.raises(MoveRefused, match="already covered by a work order"):
         open_order(store, SETTINGS, OPERATOR, [("o311", "r1")])
     with pytest.raises(NotAllowed, match="outside 'dora'"):
         open_order(store, SETTINGS, DEPT_ELSEWHERE, [("o311", "r2")])
-    move(store, OPERATOR, order_id, "assign", crew_id="north")
+    move(store, SETTINGS, OPERATOR, order_id, "assign", crew_id="north")
     with pytest.raises(NotAllowed):  # another crew's job
-        move(store, OTHER_CREW, order_id, "start")
+        move(store, SETTINGS, OTHER_CREW, order_id, "start")
     with pytest.raises(MoveRefused, match="needs its reason"):
-        move(store, INSPECTOR, order_id, "reject", note=" ")
+        move(store, SETTINGS, INSPECTOR, order_id, "reject", note=" ")
     # nothing refused left a trace
     assert rows(store, f"SELECT count(*) FROM work_order_events WHERE order_id = {order_id}") \
         == [(2,)]  # fmt: skip
@@ -109,10 +113,10 @@ def test_a_crew_sees_its_jobs_without_the_complainants_words(empty_store):
     store = empty_store
     add_request(store, "r1")
     order_id = open_order(store, SETTINGS, OPERATOR, [("o311", "r1")], now=T0)
-    move(store, OPERATOR, order_id, "assign", crew_id="north")
-    seen = order_detail(store, CREW, order_id)["requests"][0]
+    move(store, SETTINGS, OPERATOR, order_id, "assign", crew_id="north")
+    seen = order_detail(store, SETTINGS, CREW, order_id)["requests"][0]
     assert seen["description"] is None and seen["address"] is None
     assert seen["street"] == "Kaivokatu"
-    assert order_detail(store, OPERATOR, order_id)["requests"][0]["description"]
+    assert order_detail(store, SETTINGS, OPERATOR, order_id)["requests"][0]["description"]
     with pytest.raises(NotAllowed):
-        order_detail(store, OTHER_CREW, order_id)
+        order_detail(store, SETTINGS, OTHER_CREW, order_id)

@@ -1,0 +1,125 @@
+"""Callbacks of `/complaints`: the queue (filtered, on a timer and after each action), the
+selected request (by list, map or keyboard), its panel, and the operator's moves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dash import ALL, Input, Output, State, callback, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from analytics.work_orders import MoveRefused
+from components import ids
+from components.triage import detail_panel, focus_pins, queue_items, queue_pins
+from services import triage
+from services.access import current_principal
+from services.context import current_services
+from services.work_orders import NotAllowed
+
+FILTERS = ("service_code", "zone_id", "department", "min_age_h")
+
+
+@callback(
+    Output(ids.complaints_filter("service_code"), "options"),
+    Output(ids.complaints_filter("zone_id"), "options"),
+    Output(ids.complaints_filter("department"), "options"),
+    Input(ids.COMPLAINTS_REFRESH, "id"),
+)
+def fill_filters(_):
+    found = triage.choices(current_services())
+    who = current_principal()
+    zones = [z for z in found["zone_id"] if who is None or who.sees_zone(z[0])]
+    return ([{"label": name, "value": code} for code, name in found["service_code"]],
+            [{"label": name, "value": zone} for zone, name in zones],
+            found["department"])  # fmt: skip
+
+
+@callback(
+    Output(ids.COMPLAINTS_QUEUE, "children"),
+    Output(ids.COMPLAINTS_MARKERS, "children"),
+    Output(ids.COMPLAINTS_COUNT, "children"),
+    [Input(ids.complaints_filter(name), "value") for name in FILTERS],
+    Input(ids.COMPLAINTS_REFRESH, "n_intervals"),
+    Input(ids.COMPLAINTS_CHANGED, "data"),
+    Input(ids.COMPLAINTS_SELECTED, "data"),
+)
+def show_queue(codes, zones, departments, min_age, _tick, _changed, selected):
+    svc = current_services()
+    filters = {"service_code": codes, "zone_id": zones, "department": departments,
+               "min_age_h": min_age}  # fmt: skip
+    found = triage.queue(svc, current_principal(), filters, datetime.now(UTC))
+    if found.empty:
+        return [], [], "New requests: none waiting"
+    overdue = int(found["overdue"].sum())
+    count = f"New requests: {len(found)}" + (f", {overdue} overdue" if overdue else "")
+    tz = svc.settings.timezone
+    return queue_items(found, selected, tz), queue_pins(found), count
+
+
+@callback(
+    Output(ids.COMPLAINTS_SELECTED, "data"),
+    Input({"type": ids.COMPLAINTS_ROW, "key": ALL}, "n_clicks"),
+    Input({"type": ids.COMPLAINTS_PIN, "key": ALL}, "n_clicks"),
+    Input(ids.COMPLAINTS_NEXT, "n_clicks"),
+    Input(ids.COMPLAINTS_PREV, "n_clicks"),
+    State({"type": ids.COMPLAINTS_ROW, "key": ALL}, "id"),
+    State(ids.COMPLAINTS_SELECTED, "data"),
+    prevent_initial_call=True,
+)
+def select(row_clicks, pin_clicks, _next, _prev, rows, selected):
+    trigger = ctx.triggered_id
+    if isinstance(trigger, dict):
+        if not any((row_clicks or []) + (pin_clicks or [])) or not ctx.triggered[0]["value"]:
+            raise PreventUpdate  # the list was redrawn, nothing was clicked
+        return trigger["key"]
+    keys = [r["key"] for r in rows]
+    if not keys:
+        raise PreventUpdate
+    step = 1 if trigger == ids.COMPLAINTS_NEXT else -1
+    at = keys.index(selected) if selected in keys else (-1 if step == 1 else 0)
+    return keys[(at + step) % len(keys)]
+
+
+@callback(
+    Output(ids.COMPLAINTS_DETAIL, "children"),
+    Output(ids.COMPLAINTS_FOCUS, "children"),
+    Output(ids.COMPLAINTS_OPEN, "disabled"),
+    Input(ids.COMPLAINTS_SELECTED, "data"),
+    Input(ids.COMPLAINTS_CHANGED, "data"),
+)
+def show_request(key, _changed):
+    svc = current_services()
+    who = current_principal()
+    view = triage.request_view(svc, who, key, datetime.now(UTC)) if key else None
+    return (detail_panel(view, svc.settings.timezone, bool(who and who.personal_data)),
+            focus_pins(view), view is None)  # fmt: skip
+
+
+@callback(
+    Output(ids.COMPLAINTS_STATUS, "children"),
+    Output(ids.COMPLAINTS_CHANGED, "data"),
+    Output(ids.COMPLAINTS_SELECTED, "data", allow_duplicate=True),
+    Input({"type": ids.COMPLAINTS_LINK, "key": ALL}, "n_clicks"),
+    Input({"type": ids.COMPLAINTS_ASSIGN, "crew": ALL}, "n_clicks"),
+    Input(ids.COMPLAINTS_OPEN, "n_clicks"),
+    State(ids.COMPLAINTS_SELECTED, "data"),
+    State(ids.COMPLAINTS_CHANGED, "data"),
+    prevent_initial_call=True,
+)
+def act(_links, _assigns, _open, key, changed):
+    if not key or not ctx.triggered or not ctx.triggered[0]["value"]:
+        raise PreventUpdate  # a panel was drawn, nothing was pressed
+    svc, who, trigger = current_services(), current_principal(), ctx.triggered_id
+    try:
+        if trigger == ids.COMPLAINTS_OPEN:
+            order_id = triage.open_for(svc, who, key)
+            said = f"Request {key} is in work order {order_id}."
+        elif trigger["type"] == ids.COMPLAINTS_LINK:
+            order_id = triage.link_duplicate(svc, who, key, trigger["key"])
+            said = f"Linked {key} to {trigger['key']}: one work order ({order_id}) covers both."
+        else:
+            order_id = triage.assign(svc, who, key, trigger["crew"])
+            said = f"Work order {order_id} ({key}) assigned to {trigger['crew']}."
+    except (MoveRefused, NotAllowed) as exc:
+        return f"Not done: {exc}", no_update, no_update
+    return said, (changed or 0) + 1, None

@@ -1,0 +1,146 @@
+"""`/complaints`' widgets: the queue's entries, the request's markers on the map, and
+the panel of the selected request with its duplicates and crews."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import dash_leaflet as dl
+import pandas as pd
+from dash import html
+
+from components import ids
+
+PIN = {"new": "#1c4e80", "overdue": "#c92a2a", "selected": "#f59f00",
+       "duplicate": "#862e9c", "crew": "#2f9e44"}  # fmt: skip
+PIN_LEGEND = (
+    (PIN["new"], "new request"), (PIN["overdue"], "overdue"), (PIN["selected"], "selected"),
+    (PIN["duplicate"], "possible duplicate"), (PIN["crew"], "crew (its vehicle's position)"),
+)  # fmt: skip
+
+
+def age_text(hours: float) -> str:
+    if hours < 1:
+        return f"{max(0, round(hours * 60))} min"
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
+
+
+def when(at, tz: str) -> str:
+    return pd.Timestamp(at).tz_convert(ZoneInfo(tz)).strftime("%a %d %b %H:%M")
+
+
+def queue_items(queue: pd.DataFrame, selected: str | None, tz: str) -> list:
+    """One button per new request: type, street or zone, age and due time."""
+    items = []
+    for r in queue.itertuples():
+        due = ("overdue since " if r.overdue else "due ") + when(r.due_at, tz)
+        items.append(html.Li(html.Button(
+            [html.Span(r.service_name or r.service_code, className="c3-q-type"),
+             html.Span(r.street or r.zone_id or "no place", className="c3-q-place"),
+             html.Span(age_text(r.age_h), className="c3-q-age", title="age"),
+             html.Span(due, className="c3-q-due" + (" c3-q-overdue" if r.overdue else ""))],
+            id={"type": ids.COMPLAINTS_ROW, "key": r.key},
+            className="c3-q-item" + (" c3-q-selected" if r.key == selected else ""),
+            **{"aria-pressed": "true" if r.key == selected else "false"},
+        )))  # fmt: skip
+    return items
+
+
+def pin(key: str, lon: float, lat: float, colour: str, radius: int, tip: str, **more):
+    return dl.CircleMarker(center=[lat, lon], radius=radius, color="#ffffff", weight=1.5,
+                           fillColor=colour, fillOpacity=0.9, children=dl.Tooltip(tip),
+                           **more)  # fmt: skip
+
+
+def queue_pins(queue: pd.DataFrame) -> list:
+    return [
+        pin(r.key, r.lon, r.lat, PIN["overdue" if r.overdue else "new"], 6,
+            f"{r.service_name or r.service_code} · {age_text(r.age_h)}",
+            id={"type": ids.COMPLAINTS_PIN, "key": r.key})
+        for r in queue.itertuples() if pd.notna(r.lon) and pd.notna(r.lat)
+    ]  # fmt: skip
+
+
+def focus_pins(view: dict | None) -> list:
+    """The selected request, its possible duplicates (a line to each) and the ranked crews."""
+    if not view or view["request"]["lon"] is None:
+        return []
+    r = view["request"]
+    here = [r["lat"], r["lon"]]
+    found = [pin("sel", r["lon"], r["lat"], PIN["selected"], 11, "selected request")]
+    for d in view["duplicates"]:
+        if d.get("lon") is None:
+            continue
+        found.append(dl.Polyline(positions=[here, [d["lat"], d["lon"]]], color=PIN["duplicate"],
+                                 dashArray="4 4", weight=2))  # fmt: skip
+        found.append(pin(d["request_id"], d["lon"], d["lat"], PIN["duplicate"], 8,
+                         f"possible duplicate: {d['evidence']}"))  # fmt: skip
+    for crew in view["crews"] or []:
+        found.append(pin(crew["crew_id"], crew["lon"], crew["lat"], PIN["crew"], 9,
+                         f"{crew['name']}: {crew['travel_min']:.0f} min by road"))  # fmt: skip
+    return found
+
+
+def detail_panel(view: dict | None, tz: str, personal: bool) -> list:
+    """The selected request: what it is, its duplicates with their evidence and a link
+    button each, the crews with their ETAs and an assign button each."""
+    if view is None:
+        return [html.P("Choose a request in the list or on the map (or press j).",
+                       className="c3-empty")]  # fmt: skip
+    r = view["request"]
+    facts = [f"{r['service_name'] or r['service_code']}", f"filed {when(r['requested_at'], tz)}",
+             r.get("street") or r.get("address") or r["zone_id"] or "no place",
+             f"agency: {r['department'] or 'none given'}"]  # fmt: skip
+    words = (r.get("description") or "(no description)") if personal else \
+        "(the complainant's words need the personal-data permission)"  # fmt: skip
+    return [
+        html.H3(f"Request {r['request_id']}"),
+        html.P(" · ".join(facts), className="c3-complaints-facts"),
+        html.Blockquote(words, className="c3-complaints-words"),
+        html.H4("Possible duplicates"),
+        _duplicates(view["duplicates"]),
+        html.H4("Nearest crews by road, now"),
+        _crews(view["crews"], tz),
+    ]  # fmt: skip
+
+
+def _duplicates(found: list[dict]) -> html.Div:
+    if not found:
+        return html.P("None within the type's distance and time window.", className="c3-empty")
+    return html.Ol([
+        html.Li([
+            html.Span(f"{d['request_id']} ({d['service_code']})", className="c3-dup-id"),
+            html.Span(d["evidence"], className="c3-dup-evidence"),
+            html.Span(f"order {d['order_id']}" if d["order_id"] else "no order yet",
+                      className="c3-dup-order"),
+            html.Button("Link (l)" if i == 0 else "Link",
+                        id={"type": ids.COMPLAINTS_LINK, "key": f"{d['source']}/{d['request_id']}"},
+                        className="c3-btn c3-link-btn"),
+        ]) for i, d in enumerate(found)
+    ], className="c3-complaints-dups")  # fmt: skip
+
+
+def _crews(crews: list[dict] | None, tz: str) -> html.Div:
+    if crews is None:
+        return html.P("Crew ranking is not available in this process.", className="c3-empty")
+    if not crews:
+        return html.P("No crew on shift fixes this type.", className="c3-empty")
+    return html.Ol([
+        html.Li([
+            html.Span(c["name"], className="c3-crew-name"),
+            html.Span(f"ETA {pd.Timestamp(c['eta']).tz_convert(ZoneInfo(tz)):%H:%M} · "
+                      f"{c['travel_min']:.0f} min by road"
+                      + (f" after {c['queue_jobs']} job{'s' * (c['queue_jobs'] != 1)}"
+                         if c["queue_jobs"] else "")
+                      + f" · {c['straight_m'] / 1000:.1f} km as the crow flies",
+                      className="c3-crew-eta"),
+            html.Span(" (position is old)" if c["position_old"] else
+                      "" if c["position"] == "feed" else f" (no position yet: {c['position']})",
+                      className="c3-crew-note"),
+            html.Button("Assign (a)" if i == 0 else "Assign",
+                        id={"type": ids.COMPLAINTS_ASSIGN, "crew": c["crew_id"]},
+                        className="c3-btn c3-assign-btn"),
+        ]) for i, c in enumerate(crews)
+    ], className="c3-complaints-crews")  # fmt: skip
+
+

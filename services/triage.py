@@ -1,0 +1,93 @@
+"""What `/complaints` shows and does (issue #18): the triage queue of new requests (no
+work order covers them yet) with their due times, one request with the duplicates it
+may be and the crews that would reach it first, and the operator's three moves: open
+an order, link a duplicate, assign a crew. The rules are `services.work_orders`'."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from analytics.service_levels import due_times
+from services import work_orders as orders
+from services.access import Principal
+from store import work_orders as rows
+
+
+def choices(svc) -> dict[str, list]:
+    with svc.store.reading() as cur:
+        return rows.triage_choices(cur)
+
+
+def queue(svc, who: Principal, filters: dict, now: datetime) -> pd.DataFrame:
+    """The new requests, oldest first, as `who` may see them: key, type, department,
+    zone, place, requested, due, age (h), overdue; the complainant's words only with
+    personal data."""
+    scoped = {**filters, "zone_id": who.zone_filter(filters.get("zone_id"))}
+    with svc.store.reading() as cur:
+        found = rows.triage_queue(cur, scoped, now)
+    if found.empty:
+        return found
+    found["requested_at"] = pd.to_datetime(found["requested_at"], utc=True)
+    found["due_at"] = due_times(found, svc.settings.service_levels, svc.settings.timezone)
+    found["age_h"] = (now - found["requested_at"]).dt.total_seconds() / 3600
+    found["overdue"] = found["due_at"] < now
+    found["key"] = found["source"] + "/" + found["request_id"]
+    found["street"] = found["address"].map(orders.street)
+    if not who.personal_data:
+        found[["description", "address"]] = None
+    return found
+
+
+def split_key(key: str) -> tuple[str, str]:
+    source, _, request_id = key.partition("/")
+    return source, request_id
+
+
+def request_view(svc, who: Principal, key: str, now: datetime) -> dict | None:
+    """One request as `who` may see it, the duplicates it may be (best first, with their
+    evidence and order) and the crews that would reach it first (with ETAs)."""
+    with svc.store.reading() as cur:
+        found = rows.requests_by_key(cur, [split_key(key)])
+    if not found or not who.sees_zone(found[0]["zone_id"]):
+        return None
+    request = orders.visible(found[0], who)
+    suggested = orders.duplicate_suggestions(svc.store, svc.settings, split_key(key))
+    dispatch = getattr(svc, "dispatch", None)
+    crews = dispatch.rank(found[0], now) if dispatch is not None else None
+    return {"request": request, "duplicates": suggested, "crews": crews}
+
+
+def open_for(svc, who: Principal, key: str, now: datetime | None = None) -> int:
+    """The order covering request `key`: its own, or one opened on it now."""
+    with svc.store.reading() as cur:
+        found = rows.requests_by_key(cur, [split_key(key)])
+    if found and found[0]["order_id"] is not None:
+        return int(found[0]["order_id"])
+    return orders.open_order(svc.store, svc.settings, who, [split_key(key)], now=now)
+
+
+def link_duplicate(svc, who: Principal, key: str, other: str,
+                   now: datetime | None = None) -> int:  # fmt: skip
+    """Request `key` repeats `other`: both under one order (`other`'s, or one opened on
+    `other`, the earlier report), `key` linked with the evidence the suggestion gave (or
+    "linked by <who>" where the operator linked what no rule suggested)."""
+    suggested = orders.duplicate_suggestions(svc.store, svc.settings, split_key(key), limit=50)
+    evidence = next((s["evidence"] for s in suggested
+                     if f"{s['source']}/{s['request_id']}" == other), None)
+    evidence = evidence or f"linked by {who.name}"
+    order_id = open_for(svc, who, other, now)
+    orders.link(svc.store, svc.settings, who, order_id, split_key(key), evidence, now=now)
+    return order_id
+
+
+def assign(svc, who: Principal, key: str, crew_id: str, now: datetime | None = None) -> int:
+    """Request `key`'s order (opened if need be) triaged and given to `crew_id`."""
+    order_id = open_for(svc, who, key, now)
+    with svc.store.reading() as cur:
+        state = rows.order(cur, order_id)["state"]
+    if state == "new":
+        orders.move(svc.store, svc.settings, who, order_id, "triage", now=now)
+    orders.move(svc.store, svc.settings, who, order_id, "assign", crew_id=crew_id, now=now)
+    return order_id
