@@ -11,6 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.admin import admin
+from api.field import blueprint as field
 from api.guard import install_guard
 from api.headers import install_security_headers
 from api.reopen import answer_again_after_a_reopen
@@ -63,6 +64,7 @@ def create_app(svc: Services) -> Dash:
     install_security_headers(server, app.csp_hashes, svc.settings)
     answer_again_after_a_reopen(server)
     app.server.register_blueprint(admin)
+    app.server.register_blueprint(field)
     server.secret_key = svc.session_key
     behind_proxies(server, svc.settings.trusted_proxies)
     # the session cookie may last as long as the longest sign-in (a paired wall's); each

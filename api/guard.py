@@ -103,6 +103,11 @@ ROUTES = {
     "c3_admin.list_users": screens("admin", token=True),
     "c3_admin.remove_user": screens("admin", token=True),
     "c3_admin.audit_csv": screens("admin"),
+    "c3_field.static": PUBLIC,  # the field page's script and styles: no data
+    "c3_field.page": screens("field"),
+    "c3_field.job_map": screens("field"),
+    "c3_field.act": screens("field"),
+    "c3_field.photo": screens("field", "complaints"),
 }
 PAGE_ENDPOINTS = ("/", "/<path:path>")  # Dash's index and catch-all: the page shell
 CALLBACK_ENDPOINT = "/_dash-update-component"

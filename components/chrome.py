@@ -14,13 +14,16 @@ from services.access import (
 from services.context import current_services
 from services.layers import zone_names
 
+NOT_DASH = {"/field"}  # screens served as plain pages (api/field.py)
+
 
 def page_header(title: str, settings, current: str, right: list | None = None) -> html.Header:
     who = current_principal()
     shown = [(SCREENS[s], SCREEN_LABELS[s]) for s in SCREENS if who is None or who.can_open(s)]
     nav = html.Nav(
         [
-            dcc.Link(
+            # /field is not a Dash page: a plain link loads it
+            (html.A if path in NOT_DASH else dcc.Link)(
                 label,
                 href=path,
                 className="c3-nav-link" + (" c3-nav-current" if path == current else ""),

@@ -188,6 +188,10 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_REPORTS),
         description="Scheduled snapshot reports (see DEFAULT_REPORTS).",
     )
+    photos_dir: Path | None = Field(
+        default=None, description="Where the field's photos go; default <data_dir>/photos "
+        "(with web workers on several machines: a directory they share).",
+    )  # fmt: skip
     reports_dir: Path | None = Field(
         default=None, description="Where report files go; default <data_dir>/reports."
     )
@@ -261,6 +265,10 @@ class Settings(BaseSettings):
     @property
     def lake_data_path(self) -> str:
         return self.store.data_path or str(self.data_dir / "lake")
+
+    @property
+    def photo_folder(self) -> Path:
+        return self.photos_dir or self.data_dir / "photos"
 
     @property
     def report_folder(self) -> Path:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -48,6 +49,8 @@ class Dispatcher:
         self.freeflow_s = dict(zip(segs["segment_id"], seconds, strict=True))
         centre = segs.geometry.union_all().centroid
         self.centre = (centre.x, centre.y)
+        self.segments = segs
+        self._ends = dict(zip(segs["segment_id"], segs["from_node"], strict=True))
         self._lock = threading.Lock()  # the road net's caches are not thread-safe
         self._net: tuple[object, RoadNet] | None = None
 
@@ -91,6 +94,36 @@ class Dispatcher:
                                 crews, now, job_s, top)  # fmt: skip
         by_id = {c["crew_id"]: c for c in crews}
         return [_choice(by_id[c.crew_id], c) for c in ranked]
+
+    def route(self, crew_id: str, to: tuple[float, float], now: datetime) -> dict | None:
+        """The road from where a crew is now to `to` (lon, lat), leaving now: its line
+        ([lon, lat] points) and minutes; None where the road does not get there."""
+        crew = next((c for c in self.crews_now(now) if c["crew_id"] == crew_id), None)
+        if crew is None:
+            return None
+        start, end = nearest_nodes(np.array([crew["lon"], to[0]]), np.array([crew["lat"], to[1]]),
+                                   self.stops_on)  # fmt: skip
+        with self._lock:
+            net = self._road_net(now)
+            try:
+                chain = net.path(start, end, now)
+            except (ValueError, KeyError):
+                return None
+            edges = list(pairwise(chain))
+            timed = net.edge_seconds(net.slot_start(now))
+            seconds = sum(float(timed[net.edge_position[e]]) for e in edges)
+        line = [[crew["lon"], crew["lat"]]]
+        for u, v in edges:
+            segment = net.edge_segment[(u, v)]
+            coords = list(self.segments.geometry.iloc[self._row(segment)].coords)
+            line += [list(p) for p in (coords if self._ends[segment] == u else coords[::-1])]
+        return {"line": line + [list(to)], "minutes": round(seconds / 60, 1),
+                "from": crew["position"]}  # fmt: skip
+
+    def _row(self, segment_id: str) -> int:
+        if not hasattr(self, "_rows"):
+            self._rows = {s: i for i, s in enumerate(self.segments["segment_id"])}
+        return self._rows[segment_id]
 
     def _road_net(self, now: datetime) -> RoadNet:
         travel = self.planner.travel_times() if self.planner is not None else None

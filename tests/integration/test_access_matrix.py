@@ -82,6 +82,12 @@ MATRIX = {
     "/pair/<token>": ("GET", "/pair/nope", PUBLIC),
     "/demo/role": ("POST", "/demo/role", EVERY),
     "/auth/whoami": ("GET", "/auth/whoami", EVERY),
+    "/field": ("GET", "/field", FIELD | CITY),
+    "/field/static/<path:filename>": ("GET", "/field/static/field.js", PUBLIC),
+    "/field/map/<int:order_id>.svg": ("GET", "/field/map/1.svg", FIELD | CITY),
+    "/api/field/orders/<int:order_id>/<action>": ("POST", "/api/field/orders/1/start",
+                                                  FIELD | CITY),
+    "/photos/<digest>.jpg": ("GET", "/photos/x.jpg", FIELD | CITY),
 }  # fmt: skip
 # a server callback's module -> who may call it (Dash's page router: by the path asked)
 CALLBACKS = {
