@@ -61,3 +61,22 @@ def next_state(state: str, action: str) -> str:
 def actions_from(state: str) -> list[str]:
     """The actions an order in `state` allows, in the loop's order."""
     return [a for a, (starts, _) in MOVES.items() if state in starts]
+
+
+# What the source of a request is told (the Open311 update extension's statuses), and in
+# words a resident may read: nothing of crews' names or inspectors' notes.
+SOURCE_UPDATES = {
+    "triage": ("INVESTIGATING", "Received and checked; a crew will be scheduled."),
+    "assign": ("ACTION_SCHEDULED", "A crew is scheduled to fix it."),
+    "start": ("IN_PROGRESS", "A crew is working on it."),
+    "done": ("IN_PROGRESS", "The crew reports it fixed; an inspector will check the fix."),
+    "validate": ("FIXED", "Fixed, and the fix checked by an inspector."),
+    "reject": ("ACTION_SCHEDULED", "The inspection found it not fixed yet; the crew goes back."),
+}
+
+
+def linked_update(primary_request_id: str) -> tuple[str, str]:
+    """What a request linked to another's order is closed with: closed, with a note
+    (never a "duplicate" status, which cities' systems have choked on)."""
+    return ("CLOSED", f"Closed: the same problem as request {primary_request_id}, which is "
+                      "being fixed; follow it there.")

@@ -86,6 +86,7 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
         [] if shared else connectors, store, None if shared else planner,
         settings.collection.recompute_minutes, None if shared else reporter, jobs,
         after=board.publish, retention=None if shared else parts.retention,
+        source_updates=None if shared else parts.source_updates,
     )  # fmt: skip
     _stopping = Stopping(scheduler, jobs, store, then=site.on_stop)
     if not shared:

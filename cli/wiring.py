@@ -72,6 +72,7 @@ class JobParts:
     planner: object  # services.collection.CollectionPlanner
     reporter: object  # services.reports.producer.Reporter
     retention: Callable[[], object]  # services.retention.run_retention on this store
+    source_updates: Callable[[], object]  # services.source_updates.send_due on this store
 
 
 def job_parts(settings: Settings, store, city, connectors=None, basemap=None) -> JobParts:
@@ -82,6 +83,7 @@ def job_parts(settings: Settings, store, city, connectors=None, basemap=None) ->
     from services.collection import CollectionPlanner
     from services.reports.producer import Reporter
     from services.retention import run_retention
+    from services.source_updates import send_due
 
     misconfigured = []
     if connectors is None:
@@ -93,7 +95,7 @@ def job_parts(settings: Settings, store, city, connectors=None, basemap=None) ->
     planner = CollectionPlanner(store, city, settings)
     reporter = Reporter(store, settings, city.bounds, basemap, intervals, planner)
     return JobParts(connectors, misconfigured, basemap, intervals, planner, reporter,
-                    partial(run_retention, store, settings))
+                    partial(run_retention, store, settings), partial(send_due, store, settings))
 
 
 def misconfigured_row(problem: ConfigProblem, state_at: int, reason_at: int) -> str:

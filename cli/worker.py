@@ -66,7 +66,8 @@ def run_worker(settings: Settings, dsn: str, interval_s: float) -> None:
                     parts.connectors, store, parts.planner,
                     settings.collection.recompute_minutes, parts.reporter, jobs,
                     claim=partial(claim_tick, store, worker=name), after=board.publish,
-                    retention=parts.retention, flush=store.flush_inlined)  # fmt: skip
+                    retention=parts.retention, flush=store.flush_inlined,
+                    source_updates=parts.source_updates)  # fmt: skip
                 scheduler.start()
                 log.info("worker %s: active (holds the lease): running the jobs", name)
             elif not lease.held and scheduler is not None:

@@ -118,6 +118,20 @@ class ConnectorSettings(BaseModel):
         description="Open311: environment variable holding the api_key sent with every query "
         "(the key itself never goes in the config file, and is masked in run errors).",
     )
+    post_updates: Literal["off", "open311", "webhook"] = Field(
+        default="off",
+        description="Open311: tell the source each status change of C3's work orders on its "
+        "requests: open311 (POST servicerequestupdates, the mySociety extension that "
+        "FixMyStreet and open311-adapter speak) or webhook (a signed JSON POST).",
+    )
+    webhook_url: str | None = Field(
+        default=None, description="post_updates = 'webhook': where the JSON is POSTed."
+    )
+    webhook_secret_env: str | None = Field(
+        default=None,
+        description="post_updates = 'webhook': environment variable holding the secret the "
+        "X-C3-Signature header (HMAC-SHA256 of the body) is made with.",
+    )
     fiware_service: str | None = Field(
         default=None, description="NGSI tenant sent as the Fiware-Service header."
     )
@@ -244,6 +258,11 @@ class ConnectorSettings(BaseModel):
     def _complete_for_its_kind(self) -> ConnectorSettings:
         if self.kind in ("ngsi-v2", "ngsi-ld") and not self.entity_type:
             raise ValueError(f"connector {self.name!r}: an NGSI connector needs entity_type")
+        if self.post_updates != "off" and self.kind != "open311":
+            raise ValueError(f"connector {self.name!r}: post_updates needs an open311 connector")
+        if self.post_updates == "webhook" and not (self.webhook_url and self.webhook_secret_env):
+            raise ValueError(f"connector {self.name!r}: post_updates = 'webhook' needs "
+                             "webhook_url and webhook_secret_env")  # fmt: skip
         if self.kind == "file" and not (self.domain and self.columns):
             raise ValueError(f"connector {self.name!r}: a file connector needs domain and columns")
         return self
@@ -300,6 +319,7 @@ def demo_connectors(sim_url: str) -> list[ConnectorSettings]:
             interval_s=60,
             updated_after=True,
             extensions=True,
+            post_updates="open311",
         ),
         ConnectorSettings(
             name="crews", kind="ngsi-v2", url=sim_url, entity_type="Vehicle", interval_s=30

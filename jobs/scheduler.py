@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the planner and producer pull in routing and rendering
 log = logging.getLogger(__name__)
 RETENTION_S = 3600  # the retention pass: hourly, as its cutoffs fall on the hour
 FLUSH_S = 300  # a lake's inlined rows: an hour of them doubled the cost of every read
+SOURCE_UPDATES_S = 15  # a status change reaches the source within this
 
 
 class RunningJobs:
@@ -139,6 +140,7 @@ def build_scheduler(
     after: Callable[[], None] | None = None,
     retention: Callable[[], object] | None = None,
     flush: Callable[[], object] | None = None,
+    source_updates: Callable[[], object] | None = None,
 ) -> BackgroundScheduler:
     """Poll each connector every `interval_s`; a slow or failing feed delays only itself.
     With a `planner` (services.collection), look for new data to re-plan
@@ -149,7 +151,8 @@ def build_scheduler(
     their tick first (the reports claim their slots already). `after` runs after each
     poll and plan (the change notices: store.notices). `retention` (services.retention)
     runs each hour, first a few minutes after start; `flush` (a lake's inlined rows to
-    Parquet: Store.flush_inlined) every five minutes."""
+    Parquet: Store.flush_inlined) every five minutes; `source_updates` (what the work
+    orders owe the feeds' sources: services.source_updates) every SOURCE_UPDATES_S."""
     jobs = jobs or RunningJobs()
     scheduler = BackgroundScheduler(
         timezone="UTC",
@@ -196,6 +199,8 @@ def build_scheduler(
          "roll up and delete old data; a lake's maintenance", 180),
         ("store:flush", "flush", FLUSH_S, flush, "write a lake's inlined rows to Parquet",
          FLUSH_S),
+        ("source:updates", "source updates", SOURCE_UPDATES_S, source_updates,
+         "tell the feeds' sources what became of their requests", SOURCE_UPDATES_S),
     ):  # fmt: skip
         if work is not None:
             scheduler.add_job(

@@ -14,9 +14,9 @@ import pandas as pd
 
 from analytics import duplicates
 from analytics.service_levels import order_due_at
-from analytics.work_orders import MoveRefused, next_state
+from analytics.work_orders import SOURCE_UPDATES, MoveRefused, linked_update, next_state
 from services.access import Principal
-from store import Store
+from store import Store, source_updates
 from store import work_orders as rows
 from store.ids import new_id
 
@@ -130,6 +130,8 @@ def link(store: Store, settings, who: Principal, order_id: int, key: tuple[str, 
         note = f"{key[1]}: {evidence}" if evidence else key[1]
         rows.append_event(cur, _event(order_id, who, "link", now, order["state"],
                                       order["state"], note=note))
+        primary = rows.order_requests(cur, order_id)[0]["request_id"]
+        _tell_sources(cur, settings, order_id, [key], linked_update(primary), now)
 
     store.write(work)
 
@@ -167,9 +169,27 @@ def move(store: Store, settings, who: Principal, order_id: int, action: str,
         rows.append_event(cur, _event(order_id, who, action, now, order["state"], after,
                                       crew_id=changes.get("crew_id", order["crew_id"]),
                                       note=note, photo=photo))  # fmt: skip
+        if action in SOURCE_UPDATES:  # the linked ones were closed when they were linked
+            primary = rows.order_requests(cur, order_id)[:1]
+            keys = [(r["source"], r["request_id"]) for r in primary]
+            _tell_sources(cur, settings, order_id, keys, SOURCE_UPDATES[action], now)
         return {**order, **changes}
 
     return store.write(work)
+
+
+def _tell_sources(cur, settings, order_id: int, keys: list[tuple[str, str]],
+                  update: tuple[str, str], now: datetime) -> None:  # fmt: skip
+    """Queue `update` (status, words) for each request of `keys` whose feed takes updates,
+    in the transaction of the change itself (sent later: services.source_updates)."""
+    taking = {f.name for f in settings.feeds if f.post_updates != "off"}
+    status, words = update
+    source_updates.queue(cur, [
+        {"update_id": new_id(), "connector": source, "request_id": request_id,
+         "order_id": order_id, "status": status, "description": words, "updated_at": now,
+         "queued_at": now, "attempts": 0, "next_attempt_at": now}
+        for source, request_id in keys if source in taking
+    ])  # fmt: skip
 
 
 def _order(cur, order_id: int) -> dict:

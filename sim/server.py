@@ -28,6 +28,7 @@ from sim.formats import (
     waste_container_entity,
 )
 from sim.model import DemoCity
+from sim.updates import RequestUpdates, UpdateRefused
 
 OBSERVATION_S = 60
 NGSI_MAX_LIMIT = 1000
@@ -103,7 +104,8 @@ def create_sim_app(city: DemoCity, city_name: str, clock: Callable[[], float] = 
         return jsonify({"status": "ok", "now": clock()})
 
     _add_ngsi_routes(app, observations, clock)
-    _add_open311_routes(app, city, clock)
+    app.extensions["c3_sim_updates"] = updates = RequestUpdates()
+    _add_open311_routes(app, city, clock, updates)
     return app
 
 
@@ -133,9 +135,29 @@ def _add_ngsi_routes(app: Flask, observations: _Observations, clock: Callable[[]
         return response
 
 
-def _add_open311_routes(app: Flask, city: DemoCity, clock: Callable[[], float]) -> None:
+def _add_open311_routes(app: Flask, city: DemoCity, clock: Callable[[], float],
+                        updates: RequestUpdates) -> None:  # fmt: skip
     """Open311 GeoReport v2: the service list, requests by dates, status and type (or by
-    id), and one request; JSON or XML."""
+    id), and one request; JSON or XML; and mySociety's update extension (sim.updates)."""
+
+    def requests_as_of(now_s: float, since_s: float):
+        return updates.apply(city.requests_as_of(int(now_s), int(since_s)), now_s)
+
+    @app.post("/open311/v2/servicerequestupdates.<fmt>")
+    def open311_post_update(fmt: str):
+        now = clock()
+        known = set(requests_as_of(now, now - OPEN311_MAX_DAYS * 86400)["service_request_id"])
+        try:
+            server_id = updates.accept(request.form.to_dict(), known)
+        except UpdateRefused as exc:
+            return _open311_error(fmt, 400, str(exc))
+        answer = {"service_request_updates": [{"update_id": server_id}]}
+        if fmt == "xml":
+            xml = ("<?xml version='1.0' encoding='utf-8'?><service_request_updates>"
+                   f"<request_update><update_id>{server_id}</update_id></request_update>"
+                   "</service_request_updates>")  # fmt: skip
+            return Response(xml, mimetype="text/xml")
+        return jsonify(answer)
 
     @app.get("/open311/v2/services.<fmt>")
     def open311_services(fmt: str):
@@ -154,7 +176,7 @@ def _add_open311_routes(app: Flask, city: DemoCity, clock: Callable[[], float]) 
         except ValueError as exc:
             return _open311_error(fmt, 400, f"bad date: {exc}")
         if ids := request.args.get("service_request_id"):  # overrides every other argument
-            frame = city.requests_as_of(int(now), int(now) - OPEN311_MAX_DAYS * 86400)
+            frame = requests_as_of(now, now - OPEN311_MAX_DAYS * 86400)
             frame = frame[frame["service_request_id"].isin(ids.split(","))]
             return requests_response(frame, fmt)
         end = min(end or now, now)
@@ -164,13 +186,13 @@ def _add_open311_routes(app: Flask, city: DemoCity, clock: Callable[[], float]) 
             return _open311_error(fmt, 400, "date range is limited to 90 days")
         if updated_after is not None:
             # Chicago-style: filter on the last update; look back far enough for old opens.
-            frame = city.requests_as_of(int(now), int(updated_after) - OPEN311_MAX_DAYS * 86400)
+            frame = requests_as_of(now, updated_after - OPEN311_MAX_DAYS * 86400)
             frame = frame[frame["updated_s"] >= updated_after]
             if updated_before is not None:
                 frame = frame[frame["updated_s"] <= updated_before]
             frame = frame.sort_values(["updated_s", "service_request_id"])
         else:
-            frame = city.requests_as_of(int(now), int(start))
+            frame = requests_as_of(now, start)
             frame = frame[frame["requested_s"] <= end]
         if status := request.args.get("status"):
             frame = frame[frame["status"].isin(status.split(","))]
@@ -181,7 +203,7 @@ def _add_open311_routes(app: Flask, city: DemoCity, clock: Callable[[], float]) 
     @app.get("/open311/v2/requests/<request_id>.<fmt>")
     def open311_request_one(request_id: str, fmt: str):
         now = clock()
-        frame = city.requests_as_of(int(now), int(now) - OPEN311_MAX_DAYS * 86400)
+        frame = requests_as_of(now, now - OPEN311_MAX_DAYS * 86400)
         frame = frame[frame["service_request_id"] == request_id]
         if frame.empty:
             return _open311_error(fmt, 404, f"no request {request_id}")

@@ -116,7 +116,7 @@ def order_requests(cur: duckdb.DuckDBPyConnection, order_id: int) -> list[dict]:
     cur.execute(
         f"""SELECT {REQUEST_COLUMNS}, l.linked_at, l.linked_by, l.evidence
             FROM work_order_requests l JOIN service_requests r USING (source, request_id)
-            WHERE l.order_id = ? ORDER BY l.linked_at, r.request_id""",
+            WHERE l.order_id = ? ORDER BY l.evidence IS NOT NULL, l.linked_at, r.request_id""",
         [order_id],
     )
     return _dicts(cur, _request_keys(cur))

@@ -1,0 +1,52 @@
+"""Sending what C3 owes the sources (issue #18): the job worker's pass over the queued
+updates that are due, each POSTed to its feed's source; one that fails waits longer
+each time (1 min, 2, 4, … up to an hour) and is tried again, in the order the changes
+happened, until the source has it. A feed no longer configured to take updates keeps
+its updates queued, with why."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from connectors.http import FeedError
+from connectors.source_updates import send
+from store import Store
+from store import source_updates as queue
+
+log = logging.getLogger(__name__)
+FIRST_WAIT = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=1)
+
+
+def send_due(store: Store, settings, now: datetime | None = None, http=None) -> dict:
+    """Send every due update; {"sent": n, "failed": n}."""
+    now = now or datetime.now(UTC)
+    with store.reading() as cur:
+        due = queue.due(cur, now)
+    feeds = {f.name: f for f in settings.feeds if f.post_updates != "off"}
+    failed_requests: set[tuple[str, str]] = set()
+    counts = {"sent": 0, "failed": 0}
+    for update in due:
+        key = (update["connector"], update["request_id"])
+        if key in failed_requests:  # keep a request's updates in order: not past a failure
+            continue
+        feed = feeds.get(update["connector"])
+        try:
+            if feed is None:
+                raise FeedError(f"connector {update['connector']!r} no longer takes updates")
+            remote = send(feed, update, http)
+        except FeedError as exc:
+            wait = min(LONGEST_WAIT, FIRST_WAIT * 2 ** update["attempts"])
+            store.write(lambda cur, u=update, e=str(exc), w=wait:
+                        queue.mark_failed(cur, u["update_id"], e, now + w))  # fmt: skip
+            failed_requests.add(key)
+            counts["failed"] += 1
+            log.warning("update of %s/%s not taken (attempt %d, next in %s): %s",
+                        *key, update["attempts"] + 1, wait, exc)  # fmt: skip
+            continue
+        sent_at = datetime.now(UTC)
+        store.write(lambda cur, u=update, r=remote, at=sent_at:
+                    queue.mark_sent(cur, u["update_id"], at, r))  # fmt: skip
+        counts["sent"] += 1
+    return counts
