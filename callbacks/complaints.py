@@ -10,10 +10,11 @@ from dash.exceptions import PreventUpdate
 
 from analytics.work_orders import MoveRefused
 from components import ids
-from components.triage import detail_panel, focus_pins, queue_items, queue_pins
+from components.triage import detail_panel, focus_pins, kpi_strip, queue_items, queue_pins
 from services import triage
 from services.access import current_principal
 from services.context import current_services
+from services.service_kpis import kpi_report
 from services.work_orders import NotAllowed
 
 FILTERS = ("service_code", "zone_id", "department", "min_age_h")
@@ -123,3 +124,12 @@ def act(_links, _assigns, _open, key, changed):
     except (MoveRefused, NotAllowed) as exc:
         return f"Not done: {exc}", no_update, no_update
     return said, (changed or 0) + 1, None
+
+
+@callback(
+    Output(ids.COMPLAINTS_KPIS, "children"),
+    Input(ids.COMPLAINTS_REFRESH, "n_intervals"),
+    Input(ids.COMPLAINTS_CHANGED, "data"),
+)
+def show_kpis(_tick, _changed):
+    return kpi_strip(kpi_report(current_services(), current_principal(), datetime.now(UTC)))

@@ -35,6 +35,7 @@ from components.wall_tiles import (
 from services.access import scope_token
 from services.context import current_services
 from services.layers import layer_url, wall_tokens
+from services.service_kpis import figures_at
 from store import wall
 from store.ledger import data_versions
 from store.queries import feed_status
@@ -199,12 +200,14 @@ def _complaints_panel(token):
     with svc.store.reading() as cur:
         open_requests = wall.open_complaints(cur).to_pandas()
         counts = wall.complaint_counts(cur, now, day_start)
+        service = figures_at(cur, s, now, timedelta(days=7))
         spark = wall.hourly_series(cur, now, "complaints")
         versions = data_versions(cur)
     due = service_levels.due_times(open_requests, s.service_levels, s.timezone)
     f = kpis.complaint_figures(
-        open_requests, due, now, counts["opened_today"], counts["median_close_h"]
+        open_requests, due, now, counts["opened_today"], service["median_h"]["value"]
     )
+    on_time = service["on_time"]["value"]
     overdue_level = tile_level(s, "complaints_overdue", f["overdue"])
     children = tile(
         "Complaints",
@@ -222,7 +225,13 @@ def _complaints_panel(token):
                 "complaints.median_close_h",
                 fmt(f["median_close_h"], 1),
                 "h",
-                "median time to close, last 7 days",
+                "median time to resolve, last 7 days",
+            ),
+            figure(
+                "complaints.on_time",
+                "—" if on_time is None else f"{on_time * 100:.0f}",
+                "%",
+                "resolved on time, last 7 days",
             ),
         ],
         sparkline(spark, "open requests"),

@@ -182,6 +182,7 @@ def zone_view(zone: dict, domains=("waste", "traffic", "complaints")) -> list:
     w, t, c = f["waste"], f["traffic"], f["complaints"]
     index = "—" if t["index"] is None else f"{t['index']:.2f} ×"
     median = "—" if c["median_close_h"] is None else f"{c['median_close_h']:.1f} h"
+    on_time = "—" if c.get("on_time") is None else f"{c['on_time'] * 100:.0f} %"
     head = [
         html.H2(zone["name"], className="c3-panel-title"),
         html.Button(
@@ -215,7 +216,8 @@ def zone_view(zone: dict, domains=("waste", "traffic", "complaints")) -> list:
             [
                 *[_figure(zone_id, "complaints", m, c[m]) for m in ("open", "opened_today")],
                 _figure(zone_id, "complaints", "overdue", c["overdue"]),
-                ("Median time to close, 7 days", median),
+                ("Median time to resolve, 7 days", median),
+                ("Resolved on time, 7 days", on_time),
             ]
         ),
     ]}  # fmt: skip

@@ -201,6 +201,7 @@ COMPLAINTS_FOCUS = "complaints-focus"  # the selected request, its duplicates an
 COMPLAINTS_SELECTED = "complaints-selected"
 COMPLAINTS_DETAIL = "complaints-detail"
 COMPLAINTS_STATUS = "complaints-status"
+COMPLAINTS_KPIS = "complaints-kpis"
 COMPLAINTS_CHANGED = "complaints-changed"  # bumped after each action: lists redraw
 COMPLAINTS_NEXT = "complaints-next"
 COMPLAINTS_PREV = "complaints-prev"

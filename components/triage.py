@@ -144,3 +144,64 @@ def _crews(crews: list[dict] | None, tz: str) -> html.Div:
     ], className="c3-complaints-crews")  # fmt: skip
 
 
+
+
+def _rows_list(keys: list[str], limit: int = 40) -> html.Ul:
+    shown = [html.Li(k) for k in keys[:limit]]
+    if len(keys) > limit:
+        shown.append(html.Li(f"… and {len(keys) - limit} more"))
+    return html.Ul(shown or [html.Li("none")], className="c3-kpi-rows")
+
+
+def _kpi(label: str, figure: dict, text: str, unit: str = "") -> html.Details:
+    """A figure that opens to list the requests it counts."""
+    return html.Details([
+        html.Summary([html.Span(text, className="c3-kpi-value"),
+                      html.Span(f"{unit} {label}".strip(), className="c3-kpi-label")]),
+        _rows_list(figure["rows"]),
+    ], className="c3-kpi")  # fmt: skip
+
+
+def _hours(value) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _share(value) -> str:
+    return "—" if value is None else f"{value * 100:.0f}"
+
+
+def kpi_strip(report: dict) -> list:
+    """The service KPIs of the window (each opens to list its requests), the backlog by
+    age, and the weekly trend of median hours and on-time share."""
+    c = report["city"]
+    late = sum(b["value"] for b in c["backlog"]["by_age"][2:])
+    strip = html.Div([
+        _kpi("resolved", c["resolved"], str(c["resolved"]["value"])),
+        _kpi("median to resolve", c["median_h"], _hours(c["median_h"]["value"]), "h"),
+        _kpi("mean to resolve", c["mean_h"], _hours(c["mean_h"]["value"]), "h"),
+        _kpi("on time", c["on_time"], _share(c["on_time"]["value"]), "%"),
+        _kpi("fixes reopened", c["reopened"], _share(c["reopened"]["value"]), "%"),
+        _kpi("to first response", c["first_response_h"],
+             _hours(c["first_response_h"]["value"]), "h"),
+        _kpi(f"open ({late} over 3 days)", c["backlog"], str(c["backlog"]["value"])),
+    ], className="c3-kpi-strip")  # fmt: skip
+    weeks = html.Table([
+        html.Caption("Week by week (median hours to resolve · on time)"),
+        html.Tbody(html.Tr([html.Td([
+            html.Div(f"{w['week_end']:%d %b}", className="c3-kpi-week"),
+            html.Div(f"{_hours(w['median_h']['value'])} h · {_share(w['on_time']['value'])} %"),
+        ]) for w in report["weekly"]])),
+    ], className="c3-kpi-weeks")  # fmt: skip
+    departments = html.Details([
+        html.Summary("By department"),
+        html.Table([html.Thead(html.Tr([html.Th(h) for h in (
+            "Department", "Resolved", "Median h", "On time %", "Open")])),
+            html.Tbody([html.Tr([html.Td(name), html.Td(f["resolved"]["value"]),
+                                 html.Td(_hours(f["median_h"]["value"])),
+                                 html.Td(_share(f["on_time"]["value"])),
+                                 html.Td(f["backlog"]["value"])])
+                        for name, f in sorted(report["by_department"].items())])],
+            className="c3-table"),
+    ], className="c3-kpi-departments")  # fmt: skip
+    return [html.H2("Service, last 28 days", className="c3-kpi-title"), strip, weeks,
+            departments]  # fmt: skip

@@ -51,6 +51,8 @@ def layout(**_query) -> html.Div:
                     ),  # fmt: skip
                     html.Section(
                         [
+                            html.Div(id=ids.COMPLAINTS_KPIS, className="c3-kpis",
+                                     **{"aria-label": "Service KPIs"}),  # fmt: skip
                             html.Div(
                                 [_filter("service_code", "Type", multi=True),
                                  _filter("zone_id", "Zone", multi=True),

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from analytics import kpis, service_levels
 from config import Settings
+from services.service_kpis import figures_at
 from store import explore, wall
 from store.explore import PERSONAL_COLUMNS
 
@@ -140,12 +141,13 @@ def zone_figures(cur, zone_id: str, now: datetime, settings: Settings) -> dict:
     requests = state["complaints"]
     counts = wall.complaint_counts(cur, now, _midnight(now, settings.timezone), zone_id)
     due = service_levels.due_times(requests, settings.service_levels, settings.timezone)
+    service = figures_at(cur, settings, now, timedelta(days=7), [zone_id])
+    complaints = kpis.complaint_figures(requests, due, now, counts["opened_today"],
+                                        service["median_h"]["value"])  # fmt: skip
     return {
         "waste": kpis.waste_figures(state["waste"]),
         "traffic": kpis.traffic_figures(state["traffic"]),
-        "complaints": kpis.complaint_figures(
-            requests, due, now, counts["opened_today"], counts["median_close_h"]
-        ),
+        "complaints": {**complaints, "on_time": service["on_time"]["value"]},
     }
 
 
