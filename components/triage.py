@@ -93,9 +93,15 @@ def detail_panel(view: dict | None, tz: str, personal: bool) -> list:
              f"agency: {r['department'] or 'none given'}"]  # fmt: skip
     words = (r.get("description") or "(no description)") if personal else \
         "(the complainant's words need the personal-data permission)"  # fmt: skip
+    order = view.get("order")
+    covered = [] if order is None else [html.P(
+        f"In work order {order['order_id']} ({order['state']}), covering "
+        f"{order['requests']} request{'s' * (order['requests'] != 1)}.",
+        className="c3-complaints-order")]  # fmt: skip
     return [
         html.H3(f"Request {r['request_id']}"),
         html.P(" · ".join(facts), className="c3-complaints-facts"),
+        *covered,
         html.Blockquote(words, className="c3-complaints-words"),
         html.H4("Possible duplicates"),
         _duplicates(view["duplicates"]),

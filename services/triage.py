@@ -53,10 +53,16 @@ def request_view(svc, who: Principal, key: str, now: datetime) -> dict | None:
     if not found or not who.sees_zone(found[0]["zone_id"]):
         return None
     request = orders.visible(found[0], who)
-    suggested = orders.duplicate_suggestions(svc.store, svc.settings, split_key(key))
+    order = None
+    if found[0]["order_id"] is not None:
+        with svc.store.reading() as cur:
+            order = rows.order(cur, int(found[0]["order_id"]))
+            order["requests"] = len(rows.order_requests(cur, order["order_id"]))
+    suggested = [s for s in orders.duplicate_suggestions(svc.store, svc.settings, split_key(key))
+                 if order is None or s["order_id"] != order["order_id"]]  # fmt: skip
     dispatch = getattr(svc, "dispatch", None)
     crews = dispatch.rank(found[0], now) if dispatch is not None else None
-    return {"request": request, "duplicates": suggested, "crews": crews}
+    return {"request": request, "order": order, "duplicates": suggested, "crews": crews}
 
 
 def open_for(svc, who: Principal, key: str, now: datetime | None = None) -> int:
