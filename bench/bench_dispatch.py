@@ -6,8 +6,10 @@ twice in one run.
   its type; a second report of the same problem is a job of its own (the crew that
   comes second finds it fixed and checks it: CHECK_MIN).
 - **C3's dispatch**: a report that repeats an open one is linked to its work order (no
-  trip of its own; resolved with it); each order goes to the crew that reaches it first
-  by road at the congestion expected then, after its queue (`analytics.dispatch`).
+  trip of its own; resolved with it); each order goes to the crew that would reach it
+  first (its queue's work, then the road at the congestion expected then:
+  `analytics.dispatch`), and a crew works its queue soonest due first, as `/field`
+  lists it.
 
 Both: crews work 07:00-19:00 local from the city's centre, travel on the demo city's road
 graph timed by its traffic model (weekday and weekend profiles, 15-minute slots), and
@@ -177,34 +179,66 @@ class Month:
             heapq.heappush(free, (self.work(crew, job, t, fixed), cid))
 
     def run_linked(self) -> None:
-        """Repeats linked to their open order; each order to the crew that reaches it first."""
+        """Repeats linked to their open order; each order queued with the crew that would
+        reach it first (its queue's work, then the road); a crew works its queue soonest
+        due first, as /field lists it."""
         fixed: dict = {}
         order_of: dict[str, int] = {}
         members: dict[int, list[int]] = {}
-        lonlat = self.reports[["lon", "lat"]].to_numpy()
-        for i, r in self.reports.iterrows():
-            t = float(r["requested_s"])
-            problem = r["repeat_of"] or r["service_request_id"]
-            primary = order_of.get(problem)
-            if primary is not None and (primary not in self.done_s or self.done_s[primary] > t):
-                members[primary].append(i)  # linked: resolved with its order
+        r = self.reports
+        arrivals = r["requested_s"].astype(float).tolist()
+        due = (r["requested_s"] + r["service_code"].map(TARGET_H) * 3600).tolist()
+        lonlat = r[["lon", "lat"]].to_numpy()
+        queues: dict[str, list[int]] = {cid: [] for cid in self.crews}
+        free = [(0.0, cid) for cid in self.crews]
+        heapq.heapify(free)
+        nxt = 0
+        while nxt < len(arrivals) or any(queues.values()):
+            if nxt < len(arrivals) and (not free or arrivals[nxt] <= free[0][0]):
+                self.arrive(nxt, arrivals[nxt], queues, order_of, members, lonlat)
+                nxt += 1
                 continue
-            order_of[problem] = i
-            members[i] = [i]
-            able = [{"crew_id": cid, "node": c["at"], "lon": c["lonlat"][0],
-                     "lat": c["lonlat"][1], "free_s": c["free_s"]}
-                    for cid, c in self.crews.items()
-                    if r["service_code"] in c["skills"]]  # fmt: skip
-            ranked = rank_crews(self.net, self.nodes[i], tuple(lonlat[i]), able,
-                                datetime.fromtimestamp(t, UTC), job_s=0, top=len(able))  # fmt: skip
-            wait = {c["crew_id"]: max(0.0, c["free_s"] - t) for c in able}
-            best = min(ranked, key=lambda c: (wait[c.crew_id] + c.travel_s, c.crew_id))
-            crew = self.crews[best.crew_id]
-            crew["free_s"] = self.work(crew, i, max(t, crew["free_s"]), fixed)
-            crew["lonlat"] = tuple(lonlat[i])
+            t, cid = heapq.heappop(free)
+            crew, queue = self.crews[cid], queues[cid]
+            if not queue:  # idle until the next report (or done, when none is left)
+                if nxt < len(arrivals):
+                    crew["free_s"] = max(t, arrivals[nxt])
+                    heapq.heappush(free, (crew["free_s"], cid))
+                continue
+            job = min(queue, key=lambda i: (due[i], i))
+            queue.remove(job)
+            crew["free_s"] = self.work(crew, job, t, fixed)
+            crew["lonlat"] = tuple(lonlat[job])
+            heapq.heappush(free, (crew["free_s"], cid))
         for primary, linked in members.items():
             for i in linked:
                 self.done_s[i] = self.done_s[primary]
+
+    def arrive(self, i: int, t: float, queues: dict, order_of: dict, members: dict,
+               lonlat) -> None:  # fmt: skip
+        """Report `i` at `t`: linked to its problem's open order, or queued with the crew
+        that would reach it first."""
+        r = self.reports.loc[i]
+        problem = r["repeat_of"] or r["service_request_id"]
+        primary = order_of.get(problem)
+        if primary is not None and (primary not in self.done_s or self.done_s[primary] > t):
+            members[primary].append(i)
+            return
+        order_of[problem] = i
+        members[i] = [i]
+        able = [{"crew_id": cid, "node": c["at"], "lon": c["lonlat"][0], "lat": c["lonlat"][1]}
+                for cid, c in self.crews.items() if r["service_code"] in c["skills"]]  # fmt: skip
+        ranked = rank_crews(self.net, self.nodes[i], tuple(lonlat[i]), able,
+                            datetime.fromtimestamp(t, UTC), job_s=0, top=len(able))  # fmt: skip
+
+        def ready(choice) -> float:
+            crew = self.crews[choice.crew_id]
+            ahead = sum(WORK_MIN[self.reports.at[j, "service_code"]] * 60
+                        for j in queues[choice.crew_id])  # fmt: skip
+            return max(t, crew["free_s"]) + ahead + choice.travel_s
+
+        best = min(ranked, key=lambda c: (ready(c), c.crew_id))
+        queues[best.crew_id].append(i)
 
     def figures(self) -> dict:
         r = self.reports

@@ -201,7 +201,7 @@ def _order(cur, order_id: int) -> dict:
 
 def street(address: str | None) -> str | None:
     """The street of an address, without the house number (what a crew may see)."""
-    if not address:
+    if not isinstance(address, str) or not address:  # none, or a frame's NaN
         return None
     street = address.split(",")[0].rstrip("0123456789 ").strip()
     return street or None
