@@ -225,13 +225,8 @@ def _complaints_panel(token):
                 "complaints.median_close_h",
                 fmt(f["median_close_h"], 1),
                 "h",
-                "median time to resolve, last 7 days",
-            ),
-            figure(
-                "complaints.on_time",
-                "—" if on_time is None else f"{on_time * 100:.0f}",
-                "%",
-                "resolved on time, last 7 days",
+                "median to resolve, 7 days"
+                + ("" if on_time is None else f" · {on_time * 100:.0f} % on time"),
             ),
         ],
         sparkline(spark, "open requests"),
