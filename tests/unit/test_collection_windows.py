@@ -4,14 +4,14 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import duckdb
-import networkx as nx
 import pandas as pd
 import pytest
 
 from analytics.fill_forecast import fill_forecasts
 from analytics.profiles import TravelTimes
-from analytics.windows import RoadNet, plan_round, rank_windows
+from analytics.windows import plan_round, rank_windows
 from services.collection import travel_time_profiles
+from tests.helpers.roads import both_ways
 
 DAY = datetime(2026, 11, 24, tzinfo=UTC)  # a Tuesday
 BASE_S = {"da": 60, "ab": 120, "dc": 60, "cb": 300, "df": 100}
@@ -24,12 +24,7 @@ def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
 @pytest.fixture
 def net():
     """D(epot) - A - B, D - C - B, D - F; every street both ways. A-B jams 08:00-09:00."""
-    g = nx.DiGraph()
-    for seg in BASE_S:
-        u, v = seg[0].upper(), seg[1].upper()
-        g.add_edge(u, v, segment_id=seg)
-        g.add_edge(v, u, segment_id=seg)
-    return RoadNet(g, travel_time)
+    return both_ways(BASE_S, travel_time)
 
 
 def travel_time(segment_id: str, when: datetime) -> float:

@@ -3,11 +3,10 @@ is not the nearest as the crow flies."""
 
 from datetime import UTC, datetime, timedelta
 
-import networkx as nx
 import pytest
 
 from analytics.dispatch import rank_crews, straight_metres
-from analytics.windows import RoadNet
+from tests.helpers.roads import both_ways
 
 DAY = datetime(2026, 12, 1, tzinfo=UTC)
 # J(ob); crew N(ear) is across a river: its bridge B is far round. Crew F(ar) has a
@@ -24,12 +23,7 @@ def travel_time(segment_id: str, when: datetime) -> float:
 
 @pytest.fixture
 def net():
-    g = nx.DiGraph()
-    for seg in BASE_S:
-        u, v = seg[0].upper(), seg[1].upper()
-        g.add_edge(u, v, segment_id=seg)
-        g.add_edge(v, u, segment_id=seg)
-    return RoadNet(g, travel_time)
+    return both_ways(BASE_S, travel_time)
 
 
 def crews(queue_f: int = 0) -> list[dict]:
