@@ -73,6 +73,7 @@ class JobParts:
     reporter: object  # services.reports.producer.Reporter
     retention: Callable[[], object]  # services.retention.run_retention on this store
     source_updates: Callable[[], object]  # services.source_updates.send_due on this store
+    auto_assign: Callable[[], object]  # services.triage.auto_assign: the types set to it
 
 
 def job_parts(settings: Settings, store, city, connectors=None, basemap=None) -> JobParts:
@@ -81,9 +82,11 @@ def job_parts(settings: Settings, store, city, connectors=None, basemap=None) ->
     from connectors.runner import build_connectors
     from geo.basemap import basemap_file
     from services.collection import CollectionPlanner
+    from services.dispatch import Dispatcher
     from services.reports.producer import Reporter
     from services.retention import run_retention
     from services.source_updates import send_due
+    from services.triage import Desk, auto_assign
 
     misconfigured = []
     if connectors is None:
@@ -94,8 +97,10 @@ def job_parts(settings: Settings, store, city, connectors=None, basemap=None) ->
     intervals = {c.name: c.settings.interval_s for c in connectors}
     planner = CollectionPlanner(store, city, settings)
     reporter = Reporter(store, settings, city.bounds, basemap, intervals, planner)
+    desk = Desk(store, settings, Dispatcher(store, city, settings, planner))
     return JobParts(connectors, misconfigured, basemap, intervals, planner, reporter,
-                    partial(run_retention, store, settings), partial(send_due, store, settings))
+                    partial(run_retention, store, settings), partial(send_due, store, settings),
+                    partial(auto_assign, desk))
 
 
 def misconfigured_row(problem: ConfigProblem, state_at: int, reason_at: int) -> str:

@@ -5,7 +5,8 @@ an order, link a duplicate, assign a crew. The rules are `services.work_orders`'
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -97,3 +98,37 @@ def assign(svc, who: Principal, key: str, crew_id: str, now: datetime | None = N
         orders.move(svc.store, svc.settings, who, order_id, "triage", now=now)
     orders.move(svc.store, svc.settings, who, order_id, "assign", crew_id=crew_id, now=now)
     return order_id
+
+
+AUTO = Principal("auto-assign", "operator", via="system")
+
+
+@dataclass
+class Desk:
+    """What the triage functions read of a running C3 (a `Services` has the same): the
+    store, the settings and the dispatcher; the job worker makes one for auto-assign."""
+
+    store: object
+    settings: object
+    dispatch: object | None = None
+
+
+def auto_assign(svc, now: datetime | None = None) -> list[int]:
+    """Each new request of a type in `[dispatch] auto_assign` given to the crew that
+    reaches it first, as an operator would (the job worker's pass). A request with a
+    possible duplicate is left for an operator to link first. The orders made."""
+    codes = svc.settings.dispatch.auto_assign
+    if not codes or svc.dispatch is None:
+        return []
+    now = now or datetime.now(UTC)
+    made = []
+    for row in queue(svc, AUTO, {"service_code": codes}, now).itertuples():
+        if pd.notna(row.order_id):
+            continue  # an order an operator opened: theirs to triage
+        if orders.duplicate_suggestions(svc.store, svc.settings, (row.source, row.request_id)):
+            continue
+        ranked = svc.dispatch.rank({"service_code": row.service_code, "lon": row.lon,
+                                    "lat": row.lat}, now)  # fmt: skip
+        if ranked:
+            made.append(assign(svc, AUTO, row.key, ranked[0]["crew_id"], now=now))
+    return made

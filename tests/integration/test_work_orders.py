@@ -11,6 +11,8 @@ import pytest
 from analytics.work_orders import MoveRefused
 from config import Settings
 from services.access import Principal
+from services.dispatch import Dispatcher
+from services.triage import Desk, auto_assign
 from services.work_orders import (
     NotAllowed,
     duplicate_suggestions,
@@ -120,3 +122,22 @@ def test_a_crew_sees_its_jobs_without_the_complainants_words(empty_store):
     assert order_detail(store, SETTINGS, OPERATOR, order_id)["requests"][0]["description"]
     with pytest.raises(NotAllowed):
         order_detail(store, SETTINGS, OTHER_CREW, order_id)
+
+
+def test_auto_assign_gives_new_requests_of_its_types_to_the_nearest_crew(store, city):
+    settings = Settings(
+        dispatch={"auto_assign": ["WST-OVF"]},
+        crews=[{"crew_id": "north", "name": "North", "skills": ["WST-OVF"]},
+               {"crew_id": "roads", "name": "Roads", "skills": ["RD-POT"]}],
+    )  # fmt: skip
+    desk = Desk(store, settings, Dispatcher(store, city, settings))
+    add_request(store, "r1")
+    add_request(store, "r2", code="RD-POT")
+    add_request(store, "r3", north_m=300)
+    made = auto_assign(desk, now=T0 + timedelta(hours=1))
+    assigned = rows(store, "SELECT r.request_id, o.state, o.crew_id FROM work_orders o "
+                           "JOIN work_order_requests r USING (order_id) ORDER BY 1")  # fmt: skip
+    assert len(made) == 2 and assigned == [("r1", "assigned", "north"), ("r3", "assigned", "north")]
+    assert {r[0] for r in rows(store, "SELECT who FROM work_order_events")} == {"auto-assign"}
+    add_request(store, "r4", minutes=30, north_m=15)  # r1 again: an operator links it
+    assert auto_assign(desk, now=T0 + timedelta(hours=2)) == []
