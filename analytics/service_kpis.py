@@ -37,8 +37,9 @@ def figures(rows: pd.DataFrame, start: datetime, end: datetime) -> dict:
     reopened = orders[orders["reopened"] > 0]
     responded = pd.to_datetime(rows["first_response_at"], utc=True)
     answered = rows[responded.notna() & (responded >= start) & (responded <= end)]
+    # a duplicate filed after its order's first response was answered at once: 0 h
     first = _hours(pd.to_datetime(answered["first_response_at"], utc=True),
-                   answered["requested_at"])  # fmt: skip
+                   answered["requested_at"]).clip(lower=0)  # fmt: skip
     age = _hours(pd.Series(end, index=open_.index), open_["requested_at"])
     return {
         "resolved": {"value": len(done), "rows": _keys(done)},

@@ -51,6 +51,8 @@ def job_map(order_id: int) -> Response:
 def act(order_id: int, action: str) -> tuple[dict, int]:
     """A move from the phone: form fields `note` and (for done) `photo`."""
     svc, who = current_services(), current_principal()
+    if (request.content_length or 0) > photos.MAX_BYTES + 1_000_000:  # before it is read
+        return {"error": f"the upload is over {photos.MAX_BYTES / 1e6:.0f} MB"}, 413
     upload = request.files.get("photo")
     data = upload.read(photos.MAX_BYTES + 1) if upload else None
     note = (request.form.get("note") or "").strip()[:WORDS_MAX]
@@ -73,5 +75,8 @@ def photo(digest: str) -> Response:
         abort(404)
     if not path.exists():
         abort(404)
-    # a photo's URL is its content: it never changes
-    return send_file(path, mimetype="image/jpeg", max_age=365 * 24 * 3600)
+    # a photo's URL is its content: it never changes; only this browser keeps it
+    answer = send_file(path, mimetype="image/jpeg", max_age=365 * 24 * 3600)
+    answer.cache_control.public = False
+    answer.cache_control.private = True
+    return answer

@@ -110,6 +110,7 @@ ROUTES = {
     "c3_field.photo": screens("field", "complaints"),
 }
 PAGE_ENDPOINTS = ("/", "/<path:path>")  # Dash's index and catch-all: the page shell
+PLAIN_PAGES = ("c3_field.page",)  # pages not Dash's: signed out, they too go to sign in
 CALLBACK_ENDPOINT = "/_dash-update-component"
 
 
@@ -134,7 +135,7 @@ def check_request(app: Dash) -> Response | None:
     if need is not None and need.token and _token_sent():
         return None
     if principal is None:
-        if endpoint in PAGE_ENDPOINTS:
+        if endpoint in PAGE_ENDPOINTS or endpoint in PLAIN_PAGES:
             return redirect(f"/login?next={quote(request.full_path.rstrip('?'))}")
         return _refuse(401, "sign in first", why=session.get(ENDED_KEY))
     g.c3_principal = principal

@@ -16,6 +16,7 @@ from services.access import current_principal
 from services.context import current_services
 from services.service_kpis import kpi_report
 from services.work_orders import NotAllowed
+from store.work_orders import QUEUE_LIMIT
 
 FILTERS = ("service_code", "zone_id", "department", "min_age_h")
 
@@ -52,7 +53,9 @@ def show_queue(codes, zones, departments, min_age, _tick, _changed, selected):
     if found.empty:
         return [], [], "New requests: none waiting"
     overdue = int(found["overdue"].sum())
-    count = f"New requests: {len(found)}" + (f", {overdue} overdue" if overdue else "")
+    more = len(found) >= QUEUE_LIMIT  # the oldest listed: a filter narrows to the rest
+    count = (f"New requests: {len(found)}{'+ (the oldest listed)' if more else ''}"
+             + (f", {overdue} overdue" if overdue else ""))  # fmt: skip
     tz = svc.settings.timezone
     return queue_items(found, selected, tz), queue_pins(found), count
 
@@ -100,8 +103,8 @@ def show_request(key, _changed):
     Output(ids.COMPLAINTS_STATUS, "children"),
     Output(ids.COMPLAINTS_CHANGED, "data"),
     Output(ids.COMPLAINTS_SELECTED, "data", allow_duplicate=True),
-    Input({"type": ids.COMPLAINTS_LINK, "key": ALL}, "n_clicks"),
-    Input({"type": ids.COMPLAINTS_ASSIGN, "crew": ALL}, "n_clicks"),
+    Input({"type": ids.COMPLAINTS_LINK, "key": ALL, "for": ALL}, "n_clicks"),
+    Input({"type": ids.COMPLAINTS_ASSIGN, "crew": ALL, "for": ALL}, "n_clicks"),
     Input(ids.COMPLAINTS_OPEN, "n_clicks"),
     State(ids.COMPLAINTS_SELECTED, "data"),
     State(ids.COMPLAINTS_CHANGED, "data"),
@@ -111,6 +114,8 @@ def act(_links, _assigns, _open, key, changed):
     if not key or not ctx.triggered or not ctx.triggered[0]["value"]:
         raise PreventUpdate  # a panel was drawn, nothing was pressed
     svc, who, trigger = current_services(), current_principal(), ctx.triggered_id
+    if isinstance(trigger, dict):  # the request the panel showed, not the one selected since
+        key = trigger["for"]
     try:
         if trigger == ids.COMPLAINTS_OPEN:
             order_id = triage.open_for(svc, who, key)

@@ -88,6 +88,7 @@ def detail_panel(view: dict | None, tz: str, personal: bool) -> list:
         return [html.P("Choose a request in the list or on the map (or press j).",
                        className="c3-empty")]  # fmt: skip
     r = view["request"]
+    key = f"{r['source']}/{r['request_id']}"  # what the buttons act on
     facts = [f"{r['service_name'] or r['service_code']}", f"filed {when(r['requested_at'], tz)}",
              r.get("street") or r.get("address") or r["zone_id"] or "no place",
              f"agency: {r['department'] or 'none given'}"]  # fmt: skip
@@ -104,13 +105,13 @@ def detail_panel(view: dict | None, tz: str, personal: bool) -> list:
         *covered,
         html.Blockquote(words, className="c3-complaints-words"),
         html.H4("Possible duplicates"),
-        _duplicates(view["duplicates"]),
+        _duplicates(view["duplicates"], key),
         html.H4("Nearest crews by road, now"),
-        _crews(view["crews"], tz),
+        _crews(view["crews"], tz, key),
     ]  # fmt: skip
 
 
-def _duplicates(found: list[dict]) -> html.Div:
+def _duplicates(found: list[dict], key: str) -> html.Div:
     if not found:
         return html.P("None within the type's distance and time window.", className="c3-empty")
     return html.Ol([
@@ -120,13 +121,14 @@ def _duplicates(found: list[dict]) -> html.Div:
             html.Span(f"order {d['order_id']}" if d["order_id"] else "no order yet",
                       className="c3-dup-order"),
             html.Button("Link (l)" if i == 0 else "Link",
-                        id={"type": ids.COMPLAINTS_LINK, "key": f"{d['source']}/{d['request_id']}"},
+                        id={"type": ids.COMPLAINTS_LINK, "for": key,
+                            "key": f"{d['source']}/{d['request_id']}"},
                         className="c3-btn c3-link-btn"),
         ]) for i, d in enumerate(found)
     ], className="c3-complaints-dups")  # fmt: skip
 
 
-def _crews(crews: list[dict] | None, tz: str) -> html.Div:
+def _crews(crews: list[dict] | None, tz: str, key: str) -> html.Div:
     if crews is None:
         return html.P("Crew ranking is not available in this process.", className="c3-empty")
     if not crews:
@@ -144,7 +146,7 @@ def _crews(crews: list[dict] | None, tz: str) -> html.Div:
                       "" if c["position"] == "feed" else f" (no position yet: {c['position']})",
                       className="c3-crew-note"),
             html.Button("Assign (a)" if i == 0 else "Assign",
-                        id={"type": ids.COMPLAINTS_ASSIGN, "crew": c["crew_id"]},
+                        id={"type": ids.COMPLAINTS_ASSIGN, "crew": c["crew_id"], "for": key},
                         className="c3-btn c3-assign-btn"),
         ]) for i, c in enumerate(crews)
     ], className="c3-complaints-crews")  # fmt: skip

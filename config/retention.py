@@ -46,6 +46,10 @@ class RetentionSettings(BaseModel):
     session_days: int = Field(
         default=30, ge=1, description="Sign-ins, after they ended (or began, if never ended)."
     )
+    crew_position_days: int = Field(
+        default=7, ge=1,
+        description="The crews' vehicle positions (where staff were: kept short).",
+    )  # fmt: skip
     snapshot_hours: int = Field(
         default=24, ge=1,
         description="ducklake: snapshots older than this are expired by the maintenance "

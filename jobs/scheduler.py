@@ -197,7 +197,7 @@ def build_scheduler(
             # a slot missed while C3 was down is produced soon after start, marked late
             next_run_time=datetime.now(UTC) + timedelta(seconds=20),
         )
-    for job_id, label, interval_s, work, name, first_after_s in (
+    _add_periodic(scheduler, jobs, claim, [
         ("store:retention", "retention", RETENTION_S, retention,
          "roll up and delete old data; a lake's maintenance", 180),
         ("store:flush", "flush", FLUSH_S, flush, "write a lake's inlined rows to Parquet",
@@ -206,7 +206,14 @@ def build_scheduler(
          "tell the feeds' sources what became of their requests", SOURCE_UPDATES_S),
         ("complaints:auto-assign", "auto-assign", AUTO_ASSIGN_S, auto_assign,
          "give new requests of the auto-assigned types to the nearest crew", AUTO_ASSIGN_S),
-    ):  # fmt: skip
+    ])  # fmt: skip
+    return scheduler
+
+
+def _add_periodic(scheduler: BackgroundScheduler, jobs: RunningJobs, claim, periodic) -> None:
+    """The store's and the loop's periodic jobs: (id, label, seconds, work or None, name,
+    first after seconds); each claims its tick where several workers share a lake."""
+    for job_id, label, interval_s, work, name, first_after_s in periodic:
         if work is not None:
             scheduler.add_job(
                 jobs.tracked(label, once_per_tick(claim, job_id, interval_s, work)),
@@ -216,7 +223,6 @@ def build_scheduler(
                 name=name,
                 next_run_time=datetime.now(UTC) + timedelta(seconds=first_after_s),
             )
-    return scheduler
 
 
 def poll_now(scheduler: BackgroundScheduler) -> list[str]:

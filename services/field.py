@@ -43,11 +43,16 @@ def _job(svc, who: Principal, order: dict) -> dict:
         "service_name": first.get("service_name") or order["service_code"],
         "street": order["address"] or first.get("street"),
         "requests": len(detail["requests"]),
-        "before_photo": first.get("media_url"),
+        "before_photo": _web_address(first.get("media_url")),
         "after_photo": done[-1]["photo"] if done else None,
         "crew_note": done[-1]["note"] if done else None,
         "events": detail["events"],
     }
+
+
+def _web_address(url) -> str | None:
+    """A feed's photo link, if it is a web address (never `javascript:` and the like)."""
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
 
 
 def act(svc, who: Principal, order_id: int, action: str, note: str | None,
@@ -61,7 +66,12 @@ def act(svc, who: Principal, order_id: int, action: str, note: str | None,
         last = rows.events(cur, order_id)[-1:] if current else []
     if last and last[0]["action"] == action and last[0]["who"] == who.name:
         return {"state": current["state"], "repeated": True}
-    digest = None
+    if current is None:
+        raise orders.MoveRefused(f"no work order {order_id}")
+    if not orders.may(svc.settings, who, action, current):
+        raise orders.NotAllowed(f"{who.role} {who.name!r} may not {action} work order "
+                                f"{order_id}")  # fmt: skip
+    digest = None  # stored only for a move its sender may make
     if photo:
         digest = photos.store_photo(photo, svc.settings.photo_folder)
     if action == "done" and digest is None:

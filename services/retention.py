@@ -49,6 +49,7 @@ def cutoffs(settings: Settings, now: datetime) -> Cutoffs:
         quarantine=now - timedelta(days=keep.quarantine_days),
         sessions=now - timedelta(days=keep.session_days),
         sessions_begun=now - timedelta(days=longest_sign_in + keep.session_days),
+        crew_positions=now - timedelta(days=keep.crew_position_days),
     )
 
 

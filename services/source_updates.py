@@ -37,7 +37,8 @@ def send_due(store: Store, settings, now: datetime | None = None, http=None) -> 
                 raise FeedError(f"connector {update['connector']!r} no longer takes updates")
             remote = send(feed, update, http)
         except FeedError as exc:
-            wait = min(LONGEST_WAIT, FIRST_WAIT * 2 ** update["attempts"])
+            # capped before it is raised: 2 ** 45 minutes overflows a timedelta
+            wait = min(LONGEST_WAIT, FIRST_WAIT * 2 ** min(update["attempts"], 10))
             store.write(lambda cur, u=update, e=str(exc), w=wait:
                         queue.mark_failed(cur, u["update_id"], e, now + w))  # fmt: skip
             failed_requests.add(key)

@@ -124,6 +124,8 @@ def link(store: Store, settings, who: Principal, order_id: int, key: tuple[str, 
         found = rows.requests_by_key(cur, [key])
         if not found:
             raise MoveRefused(f"no request {key[0]}/{key[1]}")
+        if who.role == "department" and not who.sees_zone(found[0]["zone_id"]):
+            raise NotAllowed(f"the request {key[1]} is outside {who.name!r}'s zones")
         if found[0]["order_id"] is not None:
             raise MoveRefused(f"request {key[1]} is covered by order {found[0]['order_id']}")
         rows.link_request(cur, order_id, key, now, who.name, evidence)
@@ -203,8 +205,8 @@ def street(address: str | None) -> str | None:
     """The street of an address, without the house number (what a crew may see)."""
     if not isinstance(address, str) or not address:  # none, or a frame's NaN
         return None
-    street = address.split(",")[0].rstrip("0123456789 ").strip()
-    return street or None
+    words = [w for w in address.split(",")[0].split() if not any(c.isdigit() for c in w)]
+    return " ".join(words) or None  # "12 Main St", "Main St 12a" -> "Main St"
 
 
 def visible(request: dict, who: Principal) -> dict:

@@ -39,6 +39,7 @@ class Cutoffs:
     quarantine: datetime
     sessions: datetime
     sessions_begun: datetime
+    crew_positions: datetime
 
     def grain_cutoffs(self) -> dict[int, datetime]:
         """Per rollup grain (minutes), the moment before which its buckets are rolled up
@@ -213,6 +214,8 @@ def prune(cur: duckdb.DuckDBPyConnection, cutoffs: Cutoffs) -> dict[str, int]:
                        cutoffs.quarantine),  # fmt: skip
         "sessions": ("DELETE FROM sessions WHERE ended_at < ? OR started_at < ?",
                      cutoffs.sessions, cutoffs.sessions_begun),  # fmt: skip
+        "crew_positions": ("DELETE FROM crew_positions WHERE observed_at < ?",
+                           cutoffs.crew_positions),  # fmt: skip
     }
     for kind, (sql, *before) in statements.items():
         gone[kind] = cur.execute(sql, before).fetchone()[0]

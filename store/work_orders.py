@@ -14,6 +14,7 @@ import pandas as pd
 from store.ledger import bump_version
 
 ORDERS = "orders"
+QUEUE_LIMIT = 2000  # the oldest this many are listed; the screen says when there are more
 ORDER_COLUMNS = (
     "order_id", "state", "service_code", "department", "zone_id", "lon", "lat", "address",
     "requested_at", "due_at", "crew_id", "created_at", "created_by", "first_response_at",
@@ -25,7 +26,7 @@ EVENT_COLUMNS = ("event_id", "order_id", "happened_at", "who", "role", "action",
 # personal data (services.work_orders decides)
 REQUEST_COLUMNS = """r.source, r.request_id, r.status, r.service_code, r.service_name,
     r.agency_responsible AS department, r.zone_id, r.lon, r.lat, r.requested_at,
-    r.updated_at, r.expected_at, r.description, r.address, l.order_id"""
+    r.updated_at, r.expected_at, r.description, r.address, r.media_url, l.order_id"""
 
 
 def _dicts(cur: duckdb.DuckDBPyConnection, keys) -> list[dict]:
@@ -123,7 +124,7 @@ def order_requests(cur: duckdb.DuckDBPyConnection, order_id: int) -> list[dict]:
 
 
 def triage_queue(cur: duckdb.DuckDBPyConnection, filters: dict, now: datetime,
-                 limit: int = 500) -> pd.DataFrame:  # fmt: skip
+                 limit: int = QUEUE_LIMIT) -> pd.DataFrame:  # fmt: skip
     """Open requests waiting for triage, the oldest first: those no order covers, and
     the first request of an order still new (its duplicates linked, not yet triaged or
     assigned). Filters `service_code`, `zone_id`, `department` (lists; empty = all),

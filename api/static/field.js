@@ -10,6 +10,10 @@
   var status = document.getElementById("c3-field-connection");
   var dbReady = openDb();
   var sending = false, ordersVersion = null;
+  var me = document.body.dataset.who || "";
+  // C3's own refusals: retrying cannot change them (not this crew's job, already moved,
+  // not a photo); anything else (a proxy's limit, a time-out, the server down) is tried again
+  var REFUSED = [400, 403, 404, 409];
 
   function openDb() {
     return new Promise(function (resolve, reject) {
@@ -33,7 +37,12 @@
     });
   }
 
-  function waiting() { return outbox("readonly", function (s) { return s.getAll(); }); }
+  // the moves of the person signed in on this page (a shared phone keeps the others')
+  function waiting() {
+    return outbox("readonly", function (s) { return s.getAll(); }).then(function (items) {
+      return (items || []).filter(function (item) { return item.who === me; });
+    });
+  }
 
   function say(text, offline) {
     status.textContent = text;
@@ -70,8 +79,8 @@
         chain = chain.then(function () {
           if (lost) return;
           return send(item).then(function (response) {
-            if (response.status >= 500 || response.status === 401) {
-              lost = true;  // the server is down or the sign-in ended: keep it, try later
+            if (!response.ok && REFUSED.indexOf(response.status) < 0) {
+              lost = true;  // the server is down, a proxy refused, the sign-in ended: later
               return;
             }
             return response.json().catch(function () { return {}; }).then(function (answer) {
@@ -103,7 +112,8 @@
   function submitted(event) {
     event.preventDefault();
     var form = event.target, article = form.closest(".c3-job");
-    var item = { order: article.dataset.order, action: form.dataset.action, at: Date.now() };
+    var item = { order: article.dataset.order, action: form.dataset.action, at: Date.now(),
+                 who: me };
     var note = form.querySelector("textarea");
     var photo = form.querySelector("input[type=file]");
     item.note = note ? note.value : "";

@@ -143,7 +143,7 @@ def test_every_route_is_in_the_matrix_and_each_role_gets_what_it_should(app):
             may = role in allowed
             assert refused(answer) != may, (rule, role, answer.status_code)
             if role == "anonymous" and not may:
-                page = rule in ("/", "/<path:path>")
+                page = rule in ("/", "/<path:path>", "/field")
                 assert answer.status_code == (302 if page else 401), (rule, answer.status_code)
 
 

@@ -127,14 +127,14 @@ def commands_ask_the_running_demo(env: dict) -> None:
     listed = c3(env, "connectors", "list")
     assert listed.returncode == 0, listed.stderr
     states = {line.split()[0]: line for line in listed.stdout.splitlines()[2:]}
-    assert set(states) == {"waste", "traffic", "complaints"}
+    assert set(states) == {"waste", "traffic", "complaints", "crews"}
     assert all(" live " in line for line in states.values()), listed.stdout
     # `c3 ingest --once` sees the lock at once and has the running demo poll its feeds
     polled = c3(env, "ingest", "--once")
     assert polled.returncode == 0, polled.stderr
     assert "is held by the running C3" in polled.stderr and "it polled" in polled.stderr
     runs = {line.split()[0]: line.split() for line in polled.stdout.splitlines()[2:]}
-    assert set(runs) == {"waste", "traffic", "complaints"}
+    assert set(runs) == {"waste", "traffic", "complaints", "crews"}
     assert all(cells[1] == "ok" and int(cells[2].replace(",", "")) > 0
                for cells in runs.values()), polled.stdout  # fmt: skip
     # `c3 users add` has the running C3 write the account (it holds the file)

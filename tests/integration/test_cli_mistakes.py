@@ -162,7 +162,7 @@ def test_connectors_list_reads_the_file_read_only_and_says_when_its_log_is_damag
             super().__init__(path, **kwargs)
 
     monkeypatch.setattr("store.Store", Spy)
-    assert set(connector_states(settings)) == {"waste", "traffic", "complaints"}
+    assert set(connector_states(settings)) == {"waste", "traffic", "complaints", "crews"}
     assert opened == [True]  # listing runs no migration and changes nothing
     monkeypatch.setattr("store.Store", Store)
     damage_the_write_ahead_log(settings.database_file)

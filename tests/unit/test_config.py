@@ -28,7 +28,7 @@ def test_every_setting_has_help_text():
 def test_defaults_run_the_demo_city():
     settings = load_settings()
     assert settings.is_demo
-    assert [f.name for f in settings.feeds] == ["waste", "traffic", "complaints"]
+    assert [f.name for f in settings.feeds] == ["waste", "traffic", "complaints", "crews"]
     assert all(f.url.startswith(settings.sim_url) for f in settings.feeds)
     assert settings.database_file.name == "c3.duckdb"
 
