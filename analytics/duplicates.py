@@ -52,9 +52,9 @@ def metres_between(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -
 
 def text_score(a: str | None, b: str | None) -> float | None:
     """How alike two descriptions are, 0-100; None when either has no words."""
-    if not a or not b or not str(a).strip() or not str(b).strip():
-        return None
-    return float(fuzz.token_set_ratio(str(a).lower(), str(b).lower()))
+    if not isinstance(a, str) or not isinstance(b, str) or not a.strip() or not b.strip():
+        return None  # none, or a frame's NaN (never the word "nan")
+    return float(fuzz.token_set_ratio(a.lower(), b.lower()))
 
 
 def suggest(

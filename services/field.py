@@ -84,6 +84,11 @@ def act(svc, who: Principal, order_id: int, action: str, note: str | None,
 def map_svg(svc, order: dict, now: datetime) -> str:
     """The streets around a job, the road to it from its crew (when assigned), the job
     and the crew, as an SVG."""
+    if order.get("lon") is None or order.get("lat") is None:
+        title = f"Job {order['order_id']} has no place on the map"
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SVG_SIZE[0]} 40" '
+                f'role="img" aria-label="{title}"><title>{title}</title>'
+                f'<text x="8" y="24" font-size="14">{title}</text></svg>')  # fmt: skip
     route = None
     dispatch = getattr(svc, "dispatch", None)
     if dispatch is not None and order.get("crew_id") and order.get("lon") is not None:

@@ -99,8 +99,10 @@ def open_order(store: Store, settings, who: Principal, keys: list[tuple[str, str
             **{c: first[c] for c in ("service_code", "department", "zone_id", "lon", "lat")},
             "order_id": order_id, "state": "new", "address": street(first["address"]),
             "requested_at": first["requested_at"],
-            "due_at": order_due_at(first["requested_at"], first["service_code"],
-                                   settings.service_levels, settings.timezone),
+            # the feed's own expected time wins, as in the queue and the KPIs
+            "due_at": first["expected_at"] or order_due_at(
+                first["requested_at"], first["service_code"], settings.service_levels,
+                settings.timezone),
             "created_at": now, "created_by": who.name, "reopened": 0, "updated_at": now,
         })  # fmt: skip
         rows.append_event(cur, _event(order_id, who, "open", now, None, "new", note=note))

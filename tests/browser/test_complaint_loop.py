@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask, jsonify, request
 from PIL import Image
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -87,8 +88,26 @@ def wait(dash_duo, condition, timeout=WAIT):
 
 
 def text_of(dash_duo, css: str) -> str:
-    found = dash_duo.driver.find_elements(By.CSS_SELECTOR, css)
-    return found[0].text if found else ""
+    """The text of the first element `css` finds ("" while there is none, or while the
+    renderer is replacing it: the waits ask again)."""
+    try:
+        found = dash_duo.driver.find_elements(By.CSS_SELECTOR, css)
+        return found[0].text if found else ""
+    except StaleElementReferenceException:
+        return ""
+
+
+def click(dash_duo, css: str) -> None:
+    """Click the element `css` finds, once it is there and not being replaced."""
+
+    def clicked(driver) -> bool:
+        try:
+            driver.find_element(By.CSS_SELECTOR, css).click()
+            return True
+        except (StaleElementReferenceException, NoSuchElementException):
+            return False
+
+    wait(dash_duo, clicked)
 
 
 def press(dash_duo, key: str) -> None:
@@ -104,10 +123,13 @@ def switch_role(dash_duo, role: str) -> None:
 
 
 def kpi(dash_duo, label: str) -> str:
-    """The value of the KPI strip's figure named `label`."""
-    for figure in dash_duo.driver.find_elements(By.CSS_SELECTOR, ".c3-kpi summary"):
-        if figure.find_element(By.CSS_SELECTOR, ".c3-kpi-label").text.endswith(label):
-            return figure.find_element(By.CSS_SELECTOR, ".c3-kpi-value").text
+    """The value of the KPI strip's figure named `label` ("" while it is being redrawn)."""
+    try:
+        for figure in dash_duo.driver.find_elements(By.CSS_SELECTOR, ".c3-kpi summary"):
+            if figure.find_element(By.CSS_SELECTOR, ".c3-kpi-label").text.endswith(label):
+                return figure.find_element(By.CSS_SELECTOR, ".c3-kpi-value").text
+    except StaleElementReferenceException:
+        pass
     return ""
 
 
@@ -120,7 +142,7 @@ def test_a_complaint_goes_from_the_source_to_a_validated_fix_and_back(dash_duo, 
     wait(dash_duo, lambda d: kpi(dash_duo, "resolved") == "0")
 
     # the second report: its duplicate suggested with the evidence, linked by key
-    dash_duo.driver.find_element(By.CSS_SELECTOR, "button[id*='complaints/r2']").click()
+    click(dash_duo, "button[id*='complaints/r2']")
     wait(dash_duo, lambda d: "r1" in text_of(dash_duo, ".c3-complaints-dups"))
     evidence = text_of(dash_duo, ".c3-dup-evidence")
     assert evidence.startswith("20 m, 0.7 h apart, same type, words")
@@ -129,7 +151,7 @@ def test_a_complaint_goes_from_the_source_to_a_validated_fix_and_back(dash_duo, 
     wait(dash_duo, lambda d: text_of(dash_duo, "#complaints-count").startswith("New requests: 1"))
 
     # the first report, now covering both: the nearest crew by road, assigned by key
-    dash_duo.driver.find_element(By.CSS_SELECTOR, "button[id*='complaints/r1']").click()
+    click(dash_duo, "button[id*='complaints/r1']")
     wait(dash_duo, lambda d: "covering 2 requests" in text_of(dash_duo, ".c3-complaints-order"))
     wait(dash_duo, lambda d: text_of(dash_duo, ".c3-crew-name") != "")
     assert text_of(dash_duo, ".c3-crew-name") == "Waste crew 1"  # first of the two that fix it
@@ -145,21 +167,21 @@ def test_a_complaint_goes_from_the_source_to_a_validated_fix_and_back(dash_duo, 
     wait(dash_duo, lambda d: d.find_elements(By.CSS_SELECTOR, "form[data-action=start] button"))
     assert "Kaivokatu" in text_of(dash_duo, ".c3-job h2")
     assert "Bin overflowing" not in text_of(dash_duo, "main")  # never the complainant's words
-    dash_duo.driver.find_element(By.CSS_SELECTOR, "form[data-action=start] button").click()
+    click(dash_duo, "form[data-action=start] button")
     wait(dash_duo, lambda d: d.find_elements(By.CSS_SELECTOR, "form[data-action=done]"))
     dash_duo.driver.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(photo))
     dash_duo.driver.find_element(By.CSS_SELECTOR, "form[data-action=done] textarea") \
         .send_keys("Emptied, bags taken")  # fmt: skip
-    dash_duo.driver.find_element(By.CSS_SELECTOR, "form[data-action=done] button").click()
+    click(dash_duo, "form[data-action=done] button")
     wait(dash_duo, lambda d: "No jobs for you" in text_of(dash_duo, "main"))
 
     # the inspector: the crew's photo, validated
     switch_role(dash_duo, "inspector")
     wait(dash_duo, lambda d: d.find_elements(By.CSS_SELECTOR, "form[data-action=validate]"))
-    after = dash_duo.driver.find_element(By.CSS_SELECTOR, ".c3-job-photo img")
-    wait(dash_duo, lambda d: d.execute_script("return arguments[0].naturalWidth", after) == 320)
+    wait(dash_duo, lambda d: d.execute_script(  # the thumbnail, loaded
+        "const i = document.querySelector('.c3-job-photo img'); return i && i.naturalWidth") == 320)
     assert "Emptied, bags taken" in text_of(dash_duo, ".c3-job-photo figcaption")
-    dash_duo.driver.find_element(By.CSS_SELECTOR, "form[data-action=validate] button").click()
+    click(dash_duo, "form[data-action=validate] button")
     wait(dash_duo, lambda d: not d.find_elements(By.CSS_SELECTOR, "form[data-action=validate]"))
 
     # the city's server gets every change (the job worker's pass), and the connector reads

@@ -113,4 +113,5 @@ def test_a_request_is_not_its_own_duplicate_and_needs_a_place():
 
 def test_text_score_needs_words_on_both_sides():
     assert text_score("", "bin full") is None and text_score(None, "x") is None
+    assert text_score(float("nan"), "nan") is None  # a frame's missing description
     assert text_score("Bin FULL", "bin full") == 100
