@@ -1,13 +1,14 @@
 """A work order's states and the actions that move it between them: new → triaged →
 assigned → in progress → done (awaiting validation) → validated (closed), or an
-inspector's rejection back to assigned. Linking another request changes no state.
+inspector's rejection back to assigned; an order not yet done can be cancelled (its
+requests go back to the queue). Linking another request changes no state.
 
 Who may take an action is `services.work_orders`'; this module only says which moves
 exist, so a refused move has one readable reason wherever it is asked."""
 
 from __future__ import annotations
 
-STATES = ("new", "triaged", "assigned", "in_progress", "done", "validated")
+STATES = ("new", "triaged", "assigned", "in_progress", "done", "validated", "cancelled")
 STATE_LABELS = {
     "new": "New",
     "triaged": "Triaged",
@@ -15,8 +16,9 @@ STATE_LABELS = {
     "in_progress": "In progress",
     "done": "Done, awaiting validation",
     "validated": "Validated (closed)",
+    "cancelled": "Cancelled",
 }
-OPEN_STATES = frozenset(STATES) - {"validated"}
+OPEN_STATES = frozenset(STATES) - {"validated", "cancelled"}
 
 # action -> (the states it may start from, the state it leads to; None = unchanged)
 MOVES: dict[str, tuple[frozenset[str], str | None]] = {
@@ -27,6 +29,8 @@ MOVES: dict[str, tuple[frozenset[str], str | None]] = {
     "done": (frozenset({"in_progress"}), "done"),
     "validate": (frozenset({"done"}), "validated"),
     "reject": (frozenset({"done"}), "assigned"),
+    # opened by mistake, or its request closed at the source: its requests are released
+    "cancel": (frozenset({"new", "triaged", "assigned", "in_progress"}), "cancelled"),
 }
 ACTION_LABELS = {
     "open": "opened",
@@ -37,6 +41,7 @@ ACTION_LABELS = {
     "done": "marked done",
     "validate": "validated",
     "reject": "rejected the fix",
+    "cancel": "cancelled",
 }
 
 

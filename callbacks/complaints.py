@@ -106,11 +106,13 @@ def show_request(key, _changed):
     Input({"type": ids.COMPLAINTS_LINK, "key": ALL, "for": ALL}, "n_clicks"),
     Input({"type": ids.COMPLAINTS_ASSIGN, "crew": ALL, "for": ALL}, "n_clicks"),
     Input(ids.COMPLAINTS_OPEN, "n_clicks"),
+    Input({"type": ids.COMPLAINTS_CANCEL, "for": ALL}, "n_clicks"),
+    State({"type": ids.COMPLAINTS_CANCEL_WHY, "for": ALL}, "value"),
     State(ids.COMPLAINTS_SELECTED, "data"),
     State(ids.COMPLAINTS_CHANGED, "data"),
     prevent_initial_call=True,
 )
-def act(_links, _assigns, _open, key, changed):
+def act(_links, _assigns, _open, _cancels, why, key, changed):
     if not key or not ctx.triggered or not ctx.triggered[0]["value"]:
         raise PreventUpdate  # a panel was drawn, nothing was pressed
     svc, who, trigger = current_services(), current_principal(), ctx.triggered_id
@@ -120,6 +122,9 @@ def act(_links, _assigns, _open, key, changed):
         if trigger == ids.COMPLAINTS_OPEN:
             order_id = triage.open_for(svc, who, key)
             said = f"Request {key} is in work order {order_id}."
+        elif trigger["type"] == ids.COMPLAINTS_CANCEL:
+            order_id = triage.cancel(svc, who, key, (why or [""])[0] or "")
+            said = f"Work order {order_id} cancelled; its requests are back in the queue."
         elif trigger["type"] == ids.COMPLAINTS_LINK:
             order_id = triage.link_duplicate(svc, who, key, trigger["key"])
             said = f"Linked {key} to {trigger['key']}: one work order ({order_id}) covers both."
@@ -128,7 +133,9 @@ def act(_links, _assigns, _open, key, changed):
             said = f"Work order {order_id} ({key}) assigned to {trigger['crew']}."
     except (MoveRefused, NotAllowed) as exc:
         return f"Not done: {exc}", no_update, no_update
-    return said, (changed or 0) + 1, None
+    # linked or assigned, the request leaves the queue; opened or cancelled, it stays
+    stays = trigger == ids.COMPLAINTS_OPEN or trigger["type"] == ids.COMPLAINTS_CANCEL
+    return said, (changed or 0) + 1, no_update if stays else None
 
 
 @callback(

@@ -210,6 +210,8 @@ COMPLAINTS_ROW = "complaints-row"  # dict id type: one queue entry (its key)
 COMPLAINTS_LINK = "complaints-link"  # dict id type: link to a duplicate (its key)
 COMPLAINTS_ASSIGN = "complaints-assign"  # dict id type: assign a crew (its id)
 COMPLAINTS_PIN = "complaints-pin"  # dict id type: a request's marker on the map
+COMPLAINTS_CANCEL = "complaints-cancel"  # dict id type: cancel the request's order
+COMPLAINTS_CANCEL_WHY = "complaints-cancel-why"  # dict id type: the reason typed
 
 
 def complaints_filter(name: str) -> str:

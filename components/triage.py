@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import dash_leaflet as dl
 import pandas as pd
-from dash import html
+from dash import dcc, html
 
 from components import ids
 
@@ -98,7 +98,13 @@ def detail_panel(view: dict | None, tz: str, personal: bool) -> list:
     covered = [] if order is None else [html.P(
         f"In work order {order['order_id']} ({order['state']}), covering "
         f"{order['requests']} request{'s' * (order['requests'] != 1)}.",
-        className="c3-complaints-order")]  # fmt: skip
+        className="c3-complaints-order"), html.Div([
+            html.Label(["Why cancel it ", dcc.Input(
+                id={"type": ids.COMPLAINTS_CANCEL_WHY, "for": key}, type="text",
+                placeholder="opened by mistake, …", className="c3-cancel-why")]),
+            html.Button("Cancel the order", id={"type": ids.COMPLAINTS_CANCEL, "for": key},
+                        className="c3-btn"),
+        ], className="c3-complaints-cancel")]  # fmt: skip
     return [
         html.H3(f"Request {r['request_id']}"),
         html.P(" · ".join(facts), className="c3-complaints-facts"),

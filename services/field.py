@@ -59,7 +59,7 @@ def act(svc, who: Principal, order_id: int, action: str, note: str | None,
         photo: bytes | None, now: datetime) -> dict:  # fmt: skip
     """A move from the phone: `done` needs the photo of the fix, `reject` a reason. A
     move already made (a retried upload whose answer was lost) is answered as made."""
-    if action not in ("start", "done", "validate", "reject"):
+    if action not in ("start", "done", "validate", "reject", "cancel"):
         raise orders.MoveRefused(f"{action!r} is not a move made in the field")
     with svc.store.reading() as cur:
         current = rows.order(cur, order_id)

@@ -89,6 +89,17 @@ def link_duplicate(svc, who: Principal, key: str, other: str,
     return order_id
 
 
+def cancel(svc, who: Principal, key: str, why: str, now: datetime | None = None) -> int:
+    """Cancel the order covering request `key` (its requests go back to the queue)."""
+    with svc.store.reading() as cur:
+        found = rows.requests_by_key(cur, [split_key(key)])
+    if not found or found[0]["order_id"] is None:
+        raise orders.MoveRefused(f"request {key} is in no work order")
+    order_id = int(found[0]["order_id"])
+    orders.move(svc.store, svc.settings, who, order_id, "cancel", note=why, now=now)
+    return order_id
+
+
 def assign(svc, who: Principal, key: str, crew_id: str, now: datetime | None = None) -> int:
     """Request `key`'s order (opened if need be) triaged and given to `crew_id`."""
     order_id = open_for(svc, who, key, now)

@@ -30,6 +30,7 @@ ACTION_ROLES = {
     "done": {"crew", "operator", "admin"},
     "validate": {"inspector", "operator", "admin"},
     "reject": {"inspector", "operator", "admin"},
+    "cancel": {"operator", "admin", "department"},
 }
 COMPLAINTS = "complaints"
 # what a crew, a wall or anyone without personal data never receives of a request
@@ -151,10 +152,12 @@ def move(store: Store, settings, who: Principal, order_id: int, action: str,
         raise MoveRefused("assign needs a crew")
     if action == "assign" and crew_id not in {c.crew_id for c in settings.field_crews}:
         raise MoveRefused(f"no crew {crew_id!r} in [[crews]]")
-    if action == "reject" and not (note or "").strip():
-        raise MoveRefused("a rejected fix needs its reason")
+    if action in ("reject", "cancel") and not (note or "").strip():
+        raise MoveRefused(f"{'a rejected fix' if action == 'reject' else 'cancelling'} "
+                          "needs its reason")  # fmt: skip
 
     def work(cur) -> dict:
+        said = note
         order = _order(cur, order_id)
         _check(settings, who, action, order)
         after = next_state(order["state"], action)
@@ -169,10 +172,14 @@ def move(store: Store, settings, who: Principal, order_id: int, action: str,
             changes["closed_at"] = now
         elif action == "reject":
             changes.update(done_at=None, reopened=order["reopened"] + 1)
+        elif action == "cancel":  # its requests back to the queue; the events keep them
+            released = [r["request_id"] for r in rows.order_requests(cur, order_id)]
+            rows.release_requests(cur, order_id)
+            said = f"{note} (released: {', '.join(released)})"
         rows.update_order(cur, order_id, changes)
         rows.append_event(cur, _event(order_id, who, action, now, order["state"], after,
                                       crew_id=changes.get("crew_id", order["crew_id"]),
-                                      note=note, photo=photo))  # fmt: skip
+                                      note=said, photo=photo))  # fmt: skip
         if action in SOURCE_UPDATES:  # the linked ones were closed when they were linked
             primary = rows.order_requests(cur, order_id)[:1]
             keys = [(r["source"], r["request_id"]) for r in primary]

@@ -87,6 +87,13 @@ def link_request(cur: duckdb.DuckDBPyConnection, order_id: int, key: tuple[str, 
     bump_version(cur, ORDERS)
 
 
+def release_requests(cur: duckdb.DuckDBPyConnection, order_id: int) -> None:
+    """A cancelled order's requests are covered by no order any more (each may be opened
+    or linked again); the order's events keep which they were."""
+    cur.execute("DELETE FROM work_order_requests WHERE order_id = ?", [order_id])
+    bump_version(cur, ORDERS)
+
+
 def order(cur: duckdb.DuckDBPyConnection, order_id: int) -> dict | None:
     cur.execute(f"SELECT {', '.join(ORDER_COLUMNS)} FROM work_orders WHERE order_id = ?",
                 [order_id])  # fmt: skip

@@ -142,7 +142,7 @@ def test_a_complaint_goes_from_the_source_to_a_validated_fix_and_back(dash_duo, 
     wait(dash_duo, lambda d: kpi(dash_duo, "resolved") == "0")
 
     # the second report: its duplicate suggested with the evidence, linked by key
-    click(dash_duo, "button[id*='complaints/r2']")
+    click(dash_duo, "button.c3-q-item[id*='complaints/r2']")
     wait(dash_duo, lambda d: "r1" in text_of(dash_duo, ".c3-complaints-dups"))
     evidence = text_of(dash_duo, ".c3-dup-evidence")
     assert evidence.startswith("20 m, 0.7 h apart, same type, words")
@@ -151,7 +151,7 @@ def test_a_complaint_goes_from_the_source_to_a_validated_fix_and_back(dash_duo, 
     wait(dash_duo, lambda d: text_of(dash_duo, "#complaints-count").startswith("New requests: 1"))
 
     # the first report, now covering both: the nearest crew by road, assigned by key
-    click(dash_duo, "button[id*='complaints/r1']")
+    click(dash_duo, "button.c3-q-item[id*='complaints/r1']")
     wait(dash_duo, lambda d: "covering 2 requests" in text_of(dash_duo, ".c3-complaints-order"))
     wait(dash_duo, lambda d: text_of(dash_duo, ".c3-crew-name") != "")
     assert text_of(dash_duo, ".c3-crew-name") == "Waste crew 1"  # first of the two that fix it
@@ -200,3 +200,24 @@ def test_a_complaint_goes_from_the_source_to_a_validated_fix_and_back(dash_duo, 
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/complaints")
     wait(dash_duo, lambda d: kpi(dash_duo, "resolved") == "2")
     assert kpi(dash_duo, "on time") == "100" and kpi(dash_duo, "fixes reopened") == "0"
+
+
+def test_an_order_opened_by_mistake_is_cancelled_with_a_reason(dash_duo, loop):
+    app, svc, _, _ = loop
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.set_window_size(1920, 1080)
+    dash_duo.driver.delete_all_cookies()
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/complaints")
+    click(dash_duo, "button.c3-q-item[id*='complaints/r1']")
+    wait(dash_duo, lambda d: text_of(dash_duo, ".c3-complaints-detail h3") == "Request r1")
+    press(dash_duo, "o")
+    wait(dash_duo, lambda d: "is in work order" in text_of(dash_duo, "#complaints-status"))
+    wait(dash_duo, lambda d: d.find_elements(By.CSS_SELECTOR, ".c3-cancel-why"))
+    why = dash_duo.driver.find_element(By.CSS_SELECTOR, ".c3-complaints-cancel input")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", why)
+    why.send_keys("opened by mistake")
+    click(dash_duo, ".c3-complaints-cancel button")
+    wait(dash_duo, lambda d: "cancelled" in text_of(dash_duo, "#complaints-status"))
+    wait(dash_duo, lambda d: not d.find_elements(By.CSS_SELECTOR, ".c3-complaints-order"))
+    assert rows(svc.store, "SELECT state FROM work_orders") == [("cancelled",)]
+    assert rows(svc.store, "SELECT count(*) FROM work_order_requests") == [(0,)]

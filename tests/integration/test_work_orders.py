@@ -21,6 +21,7 @@ from services.work_orders import (
     open_order,
     order_detail,
 )
+from store.work_orders import triage_queue
 from tests.helpers import rows
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -141,3 +142,27 @@ def test_auto_assign_gives_new_requests_of_its_types_to_the_nearest_crew(store, 
     assert {r[0] for r in rows(store, "SELECT who FROM work_order_events")} == {"auto-assign"}
     add_request(store, "r4", minutes=30, north_m=15)  # r1 again: an operator links it
     assert auto_assign(desk, now=T0 + timedelta(hours=2)) == []
+
+
+def test_a_cancelled_order_gives_its_requests_back_to_the_queue(empty_store):
+    store = empty_store
+    add_request(store, "r1")
+    add_request(store, "r2", minutes=10, north_m=10)
+    order_id = open_order(store, SETTINGS, OPERATOR, [("o311", "r1"), ("o311", "r2")], now=T0)
+    move(store, SETTINGS, OPERATOR, order_id, "assign", crew_id="north", now=T0)
+    with pytest.raises(MoveRefused, match="cancelling needs its reason"):
+        move(store, SETTINGS, OPERATOR, order_id, "cancel", note="")
+    with pytest.raises(NotAllowed):
+        move(store, SETTINGS, CREW, order_id, "cancel", note="not mine")
+    move(store, SETTINGS, OPERATOR, order_id, "cancel", note="opened by mistake",
+         now=T0 + timedelta(minutes=5))  # fmt: skip
+    detail = order_detail(store, SETTINGS, OPERATOR, order_id)
+    assert detail["state"] == "cancelled" and detail["requests"] == []
+    assert detail["events"][-1]["note"] == "opened by mistake (released: r1, r2)"
+    with store.reading() as cur:
+        queued = triage_queue(cur, {}, T0 + timedelta(hours=1))
+    assert sorted(queued["request_id"]) == ["r1", "r2"]
+    again = open_order(store, SETTINGS, OPERATOR, [("o311", "r1")], now=T0 + timedelta(hours=1))
+    assert again != order_id
+    with pytest.raises(MoveRefused, match="cannot cancel an order that is cancelled"):
+        move(store, SETTINGS, OPERATOR, order_id, "cancel", note="twice")
