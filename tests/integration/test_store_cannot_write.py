@@ -1,4 +1,4 @@
-"""A store that cannot write says why: on a real full file system (a 4 MB tmpfs) a write
+"""A store that cannot write says why: on a real full file system (an 8 MB tmpfs) a write
 fails with "No space left on device", not the rollback's own error; the run records it,
 the wall says so, and everything recovers by itself once space returns. A write-ahead
 log that cannot be replayed stops the opening with a readable error, and is left as it
@@ -32,16 +32,18 @@ BATCH = "INSERT INTO t SELECT md5(i::VARCHAR) || md5((i + 1)::VARCHAR) FROM rang
 
 @pytest.fixture
 def small_fs(tmp_path):
-    """A real 4 MB file system (tmpfs) that a test can fill up; unmounted afterwards, even
-    when a failed test left a file on it open (lazily then: once nothing holds it)."""
+    """A real 8 MB file system (tmpfs) that a test can fill up; unmounted afterwards, even
+    when a failed test left a file on it open (lazily then: once nothing holds it). (4 MB
+    was too small once the store's empty schema took 2.1 MB: the space a test frees after
+    a full disk was then less than the 1 MB the store waits for.)"""
     where = tmp_path / "small-fs"
     where.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(where)],
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(where)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a 4 MB tmpfs to fill up (needs root): {mounted.stderr.strip()}")
+        pytest.skip(f"cannot mount an 8 MB tmpfs to fill up (needs root): {mounted.stderr.strip()}")
     try:
         yield where
     finally:
