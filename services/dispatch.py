@@ -51,6 +51,7 @@ class Dispatcher:
         self.centre = (centre.x, centre.y)
         self.segments = segs
         self._ends = dict(zip(segs["segment_id"], segs["from_node"], strict=True))
+        self._lines = dict(zip(segs["segment_id"], segs.geometry, strict=True))
         self._lock = threading.Lock()  # the road net's caches are not thread-safe
         self._net: tuple[object, RoadNet] | None = None
 
@@ -115,15 +116,10 @@ class Dispatcher:
         line = [[crew["lon"], crew["lat"]]]
         for u, v in edges:
             segment = net.edge_segment[(u, v)]
-            coords = list(self.segments.geometry.iloc[self._row(segment)].coords)
+            coords = list(self._lines[segment].coords)
             line += [list(p) for p in (coords if self._ends[segment] == u else coords[::-1])]
         return {"line": line + [list(to)], "minutes": round(seconds / 60, 1),
                 "from": crew["position"]}  # fmt: skip
-
-    def _row(self, segment_id: str) -> int:
-        if not hasattr(self, "_rows"):
-            self._rows = {s: i for i, s in enumerate(self.segments["segment_id"])}
-        return self._rows[segment_id]
 
     def _road_net(self, now: datetime) -> RoadNet:
         travel = self.planner.travel_times() if self.planner is not None else None
