@@ -170,10 +170,10 @@ class ConnectorSettings(BaseModel):
         default=None,
         description="File: csv, geojson or parquet; unset reads it from the url's suffix.",
     )
-    domain: Literal["complaints", "waste", "traffic"] | None = Field(
+    domain: Literal["complaints", "waste", "traffic", "crews"] | None = Field(
         default=None,
         description="File: what the rows are: complaints (service requests), waste (container "
-        "readings) or traffic (segment speeds).",
+        "readings), traffic (segment speeds) or crews (GPS fixes of the crews' vehicles).",
     )
     columns: dict[str, str] = Field(
         default_factory=dict,
@@ -220,7 +220,7 @@ class ConnectorSettings(BaseModel):
         "e.g. {Closed = 'closed', Pending = 'open'}; a status not listed is quarantined.",
     )
     speed_unit: Literal["kmh", "mph"] = Field(
-        default="kmh", description="File, traffic: unit of the speed column."
+        default="kmh", description="File, traffic or crews: unit of the speed column."
     )
 
     @field_validator("source_timezone")

@@ -64,6 +64,16 @@ FIELD_KINDS = {
         "line": "line",
         "freeflow_kmh": "float",
     },
+    # a crew vehicle's GPS fixes (an AVL export); speed in km/h, or mph by speed_unit
+    "crews": {
+        "crew_id": "text",
+        "observed_at": "time",
+        "lon": "float",
+        "lat": "float",
+        "speed": "float",
+        "heading": "float",
+        "status": "text",
+    },
 }
 # A field any domain's mapping may name: the day of times of day (a time_format without a
 # date), when the export gives it in a column of its own.
@@ -72,6 +82,7 @@ REQUIRED = {
     "complaints": ("request_id", "requested_at"),  # and status or closed_at (STATUS_FROM)
     "waste": ("container_id", "observed_at"),
     "traffic": ("segment_id", "observed_at", "speed"),
+    "crews": ("crew_id", "observed_at"),  # and a place: lon/lat, or a GeoJSON Point
 }
 # Complaints: open or closed is read from `status`, or without one from `closed_at`.
 STATUS_FROM = ("status", "closed_at")
@@ -79,6 +90,7 @@ PRIMARY_TABLE = {
     "complaints": "service_requests",
     "waste": "waste_readings",
     "traffic": "traffic_readings",
+    "crews": "crew_positions",
 }
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0"}

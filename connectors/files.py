@@ -229,6 +229,23 @@ class FileConnector(Connector):
             }
         return rows
 
+    def _crews(self, v: dict) -> dict[str, Row]:
+        """A GPS fix of a crew's vehicle (an AVL export): the same row as NGSI's Vehicle."""
+        lon, lat = self._place(v, required=True)
+        speed = v.get("speed")
+        if speed is not None:
+            if speed < 0:
+                raise Rejected(f"negative speed {speed}")
+            speed *= MPH if self.settings.speed_unit == "mph" else 1.0
+        heading = v.get("heading")
+        if heading is not None and not 0 <= heading <= 360:
+            raise Rejected(f"heading is not 0-360 degrees: {heading!r}")
+        return {"crew_positions": {
+            "crew_id": v["crew_id"], "observed_at": v["observed_at"], "lon": lon, "lat": lat,
+            "speed_kmh": speed, "heading": heading, "status": v.get("status"),
+            "source": self.name, "extras": None,
+        }}  # fmt: skip
+
     def _traffic(self, v: dict) -> dict[str, Row]:
         segment = v["segment_id"]
         speed = v["speed"] * (MPH if self.settings.speed_unit == "mph" else 1.0)

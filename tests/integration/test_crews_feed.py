@@ -3,12 +3,13 @@ simulator over HTTP (its crews drive along the roads), and wrong ones are quaran
 with their reason, never stored."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from config import ConnectorSettings
 from config.crews import demo_crews
 from connectors.runner import build_connector, run_connector
 from sim.http import BackgroundServer
+from store.crews import latest_positions
 from tests.helpers import FIXED_NOW, TZ, rows
 from tests.helpers.feeds import NOW, ScriptedFeed, assert_ledger_adds_up
 
@@ -55,4 +56,58 @@ def test_a_vehicle_with_wrong_values_is_quarantined_with_its_reason(store):
         ("van-3", "heading is not 0-360 degrees: 400.0"),
         ("van-4", "speed is not a number: '20' (text; the feed's type changed)"),
         ("van-5", "missing location (GeoJSON Point)"),
+    ]
+
+
+def gps_export(tmp_path, name: str, body: str):
+    path = tmp_path / name
+    path.write_text(body)
+    return path
+
+
+def test_a_gps_csv_export_places_the_crews_through_the_file_connector(store, tmp_path):
+    """An AVL system's export (speeds in mph, times in the city's zone without an offset):
+    each crew's newest fix is where dispatch starts it from; wrong fixes are quarantined."""
+    export = gps_export(tmp_path, "avl.csv", (
+        "unit,fix_time,x,y,mph,bearing\n"
+        "crew-waste-1,2026-11-24 11:50:00,24.9400,60.1700,10,90\n"
+        "crew-waste-1,2026-11-24 11:55:00,24.9410,60.1705,5,95\n"
+        "crew-streets-1,2026-11-24 11:54:00,24.9500,60.1650,0,\n"
+        "crew-traffic-1,2026-11-24 11:54:00,24.9500,60.1650,12,720\n"
+        "crew-waste-2,2026-11-24 11:54:00,24.9500,,12,10\n"
+    ))  # fmt: skip
+    settings = ConnectorSettings(
+        name="avl", kind="file", url=str(export), domain="crews", speed_unit="mph",
+        source_timezone="Europe/Helsinki", time_format="%Y-%m-%d %H:%M:%S",
+        columns={"crew_id": "unit", "observed_at": "fix_time", "lon": "x", "lat": "y",
+                 "speed": "mph", "heading": "bearing"},
+    )  # fmt: skip
+    run = run_connector(build_connector(settings, TZ), store, now=NOW)
+    assert_ledger_adds_up(store)
+    assert (run.status, run.inserted, run.quarantined) == ("ok", 3, 2), run.error
+    with store.reading() as cur:
+        newest = latest_positions(cur, NOW)
+    assert sorted(newest) == ["crew-streets-1", "crew-waste-1"]
+    waste = newest["crew-waste-1"]
+    assert (waste["lon"], waste["lat"]) == (24.941, 60.1705)
+    assert waste["observed_at"] == datetime(2026, 11, 24, 9, 55, tzinfo=UTC)  # 11:55 EET
+    assert round(waste["speed_kmh"], 2) == 8.05  # 5 mph
+    reasons = sorted(r for (r,) in rows(store, "SELECT reason FROM quarantine"))
+    assert reasons == ["heading is not 0-360 degrees: 720.0",
+                       "missing or non-numeric coordinates: lon=24.95 lat=None"]
+
+
+def test_a_gps_geojson_export_reads_the_place_from_its_points(store, tmp_path):
+    fix = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [24.94, 60.17]},
+           "properties": {"vehicle": "crew-waste-2", "time": "2026-11-24T09:58:00Z"}}
+    export = gps_export(tmp_path, "fixes.geojson", json.dumps(
+        {"type": "FeatureCollection", "features": [fix]}))  # fmt: skip
+    settings = ConnectorSettings(
+        name="fixes", kind="file", url=str(export), domain="crews",
+        columns={"crew_id": "vehicle", "observed_at": "time"},
+    )  # fmt: skip
+    run = run_connector(build_connector(settings, TZ), store, now=NOW)
+    assert (run.status, run.inserted) == ("ok", 1), run.error
+    assert rows(store, "SELECT crew_id, lon, lat FROM crew_positions") == [
+        ("crew-waste-2", 24.94, 60.17)
     ]
