@@ -158,10 +158,11 @@ def complaint_view(complaint: dict) -> list:
     ]  # fmt: skip
 
 
-def _figure(zone_id: str, layer: str, metric: str, value: int) -> tuple[str, object]:
-    """A figure as a link to the rows behind it."""
+def _figure(zone_id: str, layer: str, metric: str, value: int,
+            text: str | None = None) -> tuple[str, object]:  # fmt: skip
+    """A figure as a link to the rows behind it (`text` shows a value that is not a count)."""
     button = html.Button(
-        f"{value:,}",
+        f"{value:,}" if text is None else text,
         id=ids.explore_figure(layer, metric, zone_id),
         className="c3-figure-link",
         title="List these in the table",
@@ -216,8 +217,8 @@ def zone_view(zone: dict, domains=("waste", "traffic", "complaints")) -> list:
             [
                 *[_figure(zone_id, "complaints", m, c[m]) for m in ("open", "opened_today")],
                 _figure(zone_id, "complaints", "overdue", c["overdue"]),
-                ("Median time to resolve, 7 days", median),
-                ("Resolved on time, 7 days", on_time),
+                _figure(zone_id, "complaints", "median_close_h", 0, median),
+                _figure(zone_id, "complaints", "on_time", 0, on_time),
             ]
         ),
     ]}  # fmt: skip

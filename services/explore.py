@@ -32,7 +32,11 @@ FIGURE_LABELS = {
     ("complaints", "open"): "Open",
     ("complaints", "opened_today"): "New since midnight",
     ("complaints", "overdue"): "Overdue",
+    ("complaints", "median_close_h"): "Median time to resolve, 7 days",
+    ("complaints", "on_time"): "Resolved on time, 7 days",
 }
+# a zone's service KPI -> its figure in services.service_kpis (the requests it is made of)
+SERVICE_FIGURES = {"median_close_h": "median_h", "on_time": "on_time"}
 
 
 def filter_choices(store) -> dict[str, list]:
@@ -173,6 +177,9 @@ def figure_ids(cur, zone_id: str, layer: str, metric: str, now: datetime, settin
     """The features one zone figure counts."""
     if layer == "complaints" and metric == "opened_today":
         return explore.requests_filed_since(cur, zone_id, _midnight(now, settings.timezone), now)
+    if layer == "complaints" and metric in SERVICE_FIGURES:
+        service = figures_at(cur, settings, now, timedelta(days=7), [zone_id])
+        return [key.split("/", 1)[1] for key in service[SERVICE_FIGURES[metric]]["rows"]]
     rows = zone_state(cur, zone_id, now, settings)[layer]
     if layer == "waste":
         mask = kpis.waste_members(rows)[metric]

@@ -12,6 +12,7 @@ from analytics.work_orders import MoveRefused
 from config import Settings
 from services.access import Principal
 from services.dispatch import Dispatcher
+from services.explore import figure_ids, zone_figures
 from services.triage import Desk, auto_assign
 from services.work_orders import (
     NotAllowed,
@@ -87,6 +88,15 @@ def test_a_complaint_goes_round_the_loop_with_every_move_recorded(empty_store):
     # the source requests are untouched: each keeps its own row and status
     assert rows(store, "SELECT request_id, status FROM service_requests ORDER BY 1") == [
         ("r1", "open"), ("r2", "open"), ("r3", "open")]  # fmt: skip
+    # /explore's zone figures list the requests they are made of: both fixed within the
+    # 10 h target (the order's validation resolves them), r3 still open
+    later = T0 + timedelta(hours=2)
+    with store.reading() as cur:
+        figures = zone_figures(cur, "z1", later, SETTINGS)["complaints"]
+        median = figure_ids(cur, "z1", "complaints", "median_close_h", later, SETTINGS)
+        on_time = figure_ids(cur, "z1", "complaints", "on_time", later, SETTINGS)
+    assert (figures["median_close_h"], figures["on_time"]) == (pytest.approx(0.67, abs=0.01), 1)
+    assert sorted(median) == sorted(on_time) == ["r1", "r2"]
 
 
 def test_moves_the_state_or_the_role_does_not_allow_are_refused(empty_store):
