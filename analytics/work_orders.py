@@ -1,6 +1,7 @@
 """A work order's states and the actions that move it between them: new → triaged →
 assigned → in progress → done (awaiting validation) → validated (closed), or an
-inspector's rejection back to assigned; an order not yet done can be cancelled (its
+inspector's rejection back to assigned; a validated order a resident reopens at the
+source goes back to new (the queue); an order not yet done can be cancelled (its
 requests go back to the queue). Linking another request changes no state.
 
 Who may take an action is `services.work_orders`'; this module only says which moves
@@ -24,11 +25,14 @@ OPEN_STATES = frozenset(STATES) - {"validated", "cancelled"}
 MOVES: dict[str, tuple[frozenset[str], str | None]] = {
     "link": (OPEN_STATES, None),
     "triage": (frozenset({"new"}), "triaged"),
-    "assign": (frozenset({"new", "triaged", "assigned"}), "assigned"),  # again = reassign
+    # again = reassign, also a job started (its crew called away): the new crew has it to start
+    "assign": (frozenset({"new", "triaged", "assigned", "in_progress"}), "assigned"),
     "start": (frozenset({"assigned"}), "in_progress"),
     "done": (frozenset({"in_progress"}), "done"),
     "validate": (frozenset({"done"}), "validated"),
     "reject": (frozenset({"done"}), "assigned"),
+    # a resident reopened a fixed request at the source: back to the queue, to triage again
+    "reopen": (frozenset({"validated"}), "new"),
     # opened by mistake, or its request closed at the source: its requests are released
     "cancel": (frozenset({"new", "triaged", "assigned", "in_progress"}), "cancelled"),
 }
@@ -41,6 +45,7 @@ ACTION_LABELS = {
     "done": "marked done",
     "validate": "validated",
     "reject": "rejected the fix",
+    "reopen": "reopened at the source",
     "cancel": "cancelled",
 }
 

@@ -49,7 +49,7 @@ def job_map(order_id: int) -> Response:
 
 @blueprint.post("/api/field/orders/<int:order_id>/<action>")
 def act(order_id: int, action: str) -> tuple[dict, int]:
-    """A move from the phone: form fields `note` and (for done) `photo`."""
+    """A move from the phone: form fields `note`, `photo` (for done), `crew_id` (assign)."""
     svc, who = current_services(), current_principal()
     if (request.content_length or 0) > photos.MAX_BYTES + 1_000_000:  # before it is read
         return {"error": f"the upload is over {photos.MAX_BYTES / 1e6:.0f} MB"}, 413
@@ -57,7 +57,8 @@ def act(order_id: int, action: str) -> tuple[dict, int]:
     data = upload.read(photos.MAX_BYTES + 1) if upload else None
     note = (request.form.get("note") or "").strip()[:WORDS_MAX]
     try:
-        done = field.act(svc, who, order_id, action, note, data, datetime.now(UTC))
+        done = field.act(svc, who, order_id, action, note, data, datetime.now(UTC),
+                         crew_id=request.form.get("crew_id") or None)
     except NotAllowed as exc:
         return {"error": str(exc)}, 403
     except (MoveRefused, photos.PhotoRefused) as exc:

@@ -87,7 +87,7 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
         settings.collection.recompute_minutes, None if shared else reporter, jobs,
         after=board.publish, retention=None if shared else parts.retention,
         source_updates=None if shared else parts.source_updates,
-        auto_assign=None if shared else parts.auto_assign,
+        follow_up=None if shared else parts.follow_up,
     )  # fmt: skip
     _stopping = Stopping(scheduler, jobs, store, then=site.on_stop)
     if not shared:

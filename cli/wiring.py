@@ -73,7 +73,7 @@ class JobParts:
     reporter: object  # services.reports.producer.Reporter
     retention: Callable[[], object]  # services.retention.run_retention on this store
     source_updates: Callable[[], object]  # services.source_updates.send_due on this store
-    auto_assign: Callable[[], object]  # services.triage.auto_assign: the types set to it
+    follow_up: Callable[[], object]  # services.triage.follow_up: reopened fixes, auto-assign
 
 
 def job_parts(settings: Settings, store, city, connectors=None, basemap=None) -> JobParts:
@@ -86,7 +86,7 @@ def job_parts(settings: Settings, store, city, connectors=None, basemap=None) ->
     from services.reports.producer import Reporter
     from services.retention import run_retention
     from services.source_updates import send_due
-    from services.triage import Desk, auto_assign
+    from services.triage import Desk, follow_up
 
     misconfigured = []
     if connectors is None:
@@ -100,7 +100,7 @@ def job_parts(settings: Settings, store, city, connectors=None, basemap=None) ->
     desk = Desk(store, settings, Dispatcher(store, city, settings, planner))
     return JobParts(connectors, misconfigured, basemap, intervals, planner, reporter,
                     partial(run_retention, store, settings), partial(send_due, store, settings),
-                    partial(auto_assign, desk))
+                    partial(follow_up, desk))
 
 
 def misconfigured_row(problem: ConfigProblem, state_at: int, reason_at: int) -> str:

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 RETENTION_S = 3600  # the retention pass: hourly, as its cutoffs fall on the hour
 FLUSH_S = 300  # a lake's inlined rows: an hour of them doubled the cost of every read
 SOURCE_UPDATES_S = 15  # a status change reaches the source within this
-AUTO_ASSIGN_S = 60  # a new request of an auto-assigned type waits at most this for a crew
+FOLLOW_UP_S = 60  # a new request of an auto-assigned type waits at most this for a crew
 
 
 class RunningJobs:
@@ -142,7 +142,7 @@ def build_scheduler(
     retention: Callable[[], object] | None = None,
     flush: Callable[[], object] | None = None,
     source_updates: Callable[[], object] | None = None,
-    auto_assign: Callable[[], object] | None = None,
+    follow_up: Callable[[], object] | None = None,
 ) -> BackgroundScheduler:
     """Poll each connector every `interval_s`; a slow or failing feed delays only itself.
     With a `planner` (services.collection), look for new data to re-plan
@@ -155,7 +155,8 @@ def build_scheduler(
     runs each hour, first a few minutes after start; `flush` (a lake's inlined rows to
     Parquet: Store.flush_inlined) every five minutes; `source_updates` (what the work
     orders owe the feeds' sources: services.source_updates) every SOURCE_UPDATES_S, and
-    `auto_assign` (services.triage) every AUTO_ASSIGN_S."""
+    `follow_up` (services.triage: fixes reopened at the source back to the queue, then
+    auto-assign) every FOLLOW_UP_S."""
     jobs = jobs or RunningJobs()
     scheduler = BackgroundScheduler(
         timezone="UTC",
@@ -204,8 +205,9 @@ def build_scheduler(
          FLUSH_S),
         ("source:updates", "source updates", SOURCE_UPDATES_S, source_updates,
          "tell the feeds' sources what became of their requests", SOURCE_UPDATES_S),
-        ("complaints:auto-assign", "auto-assign", AUTO_ASSIGN_S, auto_assign,
-         "give new requests of the auto-assigned types to the nearest crew", AUTO_ASSIGN_S),
+        ("complaints:follow-up", "complaints follow-up", FOLLOW_UP_S, follow_up,
+         "reopen fixes the sources reopened; give new requests of the auto-assigned types "
+         "to the nearest crew", FOLLOW_UP_S),
     ])  # fmt: skip
     return scheduler
 

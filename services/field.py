@@ -34,6 +34,14 @@ def jobs(svc, who: Principal, now: datetime) -> dict[str, list[dict]]:
     return {group: [_job(svc, who, o) for o in listed] for group, listed in found.items()}
 
 
+def crews_for(settings, order: dict) -> list[dict]:
+    """The crews an operator may hand a job to: those with the skill for its type (every
+    crew when none has it), its own crew left out."""
+    crews = [c for c in settings.field_crews if c.crew_id != order.get("crew_id")]
+    skilled = [c for c in crews if order["service_code"] in c.skills]
+    return [{"crew_id": c.crew_id, "name": c.name} for c in skilled or crews]
+
+
 def _job(svc, who: Principal, order: dict) -> dict:
     detail = orders.order_detail(svc.store, svc.settings, who, order["order_id"])
     done = [e for e in detail["events"] if e["action"] == "done" and e["photo"]]
@@ -47,6 +55,8 @@ def _job(svc, who: Principal, order: dict) -> dict:
         "after_photo": done[-1]["photo"] if done else None,
         "crew_note": done[-1]["note"] if done else None,
         "events": detail["events"],
+        "other_crews": crews_for(svc.settings, order) if orders.may(svc.settings, who, "assign")
+        else [],
     }
 
 
@@ -56,15 +66,17 @@ def _web_address(url) -> str | None:
 
 
 def act(svc, who: Principal, order_id: int, action: str, note: str | None,
-        photo: bytes | None, now: datetime) -> dict:  # fmt: skip
-    """A move from the phone: `done` needs the photo of the fix, `reject` a reason. A
-    move already made (a retried upload whose answer was lost) is answered as made."""
-    if action not in ("start", "done", "validate", "reject", "cancel"):
+        photo: bytes | None, now: datetime, crew_id: str | None = None) -> dict:  # fmt: skip
+    """A move from the phone: `done` needs the photo of the fix, `reject` a reason,
+    `assign` (an operator handing the job to another crew) the crew. A move already made
+    (a retried upload whose answer was lost) is answered as made."""
+    if action not in ("start", "done", "validate", "reject", "cancel", "assign"):
         raise orders.MoveRefused(f"{action!r} is not a move made in the field")
     with svc.store.reading() as cur:
         current = rows.order(cur, order_id)
         last = rows.events(cur, order_id)[-1:] if current else []
-    if last and last[0]["action"] == action and last[0]["who"] == who.name:
+    if last and (last[0]["action"], last[0]["who"]) == (action, who.name) and (
+            action != "assign" or last[0]["crew_id"] == crew_id):  # fmt: skip
         return {"state": current["state"], "repeated": True}
     if current is None:
         raise orders.MoveRefused(f"no work order {order_id}")
@@ -77,7 +89,7 @@ def act(svc, who: Principal, order_id: int, action: str, note: str | None,
     if action == "done" and digest is None:
         raise orders.MoveRefused("a job is done with a photo of the fix")
     after = orders.move(svc.store, svc.settings, who, order_id, action, note=note or None,
-                        photo=digest, now=now)  # fmt: skip
+                        photo=digest, crew_id=crew_id, now=now)  # fmt: skip
     return {"state": after["state"], "repeated": False, "photo": digest}
 
 

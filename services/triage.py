@@ -124,6 +124,30 @@ class Desk:
     dispatch: object | None = None
 
 
+SOURCES = Principal("source-feed", "operator", via="system")
+
+
+def reopen_from_sources(svc, now: datetime | None = None) -> list[int]:
+    """Validated orders whose request a resident reopened at the source (the source closed
+    it after the validation and has it open again) go back to the queue, counted as a
+    fix reopened. The orders reopened."""
+    now = now or datetime.now(UTC)
+    with svc.store.reading() as cur:
+        found = rows.reopened_at_source(cur)
+    for r in found:
+        note = (f"{r['source']}/{r['request_id']} open again at the source since "
+                f"{r['reopened_at']:%Y-%m-%d %H:%M} UTC")
+        orders.move(svc.store, svc.settings, SOURCES, r["order_id"], "reopen", note=note,
+                    now=now)  # fmt: skip
+    return [r["order_id"] for r in found]
+
+
+def follow_up(svc, now: datetime | None = None) -> dict[str, list[int]]:
+    """The job worker's pass over the loop: fixes reopened at their source back to the
+    queue, then the new requests of auto-assigned types to their crews."""
+    return {"reopened": reopen_from_sources(svc, now), "assigned": auto_assign(svc, now)}
+
+
 def auto_assign(svc, now: datetime | None = None) -> list[int]:
     """Each new request of a type in `[dispatch] auto_assign` given to the crew that
     reaches it first, as an operator would (the job worker's pass). A request with a

@@ -31,6 +31,7 @@ ACTION_ROLES = {
     "validate": {"inspector", "operator", "admin"},
     "reject": {"inspector", "operator", "admin"},
     "cancel": {"operator", "admin", "department"},
+    "reopen": {"operator", "admin"},  # the job that follows the sources, as an operator
 }
 COMPLAINTS = "complaints"
 # what a crew, a wall or anyone without personal data never receives of a request
@@ -172,6 +173,9 @@ def move(store: Store, settings, who: Principal, order_id: int, action: str,
             changes["closed_at"] = now
         elif action == "reject":
             changes.update(done_at=None, reopened=order["reopened"] + 1)
+        elif action == "reopen":  # to be triaged and assigned again, maybe to another crew
+            changes.update(done_at=None, closed_at=None, crew_id=None,
+                           reopened=order["reopened"] + 1)  # fmt: skip
         elif action == "cancel":  # its requests back to the queue; the events keep them
             released = [r["request_id"] for r in rows.order_requests(cur, order_id)]
             rows.release_requests(cur, order_id)

@@ -130,6 +130,26 @@ def order_requests(cur: duckdb.DuckDBPyConnection, order_id: int) -> list[dict]:
     return _dicts(cur, _request_keys(cur))
 
 
+def reopened_at_source(cur: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Validated orders a request of which the source closed after the validation and
+    has open again (a resident said it is not fixed): {order_id, source, request_id,
+    reopened_at} (the source's update time), one row per order."""
+    rows = cur.execute(
+        """SELECT o.order_id, arg_min(r.source, r.request_id), min(r.request_id),
+                  max(r.updated_at)
+           FROM work_orders o
+           JOIN work_order_requests l ON l.order_id = o.order_id
+           JOIN service_requests r USING (source, request_id)
+           WHERE o.state = 'validated' AND r.status = 'open'
+             AND EXISTS (SELECT 1 FROM service_request_events e
+                         WHERE e.source = r.source AND e.request_id = r.request_id
+                           AND e.status = 'closed' AND e.changed_at >= o.closed_at)
+           GROUP BY o.order_id ORDER BY o.order_id"""
+    ).fetchall()
+    keys = ("order_id", "source", "request_id", "reopened_at")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
 def triage_queue(cur: duckdb.DuckDBPyConnection, filters: dict, now: datetime,
                  limit: int = QUEUE_LIMIT) -> pd.DataFrame:  # fmt: skip
     """Open requests waiting for triage, the oldest first: those no order covers, and

@@ -65,6 +65,7 @@
     var body = new FormData();
     body.append("note", item.note || "");
     if (item.photo) body.append("photo", item.photo, "photo.jpg");
+    if (item.crew) body.append("crew_id", item.crew);
     return fetch("/api/field/orders/" + item.order + "/" + item.action, {
       method: "POST", body: body, credentials: "same-origin",
     });
@@ -118,6 +119,8 @@
     var photo = form.querySelector("input[type=file]");
     item.note = note ? note.value : "";
     item.photo = photo && photo.files[0] ? photo.files[0] : null;
+    var crew = form.querySelector("select[name=crew_id]");
+    item.crew = crew ? crew.value : "";
     if (item.action === "done" && !item.photo) {
       cardSays(item.order, "Take a photo of the fix first.", true);
       return;

@@ -3,7 +3,9 @@ arrive through the Open311 connector from a city's server over HTTP; on /complai
 second is suggested as a duplicate of the first and linked by key; the nearest crew is
 assigned by key; on a 390×844 phone the crew starts the job and marks it done with a
 photo; an inspector validates it; the city's server receives each update and the
-connector reads the closures back; the service KPIs change."""
+connector reads the closures back; the service KPIs change; a resident reopens it at the
+city's server and it comes back to the queue. An operator hands a started job to
+another crew from the phone page."""
 
 from __future__ import annotations
 
@@ -19,9 +21,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 from app import create_app
 from config import ConnectorSettings, load_settings
 from geo.basemap import basemap_file
+from services.access import Principal
 from services.context import Services, attach_services
 from services.dispatch import Dispatcher
 from services.source_updates import send_due
+from services.triage import Desk, follow_up
+from services.work_orders import move, open_order
 from sim.http import BackgroundServer, free_port
 from store.cache import Cache
 from tests.helpers import TZ, rows
@@ -201,6 +206,15 @@ def test_a_complaint_goes_from_the_source_to_a_validated_fix_and_back(dash_duo, 
     wait(dash_duo, lambda d: kpi(dash_duo, "resolved") == "2")
     assert kpi(dash_duo, "on time") == "100" and kpi(dash_duo, "fixes reopened") == "0"
 
+    # a resident reopens the first at the city's server: the job worker's pass puts the
+    # order back in the queue, unresolved
+    city311.records["r1"].update(status="open", updated_datetime=(
+        datetime.now(UTC) + timedelta(seconds=1)).isoformat())  # fmt: skip
+    run_open311(server.url, svc.store, datetime.now(UTC) + timedelta(seconds=2))
+    assert follow_up(Desk(svc.store, svc.settings, svc.dispatch))["reopened"] != []
+    wait(dash_duo, lambda d: text_of(dash_duo, "#complaints-count").startswith("New requests: 1"))
+    wait(dash_duo, lambda d: kpi(dash_duo, "resolved") == "0")
+
 
 def test_an_order_opened_by_mistake_is_cancelled_with_a_reason(dash_duo, loop):
     app, svc, _, _ = loop
@@ -221,3 +235,30 @@ def test_an_order_opened_by_mistake_is_cancelled_with_a_reason(dash_duo, loop):
     wait(dash_duo, lambda d: not d.find_elements(By.CSS_SELECTOR, ".c3-complaints-order"))
     assert rows(svc.store, "SELECT state FROM work_orders") == [("cancelled",)]
     assert rows(svc.store, "SELECT count(*) FROM work_order_requests") == [(0,)]
+
+
+def test_an_operator_hands_a_started_job_to_another_crew(dash_duo, loop):
+    app, svc, _, _ = loop
+    operator = Principal("demo-operator", "operator")
+    order_id = open_order(svc.store, svc.settings, operator, [("complaints", "r1")])
+    move(svc.store, svc.settings, operator, order_id, "assign", crew_id="crew-waste-1")
+    move(svc.store, svc.settings, Principal("crew-waste-1", "crew"), order_id, "start")
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.set_window_size(390, 844)
+    dash_duo.driver.delete_all_cookies()
+    dash_duo.driver.get(f"{dash_duo.server_url}/field")
+    wait(dash_duo, lambda d: text_of(dash_duo, ".c3-field-who").endswith("admin"))
+    switch_role(dash_duo, "operator")  # the demo visitor starts as admin
+    wait(dash_duo, lambda d: not d.current_url.endswith("/field"))  # the operator's home
+    dash_duo.driver.get(f"{dash_duo.server_url}/field")
+    wait(dash_duo, lambda d: d.find_elements(By.CSS_SELECTOR, "form[data-action=assign] select"))
+    assert text_of(dash_duo, ".c3-field-who").endswith("operator")
+    assert "In progress" in text_of(dash_duo, ".c3-job-facts")
+    choice = dash_duo.driver.find_element(By.CSS_SELECTOR, "form[data-action=assign] select")
+    assert [o.text for o in choice.find_elements(By.TAG_NAME, "option")] == ["Waste crew 2"]
+    click(dash_duo, "form[data-action=assign] button")
+    wait(dash_duo, lambda d: rows(svc.store, "SELECT state, crew_id FROM work_orders") == [
+        ("assigned", "crew-waste-2")])  # fmt: skip
+    last = rows(svc.store, "SELECT who, action, from_state, to_state, crew_id "
+                           "FROM work_order_events ORDER BY happened_at DESC LIMIT 1")[0]
+    assert last[1:] == ("assign", "in_progress", "assigned", "crew-waste-2")

@@ -13,7 +13,7 @@ from config import Settings
 from services.access import Principal
 from services.dispatch import Dispatcher
 from services.explore import figure_ids, zone_figures
-from services.triage import Desk, auto_assign
+from services.triage import Desk, auto_assign, follow_up
 from services.work_orders import (
     NotAllowed,
     duplicate_suggestions,
@@ -176,3 +176,44 @@ def test_a_cancelled_order_gives_its_requests_back_to_the_queue(empty_store):
     assert again != order_id
     with pytest.raises(MoveRefused, match="cannot cancel an order that is cancelled"):
         move(store, SETTINGS, OPERATOR, order_id, "cancel", note="twice")
+
+
+def source_says(store, request_id, status, at):
+    """What the Open311 connector stores when the source changes a request's status."""
+    with store.transaction() as cur:
+        cur.execute("UPDATE service_requests SET status = ?, updated_at = ? "
+                    "WHERE request_id = ?", [status, at, request_id])  # fmt: skip
+        if status != "open":
+            cur.execute("INSERT INTO service_request_events VALUES ('o311', ?, ?, ?)",
+                        [request_id, status, at])  # fmt: skip
+
+
+def test_a_fix_reopened_at_the_source_comes_back_to_the_queue(empty_store):
+    store, desk = empty_store, Desk(empty_store, SETTINGS, None)
+    add_request(store, "r1")
+    add_request(store, "r2", north_m=400)  # validated too, but its source never closes it
+    fixed, order_ids = T0 + timedelta(hours=3), []
+    for request_id in ("r1", "r2"):
+        order_id = open_order(store, SETTINGS, OPERATOR, [("o311", request_id)], now=T0)
+        order_ids.append(order_id)
+        for who, action, extra in [(OPERATOR, "assign", {"crew_id": "north"}),
+                                   (CREW, "start", {}), (CREW, "done", {"photo": "abc"}),
+                                   (INSPECTOR, "validate", {})]:  # fmt: skip
+            move(store, SETTINGS, who, order_id, action, now=fixed, **extra)
+    source_says(store, "r1", "closed", fixed + timedelta(minutes=1))  # it took C3's FIXED
+    assert follow_up(desk, now=fixed + timedelta(hours=1))["reopened"] == []
+
+    source_says(store, "r1", "open", fixed + timedelta(hours=5))  # "it is not fixed"
+    source_says(store, "r2", "open", fixed + timedelta(hours=5))  # a note, still open
+    reopened = follow_up(desk, now=fixed + timedelta(hours=6))
+    assert reopened == {"reopened": order_ids[:1], "assigned": []}
+    detail = order_detail(store, SETTINGS, OPERATOR, order_ids[0])
+    assert (detail["state"], detail["crew_id"], detail["closed_at"], detail["reopened"]) == (
+        "new", None, None, 1)  # fmt: skip
+    last = detail["events"][-1]
+    assert (last["who"], last["action"], last["from_state"], last["to_state"]) == (
+        "source-feed", "reopen", "validated", "new")  # fmt: skip
+    assert last["note"] == "o311/r1 open again at the source since 2026-12-01 17:00 UTC"
+    with store.reading() as cur:
+        assert list(triage_queue(cur, {}, fixed + timedelta(hours=6))["request_id"]) == ["r1"]
+    assert follow_up(desk, now=fixed + timedelta(hours=7))["reopened"] == []  # once
