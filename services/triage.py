@@ -103,11 +103,7 @@ def cancel(svc, who: Principal, key: str, why: str, now: datetime | None = None)
 def assign(svc, who: Principal, key: str, crew_id: str, now: datetime | None = None) -> int:
     """Request `key`'s order (opened if need be) triaged and given to `crew_id`."""
     order_id = open_for(svc, who, key, now)
-    with svc.store.reading() as cur:
-        state = rows.order(cur, order_id)["state"]
-    if state == "new":
-        orders.move(svc.store, svc.settings, who, order_id, "triage", now=now)
-    orders.move(svc.store, svc.settings, who, order_id, "assign", crew_id=crew_id, now=now)
+    orders.triage_and_assign(svc.store, svc.settings, who, order_id, crew_id, now=now)
     return order_id
 
 

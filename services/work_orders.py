@@ -149,6 +149,28 @@ def move(store: Store, settings, who: Principal, order_id: int, action: str,
     """Take `action` on an order (triage, assign, start, done, validate, reject): its
     state and times set, the event appended. Returns the order as it is after."""
     now = now or datetime.now(UTC)
+    return store.write(_mover(settings, who, order_id, action, note, crew_id, photo, now))
+
+
+def triage_and_assign(store: Store, settings, who: Principal, order_id: int, crew_id: str,
+                      now: datetime | None = None) -> dict:  # fmt: skip
+    """An order given to `crew_id`, triaged first if it is new: one transaction, so a
+    refused assignment leaves it new, in the queue."""
+    now = now or datetime.now(UTC)
+    triage = _mover(settings, who, order_id, "triage", None, None, None, now)
+    assign = _mover(settings, who, order_id, "assign", None, crew_id, None, now)
+
+    def work(cur) -> dict:
+        if _order(cur, order_id)["state"] == "new":
+            triage(cur)
+        return assign(cur)
+
+    return store.write(work)
+
+
+def _mover(settings, who: Principal, order_id: int, action: str, note: str | None,
+           crew_id: str | None, photo: str | None, now: datetime):  # fmt: skip
+    """The work of one move, to run in a write transaction (checked before it starts)."""
     if action == "assign" and not crew_id:
         raise MoveRefused("assign needs a crew")
     if action == "assign" and crew_id not in {c.crew_id for c in settings.field_crews}:
@@ -190,7 +212,7 @@ def move(store: Store, settings, who: Principal, order_id: int, action: str,
             _tell_sources(cur, settings, order_id, keys, SOURCE_UPDATES[action], now)
         return {**order, **changes}
 
-    return store.write(work)
+    return work
 
 
 def _tell_sources(cur, settings, order_id: int, keys: list[tuple[str, str]],

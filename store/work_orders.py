@@ -153,15 +153,16 @@ def reopened_at_source(cur: duckdb.DuckDBPyConnection) -> list[dict]:
 def triage_queue(cur: duckdb.DuckDBPyConnection, filters: dict, now: datetime,
                  limit: int = QUEUE_LIMIT) -> pd.DataFrame:  # fmt: skip
     """Open requests waiting for triage, the oldest first: those no order covers, and
-    the first request of an order still new (its duplicates linked, not yet triaged or
-    assigned). Filters `service_code`, `zone_id`, `department` (lists; empty = all),
+    the first request of an order with no crew yet (new, or triaged; its duplicates
+    linked). Filters `service_code`, `zone_id`, `department` (lists; empty = all),
     `min_age_h`."""
     return cur.execute(
         f"""SELECT {REQUEST_COLUMNS} FROM service_requests r
             LEFT JOIN work_order_requests l USING (source, request_id)
             LEFT JOIN work_orders o ON o.order_id = l.order_id
             WHERE r.status = 'open'
-              AND (l.order_id IS NULL OR (o.state = 'new' AND l.evidence IS NULL))
+              AND (l.order_id IS NULL
+                   OR (o.state IN ('new', 'triaged') AND l.evidence IS NULL))
               AND (len($codes) = 0 OR list_contains($codes, r.service_code))
               AND (len($zones) = 0 OR list_contains($zones, r.zone_id))
               AND (len($depts) = 0 OR list_contains($depts, r.agency_responsible))

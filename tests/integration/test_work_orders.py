@@ -14,6 +14,7 @@ from services.access import Principal
 from services.dispatch import Dispatcher
 from services.explore import figure_ids, zone_figures
 from services.triage import Desk, auto_assign, follow_up
+from services.triage import assign as triage_assign
 from services.work_orders import (
     NotAllowed,
     duplicate_suggestions,
@@ -217,3 +218,22 @@ def test_a_fix_reopened_at_the_source_comes_back_to_the_queue(empty_store):
     with store.reading() as cur:
         assert list(triage_queue(cur, {}, fixed + timedelta(hours=6))["request_id"]) == ["r1"]
     assert follow_up(desk, now=fixed + timedelta(hours=7))["reopened"] == []  # once
+
+
+def test_an_order_without_a_crew_stays_in_the_queue(empty_store):
+    """Triaged but not yet assigned, or an assignment refused: the order waits in the
+    queue, never nowhere."""
+    store, desk = empty_store, Desk(empty_store, SETTINGS, None)
+    add_request(store, "r1")
+    add_request(store, "r2", north_m=400)
+    triaged = open_order(store, SETTINGS, OPERATOR, [("o311", "r1")], now=T0)
+    move(store, SETTINGS, OPERATOR, triaged, "triage", now=T0)
+    with pytest.raises(MoveRefused, match="no crew 'nobody'"):
+        triage_assign(desk, OPERATOR, "o311/r2", "nobody", now=T0)
+    with store.reading() as cur:
+        queued = triage_queue(cur, {}, T0 + timedelta(hours=1))
+    assert list(queued["request_id"]) == ["r1", "r2"]
+    triage_assign(desk, OPERATOR, "o311/r2", "north", now=T0)
+    assert rows(store, "SELECT action, to_state FROM work_order_events JOIN work_order_requests "
+                       "USING (order_id) WHERE request_id = 'r2' ORDER BY 2") == [
+        ("assign", "assigned"), ("open", "new"), ("triage", "triaged")]  # fmt: skip
