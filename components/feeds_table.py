@@ -63,6 +63,25 @@ def _warnings(last: dict | None) -> list[str]:
     return text.splitlines() if isinstance(text, str) else []
 
 
+def _updates(owed: dict | None, now: datetime, zone: ZoneInfo) -> list:
+    """What the work orders' updates to this feed's source are waiting for, if it takes them."""
+    if owed is None:
+        return []
+    if not owed["waiting"] and not owed["refused"]:
+        return [html.Div("updates to the source: all taken", className="c3-muted c3-feeds-updates")]
+    lines = []
+    if owed["waiting"]:
+        lines.append(html.Div(
+            f"⚠ {owed['waiting']:,} update{'s' * (owed['waiting'] != 1)} to the source waiting "
+            f"since {_when(owed['oldest'], now, zone)}, tried again: {owed['last_error']}",
+            className="c3-feeds-warning c3-feeds-updates"))  # fmt: skip
+    if owed["refused"]:
+        lines.append(html.Div(
+            f"⚠ {owed['refused']:,} update{'s' * (owed['refused'] != 1)} refused by the source, "
+            f"given up: {owed['last_refusal']}", className="c3-feeds-warning c3-feeds-updates"))
+    return lines
+
+
 def health_row(r: dict, now: datetime, zone: ZoneInfo) -> html.Tr:
     error = r["last_error"]
     last = r["last"]
@@ -117,6 +136,7 @@ def health_row(r: dict, now: datetime, zone: ZoneInfo) -> html.Tr:
                     *[
                         html.Div(f"⚠ {w}", className="c3-feeds-warning") for w in _warnings(last)
                     ],  # fmt: skip
+                    *_updates(r["updates"], now, zone),
                 ],
                 className="c3-feeds-runs",
             ),

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+from urllib.parse import urlsplit
 
 import requests
 
@@ -18,6 +19,14 @@ from config import ConnectorSettings
 from connectors.http import USER_AGENT, FeedError, mask, mask_in_logs
 
 TIMEOUT_S = 15.0
+# 4xx answers that may pass: a time-out, a conflict, too early, a rate limit, and a
+# sign-in problem (fixed in the config, then the update is taken)
+TRY_AGAIN = {401, 403, 408, 409, 425, 429}
+
+
+class UpdateRefused(FeedError):
+    """The source refused the update itself (an unknown request, a status it does not
+    take): sending it again would be refused again."""
 
 
 def send(feed: ConnectorSettings, update: dict, http: requests.Session | None = None) -> str:
@@ -64,18 +73,29 @@ def _webhook(feed: ConnectorSettings, update: dict, http: requests.Session) -> s
     }, separators=(",", ":")).encode()  # fmt: skip
     signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     headers = {"Content-Type": "application/json", "X-C3-Signature": f"sha256={signature}"}
-    _post(http, feed.webhook_url, None, data=body, headers=headers)
+    # a webhook's address often carries its token: errors name only its host
+    parts = urlsplit(feed.webhook_url or "")
+    _post(http, feed.webhook_url, None, shown=f"webhook {parts.scheme}://{parts.netloc}",
+          data=body, headers=headers)  # fmt: skip
     return str(update["update_id"])
 
 
-def _post(http: requests.Session, url: str, secret: str | None, **kwargs) -> requests.Response:
+def _post(http: requests.Session, url: str, secret: str | None, shown: str | None = None,
+          **kwargs) -> requests.Response:  # fmt: skip
+    """POST; FeedError (UpdateRefused for a 4xx that will not pass) naming `shown`, or
+    the url, and never the `secret`."""
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
+    shown = shown or url
     try:
         answer = http.post(url, timeout=TIMEOUT_S, headers=headers, **kwargs)
     except requests.RequestException as exc:
-        raise FeedError(mask(f"{url}: {type(exc).__name__}: {exc}", secret)) from None
+        kind = type(exc).__name__  # its text names the full url: not shown for a webhook
+        detail = kind if shown != url else mask(f"{kind}: {exc}", secret)
+        raise FeedError(f"{shown}: {detail}") from None
     if answer.status_code >= 300:
-        raise FeedError(f"{url} answered {answer.status_code}: {mask(answer.text[:200], secret)}")
+        said = f"{shown} answered {answer.status_code}: {mask(answer.text[:200], secret)}"
+        refused = 400 <= answer.status_code < 500 and answer.status_code not in TRY_AGAIN
+        raise (UpdateRefused if refused else FeedError)(said)
     return answer
 
 

@@ -12,6 +12,7 @@ from config import ConfigProblem, Settings
 from services.access import Principal
 from store import feeds
 from store.queries import feed_status
+from store.source_updates import backlog
 
 
 def health_rows(
@@ -24,6 +25,7 @@ def health_rows(
     since = now - timedelta(hours=24)
     runs = feeds.runs_since(cur, since)
     kinds = {f.name: f for f in settings.feeds}
+    owed = backlog(cur)  # what the work orders owe the sources that take updates
     rows = []
     for name, interval in intervals.items():
         run = status.get(name, {})
@@ -56,6 +58,9 @@ def health_rows(
                 "last": None if own.empty else own.iloc[-1].to_dict(),
                 "quarantined": counts.get(name, (0, 0)),
                 "interval_s": interval,
+                "updates": None if feed is None or feed.post_updates == "off"
+                else owed.get(name, {"waiting": 0, "oldest": None, "last_error": None,
+                                     "refused": 0, "last_refusal": None}),
             }
         )  # fmt: skip
     return rows
@@ -77,6 +82,14 @@ def feed_summary(row: dict) -> dict:
         "quarantined": row["quarantined"][0],
         "last_run_rejected": row["rejected"][0],
         "last_run_fetched": row["rejected"][1],
+        # a feed that takes the work orders' updates: those its source has not taken
+        "updates_to_source": None if row["updates"] is None else {
+            "waiting": row["updates"]["waiting"],
+            "oldest_waiting_at": _iso(row["updates"]["oldest"]),
+            "last_error": row["updates"]["last_error"],
+            "refused": row["updates"]["refused"],
+            "last_refusal": row["updates"]["last_refusal"],
+        },
     }
 
 
@@ -96,6 +109,7 @@ def misconfigured_summary(problem: ConfigProblem) -> dict:
         "quarantined": 0,
         "last_run_rejected": 0,
         "last_run_fetched": 0,
+        "updates_to_source": None,
         "reason": problem.message,
         "where": problem.where,
     }

@@ -1,8 +1,9 @@
 """Sending what C3 owes the sources (issue #18): the job worker's pass over the queued
 updates that are due, each POSTed to its feed's source; one that fails waits longer
 each time (1 min, 2, 4, … up to an hour) and is tried again, in the order the changes
-happened, until the source has it. A feed no longer configured to take updates keeps
-its updates queued, with why."""
+happened, until the source has it. One the source refuses as wrong (a 4xx answer that
+no retry changes) is given up with the source's reason, shown on /feeds. A feed no
+longer configured to take updates keeps its updates queued, with why."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from connectors.http import FeedError
-from connectors.source_updates import send
+from connectors.source_updates import UpdateRefused, send
 from store import Store
 from store import source_updates as queue
 
@@ -20,13 +21,14 @@ LONGEST_WAIT = timedelta(hours=1)
 
 
 def send_due(store: Store, settings, now: datetime | None = None, http=None) -> dict:
-    """Send every due update; {"sent": n, "failed": n}."""
+    """Send every due update; {"sent": n, "failed": n (tried again later), "refused": n
+    (given up: the source refused the update itself)}."""
     now = now or datetime.now(UTC)
     with store.reading() as cur:
         due = queue.due(cur, now)
     feeds = {f.name: f for f in settings.feeds if f.post_updates != "off"}
     failed_requests: set[tuple[str, str]] = set()
-    counts = {"sent": 0, "failed": 0}
+    counts = {"sent": 0, "failed": 0, "refused": 0}
     for update in due:
         key = (update["connector"], update["request_id"])
         if key in failed_requests:  # keep a request's updates in order: not past a failure
@@ -36,6 +38,12 @@ def send_due(store: Store, settings, now: datetime | None = None, http=None) -> 
             if feed is None:
                 raise FeedError(f"connector {update['connector']!r} no longer takes updates")
             remote = send(feed, update, http)
+        except UpdateRefused as exc:  # never taken: given up, the later ones go on
+            store.write(lambda cur, u=update, e=str(exc):
+                        queue.mark_given_up(cur, u["update_id"], e, now))  # fmt: skip
+            counts["refused"] += 1
+            log.warning("update of %s/%s refused by the source, given up: %s", *key, exc)
+            continue
         except FeedError as exc:
             # capped before it is raised: 2 ** 45 minutes overflows a timedelta
             wait = min(LONGEST_WAIT, FIRST_WAIT * 2 ** min(update["attempts"], 10))

@@ -27,10 +27,11 @@ def due(cur: duckdb.DuckDBPyConnection, now: datetime, limit: int = 200) -> list
     request's updates reach its source in the order they happened)."""
     rows = cur.execute(
         f"""SELECT {', '.join(COLUMNS)} FROM source_updates u
-            WHERE sent_at IS NULL AND next_attempt_at <= $now AND NOT EXISTS (
+            WHERE sent_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= $now
+              AND NOT EXISTS (
                 SELECT 1 FROM source_updates e
                 WHERE e.connector = u.connector AND e.request_id = u.request_id
-                  AND e.sent_at IS NULL AND e.next_attempt_at > $now
+                  AND e.sent_at IS NULL AND e.given_up_at IS NULL AND e.next_attempt_at > $now
                   AND (e.updated_at < u.updated_at
                        OR (e.updated_at = u.updated_at AND e.update_id < u.update_id)))
             ORDER BY updated_at, update_id LIMIT $limit""",
@@ -51,15 +52,30 @@ def mark_failed(cur: duckdb.DuckDBPyConnection, update_id: int, error: str,
                 "next_attempt_at = ? WHERE update_id = ?", [error, next_at, update_id])  # fmt: skip
 
 
+def mark_given_up(cur: duckdb.DuckDBPyConnection, update_id: int, error: str,
+                  at: datetime) -> None:  # fmt: skip
+    """The source refused the update as wrong: never sent again."""
+    cur.execute("UPDATE source_updates SET attempts = attempts + 1, last_error = ?, "
+                "given_up_at = ? WHERE update_id = ?", [error, at, update_id])  # fmt: skip
+
+
 def of_order(cur: duckdb.DuckDBPyConnection, order_id: int) -> list[dict]:
     rows = cur.execute(f"SELECT {', '.join(COLUMNS)} FROM source_updates WHERE order_id = ? "
                        "ORDER BY updated_at, update_id", [order_id]).fetchall()  # fmt: skip
     return [dict(zip(COLUMNS, r, strict=True)) for r in rows]
 
 
-def backlog(cur: duckdb.DuckDBPyConnection) -> dict:
-    """Unsent updates: how many, the oldest change's time, the last error."""
-    count, oldest, error = cur.execute(
-        "SELECT count(*), min(updated_at), arg_max(last_error, next_attempt_at) "
-        "FROM source_updates WHERE sent_at IS NULL").fetchone()  # fmt: skip
-    return {"unsent": count, "oldest": oldest, "last_error": error}
+def backlog(cur: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """Per connector, the updates its source has not taken: {waiting (still tried),
+    oldest (the oldest waiting change's time), last_error, refused (given up), last_refusal}."""
+    rows = cur.execute(
+        """SELECT connector,
+                  count(*) FILTER (WHERE given_up_at IS NULL),
+                  min(updated_at) FILTER (WHERE given_up_at IS NULL),
+                  arg_max(last_error, next_attempt_at) FILTER (WHERE given_up_at IS NULL),
+                  count(*) FILTER (WHERE given_up_at IS NOT NULL),
+                  arg_max(last_error, given_up_at) FILTER (WHERE given_up_at IS NOT NULL)
+           FROM source_updates WHERE sent_at IS NULL GROUP BY connector"""
+    ).fetchall()
+    keys = ("waiting", "oldest", "last_error", "refused", "last_refusal")
+    return {r[0]: dict(zip(keys, r[1:], strict=True)) for r in rows}

@@ -16,6 +16,7 @@ from flask import Flask, request
 
 from config import ConnectorSettings, Settings
 from services.access import Principal
+from services.feeds import feed_summary, health_rows
 from services.source_updates import send_due
 from services.triage import assign, link_duplicate
 from services.work_orders import move
@@ -75,11 +76,12 @@ def test_a_fixed_and_validated_job_reaches_the_source_and_comes_back(store, sim_
                                         (20, CREW, "done", {"photo": "ab" * 32}),
                                         (30, INSPECTOR, "validate", {})]:  # fmt: skip
         move(store, settings, who, order_id, action, now=t + timedelta(minutes=minutes), **extra)
-    assert send_due(store, settings, now=FIXED_NOW) == {"sent": 6, "failed": 0}
+    assert send_due(store, settings, now=FIXED_NOW) == {"sent": 6, "failed": 0, "refused": 0}
     assert sim_received(sim_fixed) == [
         (first, "INVESTIGATING"), (first, "ACTION_SCHEDULED"), (second, "CLOSED"),
         (first, "IN_PROGRESS"), (first, "IN_PROGRESS"), (first, "FIXED")]  # fmt: skip
-    assert send_due(store, settings, now=FIXED_NOW) == {"sent": 0, "failed": 0}  # sent once
+    again = send_due(store, settings, now=FIXED_NOW)  # each sent once
+    assert again == {"sent": 0, "failed": 0, "refused": 0}
 
     run = run_open311(sim_fixed.url, store, FIXED_NOW, updated_after=True)
     assert run.status == "ok" and run.updated == 2, run.error
@@ -98,15 +100,17 @@ def test_a_source_that_is_down_gets_its_updates_later_in_order(store, sim_fixed)
                       now=FIXED_NOW - timedelta(minutes=5))  # fmt: skip
     move(store, down, CREW, order_id, "start", now=FIXED_NOW - timedelta(minutes=4))
     # the first update fails; the later ones of the same request wait behind it
-    assert send_due(store, down, now=FIXED_NOW) == {"sent": 0, "failed": 1}
+    assert send_due(store, down, now=FIXED_NOW) == {"sent": 0, "failed": 1, "refused": 0}
     queued = rows(store, "SELECT status, attempts, next_attempt_at, last_error FROM "
                          "source_updates ORDER BY updated_at")  # fmt: skip
     assert [(q[0], q[1]) for q in queued] == [("INVESTIGATING", 1), ("ACTION_SCHEDULED", 0),
                                               ("IN_PROGRESS", 0)]  # fmt: skip
     assert queued[0][2] == FIXED_NOW + timedelta(minutes=1) and "ConnectionError" in queued[0][3]
     up = Settings(connectors=[feed(sim_fixed.url)], crews=CREWS)
-    assert send_due(store, up, now=FIXED_NOW + timedelta(seconds=30)) == {"sent": 0, "failed": 0}
-    assert send_due(store, up, now=FIXED_NOW + timedelta(minutes=1)) == {"sent": 3, "failed": 0}
+    early = send_due(store, up, now=FIXED_NOW + timedelta(seconds=30))
+    assert early == {"sent": 0, "failed": 0, "refused": 0}
+    due = send_due(store, up, now=FIXED_NOW + timedelta(minutes=1))
+    assert due == {"sent": 3, "failed": 0, "refused": 0}
     assert [s for _, s in sim_received(sim_fixed)] == [
         "INVESTIGATING", "ACTION_SCHEDULED", "IN_PROGRESS"]  # fmt: skip
 
@@ -128,10 +132,55 @@ def test_a_webhook_gets_each_change_signed(store, sim_fixed, monkeypatch):
             "webhook_secret_env": "C3_TEST_HOOK_SECRET"})], crews=CREWS)  # fmt: skip
         (first,) = open_requests(store, 1)
         assign(Svc(store, settings), OPERATOR, f"complaints/{first}", "north", now=FIXED_NOW)
-        assert send_due(store, settings, now=FIXED_NOW) == {"sent": 2, "failed": 0}
+        assert send_due(store, settings, now=FIXED_NOW) == {"sent": 2, "failed": 0, "refused": 0}
     body, signature = got[0]
     assert signature == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
     sent = json.loads(body)
     assert (sent["service_request_id"], sent["status"]) == (first, "INVESTIGATING")
     assert sent["description"] == "Received and checked; a crew will be scheduled."
     assert not any(b"north" in b or b"olga" in b for b, _ in got)  # no crew, no staff name
+
+
+def test_an_update_the_source_refuses_is_given_up_and_the_next_ones_go_on(store, sim_fixed,
+                                                                          monkeypatch):
+    """A 422 will be a 422 however often it is sent: given up with the source's reason
+    (on /feeds), and the request's later updates are not held behind it. The webhook's
+    address carries its token: no error names it."""
+    assert run_open311(sim_fixed.url, store, FIXED_NOW).status == "ok"
+    hook = Flask("hook")
+
+    @hook.post("/hooks/<token>")
+    def receive(token):
+        if json.loads(request.get_data())["status"] == "INVESTIGATING":
+            return "status INVESTIGATING is not one of ours", 422
+        return "", 204
+
+    monkeypatch.setenv("C3_TEST_HOOK_SECRET", "s3cret")
+    with BackgroundServer(hook) as server:
+        def hooked(url):
+            return Settings(connectors=[feed(sim_fixed.url).model_copy(update={
+                "post_updates": "webhook", "webhook_url": url,
+                "webhook_secret_env": "C3_TEST_HOOK_SECRET"})], crews=CREWS)  # fmt: skip
+
+        down = hooked(f"http://127.0.0.1:{free_port()}/hooks/tok-98765")
+        (first,) = open_requests(store, 1)
+        assign(Svc(store, down), OPERATOR, f"complaints/{first}", "north", now=FIXED_NOW)
+        assert send_due(store, down, now=FIXED_NOW) == {"sent": 0, "failed": 1, "refused": 0}
+        error = rows(store, "SELECT last_error FROM source_updates WHERE attempts = 1")[0][0]
+        assert error.endswith(": ConnectionError") and "tok-98765" not in error
+        up = hooked(f"{server.url}/hooks/tok-98765")
+        later = FIXED_NOW + timedelta(minutes=1)
+        assert send_due(store, up, now=later) == {"sent": 1, "failed": 0, "refused": 1}
+        assert send_due(store, up, now=later + timedelta(hours=2)) == {
+            "sent": 0, "failed": 0, "refused": 0}  # fmt: skip
+    kept = rows(store, "SELECT status, given_up_at, sent_at IS NOT NULL, last_error "
+                       "FROM source_updates ORDER BY updated_at, status DESC")  # fmt: skip
+    assert [(k[0], k[1], k[2]) for k in kept] == [("INVESTIGATING", later, False),
+                                                  ("ACTION_SCHEDULED", None, True)]  # fmt: skip
+    assert kept[0][3] == ("webhook " + server.url + " answered 422: status INVESTIGATING is "
+                          "not one of ours")  # fmt: skip
+    with store.reading() as cur:  # what /feeds and /api/feeds show of the feed
+        (row,) = health_rows(up, {"complaints": 60}, later, cur)
+    shown = feed_summary(row)["updates_to_source"]
+    assert (shown["waiting"], shown["refused"]) == (0, 1)
+    assert shown["last_refusal"] == kept[0][3]
