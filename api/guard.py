@@ -16,7 +16,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from dash import Dash
 from flask import Response, g, redirect, render_template, request, session
@@ -112,6 +112,7 @@ ROUTES = {
 PAGE_ENDPOINTS = ("/", "/<path:path>")  # Dash's index and catch-all: the page shell
 PLAIN_PAGES = ("c3_field.page",)  # pages not Dash's: signed out, they too go to sign in
 CALLBACK_ENDPOINT = "/_dash-update-component"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # change nothing: any origin may send them
 
 
 def install_guard(app: Dash) -> None:
@@ -128,6 +129,8 @@ def check_request(app: Dash) -> Response | None:
     endpoint = request.url_rule.endpoint if request.url_rule else None
     if endpoint is None:
         return None  # no route: Flask answers 404
+    if request.method not in SAFE_METHODS and not _same_origin():
+        return _refuse(403, "a request sent from another site is refused")
     need = ROUTES.get(endpoint)
     if need is not None and need.public:
         return None
@@ -212,6 +215,16 @@ def _token_sent() -> bool:
     token = current_services().report_token
     sent = request.headers.get("X-C3-Token", "")
     return bool(token) and hmac.compare_digest(sent, token)
+
+
+def _same_origin() -> bool:
+    """Whether a request that changes something comes from C3's own pages. A browser
+    names the page's origin in `Origin` on every cross-site POST (and on its own fetches),
+    so a request without one is not a browser's cross-site request (a script with a
+    token). Beside the SameSite=Lax cookie: that one alone lets a sibling subdomain
+    (same site, another origin) post as the signed-in user."""
+    origin = request.headers.get("Origin")
+    return origin is None or urlsplit(origin).netloc == request.host
 
 
 def _refuse(status: int, message: str, why: str | None = None) -> Response:

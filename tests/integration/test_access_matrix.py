@@ -385,3 +385,16 @@ def test_forged_panels_and_other_departments_report_kinds_say_nothing(app):
                                    via="oidc", expires_at=LATER)  # fmt: skip
         none_of_theirs = json.dumps(show_archive("", 0), cls=PlotlyJSONEncoder)
     assert "no report kind is yours yet" in none_of_theirs
+
+
+def test_a_change_sent_from_another_site_is_refused(app):
+    """A page elsewhere (a sibling subdomain shares the site, so SameSite lets the cookie
+    through) cannot make a signed-in user's browser move a job or switch a role."""
+    operator, url = client_as(app, "operator"), "/api/field/orders/1/cancel"
+    away = operator.post(url, headers={"Origin": "https://evil.city.example"})
+    assert away.status_code == 403 and "another site" in away.get_json()["error"]
+    at_home = operator.post(url, headers={"Origin": "http://localhost"})
+    assert at_home.status_code == 409 and at_home.get_json()["error"] == "no work order 1"
+    foreign = operator.post("/_dash-update-component", json={"output": "x", "inputs": []},
+                            headers={"Origin": "null"})  # a sandboxed frame's
+    assert foreign.status_code == 403
