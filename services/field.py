@@ -35,11 +35,14 @@ def jobs(svc, who: Principal, now: datetime) -> dict[str, list[dict]]:
 
 
 def crews_for(settings, order: dict) -> list[dict]:
-    """The crews an operator may hand a job to: those with the skill for its type (every
-    crew when none has it), its own crew left out."""
+    """The crews an operator may hand a job to: those with the skill for its type, or
+    when none has it every crew, each said to lack it; its own crew left out."""
     crews = [c for c in settings.field_crews if c.crew_id != order.get("crew_id")]
-    skilled = [c for c in crews if order["service_code"] in c.skills]
-    return [{"crew_id": c.crew_id, "name": c.name} for c in skilled or crews]
+    skilled = [c for c in crews if c.fixes(order["service_code"])]
+    if skilled:
+        return [{"crew_id": c.crew_id, "name": c.name} for c in skilled]
+    return [{"crew_id": c.crew_id, "name": f"{c.name} (not listed for this type)"}
+            for c in crews]  # fmt: skip
 
 
 def _job(svc, who: Principal, order: dict) -> dict:
