@@ -3,7 +3,7 @@ selected request (by list, map or keyboard), its panel, and the operator's moves
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dash import ALL, Input, Output, State, callback, ctx, no_update
 from dash.exceptions import PreventUpdate
@@ -14,7 +14,7 @@ from components.triage import detail_panel, focus_pins, kpi_strip, queue_items, 
 from services import triage
 from services.access import current_principal
 from services.context import current_services
-from services.service_kpis import kpi_report
+from services.service_kpis import KPI_DAYS, kpi_report
 from services.work_orders import NotAllowed
 from store.work_orders import QUEUE_LIMIT
 
@@ -142,6 +142,9 @@ def act(_links, _assigns, _open, _cancels, why, key, changed):
     Output(ids.COMPLAINTS_KPIS, "children"),
     Input(ids.COMPLAINTS_REFRESH, "n_intervals"),
     Input(ids.COMPLAINTS_CHANGED, "data"),
+    Input(ids.COMPLAINTS_KPI_DAYS, "value"),
 )
-def show_kpis(_tick, _changed):
-    return kpi_strip(kpi_report(current_services(), current_principal(), datetime.now(UTC)))
+def show_kpis(_tick, _changed, days):
+    window = timedelta(days=days if days in KPI_DAYS else KPI_DAYS[-1])
+    return kpi_strip(kpi_report(current_services(), current_principal(), datetime.now(UTC),
+                                window=window))  # fmt: skip

@@ -202,6 +202,7 @@ COMPLAINTS_SELECTED = "complaints-selected"
 COMPLAINTS_DETAIL = "complaints-detail"
 COMPLAINTS_STATUS = "complaints-status"
 COMPLAINTS_KPIS = "complaints-kpis"
+COMPLAINTS_KPI_DAYS = "complaints-kpi-days"
 COMPLAINTS_CHANGED = "complaints-changed"  # bumped after each action: lists redraw
 COMPLAINTS_NEXT = "complaints-next"
 COMPLAINTS_PREV = "complaints-prev"

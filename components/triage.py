@@ -217,5 +217,6 @@ def kpi_strip(report: dict) -> list:
                         for name, f in sorted(report["by_department"].items())])],
             className="c3-table"),
     ], className="c3-kpi-departments")  # fmt: skip
-    return [html.H2("Service, last 28 days", className="c3-kpi-title"), strip, weeks,
-            departments]  # fmt: skip
+    start, end = report["window"]
+    return [html.H2(f"Service, last {round((end - start).total_seconds() / 86400)} days",
+                    className="c3-kpi-title"), strip, weeks, departments]  # fmt: skip

@@ -15,6 +15,7 @@ from components.map_shell import MapLayers, MapShell, swatches
 from components.triage import PIN_LEGEND
 from services.context import current_services
 from services.layers import bounds_seen
+from services.service_kpis import KPI_DAYS
 
 AGES = [
     {"label": "any age", "value": 0},
@@ -31,8 +32,10 @@ def _filter(name: str, placeholder: str, **more) -> dcc.Dropdown:
                         className="c3-complaints-filter", **more)  # fmt: skip
 
 
-def layout(**_query) -> html.Div:
+def layout(kpi_days: str | None = None, **_query) -> html.Div:
+    """`?kpi_days=7` shows the KPIs of 7 days (the wall's window), not 28."""
     svc = current_services()
+    days = int(kpi_days) if kpi_days in {str(d) for d in KPI_DAYS} else KPI_DAYS[-1]
     settings = svc.settings
     markers = dl.Overlay(dl.LayerGroup(id=ids.COMPLAINTS_MARKERS), name="New requests",
                          checked=True)  # fmt: skip
@@ -51,6 +54,11 @@ def layout(**_query) -> html.Div:
                     ),  # fmt: skip
                     html.Section(
                         [
+                            dcc.RadioItems(
+                                id=ids.COMPLAINTS_KPI_DAYS, value=days, inline=True,
+                                options=[{"label": f"{d} days", "value": d} for d in KPI_DAYS],
+                                className="c3-kpi-days",
+                            ),
                             html.Div(id=ids.COMPLAINTS_KPIS, className="c3-kpis",
                                      **{"aria-label": "Service KPIs"}),  # fmt: skip
                             html.Div(

@@ -15,6 +15,7 @@ from services.access import Principal
 from store.service_kpis import resolution_rows
 
 WINDOW = timedelta(days=28)
+KPI_DAYS = (7, 28)  # the windows /complaints offers: the wall's and the reports' 7, and 28
 WEEKS = 8
 
 

@@ -221,7 +221,8 @@ def test_an_order_opened_by_mistake_is_cancelled_with_a_reason(dash_duo, loop):
     dash_duo.start_server(app, port=free_port())
     dash_duo.driver.set_window_size(1920, 1080)
     dash_duo.driver.delete_all_cookies()
-    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/complaints")
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/complaints?kpi_days=7")  # the wall's
+    wait(dash_duo, lambda d: text_of(dash_duo, ".c3-kpi-title") == "Service, last 7 days")
     click(dash_duo, "button.c3-q-item[id*='complaints/r1']")
     wait(dash_duo, lambda d: text_of(dash_duo, ".c3-complaints-detail h3") == "Request r1")
     press(dash_duo, "o")
