@@ -12,11 +12,12 @@ from analytics.work_orders import MoveRefused
 from components import ids
 from components.triage import detail_panel, focus_pins, kpi_strip, queue_items, queue_pins
 from services import triage
-from services.access import current_principal
+from services.access import current_principal, scope_token
 from services.context import current_services
+from services.layers import versions_now
 from services.service_kpis import KPI_DAYS, kpi_report
 from services.work_orders import NotAllowed
-from store.work_orders import QUEUE_LIMIT
+from store.work_orders import ORDERS, QUEUE_LIMIT
 
 FILTERS = ("service_code", "zone_id", "department", "min_age_h")
 
@@ -145,6 +146,13 @@ def act(_links, _assigns, _open, _cancels, why, key, changed):
     Input(ids.COMPLAINTS_KPI_DAYS, "value"),
 )
 def show_kpis(_tick, _changed, days):
+    """The KPIs at the complaints' and orders' data versions, this minute: computed once
+    per web worker for everyone of the same scope (services.answers). They take seconds
+    over weeks of requests; asked again at each tick, a busy server's answer would be
+    overtaken by the next tick's and never shown, while the shared one is ready for it."""
+    svc, who, now = current_services(), current_principal(), datetime.now(UTC)
     window = timedelta(days=days if days in KPI_DAYS else KPI_DAYS[-1])
-    return kpi_strip(kpi_report(current_services(), current_principal(), datetime.now(UTC),
-                                window=window))  # fmt: skip
+    versions = versions_now(svc)
+    key = ("complaints-kpis", scope_token(), window, versions.get("complaints", 0),
+           versions.get(ORDERS, 0), int(now.timestamp() // 60))  # fmt: skip
+    return svc.answers.get(key, lambda: kpi_strip(kpi_report(svc, who, now, window=window)))

@@ -54,13 +54,16 @@ def layout(kpi_days: str | None = None, **_query) -> html.Div:
                     ),  # fmt: skip
                     html.Section(
                         [
-                            dcc.RadioItems(
-                                id=ids.COMPLAINTS_KPI_DAYS, value=days, inline=True,
-                                options=[{"label": f"{d} days", "value": d} for d in KPI_DAYS],
-                                className="c3-kpi-days",
-                            ),
-                            html.Div(id=ids.COMPLAINTS_KPIS, className="c3-kpis",
-                                     **{"aria-label": "Service KPIs"}),  # fmt: skip
+                            html.Div([
+                                dcc.RadioItems(
+                                    id=ids.COMPLAINTS_KPI_DAYS, value=days, inline=True,
+                                    options=[{"label": f"{d} days", "value": d}
+                                             for d in KPI_DAYS],
+                                    className="c3-kpi-days",
+                                ),
+                                html.Div(id=ids.COMPLAINTS_KPIS,
+                                         **{"aria-label": "Service KPIs"}),
+                            ], className="c3-kpis"),  # fmt: skip
                             html.Div(
                                 [_filter("service_code", "Type", multi=True),
                                  _filter("zone_id", "Zone", multi=True),
