@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
@@ -111,6 +112,7 @@ ROUTES = {
 }
 PAGE_ENDPOINTS = ("/", "/<path:path>")  # Dash's index and catch-all: the page shell
 PLAIN_PAGES = ("c3_field.page",)  # pages not Dash's: signed out, they too go to sign in
+log = logging.getLogger(__name__)
 CALLBACK_ENDPOINT = "/_dash-update-component"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # change nothing: any origin may send them
 
@@ -224,7 +226,15 @@ def _same_origin() -> bool:
     token). Beside the SameSite=Lax cookie: that one alone lets a sibling subdomain
     (same site, another origin) post as the signed-in user."""
     origin = request.headers.get("Origin")
-    return origin is None or urlsplit(origin).netloc == request.host
+    if origin is None:
+        return True
+    own = {request.host, urlsplit(current_services().settings.public_url or "").netloc}
+    if urlsplit(origin).netloc in own:
+        return True
+    log.warning("refused a %s to %s from origin %s (this server is %s; behind a proxy, set "
+                "public_url or trusted_proxies)", request.method, request.path, origin,
+                request.host)  # fmt: skip
+    return False
 
 
 def _refuse(status: int, message: str, why: str | None = None) -> Response:

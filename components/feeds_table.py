@@ -73,7 +73,8 @@ def _updates(owed: dict | None, now: datetime, zone: ZoneInfo) -> list:
     if owed["waiting"]:
         lines.append(html.Div(
             f"⚠ {owed['waiting']:,} update{'s' * (owed['waiting'] != 1)} to the source waiting "
-            f"since {_when(owed['oldest'], now, zone)}, tried again: {owed['last_error']}",
+            f"since {_when(owed['oldest'], now, zone)}"
+            + (f", tried again: {owed['last_error']}" if owed["last_error"] else ""),
             className="c3-feeds-warning c3-feeds-updates"))  # fmt: skip
     if owed["refused"]:
         lines.append(html.Div(

@@ -5,6 +5,7 @@ an order, link a duplicate, assign a crew. The rules are `services.work_orders`'
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,6 +15,8 @@ from analytics.service_levels import due_times
 from services import work_orders as orders
 from services.access import Principal
 from store import work_orders as rows
+
+log = logging.getLogger(__name__)
 
 
 def choices(svc) -> dict[str, list]:
@@ -130,18 +133,29 @@ def reopen_from_sources(svc, now: datetime | None = None) -> list[int]:
     now = now or datetime.now(UTC)
     with svc.store.reading() as cur:
         found = rows.reopened_at_source(cur)
+    reopened = []
     for r in found:
-        note = (f"{r['source']}/{r['request_id']} open again at the source since "
-                f"{r['reopened_at']:%Y-%m-%d %H:%M} UTC")
-        orders.move(svc.store, svc.settings, SOURCES, r["order_id"], "reopen", note=note,
-                    now=now)  # fmt: skip
-    return [r["order_id"] for r in found]
+        since = f" since {r['reopened_at']:%Y-%m-%d %H:%M} UTC" if r["reopened_at"] else ""
+        note = f"{r['source']}/{r['request_id']} open again at the source{since}"
+        try:
+            orders.move(svc.store, svc.settings, SOURCES, r["order_id"], "reopen", note=note,
+                        now=now)  # fmt: skip
+        except orders.MoveRefused as exc:  # moved meanwhile by someone else: theirs
+            log.info("order %s not reopened: %s", r["order_id"], exc)
+            continue
+        reopened.append(r["order_id"])
+    return reopened
 
 
 def follow_up(svc, now: datetime | None = None) -> dict[str, list[int]]:
     """The job worker's pass over the loop: fixes reopened at their source back to the
     queue, then the new requests of auto-assigned types to their crews."""
-    return {"reopened": reopen_from_sources(svc, now), "assigned": auto_assign(svc, now)}
+    try:
+        reopened = reopen_from_sources(svc, now)
+    except Exception:  # auto-assign goes on; the job's runner logs the next failure too
+        log.exception("reopening fixes reopened at their source failed")
+        reopened = []
+    return {"reopened": reopened, "assigned": auto_assign(svc, now)}
 
 
 def auto_assign(svc, now: datetime | None = None) -> list[int]:

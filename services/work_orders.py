@@ -161,7 +161,10 @@ def triage_and_assign(store: Store, settings, who: Principal, order_id: int, cre
     assign = _mover(settings, who, order_id, "assign", None, crew_id, None, now)
 
     def work(cur) -> dict:
-        if _order(cur, order_id)["state"] == "new":
+        state = _order(cur, order_id)["state"]
+        if state == "in_progress":  # a stale screen's press: the crew is at it
+            raise MoveRefused("the job is started: hand it to another crew on /field")
+        if state == "new":
             triage(cur)
         return assign(cur)
 

@@ -131,20 +131,25 @@ def order_requests(cur: duckdb.DuckDBPyConnection, order_id: int) -> list[dict]:
 
 
 def reopened_at_source(cur: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Validated orders a request of which the source closed after the validation and
-    has open again (a resident said it is not fixed): {order_id, source, request_id,
-    reopened_at} (the source's update time), one row per order."""
+    """Validated orders whose first request (the one the queue shows it by; a linked
+    duplicate does not reopen it) the source closed after the fix and has open again (a
+    resident said it is not fixed): {order_id, source, request_id, reopened_at} (the
+    source's update time, else its closing's). Closed after the crew's `done`, not after
+    the validation: the source's clock is not C3's."""
     rows = cur.execute(
-        """SELECT o.order_id, arg_min(r.source, r.request_id), min(r.request_id),
-                  max(r.updated_at)
+        """SELECT o.order_id, r.source, r.request_id,
+                  coalesce(r.updated_at, (SELECT max(e.changed_at) FROM service_request_events e
+                      WHERE e.source = r.source AND e.request_id = r.request_id))
            FROM work_orders o
-           JOIN work_order_requests l ON l.order_id = o.order_id
+           JOIN work_order_requests l ON l.order_id = o.order_id AND l.evidence IS NULL
            JOIN service_requests r USING (source, request_id)
            WHERE o.state = 'validated' AND r.status = 'open'
              AND EXISTS (SELECT 1 FROM service_request_events e
                          WHERE e.source = r.source AND e.request_id = r.request_id
-                           AND e.status = 'closed' AND e.changed_at >= o.closed_at)
-           GROUP BY o.order_id ORDER BY o.order_id"""
+                           AND e.status = 'closed'
+                           AND e.changed_at >= coalesce(o.done_at, o.closed_at))
+           QUALIFY row_number() OVER (PARTITION BY o.order_id ORDER BY r.request_id) = 1
+           ORDER BY o.order_id"""
     ).fetchall()
     keys = ("order_id", "source", "request_id", "reopened_at")
     return [dict(zip(keys, r, strict=True)) for r in rows]

@@ -143,8 +143,9 @@ def test_a_webhook_gets_each_change_signed(store, sim_fixed, monkeypatch):
 
 def test_an_update_the_source_refuses_is_given_up_and_the_next_ones_go_on(store, sim_fixed,
                                                                           monkeypatch):
-    """A 422 will be a 422 however often it is sent: given up with the source's reason
-    (on /feeds), and the request's later updates are not held behind it. The webhook's
+    """A 422 at the third attempt will be a 422 however often it is sent: given up with
+    the source's reason (on /feeds), and the request's later updates are not held
+    behind it. The webhook's
     address carries its token: no error names it."""
     assert run_open311(sim_fixed.url, store, FIXED_NOW).status == "ok"
     hook = Flask("hook")
@@ -169,7 +170,9 @@ def test_an_update_the_source_refuses_is_given_up_and_the_next_ones_go_on(store,
         error = rows(store, "SELECT last_error FROM source_updates WHERE attempts = 1")[0][0]
         assert error.endswith(": ConnectionError") and "tok-98765" not in error
         up = hooked(f"{server.url}/hooks/tok-98765")
-        later = FIXED_NOW + timedelta(minutes=1)
+        refused = send_due(store, up, now=FIXED_NOW + timedelta(minutes=1))  # attempt 2
+        assert refused == {"sent": 0, "failed": 1, "refused": 0}  # maybe a wrong address
+        later = FIXED_NOW + timedelta(minutes=3)
         assert send_due(store, up, now=later) == {"sent": 1, "failed": 0, "refused": 1}
         assert send_due(store, up, now=later + timedelta(hours=2)) == {
             "sent": 0, "failed": 0, "refused": 0}  # fmt: skip

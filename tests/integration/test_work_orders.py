@@ -220,6 +220,43 @@ def test_a_fix_reopened_at_the_source_comes_back_to_the_queue(empty_store):
     assert follow_up(desk, now=fixed + timedelta(hours=7))["reopened"] == []  # once
 
 
+def test_a_reopening_without_an_update_time_and_a_duplicates_reopening(empty_store):
+    """A file feed's closing has its close date and no update time: the reopening is
+    still seen, and said without a time. A linked duplicate reopened at the source does
+    not reopen the order (the queue shows an order by its first request)."""
+    store, desk = empty_store, Desk(empty_store, SETTINGS, None)
+    add_request(store, "r1")
+    add_request(store, "r2", minutes=5, north_m=10)
+    fixed = T0 + timedelta(hours=3)
+    order_id = open_order(store, SETTINGS, OPERATOR, [("o311", "r1")], now=T0)
+    link(store, SETTINGS, OPERATOR, order_id, ("o311", "r2"), "10 m apart", now=T0)
+    for who, action, extra in [(OPERATOR, "assign", {"crew_id": "north"}),
+                               (CREW, "start", {}), (CREW, "done", {"photo": "abc"}),
+                               (INSPECTOR, "validate", {})]:  # fmt: skip
+        move(store, SETTINGS, who, order_id, action, now=fixed, **extra)
+    source_says(store, "r2", "closed", fixed + timedelta(minutes=1))
+    source_says(store, "r2", "open", fixed + timedelta(hours=2))
+    assert follow_up(desk, now=fixed + timedelta(hours=3))["reopened"] == []
+
+    source_says(store, "r1", "closed", fixed + timedelta(minutes=1))
+    source_says(store, "r1", "open", None)
+    assert follow_up(desk, now=fixed + timedelta(hours=3))["reopened"] == [order_id]
+    last = order_detail(store, SETTINGS, OPERATOR, order_id)["events"][-1]
+    assert last["note"] == "o311/r1 open again at the source since 2026-12-01 12:01 UTC"
+
+
+def test_a_stale_assign_never_takes_a_started_job_from_its_crew(empty_store):
+    store, desk = empty_store, Desk(empty_store, SETTINGS, None)
+    add_request(store, "r1")
+    order_id = triage_assign(desk, OPERATOR, "o311/r1", "north", now=T0)
+    move(store, SETTINGS, CREW, order_id, "start", now=T0)
+    with pytest.raises(MoveRefused, match="the job is started: hand it to another crew"):
+        triage_assign(desk, OPERATOR, "o311/r1", "south", now=T0)
+    assert rows(store, "SELECT state, crew_id FROM work_orders") == [("in_progress", "north")]
+    move(store, SETTINGS, OPERATOR, order_id, "assign", crew_id="south", now=T0)  # /field's
+    assert rows(store, "SELECT state, crew_id FROM work_orders") == [("assigned", "south")]
+
+
 def test_an_order_without_a_crew_stays_in_the_queue(empty_store):
     """Triaged but not yet assigned, or an assignment refused: the order waits in the
     queue, never nowhere."""
