@@ -91,8 +91,8 @@ def test_the_table_sorts_and_filters_in_the_store_and_exports_what_it_lists(
         demo_city.containers.loc[demo_city.containers["waste_type"] == "paper", "container_id"],
         reverse=True,
     )
-    WebDriverWait(dash_duo.driver, 10).until(lambda d: d.execute_script(LISTED) == paper)
-    WebDriverWait(dash_duo.driver, 10).until(
+    WebDriverWait(dash_duo.driver, 30).until(lambda d: d.execute_script(LISTED) == paper)
+    WebDriverWait(dash_duo.driver, 30).until(
         lambda d: "paper" in d.find_element("id", "explore-export").get_attribute("href")
     )
     assert [r["Container"] for r in exported_rows(dash_duo, "waste")] == paper
