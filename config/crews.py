@@ -25,7 +25,8 @@ class Crew(BaseModel):
     )
     shift_start: str = Field(default="07:00", pattern=HHMM, description="Local shift start.")
     shift_end: str = Field(default="19:00", pattern=HHMM, description="Local shift end "
-                           "(earlier than the start: the shift runs past midnight).")  # fmt: skip
+                           "(earlier than the start: the shift runs past midnight; equal to "
+                           "it: around the clock).")  # fmt: skip
     base: list[float] | None = Field(
         default=None, min_length=2, max_length=2,
         description="[lon, lat] the crew starts from while no position has arrived.",
@@ -37,7 +38,9 @@ class Crew(BaseModel):
     def on_shift(self, local_minute: int) -> bool:
         start = int(self.shift_start[:2]) * 60 + int(self.shift_start[3:])
         end = int(self.shift_end[:2]) * 60 + int(self.shift_end[3:])
-        if start <= end:
+        if start == end:
+            return True
+        if start < end:
             return start <= local_minute < end
         return local_minute >= start or local_minute < end
 
@@ -61,11 +64,13 @@ class DispatchSettings(BaseModel):
 
 
 def demo_crews() -> list[Crew]:
-    """The demo city's crews: the simulator drives them along its roads."""
+    """The demo city's crews: the simulator drives them along its roads. They work around
+    the clock, so the complaint loop can be shown whatever the hour."""
+    always = {"shift_start": "00:00", "shift_end": "00:00"}
     return [
-        Crew(crew_id="crew-waste-1", name="Waste crew 1", skills=["WST-OVF", "WST-DMP"]),
-        Crew(crew_id="crew-waste-2", name="Waste crew 2", skills=["WST-OVF", "WST-DMP"]),
+        Crew(crew_id="crew-waste-1", name="Waste crew 1", skills=["WST-OVF", "WST-DMP"], **always),
+        Crew(crew_id="crew-waste-2", name="Waste crew 2", skills=["WST-OVF", "WST-DMP"], **always),
         Crew(crew_id="crew-streets-1", name="Streets crew 1",
-             skills=["RD-POT", "STL-OUT", "GRF"]),  # fmt: skip
-        Crew(crew_id="crew-traffic-1", name="Traffic crew 1", skills=["TRF-SIG", "ABV"]),
+             skills=["RD-POT", "STL-OUT", "GRF"], **always),  # fmt: skip
+        Crew(crew_id="crew-traffic-1", name="Traffic crew 1", skills=["TRF-SIG", "ABV"], **always),
     ]
