@@ -89,7 +89,7 @@ def complaint_figures(
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # waste | traffic | complaints | feeds
+    kind: str  # waste | traffic | complaints | feeds | signal (analytics.signals)
     key: str  # stable id of what crossed the line
     at: datetime  # when it crossed
     title: str

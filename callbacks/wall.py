@@ -32,6 +32,7 @@ from components.wall_tiles import (
     tile_level,
     worst_level,
 )
+from services import signals
 from services.access import scope_token
 from services.context import current_services
 from services.layers import layer_url, wall_tokens
@@ -117,7 +118,7 @@ def _waste_panel(token):
         children,
         f"c3-tile c3-tile-waste c3-level-{level}",
         layer_url("waste", token),
-        alert_data(kpis.waste_alerts(states)),
+        alert_data(kpis.waste_alerts(states) + signals.wall_alerts(svc, now, "waste")),
     )
 
 
@@ -174,7 +175,8 @@ def _traffic_panel(token):
         children,
         f"c3-tile c3-tile-traffic c3-level-{worst_level(*levels.values())}",
         layer_url("traffic", token),
-        alert_data(kpis.traffic_alerts(states, now, minutes)),
+        alert_data(kpis.traffic_alerts(states, now, minutes)
+                   + signals.wall_alerts(svc, now, "traffic")),
     )
 
 
@@ -310,8 +312,11 @@ def _feeds_panel(_token):
     State(ids.WALL_SCENES, "data"),
 )
 def alerts_strip(*args):
+    """Newest first, the cross-domain signals before the rest: a disagreement between
+    domains is rarer, and older, than a full bin, and would never make the strip."""
     *groups, config = args
-    merged = sorted((a for g in groups for a in (g or [])), key=lambda a: a["at"], reverse=True)
+    merged = sorted((a for g in groups for a in (g or [])),
+                    key=lambda a: (a["kind"] == "signal", a["at"]), reverse=True)  # fmt: skip
     svc, kiosk = current_services(), config.get("kiosk", True)
     # every wall asks for the same strip when a domain changes: built once per worker
     key = ("alerts", json.dumps([merged[:20], kiosk], sort_keys=True, default=str))

@@ -23,10 +23,19 @@ from store.lock import check_not_locked
 log = logging.getLogger("c3")
 
 
-def build_demo_city(settings: Settings, city):
+def build_demo_city(settings: Settings, city, now_s: float | None = None):
+    """The demo city, with `sim_faults` of each kind from midnight (UTC) four days back."""
+    from sim.faults import seed_faults
     from sim.model import DemoCity
 
-    return DemoCity(city, settings.sim_seed, settings.sim_containers, settings.timezone)
+    demo = DemoCity(city, settings.sim_seed, settings.sim_containers, settings.timezone)
+    if not settings.sim_faults:
+        return demo
+    since = (int(time.time() if now_s is None else now_s) // 86400 - 4) * 86400
+    faults = seed_faults(demo.containers, demo.segments, settings.sim_seed, since,
+                         per_kind=settings.sim_faults)  # fmt: skip
+    return DemoCity(city, settings.sim_seed, settings.sim_containers, settings.timezone,
+                    faults=faults)  # fmt: skip
 
 
 def start_sim(settings: Settings, demo_city):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dash_svg as svg
@@ -72,11 +72,13 @@ def tile(title: str, headline: html.Div, rows: list, spark: html.Div | None) -> 
 
 def alert_items(alerts: list[dict], tz: str, kiosk: bool) -> list[html.Li]:
     zone = ZoneInfo(tz)
+    day_ago = datetime.now(zone) - timedelta(days=1)
     items = []
     for a in alerts:
         when = datetime.fromisoformat(a["at"]).astimezone(zone)
         content = [
-            html.Span(f"{when:%H:%M}", className="c3-alert-time"),
+            html.Span(f"{when:%H:%M}" if when > day_ago else f"since {when:%a %H:%M}",
+                      className="c3-alert-time"),  # fmt: skip
             html.Span(a["kind"], className=f"c3-alert-kind c3-kind-{a['kind']}"),
             html.Span(a["title"], className="c3-alert-title"),
             html.Span(a["place"], className="c3-alert-place"),

@@ -23,6 +23,7 @@ from config.problems import ConfigProblem, known_time_zone
 from config.reports import DEFAULT_REPORTS, ReportKind, SmtpSettings
 from config.retention import RetentionSettings
 from config.service_levels import ServiceLevelSettings
+from config.signals import SignalSettings
 from config.store import StoreSettings
 from config.wall import DEFAULT_SCENES, DEFAULT_THRESHOLDS, Threshold, WallScene
 from config.web import FrameOrigin, PublicUrl
@@ -85,6 +86,10 @@ class Settings(BaseSettings):
     sim_step_minutes: int = Field(
         default=15, ge=1, description="Spacing of backfilled traffic and waste readings, minutes."
     )
+    sim_faults: int = Field(
+        default=2, ge=0, description="Faults of each kind the demo city seeds four days back "
+        "(misreading, stuck and unemptied bins, stuck and degrading roads), so its signals "
+        "have something to find; 0: a city without faults.")  # fmt: skip
     connectors: list[ConnectorSettings] | None = Field(
         default=None, description="Feeds to poll; unset = the demo simulator's three feeds."
     )
@@ -203,6 +208,10 @@ class Settings(BaseSettings):
     )
     alert_congested_minutes: int = Field(
         default=15, ge=1, description="Alert when a segment stays congested this many minutes."
+    )
+    signals: SignalSettings = Field(
+        default_factory=SignalSettings,
+        description="The cross-domain signals' thresholds (sensors against complaints, …).",
     )
 
     # connectors set aside when the config was read (config.loading), each with its reason

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from geo.city import CityModel
+from sim import faults as fault_model
 from sim.catalog import (
     HOURLY_ACTIVITY,
     PEAK_SENSITIVITY,
@@ -24,6 +25,8 @@ from sim.catalog import (
     WEEKEND_PEAKS,
 )
 from sim.clock import DAY_S, from_local_seconds, local_day_type, to_local_seconds
+from sim.faults import Faults
+from sim.overflow_reports import at_full_bins
 from sim.placement import place_containers
 
 CONGESTED_RATIO = 1.8  # observed / free-flow travel time at which a segment counts as congested
@@ -66,11 +69,14 @@ class DemoCity:
         *,
         requests_per_day: float | None = None,
         congestion: bool = True,
+        faults: Faults | None = None,
     ):
         """`requests_per_day` scales the complaint rate (synthetic cities of any size); by
         default the demo's rate holds: about 55 requests a weekday and 40 a weekend day.
-        `congestion=False` takes rush hours and incidents away (a control for analyses)."""
+        `congestion=False` takes rush hours and incidents away (a control for analyses);
+        `faults` seeds sensors, bins and roads that go wrong (`sim.faults`)."""
         self.congestion = congestion
+        self.faults = faults or Faults.none()
         self.city = city
         self.seed = seed
         self.tz = tz
@@ -133,12 +139,17 @@ class DemoCity:
             ]
         )
         factor = factor + noise
+        seg_ids = self.segments["segment_id"].to_numpy()
+        if self.faults.degrading:
+            factor = fault_model.road_factor(factor, times_s, seg_ids, self.faults)
         incidents = self.incidents_between(int(times_s.min()), int(times_s.max()) + 1)
         for inc in incidents if self.congestion else []:
             active = (times_s >= inc.start_s) & (times_s < inc.end_s)
             factor[active, inc.segment_index] *= inc.severity
         factor = np.clip(factor, 0.08, 1.05)
         speed = self._freeflow[None, :] * factor
+        if self.faults.stuck_segments:
+            speed = fault_model.stuck_speed(speed, times_s, seg_ids, self._freeflow, self.faults)
         activity = _ACTIVITY[(local % DAY_S) // 3600] * 24
         intensity = np.round(self._intensity[None, :] * activity[:, None] * np.minimum(factor, 1))
         ratio = 1 / factor
@@ -151,10 +162,20 @@ class DemoCity:
 
     # -- waste -----------------------------------------------------------------------------
     def last_collection_local(self, local_s: np.ndarray) -> np.ndarray:
-        """Wall-clock second of each container's latest collection at or before `local_s`.
+        """Wall-clock second of each container's latest collection at or before `local_s`
+        (an unemptied bin's rounds stop at the faults' start).
 
         `local_s` is shaped (T,); the result (T, C).
         """
+        last = self._round_before(local_s)
+        if self.faults.unemptied:
+            since = to_local_seconds(np.array([self.faults.since_s]), self.tz)
+            ids = self.containers["container_id"].to_numpy()
+            missed = fault_model.mask(ids, self.faults.unemptied)[None, :] & (last > since[0])
+            last = np.where(missed, self._round_before(since), last)
+        return last
+
+    def _round_before(self, local_s: np.ndarray) -> np.ndarray:
         c = self.containers
         period = c["period_days"].to_numpy()[None, :]
         phase = c["phase_day"].to_numpy()[None, :]
@@ -165,16 +186,26 @@ class DemoCity:
         k = np.where(k * DAY_S + tod > t, k - period, k)
         return k * DAY_S + tod
 
+    def true_fill(self, times_s: np.ndarray) -> np.ndarray:
+        """How full each bin really is at each time (T, C); 1 or more is overflowing."""
+        local = to_local_seconds(np.asarray(times_s, dtype="int64"), self.tz)
+        last = self.last_collection_local(local)
+        rate = self.containers["rate_per_day"].to_numpy()[None, :]
+        return rate * (activity_days(local)[:, None] - activity_days(last))
+
     def waste(self, times_s: np.ndarray) -> dict[str, np.ndarray]:
-        """Fill level (0-1), temperature and status of every container at each time (T, C)."""
+        """Fill level (0-1) as the sensors report it, temperature and status of every
+        container at each time (T, C)."""
         times_s = np.asarray(times_s, dtype="int64")
         local = to_local_seconds(times_s, self.tz)
         last = self.last_collection_local(local)
-        rate = self.containers["rate_per_day"].to_numpy()[None, :]
-        raw = rate * (activity_days(local)[:, None] - activity_days(last))
+        raw = self.true_fill(times_s)
         n = len(self.containers)
         noise = np.stack([_stream(self.seed, 5, int(t // 60)).normal(0, 0.012, n) for t in times_s])
         fill = np.clip(np.round(raw + noise, 3), 0, 1)
+        if self.faults.misreading or self.faults.stuck:
+            ids = self.containers["container_id"].to_numpy()
+            fill = fault_model.sensor_fill(fill, times_s, ids, self.faults)
         lid = np.stack([_stream(self.seed, 6, int(t // 3600)).random(n) < 0.004 for t in times_s])
         hour = (local % DAY_S) / 3600
         season = 6 - 9 * np.cos(2 * np.pi * (((local // DAY_S) + 10) % 365) / 365)
@@ -199,6 +230,9 @@ class DemoCity:
         at_local = days[day_i] * DAY_S + c["collect_tod_s"].to_numpy()[cont_i]
         at = from_local_seconds(at_local, self.tz)
         keep = (at >= start_s) & (at < end_s)
+        if self.faults.unemptied:
+            missed = fault_model.mask(c["container_id"].to_numpy()[cont_i], self.faults.unemptied)
+            keep &= ~(missed & (at > self.faults.since_s))
         return pd.DataFrame(
             {
                 "container_id": c["container_id"].to_numpy()[cont_i[keep]],
@@ -252,9 +286,14 @@ class DemoCity:
                     "requested_s": int(requested[i]),
                     "closed_s": int(requested[i] + close_h * 3600),
                     "expected_s": int(requested[i] + 2 * st.median_close_h * 3600),
+                    "_bin": j if st.group == "waste" else -1,
                 }
             )
-        return pd.DataFrame(rows)
+        frame = at_full_bins(self, pd.DataFrame(rows))
+        if self.faults.any:
+            caused = fault_model.fault_requests(self, local_day, year)
+            frame = pd.concat([f for f in (frame, caused) if not f.empty], ignore_index=True)
+        return frame
 
     def _many_requests_on(self, local_day: int) -> pd.DataFrame:
         """`requests_on` at `requests_per_day`, drawn as arrays (thousands a day).
