@@ -43,3 +43,6 @@ class SignalSettings(BaseModel):
     stuck_days: float = Field(
         default=2, gt=0, description="Stuck: a sensor that sent one value this many days "
         "(the scale's ends excepted: a full bin may read 100 % for long).")  # fmt: skip
+    open_orders: bool = Field(
+        default=True, description="Open a work order for each signal that rests on "
+        "residents' reports, covering them, its evidence as the first note.")  # fmt: skip

@@ -14,6 +14,7 @@ import pandas as pd
 from analytics.service_levels import due_times
 from services import work_orders as orders
 from services.access import Principal
+from services.signal_orders import open_from_signals
 from store import work_orders as rows
 
 log = logging.getLogger(__name__)
@@ -149,13 +150,20 @@ def reopen_from_sources(svc, now: datetime | None = None) -> list[int]:
 
 def follow_up(svc, now: datetime | None = None) -> dict[str, list[int]]:
     """The job worker's pass over the loop: fixes reopened at their source back to the
-    queue, then the new requests of auto-assigned types to their crews."""
+    queue, the signals' reports into work orders (services.signal_orders), then the new
+    requests of auto-assigned types to their crews."""
     try:
         reopened = reopen_from_sources(svc, now)
     except Exception:  # auto-assign goes on; the job's runner logs the next failure too
         log.exception("reopening fixes reopened at their source failed")
         reopened = []
-    return {"reopened": reopened, "assigned": auto_assign(svc, now)}
+    try:
+        from_signals = open_from_signals(svc, now)
+    except Exception:  # the rest of the pass goes on
+        log.exception("work orders from the signals failed")
+        from_signals = []
+    return {"reopened": reopened, "from_signals": from_signals,
+            "assigned": auto_assign(svc, now)}
 
 
 def auto_assign(svc, now: datetime | None = None) -> list[int]:

@@ -24,6 +24,7 @@ from analytics import kpis, service_levels
 from analytics.freshness import assess
 from config import ReportKind, Settings
 from services.reports.missing import NO_DATA, PART_DOMAIN, newest_note
+from services.reports.signals_part import SIGNAL_DOMAINS, TITLE, signals_table
 from services.service_kpis import figures_at
 from store import Store, reports, wall
 from store.queries import feed_status
@@ -279,9 +280,10 @@ def build_snapshot(
                 "series": {d: wall.hourly_points(cur, at, d, hours, zones) for d in domains},
             },
         )
-        snap.parts["map"] = _guarded(
-            Part("Map"), lambda: _map_layers(cur, now, domains, zones)
-        )
+        snap.parts["map"] = _guarded(Part("Map"), lambda: _map_layers(cur, now, domains, zones))
+    if set(domains) & set(SIGNAL_DOMAINS):  # read outside the block: it opens its own
+        signals = lambda: signals_table(store, settings, snap, zones)  # noqa: E731
+        snap.parts["signals"] = _guarded(Part(TITLE), signals)
     for key, part in snap.parts.items():
         if part.missing is None and _empty(part.data):
             part.missing = f"no data by {stamp}" + notes.get(PART_DOMAIN.get(key), "")

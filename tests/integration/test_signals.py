@@ -9,8 +9,12 @@ from datetime import timedelta
 
 import pytest
 
-from config import load_settings
+from config import ReportKind, load_settings
 from services import signals as service
+from services.reports.content import build_snapshot
+from services.reports.render import render_html
+from services.signal_orders import open_from_signals
+from services.triage import Desk
 from sim.demo_history import backfill_demo
 from sim.faults import seed_faults
 from sim.http import BackgroundServer
@@ -76,3 +80,38 @@ def test_a_city_without_faults_has_no_signals(city, tmp_path):
         assert service.find(store, load_settings(timezone=TZ), NOW) == []
     finally:
         store.close()
+
+
+def test_the_report_lists_the_signals_of_its_domains(faulted, city):
+    store, faults = faulted
+    settings = load_settings(timezone=TZ)
+    city_report = ReportKind(name="city", title="City", cron="0 7 * * *")
+    snap = build_snapshot(store, settings, city_report, NOW, NOW - timedelta(days=1))
+    html = render_html(snap, city.bounds, None)
+    section = html[html.index('<section id="signals">'):html.index('<section id="trends"')]
+    assert "Sensor disagrees with reports" in section and faults.misreading[0] in section
+    assert "below its profile" in section and "Sensor stuck" in section
+    traffic = ReportKind(name="roads", title="Roads", cron="0 7 * * *", department="traffic")
+    rows = build_snapshot(store, settings, traffic, NOW, NOW - timedelta(days=1)) \
+        .parts["signals"].data["signals"]  # fmt: skip
+    assert set(rows["rule"]) == {"Road problem", "Sensor stuck"}  # its domain's only
+    complaints = ReportKind(name="desk", title="Desk", cron="0 7 * * *", department="complaints")
+    assert "signals" not in build_snapshot(store, settings, complaints, NOW,
+                                           NOW - timedelta(days=1)).parts  # fmt: skip
+
+
+def test_a_signal_on_residents_reports_opens_one_work_order_with_its_evidence(faulted):
+    store, faults = faulted
+    desk = Desk(store, load_settings(timezone=TZ), None)
+    made = open_from_signals(desk, NOW)
+    with store.reading() as cur:
+        opened = cur.execute(
+            "SELECT e.note, count(DISTINCT l.request_id) FROM work_order_events e "
+            "JOIN work_order_requests l USING (order_id) WHERE e.action = 'open' "
+            "AND e.who = 'signals' GROUP BY 1 ORDER BY 1").fetchall()  # fmt: skip
+    about = {note.split(": ")[1] for note, _ in opened}
+    assert about == set(faults.misreading) | set(faults.unemptied) | set(faults.degrading)
+    assert len(made) == len(opened) and all(n >= 1 for _, n in opened)
+    road = next(note for note, _ in opened if faults.degrading[0] in note)
+    assert road.startswith("Road problem") and "below its profile" in road
+    assert open_from_signals(desk, NOW) == []  # once: the reports are covered now

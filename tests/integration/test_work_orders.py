@@ -207,7 +207,7 @@ def test_a_fix_reopened_at_the_source_comes_back_to_the_queue(empty_store):
     source_says(store, "r1", "open", fixed + timedelta(hours=5))  # "it is not fixed"
     source_says(store, "r2", "open", fixed + timedelta(hours=5))  # a note, still open
     reopened = follow_up(desk, now=fixed + timedelta(hours=6))
-    assert reopened == {"reopened": order_ids[:1], "assigned": []}
+    assert reopened == {"reopened": order_ids[:1], "from_signals": [], "assigned": []}
     detail = order_detail(store, SETTINGS, OPERATOR, order_ids[0])
     assert (detail["state"], detail["crew_id"], detail["closed_at"], detail["reopened"]) == (
         "new", None, None, 1)  # fmt: skip
