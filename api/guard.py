@@ -94,6 +94,7 @@ ROUTES = {
     "c3_api.requests_shown": screens("explore"),
     "c3_api.clustered": screens("explore"),
     "c3_api.hotspots": screens("explore"),
+    "c3_api.signals_layer": screens("explore"),
     "c3_api.rows_csv": screens("explore"),
     "c3_api.year_kpis": screens("explore", "reports"),
     "c3_api.report": screens("reports"),

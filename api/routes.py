@@ -1,6 +1,6 @@
 """HTTP endpoints the map shell loads its layers from (GeoJSON by URL, cached by version),
 and `/explore`'s time-dependent data: the values at a moment, requests over a range,
-complaint hotspots."""
+complaint hotspots; the cross-domain signals now."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import duckdb
 from flask import Blueprint, Response, abort, request, send_file
 
 from geo.encoding import to_geobuf
+from services import signals
 from services.access import (
     current_principal,
     personal_data_allowed,
@@ -153,7 +154,6 @@ def frame() -> Response:
     svc = current_services()
     versions = current_versions()
     version = f"{versions.get('waste', 0)}.{versions.get('traffic', 0)}"
-
     zones = zone_filter()  # a department scoped to zones: their features' values only
 
     def compute() -> bytes:
@@ -256,6 +256,13 @@ def hotspots() -> Response:
             return explore.hotspots_geojson(cur, window, filters, resolution).encode()
 
     return _json(svc.cache.get_or_compute(key, version, compute), GEOJSON)
+
+
+@api.get("/signals.geojson")
+def signals_layer() -> Response:
+    """The cross-domain signals now, as points: those of the asker's domains and zones."""
+    found = signals.visible(current_services(), datetime.now(UTC))
+    return _json(json.dumps(signals.as_geojson(found)), GEOJSON)
 
 
 @api.get("/kpis/year/<domain>")

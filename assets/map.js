@@ -16,6 +16,8 @@ window.c3 = Object.assign({}, window.c3, {
       [0, "#2f9e44", "free flow"],
     ];
     const NO_DATA = "#8a8f98";
+    // the cross-domain signals' rules that have a shape of their own (assets/c3.css)
+    const RULE_SHAPES = {sensor_disagrees: 1, full_unplanned: 1, road_problem: 1, stuck_sensor: 1};
     // Features currently on the map, per layer (read by the browser tests and benches).
     const onMap = {};
 
@@ -341,6 +343,31 @@ window.c3 = Object.assign({}, window.c3, {
         layer.bindPopup(() => popup("Container " + p.id + " · not collected", [
           ["Why", p.reason], ["Fill level now", pct(p.fill)],
         ]));
+      },
+
+      // /explore: the cross-domain signals now, one shape per rule (assets/c3.css), on top
+      signalMarker: function (feature, latlng, context) {
+        const p = feature.properties;
+        const size = 22 * uiScale();
+        return L.marker(latlng, {
+          icon: L.divIcon({className: "c3-signal", iconSize: [size, size],
+                           html: '<div class="c3-signal-mark c3-signal-' + (RULE_SHAPES[p.rule]
+                             ? p.rule : "other") + '"></div>'}),
+          keyboard: true, opacity: alpha(context), zIndexOffset: 1000,
+          title: "Signal: " + p.title + " · " + p.feature_id,
+        });
+      },
+
+      signalPopup: function (feature, layer, context) {
+        const p = feature.properties;
+        track(layer, "signals");
+        layer.bindPopup(() => popup(p.title, [
+          ["About", p.feature_id],
+          ["Place", p.place],
+          ["Since", formatTime(p.since, hideoutOf(context).tz)],
+          ["Evidence", p.evidence],
+          ["Requests", p.requests && p.requests.length ? p.requests.join(", ") : null],
+        ]), {className: "c3-signal-popup", maxWidth: 360 * uiScale()});
       },
 
       hotspotStyle: function (feature, context) {

@@ -97,9 +97,9 @@ EXPLORE_SUBSET_BOX = "explore-subset-bar-box"  # the bar and its "Show all", hid
 EXPLORE_SUBSET_CLEAR = "explore-subset-clear"
 
 # every layer the explore map can show, in the order the clientside view lists them
-EXPLORE_LAYERS_ALL = ("traffic", "waste", "complaints", "hotspots", "zones", "basemap")
+EXPLORE_LAYERS_ALL = ("traffic", "waste", "complaints", "hotspots", "signals", "zones", "basemap")
 # the map shell's overlays (each checkable, each loaded by URL), in the clientside view's order
-EXPLORE_OVERLAYS = ("traffic", "waste", "complaints", "zones", "hotspots")
+EXPLORE_OVERLAYS = ("traffic", "waste", "complaints", "zones", "hotspots", "signals")
 # the layers whose clicked feature opens the detail panel
 EXPLORE_PANEL_LAYERS = ("waste", "traffic", "complaints", "zones")
 

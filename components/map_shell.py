@@ -12,6 +12,7 @@ import dash_leaflet as dl
 from dash import html
 from dash_extensions.javascript import Namespace
 
+from analytics.signals import RULES
 from components.ids import MapShellIds
 from services.legends import CONGESTION_LEGEND, FILL_LEGEND
 
@@ -56,6 +57,14 @@ HOTSPOTS = (
     "Complaint hotspots (H3)",
     False,
     {"style": js("hotspotStyle"), "onEachFeature": js("hotspotTooltip")},
+)
+
+# Explore only: the cross-domain signals now (services/signals.py), a shape per rule.
+SIGNALS = (
+    "signals",
+    "Cross-domain signals",
+    False,
+    {"pointToLayer": js("signalMarker"), "onEachFeature": js("signalPopup")},
 )
 
 # Each layer draws in its own pane, so a layer redrawn (new filter, new moment) stays at
@@ -150,6 +159,22 @@ def domain_legend(
           if hotspots else []),
     ]  # fmt: skip
     return [group for domain, group in groups if domain not in unseen]
+
+
+def signals_legend() -> html.Div:
+    """The signals' shapes, one per rule (assets/c3.css `c3-signal-<rule>`)."""
+    return html.Div(
+        [html.Div("Cross-domain signals (now)", className="c3-legend-title")]
+        + [
+            html.Div(
+                [html.Span(html.Span(className=f"c3-signal-mark c3-signal-{rule}"),
+                           className="c3-signal c3-signal-swatch"), label],
+                className="c3-legend-row",
+            )
+            for rule, label in RULES.items()
+        ],
+        className="c3-legend-group",
+    )
 
 
 def legend(aio_id: str, groups: list) -> html.Div:
@@ -262,7 +287,8 @@ class MapLayers:
 
     `only` keeps just those domain layers; `checked` are shown at start (default: each
     layer's own); `hideouts` adds to each layer's hideout (filters, opacity, moment: see
-    assets/explore.js); `hotspots` adds the H3 complaint layer; the points of the layers
+    assets/explore.js); `hotspots` adds the H3 complaint layer, `signals` the
+    cross-domain signals; the points of the layers
     in `server_clustered` arrive clustered for the map's view (assets/clusters.js sets
     their data), where the browser clusters the complaints otherwise; `selectable`
     reports clicks on features (and zooms into a server's cluster clicked);
@@ -274,6 +300,7 @@ class MapLayers:
     checked: tuple[str, ...] | None = None
     hideouts: dict[str, dict] = field(default_factory=dict)
     hotspots: bool = False
+    signals: bool = False
     server_clustered: tuple[str, ...] = ()
     selectable: bool = False
     extra: tuple = ()
@@ -292,7 +319,8 @@ def _overlays(aio_id: str, hideout: dict, spec: MapLayers) -> list:
             server_clustered=layer in spec.server_clustered,
             selectable=spec.selectable,
         )
-        for layer, name, shown, styling in OVERLAYS + ((HOTSPOTS,) if spec.hotspots else ())
+        for layer, name, shown, styling in OVERLAYS
+        + ((HOTSPOTS,) if spec.hotspots else ()) + ((SIGNALS,) if spec.signals else ())
         if (spec.only is None or layer in spec.only) and layer not in spec.unseen
     ] + list(spec.extra)
 

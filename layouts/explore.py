@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from components import ids
 from components.chrome import page_header
-from components.map_shell import MapLayers, MapShell, domain_legend
+from components.map_shell import MapLayers, MapShell, domain_legend, signals_legend
 from services.context import current_services
 from services.explore_url import ExploreUrl, read_url, split
 from services.explore_view import (
@@ -28,6 +28,7 @@ LAYER_OPTIONS = [
     {"label": "Waste containers", "value": "waste"},
     {"label": "Complaints (points)", "value": "complaints"},
     {"label": "Complaint hotspots (H3)", "value": "hotspots"},
+    {"label": "Cross-domain signals", "value": "signals"},
     {"label": "Zones", "value": "zones"},
     {"label": "Basemap", "value": "basemap"},
 ]
@@ -312,12 +313,14 @@ def _map(svc, shown: tuple[str, ...], url: ExploreUrl, query: dict) -> html.Main
                     checked=shown,
                     hideouts=initial_hideouts(shown, url, query, settings.timezone, svc.large_city),
                     hotspots=True,
+                    signals=True,
                     server_clustered=clustered(svc.large_city),
                     selectable=True,
                 ),
                 # a department's legend explains its own layers only
                 legend_groups=domain_legend(True, svc.large_city, tuple(
-                    d for d in ("waste", "traffic", "complaints") if not sees_layer(d))),
+                    d for d in ("waste", "traffic", "complaints") if not sees_layer(d)))
+                + ([signals_legend()] if sees_layer("signals") else []),
             ),
             _time_bar(),
             _table(),

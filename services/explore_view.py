@@ -8,6 +8,7 @@ import math
 from datetime import UTC, datetime
 
 from analytics import timewindow
+from services import signals
 from services.access import current_principal
 from services.layers import current_layer_url, versions_now
 from store import explore
@@ -76,6 +77,7 @@ def sources_of(versions: dict, now_s: float, large_city: bool) -> dict:
         else current_layer_url("waste", versions, now_s),
         "complaints": f"/api/clusters/complaints.geojson?v={complaints_v}",
         "hotspots": f"/api/hotspots.geojson?v={complaints_v}",
+        "signals": f"/api/signals.geojson?v={signals.version(versions, now_s)}",
         "server_filtered": list(server_filtered(large_city)),
         "clustered": list(on_server),
     }
@@ -83,12 +85,18 @@ def sources_of(versions: dict, now_s: float, large_city: bool) -> dict:
 
 LAYER_DOMAINS = {"traffic": "traffic", "waste": "waste", "complaints": "complaints",
                  "hotspots": "complaints"}  # fmt: skip  (zones and the basemap: everyone's)
+SIGNAL_DOMAINS = ("waste", "traffic")  # whose features the cross-domain signals are about
 
 
 def sees_layer(layer: str) -> bool:
-    """Whether the request's principal sees this explore layer's data."""
+    """Whether the request's principal sees this explore layer's data (the signals: those
+    of one of their domains at least)."""
     who = current_principal()
-    return who is None or who.sees(LAYER_DOMAINS.get(layer))
+    if who is None:
+        return True
+    if layer == "signals":
+        return any(who.sees(d) for d in SIGNAL_DOMAINS)
+    return who.sees(LAYER_DOMAINS.get(layer))
 
 
 def sees_filter(name: str) -> bool:

@@ -102,3 +102,35 @@ def as_rows(signals: list[Signal]) -> pd.DataFrame:
         "requests": ", ".join(s.requests), "lon": s.lon, "lat": s.lat,
     } for s in signals], columns=["rule", "title", "domain", "feature_id", "zone_id", "place",
                                   "since", "evidence", "requests", "lon", "lat"])  # fmt: skip
+
+
+def version(versions: dict, now_s: float) -> str:
+    """What the signals are computed at (`current`): the data versions of waste, traffic
+    and complaints, and the minute; a layer's URL carries it, so it loads again when it
+    moves."""
+    return ".".join([*(str(versions.get(d, 0)) for d in ("waste", "traffic", "complaints")),
+                     str(int(now_s // 60))])  # fmt: skip
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None  # a missing place or zone: None
+
+
+def as_geojson(signals: list[Signal]) -> dict:
+    """The signals that have a place on the map, as GeoJSON points (`/explore`'s layer):
+    the rule and its label, the feature, its place and zone, since when (ISO), the
+    evidence and the requests behind it."""
+    return {"type": "FeatureCollection", "features": [{
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [float(s.lon), float(s.lat)]},
+        "properties": {
+            "id": s.key, "rule": s.rule, "title": RULES[s.rule], "domain": s.domain,
+            "feature_id": s.feature_id, "place": _text(s.place), "zone": _text(s.zone_id),
+            "since": s.since.isoformat(), "evidence": s.evidence, "requests": list(s.requests),
+        },
+    } for s in signals if _on_earth(s.lon, s.lat)]}  # fmt: skip
+
+
+def _on_earth(lon, lat) -> bool:
+    """A place to draw (not None, NaN or out of range)."""
+    return lon is not None and lat is not None and abs(lon) <= 180 and abs(lat) <= 90

@@ -14,6 +14,7 @@ LAYER_FILTERS = {
     "traffic": ("zone", "road_class"),
     "complaints": ("zone", "service", "status"),
     "hotspots": ("zone", "service", "status"),  # the complaints, counted per H3 cell
+    "signals": ("zone",),  # the cross-domain signals, by the zone of their feature
 }
 
 # the filters of the requests shown at a moment (their points, hotspots and table rows)

@@ -100,7 +100,7 @@ def test_a_full_view_round_trips_through_the_url(dash_duo, live_app, demo_city):
     )
     zoom, lat, search, checked = state
     assert zoom == 16 and abs(lat - 60.168) < 1e-3
-    assert checked == [False, True, False, True, True, False]  # waste, hotspots, zones
+    assert checked == [False, True, False, True, False, True, False]  # waste, hotspots, zones
     assert "op=waste:0.4" in search and "status=open" in search
     assert dash_duo.driver.execute_script(ON_MAP).get("traffic", 0) == 0
     assert dash_duo.get_logs() == []

@@ -37,12 +37,12 @@ def test_a_local_account_signs_in_sees_its_role_and_signs_out(dash_duo, live_app
     tables = [label.text for label in dash_duo.find_elements("#explore-table-layer label")]
     assert tables == ["Containers"]  # and lists no one else's rows
     layers = [label.text for label in dash_duo.find_elements("#explore-layers label")]
-    assert layers == ["Waste containers", "Zones", "Basemap"]
+    assert layers == ["Waste containers", "Cross-domain signals", "Zones", "Basemap"]
     filters = [e.text for e in dash_duo.find_elements(".c3-control-label") if e.is_displayed()]
     assert "Waste type" in filters and "Road class" not in filters  # nothing of others' to pick
     assert "Complaint type" not in filters
     legend = [e.text for e in dash_duo.find_elements(".c3-legend .c3-legend-title")]
-    assert legend == ["Waste container fill"]
+    assert legend == ["Waste container fill", "Cross-domain signals (now)"]  # theirs only
     assert [e for e in dash_duo.get_logs() if "status of 403" in e["message"]] == []
     dash_duo.find_element(".c3-signout").click()
     dash_duo.wait_for_contains_text(".c3-signin-notice", "You are signed out.")

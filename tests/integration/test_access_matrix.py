@@ -64,6 +64,7 @@ MATRIX = {
     # a department's data only: complaints are neither the waste nor the traffic one's
     "/api/requests.<fmt>": ("GET", "/api/requests.geojson", CITY),
     "/api/hotspots.geojson": ("GET", "/api/hotspots.geojson", CITY),
+    "/api/signals.geojson": ("GET", "/api/signals.geojson", DESKS),  # each desk its own
     "/api/clusters/<layer>.geojson":
         ("GET", "/api/clusters/complaints.geojson?zoom=12&bbox=24.8,60.1,25.1,60.3", CITY),
     "/api/rows.csv": ("GET", '/api/rows.csv?q={"layer":"waste"}', {"waste", *CITY}),
@@ -219,7 +220,6 @@ def test_quarantined_complaints_never_reach_anonymous_or_a_role_without_personal
         [entry] = audit_entries(cur)
     assert (entry["who"], entry["action"], entry["what"], entry["rows"]) == (
         "ada", "personal-data", "quarantine of 311", 1)  # fmt: skip
-
 
 
 def test_sessions_this_c3_cannot_make_and_forged_page_requests_are_refused(app):

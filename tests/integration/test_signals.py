@@ -7,47 +7,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from config import ReportKind, load_settings
 from services import signals as service
 from services.reports.content import build_snapshot
 from services.reports.render import render_html
 from services.signal_orders import open_from_signals
 from services.triage import Desk
-from sim.demo_history import backfill_demo
-from sim.faults import seed_faults
-from sim.http import BackgroundServer
-from sim.model import DemoCity
-from sim.server import create_sim_app
-from store import Store
-from store.city import load_city_model
-from tests.helpers import FIXED_NOW, SEED, TZ, days_back_to_fixed_now
-from tests.helpers.feeds import run_open311
-
-NOW = FIXED_NOW
-FAULTS_SINCE = NOW - timedelta(days=4)
-
-
-def built(city, tmp_path, faults) -> Store:
-    demo = DemoCity(city, SEED, 120, TZ, faults=faults)
-    store = Store(tmp_path / "c3.duckdb")
-    load_city_model(store, city)
-    backfill_demo(store, demo, days=16, step_minutes=15, now=NOW)
-    app = create_sim_app(demo, "Helsinki", clock=lambda: NOW.timestamp())
-    with BackgroundServer(app) as server:
-        run = run_open311(server.url, store, NOW, backfill_days=days_back_to_fixed_now(16))
-        assert run.status == "ok", run.error
-    return store
-
-
-@pytest.fixture(scope="module")
-def faulted(city, tmp_path_factory):
-    clean = DemoCity(city, SEED, 120, TZ)
-    faults = seed_faults(clean.containers, clean.segments, SEED, int(FAULTS_SINCE.timestamp()))
-    store = built(city, tmp_path_factory.mktemp("faulted"), faults)
-    yield store, faults
-    store.close()
+from tests.helpers import TZ
+from tests.helpers.signals import NOW, built
 
 
 def by_rule(found) -> dict[str, set[str]]:
