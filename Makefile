@@ -78,6 +78,7 @@ bench: $(VENV)/.installed-bench system-deps system-test-deps
 	$(BIN)/python bench/bench_retention.py
 	$(BIN)/python bench/bench_scale.py --scale 1
 	$(BIN)/python bench/bench_dispatch.py
+	$(BIN)/python bench/bench_forecast.py
 	$(BIN)/python bench/bench_load.py
 
 clean:

@@ -26,13 +26,13 @@ from components.wall_tiles import (
     figure,
     fitting_feed_badges,
     fmt,
-    html_list,
     sparkline,
+    streets_table,
     tile,
     tile_level,
     worst_level,
 )
-from services import signals
+from services import forecasts, signals
 from services.access import scope_token
 from services.context import current_services
 from services.layers import layer_url, wall_tokens
@@ -146,10 +146,6 @@ def _traffic_panel(token):
         "index": tile_level(s, "traffic_index", f["index"]),
         "incidents": tile_level(s, "traffic_incidents", f["incidents"]),
     }
-    worst = [
-        figure(f"traffic.worst.{i}", f"× {ratio:.2f}", "", name)
-        for i, (name, ratio) in enumerate(f["worst"])
-    ]
     children = tile(
         "Traffic",
         figure(
@@ -167,7 +163,8 @@ def _traffic_panel(token):
                 "at a standstill",
                 levels["incidents"],
             ),
-            html_list("Slowest streets now", worst),
+            *streets_table(f["worst"][: s.forecasts.wall_streets],
+                           forecasts.current_outlook(svc, now), s.timezone),  # fmt: skip
         ],
         sparkline(spark, "congestion index"),
     )

@@ -118,6 +118,45 @@ def html_list(title, items):
     )
 
 
+def streets_table(worst: list[tuple[str, float]], outlook, tz: str) -> list[html.Div]:
+    """The traffic tile's slowest streets: each one's travel time over free flow now and,
+    beside it, the forecast for the coming hour (services.forecasts.CongestionOutlook),
+    with the error the same forecast made over the last days and the same-hour-last-week
+    baseline's, so the room knows how far to trust it."""
+    ahead = outlook.forecast if outlook is not None else {}
+    if outlook is None:
+        when, note, how = "later", "no forecast: not enough history yet (over a week)", ""
+    else:
+        start = outlook.at.astimezone(ZoneInfo(tz))
+        when = f"{start:%H}–{start + timedelta(hours=1):%H} h"
+        note = (f"{when} forecast ± {fmt(outlook.error, 2)} (same hour last week "
+                f"± {fmt(outlook.naive_error, 2)})")
+        how = (f"Mean absolute error of the travel-time ratio forecast {outlook.ahead_h} h "
+               f"ahead, over the {outlook.pairs} forecasts of the last {outlook.days} days")
+    head = html.Tr([html.Th("Slowest streets"), html.Th("now"), html.Th(when)])
+    rows = [
+        html.Tr([
+            html.Td(name),
+            html.Td(f"× {ratio:.2f}", **{"data-figure": f"traffic.worst.{i}"}),
+            html.Td("—" if name not in ahead else f"× {ahead[name][0]:.2f}",
+                    className=_rising(ratio, ahead.get(name)),
+                    **{"data-figure": f"traffic.forecast.{i}"}),
+        ])  # fmt: skip
+        for i, (name, ratio) in enumerate(worst)
+    ]
+    return [
+        html.Div(html.Table([html.Thead(head), html.Tbody(rows)], className="c3-streets"),
+                 className="c3-fig-list"),
+        html.Div(note, title=how, className="c3-forecast-note",
+                 **{"data-figure": "traffic.forecast"}),
+    ]  # fmt: skip
+
+
+def _rising(now: float, ahead: tuple[float, float] | None) -> str:
+    """Marks a forecast a tenth or more above now: the street is getting slower."""
+    return "c3-rising" if ahead is not None and ahead[0] >= 1.1 * now else ""
+
+
 WALL_FEED_LINES = 4  # the feeds tile's lines at the wall's type size
 
 

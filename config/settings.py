@@ -19,6 +19,7 @@ from config.access import AccessSettings, OidcSettings
 from config.collection import CollectionSettings
 from config.connectors import ConnectorSettings, demo_connectors
 from config.crews import Crew, DispatchSettings, demo_crews
+from config.forecasts import ForecastSettings
 from config.problems import ConfigProblem, known_time_zone
 from config.reports import DEFAULT_REPORTS, ReportKind, SmtpSettings
 from config.retention import RetentionSettings
@@ -212,6 +213,10 @@ class Settings(BaseSettings):
     signals: SignalSettings = Field(
         default_factory=SignalSettings,
         description="The cross-domain signals' thresholds (sensors against complaints, …).",
+    )
+    forecasts: ForecastSettings = Field(
+        default_factory=ForecastSettings,
+        description="The forecasts' history, backtest and what the wall shows of them.",
     )
 
     # connectors set aside when the config was read (config.loading), each with its reason

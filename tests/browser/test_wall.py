@@ -93,6 +93,11 @@ def test_tiles_show_what_the_store_says(dash_duo, live_app, store):
         assert figure(dash_duo, f"waste.{key}") == str(waste[key]), key
     assert figure(dash_duo, "traffic.index") == f"{traffic['index']:.2f}"
     assert figure(dash_duo, "traffic.incidents") == str(traffic["incidents"])
+    name, ratio = traffic["worst"][0]
+    assert figure(dash_duo, "traffic.worst.0") == f"× {ratio:.2f}"
+    # a day of history: the forecast says why it is missing instead of guessing
+    assert figure(dash_duo, "traffic.forecast").startswith("no forecast: not enough history")
+    assert figure(dash_duo, "traffic.forecast.0") == "—"
     assert figure(dash_duo, "complaints.open") == str(complaints["open"])
     assert figure(dash_duo, "complaints.overdue") == str(complaints["overdue"])
     assert figure(dash_duo, "complaints.opened_today") == str(complaints["opened_today"])

