@@ -1,5 +1,5 @@
-"""Congestion forecast (issue 19): its error against the baselines, measured in the same
-run on the same held-out hours.
+"""Forecasts (issue 19): their error against the seasonal-naive baselines, measured in the
+same run on the same held-out hours and days.
 
 The demo city (its 1,200-odd segments, 16 days of 15-minute readings, the simulator's
 seeded faults: two roads degrading, two sensors stuck) is built in a temporary DuckDB
@@ -9,6 +9,12 @@ the mean absolute error of the travel-time ratio of the model (the profile plus 
 deviation, decaying), of the seasonal-naive forecast (the same hour a week before: the
 baseline) and of the profile alone, and the model's error as a share of the baseline's.
 Also the seconds to read the history and to fit and test.
+
+Complaint volume per zone and type: the city's last 42 days of requests (read by the
+Open311 connector from the simulator over HTTP, with the seeded zone whose dumping
+reports rise), each of the last 7 days an origin: the mean absolute error per zone and
+type for the next 24 h (against the same day a week before) and the next 7 days
+(against the week before).
 
     python bench/bench_forecast.py [--store PATH] [--test-days 3] [--now ISO]
 """
@@ -22,14 +28,21 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from analytics import complaint_forecast as volume  # noqa: E402
 from analytics import congestion_forecast as model  # noqa: E402
+from config import ConnectorSettings  # noqa: E402
+from connectors.runner import build_connector, run_connector  # noqa: E402
 from geo.city import load_city  # noqa: E402
 from sim.demo_history import backfill_demo  # noqa: E402
 from sim.faults import seed_faults  # noqa: E402
+from sim.http import BackgroundServer  # noqa: E402
 from sim.model import DemoCity  # noqa: E402
+from sim.server import create_sim_app  # noqa: E402
 from store import Store  # noqa: E402
 from store import forecasts as reads  # noqa: E402
 from store.city import load_city_model  # noqa: E402
@@ -37,6 +50,7 @@ from store.city import load_city_model  # noqa: E402
 TZ = "Europe/Helsinki"
 SEED = 42
 HISTORY_DAYS = 14
+COMPLAINT_DAYS = 42
 
 
 def demo_store(path: Path, now: datetime) -> Store:
@@ -47,8 +61,14 @@ def demo_store(path: Path, now: datetime) -> Store:
                          int((now - timedelta(days=4)).timestamp()))  # fmt: skip
     store = Store(path)
     load_city_model(store, city)
-    backfill_demo(store, DemoCity(city, SEED, 120, TZ, faults=faults), days=16,
-                  step_minutes=15, now=now)  # fmt: skip
+    demo = DemoCity(city, SEED, 120, TZ, faults=faults)
+    backfill_demo(store, demo, days=16, step_minutes=15, now=now)
+    with BackgroundServer(create_sim_app(demo, "Helsinki", clock=lambda: now.timestamp())) as sim:
+        feed = ConnectorSettings(name="complaints", kind="open311", url=f"{sim.url}/open311/v2",
+                                 backfill_days=COMPLAINT_DAYS + 2)  # fmt: skip
+        run = run_connector(build_connector(feed, TZ), store, now=now)
+        if run.status != "ok":
+            sys.exit(f"the complaints feed failed: {run.error}")
     return store
 
 
@@ -74,6 +94,14 @@ def main() -> None:
         clock = time.perf_counter()
         tested = model.backtest(hourly, TZ, args.test_days, (1, 2, 3))
         test_s = time.perf_counter() - clock
+        clock = time.perf_counter()
+        with store.reading() as cur:
+            counts = reads.complaint_counts(cur, now, COMPLAINT_DAYS)
+        keys, matrix = volume.matrix(counts, COMPLAINT_DAYS)
+        weekdays = (pd.DatetimeIndex([now - timedelta(days=k + 1) for k in range(COMPLAINT_DAYS)])
+                    .tz_convert(TZ).day_of_week.to_numpy())  # fmt: skip
+        complaints = volume.backtest(matrix[:, :volume.covered(matrix.sum(axis=0))], weekdays)
+        complaints_s = time.perf_counter() - clock
         store.close()
     segments = hourly["segment_id"].nunique()
     print(f"{segments} segments, {len(hourly):,} segment-hours over {HISTORY_DAYS} days to "
@@ -88,6 +116,17 @@ def main() -> None:
         print(f"{h:>4} h {e['model']:>8.4f} {e['naive']:>18.4f} {e['profile']:>8.4f} "
               f"{e['model'] / e['naive']:>11.2f}× {e['pairs']:>10,}   "
               f"({d.burst:.2f}, {d.level:.2f})")
+
+    print(f"\ncomplaints: {len(keys)} zone × type series, {int(matrix.sum()):,} requests over "
+          f"{COMPLAINT_DAYS} days; read, fit and backtest {complaints_s:.2f} s")
+    if not complaints:
+        sys.exit("not enough complaint history for a backtest (five weeks)")
+    print(f"mean absolute error per zone and type over the last {complaints['origins']} origins:")
+    print(f"{'ahead':>6} {'model':>8} {'naive':>8} {'model/naive':>12}   naive is")
+    for horizon, naive in (("24h", "the same day a week before"), ("7d", "the week before")):
+        e = complaints[horizon]
+        print(f"{horizon:>6} {e['model']:>8.2f} {e['naive']:>8.2f} "
+              f"{e['model'] / e['naive']:>11.2f}×   {naive}")
 
 
 if __name__ == "__main__":

@@ -317,6 +317,7 @@ def demo_connectors(sim_url: str) -> list[ConnectorSettings]:
             kind="open311",
             url=f"{sim_url}/open311/v2",
             interval_s=60,
+            backfill_days=42,  # six weeks: the complaint forecast learns and tests on them
             updated_after=True,
             extensions=True,
             post_updates="open311",

@@ -7,7 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class ForecastSettings(BaseModel):
-    """Congestion per segment for the next hours: the profile plus today's deviation."""
+    """Congestion per segment for the next hours (the profile plus today's deviation), and
+    complaint volume per zone and type for the next 24 h and 7 days."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -23,3 +24,7 @@ class ForecastSettings(BaseModel):
         "the slowest streets now, its forecast this many hours ahead.")  # fmt: skip
     wall_streets: int = Field(
         default=3, ge=1, le=5, description="How many of the slowest streets the tile lists.")
+    complaint_days: int = Field(
+        default=42, ge=21, le=365, description="Days of requests the complaint forecast "
+        "learns from (three weeks at least; five and more for its backtest, which holds "
+        "out the last two).")  # fmt: skip

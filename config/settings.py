@@ -89,8 +89,9 @@ class Settings(BaseSettings):
     )
     sim_faults: int = Field(
         default=2, ge=0, description="Faults of each kind the demo city seeds four days back "
-        "(misreading, stuck and unemptied bins, stuck and degrading roads), so its signals "
-        "have something to find; 0: a city without faults.")  # fmt: skip
+        "(misreading, stuck and unemptied bins, stuck and degrading roads; and one place "
+        "whose dumping reports rise), so its signals and forecasts have something to find; "
+        "0: a city without faults.")  # fmt: skip
     connectors: list[ConnectorSettings] | None = Field(
         default=None, description="Feeds to poll; unset = the demo simulator's three feeds."
     )

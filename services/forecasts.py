@@ -1,20 +1,25 @@
-"""The forecasts as screens ask for them (issue 19): congestion per street for the next
-hours, with the error the same model made over the last days beside the seasonal-naive
-baseline's, computed once per web worker and quarter of an hour (the wall's traffic tile
-and anyone else who asks within it share it)."""
+"""The forecasts as screens and reports ask for them (issue 19), each with the error the
+same model made over the last days beside the seasonal-naive baseline's: congestion per
+street for the next hours, computed once per web worker and quarter of an hour (the
+wall's traffic tile and anyone else who asks within it share it); complaint volume per
+zone and type for the next 24 h and 7 days (the reports)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import duckdb
+import numpy as np
 import pandas as pd
 
+from analytics import complaint_forecast as volume
 from analytics import congestion_forecast as model
 from config import Settings
 from store import forecasts as reads
+from store.reports import zone_names
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +80,41 @@ def current_outlook(svc, now: datetime) -> CongestionOutlook | None:
     except duckdb.Error as exc:
         log.warning("congestion forecast not computed: %s", exc)
         return None
+
+
+@dataclass(frozen=True)
+class ComplaintOutlook:
+    """Each zone and service type's expected requests in the next 24 h and 7 days
+    (`rows`: zone_id, zone, service_code, service, last_7d, next_24h, next_7d, most
+    expected first), and the backtest's mean absolute error per zone and type, the
+    model's and the seasonal-naive's, for each horizon ({} without six weeks of data)."""
+
+    at: datetime
+    rows: pd.DataFrame
+    errors: dict
+    days: int
+
+
+def complaint_outlook(store, settings: Settings, now: datetime) -> ComplaintOutlook | None:
+    """The forecast from the last `complaint_days` (or the whole days the store holds);
+    None with less than three weeks of requests."""
+    with store.reading() as cur:
+        counts = reads.complaint_counts(cur, now, settings.forecasts.complaint_days)
+        names = zone_names(cur)
+    if counts.empty:
+        return None
+    keys, matrix = volume.matrix(counts, settings.forecasts.complaint_days)
+    days = volume.covered(matrix.sum(axis=0))
+    matrix = matrix[:, :days]
+    tz = ZoneInfo(settings.timezone)
+    weekdays = np.array([(now - timedelta(days=k + 1)).astimezone(tz).weekday()
+                         for k in range(days)])  # fmt: skip
+    ahead = [(now + timedelta(days=j)).astimezone(tz).weekday() for j in range(7)]
+    expected = volume.forecast(matrix, weekdays, ahead)
+    if expected is None:
+        return None
+    rows = keys.assign(zone=keys["zone_id"].map(names).fillna("outside the zones"),
+                       last_7d=matrix[:, :7].sum(axis=1), next_24h=expected[0],
+                       next_7d=expected[1])  # fmt: skip
+    return ComplaintOutlook(now, rows.sort_values("next_7d", ascending=False, ignore_index=True),
+                            volume.backtest(matrix, weekdays), days)  # fmt: skip

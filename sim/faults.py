@@ -6,7 +6,9 @@ cross-domain signals can be checked against it (issue 19):
 - *stuck* sensors: a container's or a road's sensor sends one value from then on;
 - *unemptied* bins: their rounds are missed, they stay full, residents complain;
 - a *degrading* road: its speeds fall a little more each day and potholes are reported
-  along it.
+  along it;
+- a *rising* place: residents at a container report illegal dumping, a few more
+  each day (RISE_PER_DAY more a day, up to RISE_MAX), so its zone's complaints rise.
 
 A city built without faults (the default) has none of these, and the signals find
 nothing there; `seed_faults` picks them from the seed, `Faults.none()` is the clean city.
@@ -29,6 +31,7 @@ STUCK_FILL = 0.42
 DEGRADE_PER_DAY = 0.12  # speed lost a day on the degrading road, down to DEGRADE_FLOOR
 DEGRADE_FLOOR = 0.45
 COMPLAINT_HOURS = (9, 13, 17)  # local hours a resident may report a fault's effect
+RISE_PER_DAY, RISE_MAX = 4, 16
 ALONE_M = 40.0  # a misreading bin has no other bin this near (its complaints are its own)
 _TYPES = {t.code: t for t in SERVICE_TYPES}
 
@@ -41,6 +44,7 @@ class Faults:
     unemptied: tuple[str, ...] = ()
     stuck_segments: tuple[str, ...] = ()
     degrading: tuple[str, ...] = ()
+    rising: tuple[str, ...] = ()  # containers around which dumping reports rise
 
     @classmethod
     def none(cls) -> Faults:
@@ -49,7 +53,7 @@ class Faults:
     @property
     def any(self) -> bool:
         return bool(self.misreading or self.stuck or self.unemptied or self.stuck_segments
-                    or self.degrading)  # fmt: skip
+                    or self.degrading or self.rising)  # fmt: skip
 
 
 def seed_faults(containers: pd.DataFrame, segments: pd.DataFrame, seed: int,
@@ -69,6 +73,7 @@ def seed_faults(containers: pd.DataFrame, segments: pd.DataFrame, seed: int,
     long_roads = segments.index[segments["length_m"] >= segments["length_m"].quantile(0.75)]
     roads = _pick(rng, np.asarray(long_roads), 2 * per_kind)
     seg_ids = segments["segment_id"].to_numpy()
+    rising = _pick(rng, np.setdiff1d(rest, others), 1)  # drawn last: the others stay as they were
     return Faults(
         since_s=since_s,
         misreading=tuple(ids[misreading]),
@@ -76,6 +81,7 @@ def seed_faults(containers: pd.DataFrame, segments: pd.DataFrame, seed: int,
         unemptied=tuple(ids[others[per_kind:]]),
         stuck_segments=tuple(seg_ids[roads[:per_kind]]),
         degrading=tuple(seg_ids[roads[per_kind:]]),
+        rising=tuple(ids[rising]) if per_kind else (),
     )
 
 
@@ -142,9 +148,32 @@ def fault_requests(city, local_day: int, year: int) -> pd.DataFrame:
                                                    normalized=True)  # fmt: skip
             rows.append(_row("RD-POT", point.x, point.y,
                              f"{seg['name'].iat[j]} {rng.integers(1, 60)}", at, rng))  # fmt: skip
+    rows += _rising_requests(city, local_day, rng)
     for i, row in enumerate(rows):
         row["service_request_id"] = f"{year % 100:02d}-{local_day % 100000:05d}F{i:02d}"
     return pd.DataFrame(rows)
+
+
+def _rising_requests(city, local_day: int, rng) -> list[dict]:
+    """Illegal-dumping reports around each rising container: RISE_PER_DAY a day times
+    the days since the faults began (the first day's too), up to RISE_MAX, in the day's
+    busy hours, at the container (a few metres off, as residents place them)."""
+    f: Faults = city.faults
+    day_start = int(from_local_seconds(np.array([local_day * DAY_S]), city.tz)[0])
+    days = -((f.since_s - day_start - DAY_S) // DAY_S)  # days begun since the faults began
+    if not f.rising or days <= 0:
+        return []
+    c = city.containers
+    rows = []
+    for cid in f.rising:
+        j = int(np.flatnonzero(c["container_id"].to_numpy() == cid)[0])
+        for _ in range(min(RISE_MAX, RISE_PER_DAY * int(days))):
+            at = day_start + int(rng.integers(8 * 3600, 20 * 3600))
+            if at < f.since_s:
+                continue
+            rows.append(_row("WST-DMP", c["lon"].iat[j], c["lat"].iat[j], c["address"].iat[j],
+                             at, rng))  # fmt: skip
+    return rows
 
 
 def _row(code: str, lon: float, lat: float, street: str, at: int, rng) -> dict:

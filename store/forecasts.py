@@ -34,3 +34,19 @@ def segment_names(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def history_start(now: datetime, days: int) -> datetime:
     return (now - timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+
+
+def complaint_counts(cur: duckdb.DuckDBPyConnection, now: datetime, days: int) -> pd.DataFrame:
+    """Requests per zone, service code and 24-hour window before `now` (window 0 the last
+    24 h), over `days` windows: rows of (zone_id, service_code, service_name, window, n)
+    with zone and code '' where a request has none."""
+    return cur.execute(
+        """SELECT coalesce(zone_id, '') AS zone_id, coalesce(service_code, '') AS service_code,
+                  any_value(service_name) AS service_name,
+                  CAST(floor(epoch($now - requested_at) / 86400) AS INTEGER) AS window,
+                  count(*) AS n
+           FROM service_requests
+           WHERE requested_at >= $now - to_days(CAST($days AS INTEGER)) AND requested_at < $now
+           GROUP BY 1, 2, 4""",
+        {"now": now, "days": days}).df()  # fmt: skip
+

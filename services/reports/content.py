@@ -23,8 +23,8 @@ import pandas as pd
 from analytics import kpis, service_levels
 from analytics.freshness import assess
 from config import ReportKind, Settings
+from services.reports.forecast_part import looking_ahead
 from services.reports.missing import NO_DATA, PART_DOMAIN, newest_note
-from services.reports.signals_part import SIGNAL_DOMAINS, TITLE, signals_table
 from services.service_kpis import figures_at
 from store import Store, reports, wall
 from store.queries import feed_status
@@ -281,9 +281,8 @@ def build_snapshot(
             },
         )
         snap.parts["map"] = _guarded(Part("Map"), lambda: _map_layers(cur, now, domains, zones))
-    if set(domains) & set(SIGNAL_DOMAINS):  # read outside the block: it opens its own
-        signals = lambda: signals_table(store, settings, snap, zones)  # noqa: E731
-        snap.parts["signals"] = _guarded(Part(TITLE), signals)
+    for key, (title, fill) in looking_ahead(store, settings, snap, zones).items():
+        snap.parts[key] = _guarded(Part(title), fill)  # outside the block: each reads its own
     for key, part in snap.parts.items():
         if part.missing is None and _empty(part.data):
             part.missing = f"no data by {stamp}" + notes.get(PART_DOMAIN.get(key), "")

@@ -1,6 +1,6 @@
-"""The demo city with seeded faults, for the cross-domain signals' tests (issue 19): two
-weeks of its readings in a real DuckDB file, its complaints read by the Open311
-connector over HTTP, all at FIXED_NOW."""
+"""The demo city with seeded faults, for the cross-domain signals' and the forecasts'
+tests (issue 19): two weeks of its readings in a real DuckDB file, six weeks of its
+complaints read by the Open311 connector over HTTP, all at FIXED_NOW."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from tests.helpers.feeds import run_open311
 
 NOW = FIXED_NOW
 FAULTS_SINCE = NOW - timedelta(days=4)
+COMPLAINT_DAYS = 44  # six weeks and more: the complaint forecast's backtest
 
 
 def built(city, tmp_path, faults) -> Store:
@@ -27,6 +28,19 @@ def built(city, tmp_path, faults) -> Store:
     backfill_demo(store, demo, days=16, step_minutes=15, now=NOW)
     app = create_sim_app(demo, "Helsinki", clock=lambda: NOW.timestamp())
     with BackgroundServer(app) as server:
-        run = run_open311(server.url, store, NOW, backfill_days=days_back_to_fixed_now(16))
+        run = run_open311(server.url, store, NOW,
+                          backfill_days=days_back_to_fixed_now(COMPLAINT_DAYS))  # fmt: skip
         assert run.status == "ok", run.error
     return store
+
+
+def rises(store, outlook) -> dict[tuple[str, str], float]:
+    """Each zone and type's complaint forecast for the next 7 days (a ComplaintOutlook)
+    less its count in the 7 days before the faults began, by (zone_id, service_code)."""
+    with store.reading() as cur:
+        before = dict(cur.execute(
+            """SELECT (coalesce(zone_id, ''), service_code), count(*) FROM service_requests
+               WHERE requested_at >= $a - INTERVAL 7 DAY AND requested_at < $a GROUP BY ALL""",
+            {"a": FAULTS_SINCE}).fetchall())  # fmt: skip
+    return {(r.zone_id, r.service_code): r.next_7d - before.get((r.zone_id, r.service_code), 0)
+            for r in outlook.rows.itertuples()}  # fmt: skip

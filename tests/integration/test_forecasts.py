@@ -1,13 +1,17 @@
-"""The congestion forecast on the demo city with its seeded faults (issue 19): read from a
-real DuckDB file, the degrading road is forecast slower than usual and listed among the
-slowest streets, and the forecast's backtest error beats the seasonal-naive baseline's."""
+"""The forecasts on the demo city with its seeded faults (issue 19), read from a real
+DuckDB file: the degrading road is forecast slower than usual and listed among the
+slowest streets; the zone whose dumping reports rise is forecast to get more of them,
+and no other; each forecast's backtest error beats the seasonal-naive baseline's; the
+reports carry the complaint forecast with its error."""
 
 from datetime import timedelta
 
-from config import load_settings
-from services.forecasts import congestion_outlook
+from config import ReportKind, load_settings
+from services.forecasts import complaint_outlook, congestion_outlook
+from services.reports.content import build_snapshot
+from services.reports.render import render_html
 from tests.helpers import TZ
-from tests.helpers.signals import NOW
+from tests.helpers.signals import NOW, rises
 
 
 def test_the_degrading_road_is_forecast_slow_and_the_error_beats_last_week(faulted):
@@ -32,3 +36,48 @@ def test_without_a_week_of_history_there_is_no_forecast(faulted, store):
     faulted_store, _ = faulted
     early = NOW - timedelta(days=8)  # the fault city's history starts 16 days before NOW
     assert congestion_outlook(faulted_store, load_settings(timezone=TZ), early) is None
+
+
+def test_the_zone_whose_dumping_reports_rise_is_forecast_to_get_more_and_no_other(faulted):
+    store, faults = faulted
+    with store.reading() as cur:
+        zone = cur.execute("SELECT zone_id FROM waste_containers WHERE container_id = ?",
+                           [faults.rising[0]]).fetchone()[0]  # fmt: skip
+    outlook = complaint_outlook(store, load_settings(timezone=TZ), NOW)
+    rise = rises(store, outlook)
+    assert rise.pop((zone, "WST-DMP")) > 12  # a week before: ~2 a day; now 16 more a day
+    assert max(rise.values()) < 8
+    errors = outlook.errors
+    assert errors["series"] == len(outlook.rows) and errors["origins"] == 7
+    for horizon in ("24h", "7d"):
+        assert errors[horizon]["model"] < errors[horizon]["naive"], horizon
+
+
+def test_the_report_says_how_many_requests_to_expect_and_how_far_to_trust_it(faulted, city):
+    store, faults = faulted
+    settings = load_settings(timezone=TZ)
+    desk = ReportKind(name="desk", title="Desk", cron="0 7 * * *", department="complaints")
+    snap = build_snapshot(store, settings, desk, NOW, NOW - timedelta(days=1))
+    html = render_html(snap, city.bounds, None)
+    section = html[html.index('<section id="forecast">'):html.index('<section id="trends"')]
+    errors = complaint_outlook(store, settings, NOW).errors
+    assert f"next 24 h ± {errors['24h']['model']:.1f}" in section
+    assert f"(the week before: ± {errors['7d']['naive']:.1f})" in section
+    top = snap.parts["forecast"].data["rows"].iloc[0]
+    assert top["next_7d"] >= snap.parts["forecast"].data["rows"]["next_7d"].max()
+    assert top["zone"] in section and "Illegal dumping" in section
+    roads = ReportKind(name="roads", title="Roads", cron="0 7 * * *", department="traffic")
+    assert "forecast" not in build_snapshot(store, settings, roads, NOW,
+                                            NOW - timedelta(days=1)).parts  # fmt: skip
+
+
+def test_with_under_three_weeks_of_requests_the_report_says_there_is_no_forecast_yet(
+        faulted, city):  # fmt: skip
+    store, _ = faulted
+    with store.reading() as cur:
+        first = cur.execute("SELECT min(requested_at) FROM service_requests").fetchone()[0]
+    early = first + timedelta(days=18)
+    assert complaint_outlook(store, load_settings(timezone=TZ), early) is None
+    desk = ReportKind(name="desk", title="Desk", cron="0 7 * * *", department="complaints")
+    snap = build_snapshot(store, load_settings(timezone=TZ), desk, early, early - timedelta(days=1))
+    assert "fewer than three weeks of requests" in render_html(snap, city.bounds, None)

@@ -9,12 +9,13 @@ from datetime import timedelta
 
 from config import ReportKind, load_settings
 from services import signals as service
+from services.forecasts import complaint_outlook
 from services.reports.content import build_snapshot
 from services.reports.render import render_html
 from services.signal_orders import open_from_signals
 from services.triage import Desk
 from tests.helpers import TZ
-from tests.helpers.signals import NOW, built
+from tests.helpers.signals import NOW, built, rises
 
 
 def by_rule(found) -> dict[str, set[str]]:
@@ -41,10 +42,12 @@ def test_each_seeded_fault_is_found_by_its_rule(faulted):
     assert "below its profile" in road.evidence and len(road.requests) >= 2
 
 
-def test_a_city_without_faults_has_no_signals(city, tmp_path):
+def test_a_city_without_faults_has_no_signals_and_no_zone_whose_complaints_rise(city, tmp_path):
     store = built(city, tmp_path, None)
     try:
         assert service.find(store, load_settings(timezone=TZ), NOW) == []
+        outlook = complaint_outlook(store, load_settings(timezone=TZ), NOW)
+        assert max(rises(store, outlook).values()) < 8  # the faulted city's: 20 and more
     finally:
         store.close()
 
