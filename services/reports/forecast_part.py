@@ -1,14 +1,16 @@
 """The reports' complaint forecast (issue 19): the requests expected in the next 24 h and
 7 days per zone and service type in the report's zones, the most expected first, with
 the last 7 days beside them and the forecast's backtest error beside the seasonal-naive
-baseline's; and the report's looking-ahead parts, signals and forecast, as the content
-asks for them."""
+baseline's; and the report's looking-ahead parts (signals, where to look first, the
+complaint forecast) as the content asks for them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from services import forecasts
+from services.reports.inspection_part import TITLE as INSPECT_TITLE
+from services.reports.inspection_part import inspection_table
 from services.reports.signals_part import SIGNAL_DOMAINS, signals_table
 from services.reports.signals_part import TITLE as SIGNALS_TITLE
 
@@ -36,6 +38,8 @@ def looking_ahead(store, settings, snap, zones: list[str]) -> dict[str, tuple[st
     parts = {}
     if set(snap.domains) & set(SIGNAL_DOMAINS):
         parts["signals"] = (SIGNALS_TITLE, lambda: signals_table(store, settings, snap, zones))
+        parts["inspect"] = (INSPECT_TITLE,
+                            lambda: inspection_table(store, settings, snap, zones))  # fmt: skip
     if "complaints" in snap.domains:
         parts["forecast"] = (TITLE, lambda: complaint_forecast(store, settings, snap, zones))
     return parts

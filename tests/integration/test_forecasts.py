@@ -2,12 +2,14 @@
 DuckDB file: the degrading road is forecast slower than usual and listed among the
 slowest streets; the zone whose dumping reports rise is forecast to get more of them,
 and no other; each forecast's backtest error beats the seasonal-naive baseline's; the
-reports carry the complaint forecast with its error."""
+reports carry the complaint forecast with its error. Where to look first ranks the
+faulted bins and roads near the top and beats inspecting at random."""
 
 from datetime import timedelta
 
 from config import ReportKind, load_settings
 from services.forecasts import complaint_outlook, congestion_outlook
+from services.inspection import where_to_look
 from services.reports.content import build_snapshot
 from services.reports.render import render_html
 from tests.helpers import TZ
@@ -81,3 +83,35 @@ def test_with_under_three_weeks_of_requests_the_report_says_there_is_no_forecast
     desk = ReportKind(name="desk", title="Desk", cron="0 7 * * *", department="complaints")
     snap = build_snapshot(store, load_settings(timezone=TZ), desk, early, early - timedelta(days=1))
     assert "fewer than three weeks of requests" in render_html(snap, city.bounds, None)
+
+
+def test_where_to_look_first_ranks_the_faulted_bins_and_roads_high_and_beats_chance(faulted):
+    store, faults = faulted
+    ranking = where_to_look(store, load_settings(timezone=TZ), NOW)
+    top = {kind: list(rows["feature_id"]) for kind, rows in ranking.places.groupby("kind")}
+    assert set(faults.misreading + faults.unemptied) <= set(top["container"])  # top 20
+    assert set(faults.degrading) <= set(top["segment"][:5])
+    road = ranking.places.set_index("feature_id").loc[faults.degrading[0]]
+    assert "reports in the last 7 days" in road["reasons"]
+    assert "slower than usual" in road["reasons"]
+    tested = ranking.backtest
+    assert tested["origin"] == NOW - timedelta(days=3)
+    for kind in ("container", "segment"):
+        assert tested[kind]["found"] > 1.5 * tested[kind]["random"], kind
+    assert ranking.zones["expected"].is_monotonic_decreasing
+
+
+def test_the_report_lists_where_to_look_first_for_its_domains(faulted, city):
+    store, faults = faulted
+    settings = load_settings(timezone=TZ)
+    city_report = ReportKind(name="city", title="City", cron="0 7 * * *")
+    snap = build_snapshot(store, settings, city_report, NOW, NOW - timedelta(days=1))
+    html = render_html(snap, city.bounds, None)
+    section = " ".join(
+        html[html.index('<section id="inspect">'):html.index('<section id="forecast"')].split())
+    assert "the top 20 containers had" in section and "the top 20 road segments had" in section
+    assert faults.degrading[0] in section
+    roads = ReportKind(name="roads", title="Roads", cron="0 7 * * *", department="traffic")
+    kinds = build_snapshot(store, settings, roads, NOW, NOW - timedelta(days=1)) \
+        .parts["inspect"].data["kinds"]  # fmt: skip
+    assert [k["kind"] for k in kinds] == ["segment"]  # its domain's only
