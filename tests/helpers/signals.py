@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from config import ReportKind, load_settings
+from services.reports.content import build_snapshot
 from sim.demo_history import backfill_demo
 from sim.http import BackgroundServer
 from sim.model import DemoCity
@@ -44,3 +46,17 @@ def rises(store, outlook) -> dict[tuple[str, str], float]:
             {"a": FAULTS_SINCE}).fetchall())  # fmt: skip
     return {(r.zone_id, r.service_code): r.next_7d - before.get((r.zone_id, r.service_code), 0)
             for r in outlook.rows.itertuples()}  # fmt: skip
+
+
+def report_snapshot(store, department: str | None = None):
+    """A report of the city (or of one department) at NOW, over the day before."""
+    kind = ReportKind(name=department or "city", title="Report", cron="0 7 * * *",
+                      department=department)  # fmt: skip
+    return build_snapshot(store, load_settings(timezone=TZ), kind, NOW, NOW - timedelta(days=1))
+
+
+def section(html: str, section_id: str) -> str:
+    """A report section's HTML, from its tag to the next section's, whitespace collapsed."""
+    start = html.index(f'<section id="{section_id}">')
+    end = html.find("<section", start + 1)
+    return " ".join(html[start:end if end > 0 else None].split())

@@ -13,7 +13,7 @@ from services.inspection import where_to_look
 from services.reports.content import build_snapshot
 from services.reports.render import render_html
 from tests.helpers import TZ
-from tests.helpers.signals import NOW, rises
+from tests.helpers.signals import NOW, report_snapshot, rises, section
 
 
 def test_the_degrading_road_is_forecast_slow_and_the_error_beats_last_week(faulted):
@@ -57,20 +57,15 @@ def test_the_zone_whose_dumping_reports_rise_is_forecast_to_get_more_and_no_othe
 
 def test_the_report_says_how_many_requests_to_expect_and_how_far_to_trust_it(faulted, city):
     store, faults = faulted
-    settings = load_settings(timezone=TZ)
-    desk = ReportKind(name="desk", title="Desk", cron="0 7 * * *", department="complaints")
-    snap = build_snapshot(store, settings, desk, NOW, NOW - timedelta(days=1))
-    html = render_html(snap, city.bounds, None)
-    section = html[html.index('<section id="forecast">'):html.index('<section id="trends"')]
-    errors = complaint_outlook(store, settings, NOW).errors
-    assert f"next 24 h ± {errors['24h']['model']:.1f}" in section
-    assert f"(the week before: ± {errors['7d']['naive']:.1f})" in section
+    snap = report_snapshot(store, "complaints")
+    forecast = section(render_html(snap, city.bounds, None), "forecast")
+    errors = complaint_outlook(store, load_settings(timezone=TZ), NOW).errors
+    assert f"next 24 h ± {errors['24h']['model']:.1f}" in forecast
+    assert f"(the week before: ± {errors['7d']['naive']:.1f})" in forecast
     top = snap.parts["forecast"].data["rows"].iloc[0]
     assert top["next_7d"] >= snap.parts["forecast"].data["rows"]["next_7d"].max()
-    assert top["zone"] in section and "Illegal dumping" in section
-    roads = ReportKind(name="roads", title="Roads", cron="0 7 * * *", department="traffic")
-    assert "forecast" not in build_snapshot(store, settings, roads, NOW,
-                                            NOW - timedelta(days=1)).parts  # fmt: skip
+    assert top["zone"] in forecast and "Illegal dumping" in forecast
+    assert "forecast" not in report_snapshot(store, "traffic").parts
 
 
 def test_with_under_three_weeks_of_requests_the_report_says_there_is_no_forecast_yet(
@@ -103,15 +98,8 @@ def test_where_to_look_first_ranks_the_faulted_bins_and_roads_high_and_beats_cha
 
 def test_the_report_lists_where_to_look_first_for_its_domains(faulted, city):
     store, faults = faulted
-    settings = load_settings(timezone=TZ)
-    city_report = ReportKind(name="city", title="City", cron="0 7 * * *")
-    snap = build_snapshot(store, settings, city_report, NOW, NOW - timedelta(days=1))
-    html = render_html(snap, city.bounds, None)
-    section = " ".join(
-        html[html.index('<section id="inspect">'):html.index('<section id="forecast"')].split())
-    assert "the top 20 containers had" in section and "the top 20 road segments had" in section
-    assert faults.degrading[0] in section
-    roads = ReportKind(name="roads", title="Roads", cron="0 7 * * *", department="traffic")
-    kinds = build_snapshot(store, settings, roads, NOW, NOW - timedelta(days=1)) \
-        .parts["inspect"].data["kinds"]  # fmt: skip
+    inspect = section(render_html(report_snapshot(store), city.bounds, None), "inspect")
+    assert "the top 20 containers had" in inspect and "the top 20 road segments had" in inspect
+    assert faults.degrading[0] in inspect
+    kinds = report_snapshot(store, "traffic").parts["inspect"].data["kinds"]
     assert [k["kind"] for k in kinds] == ["segment"]  # its domain's only

@@ -5,17 +5,14 @@ by the service the screens use."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from config import ReportKind, load_settings
+from config import load_settings
 from services import signals as service
 from services.forecasts import complaint_outlook
-from services.reports.content import build_snapshot
 from services.reports.render import render_html
 from services.signal_orders import open_from_signals
 from services.triage import Desk
 from tests.helpers import TZ
-from tests.helpers.signals import NOW, built, rises
+from tests.helpers.signals import NOW, built, report_snapshot, rises, section
 
 
 def by_rule(found) -> dict[str, set[str]]:
@@ -54,20 +51,12 @@ def test_a_city_without_faults_has_no_signals_and_no_zone_whose_complaints_rise(
 
 def test_the_report_lists_the_signals_of_its_domains(faulted, city):
     store, faults = faulted
-    settings = load_settings(timezone=TZ)
-    city_report = ReportKind(name="city", title="City", cron="0 7 * * *")
-    snap = build_snapshot(store, settings, city_report, NOW, NOW - timedelta(days=1))
-    html = render_html(snap, city.bounds, None)
-    section = html[html.index('<section id="signals">'):html.index('<section id="trends"')]
-    assert "Sensor disagrees with reports" in section and faults.misreading[0] in section
-    assert "below its profile" in section and "Sensor stuck" in section
-    traffic = ReportKind(name="roads", title="Roads", cron="0 7 * * *", department="traffic")
-    rows = build_snapshot(store, settings, traffic, NOW, NOW - timedelta(days=1)) \
-        .parts["signals"].data["signals"]  # fmt: skip
+    signals = section(render_html(report_snapshot(store), city.bounds, None), "signals")
+    assert "Sensor disagrees with reports" in signals and faults.misreading[0] in signals
+    assert "below its profile" in signals and "Sensor stuck" in signals
+    rows = report_snapshot(store, "traffic").parts["signals"].data["signals"]
     assert set(rows["rule"]) == {"Road problem", "Sensor stuck"}  # its domain's only
-    complaints = ReportKind(name="desk", title="Desk", cron="0 7 * * *", department="complaints")
-    assert "signals" not in build_snapshot(store, settings, complaints, NOW,
-                                           NOW - timedelta(days=1)).parts  # fmt: skip
+    assert "signals" not in report_snapshot(store, "complaints").parts
 
 
 def test_a_signal_on_residents_reports_opens_one_work_order_with_its_evidence(faulted):
