@@ -46,12 +46,13 @@ def matrix(counts: pd.DataFrame, windows: int) -> tuple[pd.DataFrame, np.ndarray
 
 
 def covered(totals: np.ndarray) -> int:
-    """How many of the newest windows the store holds whole: back to the first whose
-    city-wide count is under a fifth of the recent median (before a feed's backfill
-    began, only the requests still open then were fetched: a trickle, not the city)."""
+    """How many of the newest windows the store holds whole: all but the run of windows
+    at the old end whose city-wide count is under a fifth of the recent median (before a
+    feed's backfill began, only the requests still open then were fetched: a trickle,
+    not the city). A quiet day or an outage between busy ones is kept: it happened."""
     recent = np.median(totals[:14]) if len(totals) else 0
-    thin = np.flatnonzero(totals < 0.2 * recent)
-    return int(thin[0]) if len(thin) else len(totals)
+    busy = np.flatnonzero(totals >= 0.2 * recent)
+    return int(busy[-1]) + 1 if len(busy) else 0
 
 
 def features(counts: np.ndarray, k: int, weekday: int) -> np.ndarray:

@@ -84,7 +84,8 @@ def main() -> None:
     parser.add_argument("--test-days", type=int, default=3)
     parser.add_argument("--now", help="forecast up to this time (ISO, UTC); default: now")
     args = parser.parse_args()
-    now = (datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)).replace(
+    now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    now = (now if now.tzinfo else now.replace(tzinfo=UTC)).replace(
         minute=0, second=0, microsecond=0)  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         clock = time.perf_counter()

@@ -125,7 +125,7 @@ def streets_table(worst: list[tuple[str, float]], outlook, tz: str) -> list[html
     baseline's, so the room knows how far to trust it."""
     ahead = outlook.forecast if outlook is not None else {}
     if outlook is None:
-        when, note, how = "later", "no forecast: not enough history yet (over a week)", ""
+        when, note, how = "later", "no forecast: too little recent history (10 days and more)", ""
     else:
         start = outlook.at.astimezone(ZoneInfo(tz))
         when = f"{start:%H}–{start + timedelta(hours=1):%H} h"

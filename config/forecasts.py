@@ -3,7 +3,7 @@ of it their backtest holds out, and what the wall shows of them (issue 19)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class ForecastSettings(BaseModel):
@@ -24,6 +24,14 @@ class ForecastSettings(BaseModel):
         "the slowest streets now, its forecast this many hours ahead.")  # fmt: skip
     wall_streets: int = Field(
         default=3, ge=1, le=5, description="How many of the slowest streets the tile lists.")
+    @model_validator(mode="after")
+    def _history_holds_the_backtest(self) -> ForecastSettings:
+        if self.history_days < 8 + self.backtest_days:
+            raise ValueError(
+                f"history_days ({self.history_days}) must be at least 8 + backtest_days "
+                f"({self.backtest_days}): the held-out days need a week and a day before them")
+        return self
+
     complaint_days: int = Field(
         default=42, ge=21, le=365, description="Days of requests the complaint forecast "
         "learns from (three weeks at least; five and more for its backtest, which holds "

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -24,6 +23,7 @@ from store.reports import zone_names
 log = logging.getLogger(__name__)
 
 QUARTER_S = 900
+STALE_H = 3  # the newest whole hour read may be this many before the clock's
 
 
 @dataclass(frozen=True)
@@ -43,25 +43,33 @@ class CongestionOutlook:
 
 
 def congestion_outlook(store, settings: Settings, now: datetime) -> CongestionOutlook | None:
-    """The forecast from the newest hour read; None without enough history (more than a
-    week and the backtest's days) or without readings in the last two hours."""
+    """The forecast for the hour starting `wall_ahead_h` hours after the clock's hour
+    (at 10:58, the 11-12 h hour), made from the newest whole hour read (10:00's is not
+    whole yet: 09:00's). None without enough history (more than a week and the
+    backtest's days), without readings in the last whole hours, or without a profile of
+    that hour for any segment."""
     f = settings.forecasts
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    target = this_hour + timedelta(hours=f.wall_ahead_h)
     with store.reading() as cur:
-        hourly = reads.hourly_congestion(cur, reads.history_start(now, f.history_days), now,
-                                         settings.timezone)  # fmt: skip
+        hourly = reads.hourly_congestion(cur, reads.history_start(now, f.history_days),
+                                         this_hour, settings.timezone)  # fmt: skip
         names = reads.segment_names(cur)
-    if hourly.empty or hourly["hour"].max() < pd.Timestamp(now) - timedelta(hours=2):
+    if hourly.empty:
         return None
-    ahead = f.wall_ahead_h
+    newest = pd.Timestamp(hourly["hour"].max())
+    if newest < pd.Timestamp(this_hour) - timedelta(hours=STALE_H):
+        return None  # a silent feed: no forecast from old news
+    ahead = int((pd.Timestamp(target) - newest) / timedelta(hours=1))
     tested = model.backtest(hourly, settings.timezone, f.backtest_days, (ahead,))
-    if ahead not in tested:
-        return None
     outlook = model.outlook(hourly, settings.timezone, (ahead,))
+    if ahead not in tested or outlook.empty:
+        return None
     outlook["street"] = outlook["segment_id"].map(names).fillna(outlook["segment_id"])
     slowest = outlook.sort_values("ratio", ascending=False).drop_duplicates("street")
     return CongestionOutlook(
-        at=pd.Timestamp(outlook["at"].iloc[0]).to_pydatetime(),
-        ahead_h=ahead,
+        at=target,
+        ahead_h=f.wall_ahead_h,
         forecast={r.street: (float(r.ratio), float(r.usual))
                   for r in slowest.itertuples(index=False)},  # fmt: skip
         error=tested[ahead]["model"],
@@ -72,13 +80,13 @@ def congestion_outlook(store, settings: Settings, now: datetime) -> CongestionOu
 
 
 def current_outlook(svc, now: datetime) -> CongestionOutlook | None:
-    """`congestion_outlook` once per quarter hour and web worker; a store that cannot
-    answer gives None (the wall shows its other figures)."""
+    """`congestion_outlook` once per quarter hour and web worker; a forecast that cannot
+    be made gives None, logged (the wall shows its other figures)."""
     key = ("congestion-outlook", int(now.timestamp() // QUARTER_S))
     try:
         return svc.answers.get(key, lambda: congestion_outlook(svc.store, svc.settings, now))
-    except duckdb.Error as exc:
-        log.warning("congestion forecast not computed: %s", exc)
+    except Exception:  # the tile's figures stand without the forecast
+        log.exception("congestion forecast not computed")
         return None
 
 
@@ -87,7 +95,7 @@ class ComplaintOutlook:
     """Each zone and service type's expected requests in the next 24 h and 7 days
     (`rows`: zone_id, zone, service_code, service, last_7d, next_24h, next_7d, most
     expected first), and the backtest's mean absolute error per zone and type, the
-    model's and the seasonal-naive's, for each horizon ({} without six weeks of data)."""
+    model's and the seasonal-naive's, for each horizon ({} without five weeks of data)."""
 
     at: datetime
     rows: pd.DataFrame

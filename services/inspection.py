@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 from analytics import inspection as model
@@ -33,10 +34,13 @@ class Ranking:
     places: pd.DataFrame
     zones: pd.DataFrame
     backtest: dict | None
+    fitted: bool = True  # False: too little history to fit, places in order of reports
 
 
-def where_to_look(store, settings: Settings, now: datetime) -> Ranking | None:
-    """The ranking at `now`; None where there is nothing to inspect."""
+def where_to_look(store, settings: Settings, now: datetime,
+                  zones: list[str] | None = None) -> Ranking | None:  # fmt: skip
+    """The ranking at `now` of the places in `zones` (every zone: None or []), the model
+    fitted on every place; None where there is nothing to inspect."""
     f, s = settings.forecasts, settings.signals
     horizon = timedelta(days=f.inspect_days)
     origins = [now - i * horizon for i in range(ORIGINS)]
@@ -59,9 +63,11 @@ def where_to_look(store, settings: Settings, now: datetime) -> Ranking | None:
     tables = {o: model.at_origin(_places(containers, segments, fill[o], speed[o]), events, o,
                                  horizon) for o in origins}  # fmt: skip
     live = model.fit(pd.concat([tables[o] for o in origins[1:]])) if len(origins) > 1 else {}
-    ranking = model.ranked(tables[now], model.risk(live, tables[now]))
+    shown = {o: t[t["zone_id"].isin(zones)] if zones else t for o, t in tables.items()}
+    ranking = model.ranked(shown[now], model.risk(live, shown[now]))
     return Ranking(now, f.inspect_days, _top(ranking, containers, segments, names, f.inspect_top),
-                   _zones(ranking, names), _backtest(tables, origins, f.inspect_top))  # fmt: skip
+                   _zones(ranking, names), _backtest(tables, shown, origins, f.inspect_top),
+                   fitted=bool(live))  # fmt: skip
 
 
 def _places(containers: pd.DataFrame, segments: pd.DataFrame, fill: pd.DataFrame,
@@ -80,12 +86,14 @@ def _places(containers: pd.DataFrame, segments: pd.DataFrame, fill: pd.DataFrame
 
 
 def _top(ranking, containers, segments, names: dict, k: int) -> pd.DataFrame:
-    place = pd.concat([containers.set_index("container_id")["address"],
-                       segments.set_index("segment_id")["name"].dropna()])  # fmt: skip
     top = ranking.groupby("kind", sort=False).head(k)
+    place = pd.Series(np.where(  # each kind's own names: ids of two feeds may clash
+        top["kind"] == "container",
+        top["feature_id"].map(containers.set_index("container_id")["address"]),
+        top["feature_id"].map(segments.set_index("segment_id")["name"])), index=top.index)
     return pd.DataFrame({
         "kind": top["kind"], "feature_id": top["feature_id"],
-        "place": top["feature_id"].map(place).fillna(top["feature_id"]),
+        "place": place.fillna(top["feature_id"]),
         "zone": top["zone_id"].map(names).fillna("outside the zones"),
         "risk": top["risk"], "reasons": [model.reasons(r) for r in top.itertuples()],
     })  # fmt: skip
@@ -99,11 +107,12 @@ def _zones(ranking: pd.DataFrame, names: dict) -> pd.DataFrame:
     return zones.assign(zone=zones["zone_id"].map(names).fillna("outside the zones"))
 
 
-def _backtest(tables: dict, origins: list[datetime], k: int) -> dict | None:
-    """Fitted on the origins before the last passed one, tested on it."""
+def _backtest(tables: dict, shown: dict, origins: list[datetime], k: int) -> dict | None:
+    """Fitted on every place at the origins before the last passed one, tested on the
+    places shown at it."""
     if len(origins) < 3:
         return None
-    tested = tables[origins[1]]
+    tested = shown[origins[1]]
     model_then = model.fit(pd.concat([tables[o] for o in origins[2:]]))
     result = model.uplift(model.ranked(tested, model.risk(model_then, tested)), k)
     return result | {"origin": origins[1]}

@@ -96,7 +96,7 @@ def test_tiles_show_what_the_store_says(dash_duo, live_app, store):
     name, ratio = traffic["worst"][0]
     assert figure(dash_duo, "traffic.worst.0") == f"× {ratio:.2f}"
     # a day of history: the forecast says why it is missing instead of guessing
-    assert figure(dash_duo, "traffic.forecast").startswith("no forecast: not enough history")
+    assert figure(dash_duo, "traffic.forecast").startswith("no forecast: too little recent")
     assert figure(dash_duo, "traffic.forecast.0") == "—"
     assert figure(dash_duo, "complaints.open") == str(complaints["open"])
     assert figure(dash_duo, "complaints.overdue") == str(complaints["overdue"])

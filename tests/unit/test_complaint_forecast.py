@@ -41,6 +41,9 @@ def test_the_windows_before_a_feeds_backfill_are_not_read_as_a_quiet_city():
     totals[40:] = 2  # before the backfill: only the requests still open then
     assert model.covered(totals) == 40
     assert model.covered(matrix.sum(axis=0)) == WINDOWS
+    totals = matrix.sum(axis=0)
+    totals[3] = 0  # a day the feed was down is a day of the city's history, not its start
+    assert model.covered(totals) == WINDOWS
 
 
 def test_three_weeks_forecast_and_six_test_and_fewer_do_neither():

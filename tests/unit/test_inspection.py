@@ -40,7 +40,7 @@ def test_the_top_bins_are_the_ones_that_keep_failing_and_beat_chance():
     assert result["places"] == 100 and result["problems"] == int(tested["label"].sum())
 
 
-def test_a_kind_with_no_problem_gets_its_share_and_an_unknown_kind_nothing():
+def test_where_nothing_was_ever_reported_every_chance_is_nought():
     places, events = city()
     quiet = model.at_origin(places, events.iloc[:0], NOW - H, H)
     fitted = model.fit(quiet)

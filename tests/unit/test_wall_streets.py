@@ -29,6 +29,9 @@ def test_each_street_has_its_forecast_for_the_coming_hour_and_the_error_is_shown
     assert "10–11 h" in words  # 08:00 UTC is 10:00 in Helsinki
     row = words.index("Alvar Aallon katu")
     assert words[row:row + 3] == ["Alvar Aallon katu", "× 2.10", "× 2.40"]
+    cells = table.children.children[1].children  # the body's rows
+    assert cells[0].children[2].className == "c3-rising"  # a tenth and more above now
+    assert cells[1].children[2].className == ""  # Mannerheimintie: 1.62 against 1.7
     row = words.index("Kaivokatu")
     assert words[row:row + 3] == ["Kaivokatu", "× 1.40", "—"]  # no forecast for it
     assert note.children == "10–11 h forecast ± 0.02 (same hour last week ± 0.03)"
