@@ -241,6 +241,7 @@ class Window:
     overflowing: int
     allowed: bool
     cost: float
+    order: tuple = ()  # the round's stops (graph nodes) in visiting order, depot excluded
 
 
 def rank_windows(
@@ -268,5 +269,5 @@ def rank_windows(
         during = [start + k * step for k in range(int((plan.end - start) / step) + 1)]
         last = plan.end - timedelta(seconds=1)
         ok = all(allowed(t) for t in during if t <= last) and allowed(max(start, last))
-        found.append(Window(start, plan.minutes, overflowing, ok, cost))
+        found.append(Window(start, plan.minutes, overflowing, ok, cost, tuple(plan.order)))
     return sorted(found, key=lambda w: (not w.allowed, w.cost, w.start))

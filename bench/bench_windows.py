@@ -10,8 +10,9 @@ The synthetic city (50 zones, 20,000 segments; built by `c3 synthetic` if absent
 zone x 96 starts, budget < 60 s, against the same ranking without zone-local searches
 (measured on 2 zones, scaled).
 
-Savings: over the demo city's last week, the driving time of every zone's round started
-in its recommended window against rounds started at a fixed 08:00 and 17:00.
+Savings: over the demo city's last week, the driving time and distance of every zone's
+round started in its recommended window against rounds started at a fixed 08:00 and
+17:00 (the weekly outcomes report's figures, from the same function).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import networkx as nx
 import numpy as np
@@ -31,8 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 from analytics.collection import zone_windows  # noqa: E402
 from analytics.routing import solve_routes  # noqa: E402
+from config import load_settings  # noqa: E402
 from geo.city import load_city  # noqa: E402
 from services.collection import plan_windows, read_inputs  # noqa: E402
+from services.outcomes import week_savings  # noqa: E402
 from sim.demo_history import backfill_demo  # noqa: E402
 from sim.model import DemoCity  # noqa: E402
 from store import Store  # noqa: E402
@@ -80,30 +82,17 @@ def routing(net, graph, starts) -> None:
 
 
 def savings(store: Store, city, now: datetime) -> None:
-    """Each of the last 7 days: plan at 05:00 local from the data up to then; every zone's
-    round in its recommended window, at 08:00 and at 17:00."""
-    zone = ZoneInfo(TZ)
-    totals = {"recommended": 0.0, "08:00": 0.0, "17:00": 0.0}
-    days = 0
-    for back in range(7, 0, -1):
-        day = (now - timedelta(days=back)).astimezone(zone).replace(hour=5, minute=0)
-        plan_at = day.astimezone(UTC)
-        starts = [(day + timedelta(hours=1, minutes=15 * q)).astimezone(UTC) for q in range(64)]
-        inputs = read_inputs(store, plan_at, TZ)
-        windows = plan_windows(inputs, city, plan_at, starts, 20, TZ).windows
-        for ranked in windows.values():
-            by_hour = {w.start.astimezone(zone).strftime("%H:%M"): w for w in ranked}
-            totals["recommended"] += ranked[0].minutes
-            totals["08:00"] += by_hour["08:00"].minutes
-            totals["17:00"] += by_hour["17:00"].minutes
-        days += 1
-    saved_8 = 1 - totals["recommended"] / totals["08:00"]
-    saved_17 = 1 - totals["recommended"] / totals["17:00"]
-    print(
-        f"  savings over {days} days, every zone: recommended {totals['recommended']:.0f} min, "
-        f"fixed 08:00 {totals['08:00']:.0f} min ({saved_8:+.1%} saved), fixed 17:00 "
-        f"{totals['17:00']:.0f} min ({saved_17:+.1%} saved)"
-    )
+    """The 7 days before `now`, each planned at 05:00 local as the planner plans (the
+    default collection settings): every zone's round in its recommended window, at 08:00
+    and at 17:00 (services.outcomes.week_savings: the weekly outcomes report's figures)."""
+    week = week_savings(store, city, load_settings(timezone=TZ), now, ("08:00", "17:00"))
+    best = week.minutes()
+    parts = [f"recommended {best:.0f} min {week.km():.1f} km"]
+    for fixed in week.fixed_starts:
+        saved = 1 - best / week.minutes(fixed) if week.minutes(fixed) else 0.0
+        parts.append(f"fixed {fixed} {week.minutes(fixed):.0f} min {week.km(fixed):.1f} km "
+                     f"({saved:+.1%} saved)")  # fmt: skip
+    print(f"  savings over {week.days} days, every zone: " + ", ".join(parts))
 
 
 def synthetic() -> None:

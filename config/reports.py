@@ -42,6 +42,10 @@ class ReportKind(BaseModel):
     )
     recipients: list[str] = Field(default_factory=list, description="E-mail addresses.")
     paper: Literal["A4", "Letter"] = Field(default="A4", description="PDF paper size.")
+    outcomes: bool = Field(
+        default=False, description="Add the week's outcomes: driving saved against the "
+        "fixed schedule (`[outcomes]`), overflows and complaint KPIs against the weeks "
+        "before. Plans each of the 7 days again: seconds to a minute.")  # fmt: skip
 
     @field_validator("cron")
     @classmethod
@@ -92,5 +96,6 @@ DEFAULT_REPORTS = [
         title="Waste weekly report",
         cron="0 7 * * mon",
         department="waste",
+        outcomes=True,
     ),
 ]

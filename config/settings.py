@@ -20,6 +20,7 @@ from config.collection import CollectionSettings
 from config.connectors import ConnectorSettings, demo_connectors
 from config.crews import Crew, DispatchSettings, demo_crews
 from config.forecasts import ForecastSettings
+from config.outcomes import OutcomeSettings
 from config.problems import ConfigProblem, known_time_zone
 from config.reports import DEFAULT_REPORTS, ReportKind, SmtpSettings
 from config.retention import RetentionSettings
@@ -218,6 +219,10 @@ class Settings(BaseSettings):
     forecasts: ForecastSettings = Field(
         default_factory=ForecastSettings,
         description="The forecasts' history, backtest and what the wall shows of them.",
+    )
+    outcomes: OutcomeSettings = Field(
+        default_factory=OutcomeSettings,
+        description="The weekly outcomes: the fixed schedule, the CO2 per truck kilometre.",
     )
 
     # connectors set aside when the config was read (config.loading), each with its reason

@@ -225,6 +225,7 @@ def build_snapshot(
     late: bool = False,
     feed_intervals: dict[str, int] | None = None,
     best_windows: Callable[[datetime], pd.DataFrame] | None = None,
+    outcomes: Callable[[datetime, list[str]], Any] | None = None,
     produced_at: datetime | None = None,
 ) -> Snapshot:
     """The report's content at `at`, with changes and trends since `previous`."""
@@ -281,7 +282,7 @@ def build_snapshot(
             },
         )
         snap.parts["map"] = _guarded(Part("Map"), lambda: _map_layers(cur, now, domains, zones))
-    for key, (title, fill) in looking_ahead(store, settings, snap, zones).items():
+    for key, (title, fill) in looking_ahead(store, settings, snap, zones, outcomes).items():
         snap.parts[key] = _guarded(Part(title), fill)  # outside the block: each reads its own
     for key, part in snap.parts.items():
         if part.missing is None and _empty(part.data):

@@ -11,8 +11,11 @@ from collections.abc import Callable
 from services import forecasts
 from services.reports.inspection_part import TITLE as INSPECT_TITLE
 from services.reports.inspection_part import inspection_table
+from services.reports.outcomes_part import TITLE as OUTCOMES_TITLE
+from services.reports.outcomes_part import outcomes_table
 from services.reports.signals_part import SIGNAL_DOMAINS, signals_table
 from services.reports.signals_part import TITLE as SIGNALS_TITLE
+from store.reports import zone_names
 
 TITLE = "Complaints expected"
 ROWS = 12
@@ -32,10 +35,14 @@ def complaint_forecast(store, settings, snap, zones: list[str]) -> dict:
     }  # fmt: skip
 
 
-def looking_ahead(store, settings, snap, zones: list[str]) -> dict[str, tuple[str, Callable]]:
-    """The parts that read the domains against each other or ahead, for the report's
-    domains: key -> (title, what fills it). Each opens its own reads."""
+def looking_ahead(store, settings, snap, zones: list[str],
+                  outcomes: Callable | None = None) -> dict[str, tuple[str, Callable]]:  # fmt: skip
+    """The parts that read the domains against each other, ahead or back over the week,
+    for the report's domains: key -> (title, what fills it). Each opens its own reads.
+    `outcomes(end, zones)` gives the week's outcomes where the city model is loaded."""
     parts = {}
+    if snap.kind.outcomes:
+        parts["outcomes"] = (OUTCOMES_TITLE, lambda: _outcomes(store, snap, zones, outcomes))
     if set(snap.domains) & set(SIGNAL_DOMAINS):
         parts["signals"] = (SIGNALS_TITLE, lambda: signals_table(store, settings, snap, zones))
         parts["inspect"] = (INSPECT_TITLE,
@@ -43,3 +50,16 @@ def looking_ahead(store, settings, snap, zones: list[str]) -> dict[str, tuple[st
     if "complaints" in snap.domains:
         parts["forecast"] = (TITLE, lambda: complaint_forecast(store, settings, snap, zones))
     return parts
+
+
+def _outcomes(store, snap, zones: list[str], outcomes: Callable | None) -> dict:
+    if outcomes is None:
+        return {"none": "not computed here: the city's road graph is not loaded (a report "
+                        "made by the running C3 or `c3 report` has it)"}  # fmt: skip
+    with store.reading() as cur:
+        names = zone_names(cur)
+    found = outcomes(snap.at, zones)
+    if found.savings.rounds.empty:
+        return {"none": "no round could be planned in the week before: no container "
+                        "needed collecting, or no readings were stored then"}  # fmt: skip
+    return outcomes_table(found, names)

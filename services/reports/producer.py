@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from config import ReportKind, Settings
+from services.outcomes import week_outcomes
 from services.reports import delivery
 from services.reports.content import Snapshot, build_snapshot
 from services.reports.render import ReportFiles, file_stem, write_report
@@ -63,6 +64,7 @@ class Reporter:
             self.store, self.settings, kind, at, self.previous(kind, at), late=late,
             feed_intervals=self.feed_intervals, produced_at=now,
             best_windows=None if self.planner is None else self.planner.best_windows,
+            outcomes=None if self.planner is None else self._outcomes,
         )  # fmt: skip
         files = write_report(snapshot, self.settings.report_folder, self.bounds, self.basemap_path)
         produced = Produced(snapshot, files)
@@ -72,6 +74,9 @@ class Reporter:
         if mail and self.settings.smtp.host and kind.recipients:
             reports.queue_delivery(self.store, kind.name, at, kind.recipients, now)
         return produced
+
+    def _outcomes(self, end: datetime, zones: list[str]):
+        return week_outcomes(self.store, self.planner.city, self.settings, end, zones)
 
     def run_slot(self, kind: ReportKind, slot: datetime, late: bool, now: datetime) -> str | None:
         """The schedule's producer: returns the missing parts, for the ledger."""

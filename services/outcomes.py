@@ -1,0 +1,104 @@
+"""The weekly outcomes (issue 19, after SFpark: judge a system by what it changed): the
+driving saved by collecting every zone in its recommended window instead of at the
+city's fixed time, in minutes, kilometres and CO2; the bins that overflowed against the
+week before; time to resolve and on-time share against the weeks before. Each figure
+keeps its rows. `week_savings` is what `bench/bench_windows.py` prints too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from analytics.outcomes import RoadLengths
+from config import Settings
+from services.collection import allowed_hours, plan_windows, read_inputs
+from services.service_kpis import figures_at
+from store import outcomes as reads
+
+PLAN_HOUR = 5  # each day is planned at 05:00 local from the data up to then …
+STARTS = 64  # … over the quarter hours from 06:00 to 21:45
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class WeekSavings:
+    """Per day and zone (`rounds`): the recommended window's start, driving minutes and
+    km, and each fixed start's; and their totals over the `days` planned."""
+
+    days: int
+    rounds: pd.DataFrame
+    fixed_starts: tuple[str, ...]
+
+    def minutes(self, start: str = "recommended") -> float:
+        return float(self.rounds[f"{start}_min"].sum())
+
+    def km(self, start: str = "recommended") -> float:
+        return float(self.rounds[f"{start}_km"].sum())
+
+
+def week_savings(store, city, settings: Settings, end: datetime,
+                 fixed_starts: tuple[str, ...]) -> WeekSavings:  # fmt: skip
+    """The 7 days before `end`: each planned at 05:00 local from the data up to then, as
+    the collection planner would (its settings: depot, quiet hours, service time), every
+    zone's round in its recommended window and at each of `fixed_starts` (HH:MM)."""
+    tz, c = settings.timezone, settings.collection
+    zone = ZoneInfo(tz)
+    segs = city.segments
+    lengths = RoadLengths(city.graph, dict(zip(segs["segment_id"], segs["length_m"], strict=True)))
+    rows = []
+    for back in range(7, 0, -1):
+        day = (end - timedelta(days=back)).astimezone(zone).replace(
+            hour=PLAN_HOUR, minute=0, second=0, microsecond=0)  # fmt: skip
+        plan_at = day.astimezone(UTC)
+        starts = [(day + timedelta(hours=1, minutes=15 * q)).astimezone(UTC)
+                  for q in range(STARTS)]  # fmt: skip
+        plan = plan_windows(read_inputs(store, plan_at, tz), city, plan_at, starts,
+                            c.overflow_penalty_min, tz, c.threshold, c.depot,
+                            allowed_hours(c, tz), c.service_s)  # fmt: skip
+        for zone_id, ranked in plan.windows.items():
+            at = {f"{w.start.astimezone(zone):%H:%M}": w for w in ranked}
+            chosen = {"recommended": ranked[0]} | {f: at[f] for f in fixed_starts}
+            row = {"day": day.date(), "zone_id": zone_id,
+                   "recommended_start": f"{ranked[0].start.astimezone(zone):%H:%M}"}
+            for name, w in chosen.items():
+                row[f"{name}_min"] = w.minutes
+                row[f"{name}_km"] = lengths.round_km(plan.depot, w.order)
+            rows.append(row)  # fmt: skip
+    columns = ["day", "zone_id", "recommended_start"] + [
+        f"{name}_{unit}" for name in ("recommended", *fixed_starts) for unit in ("min", "km")]
+    return WeekSavings(7, pd.DataFrame(rows, columns=columns), tuple(fixed_starts))
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """The week to `end` against what came before it."""
+
+    end: datetime
+    savings: WeekSavings
+    fixed_start: str
+    co2_kg_per_km: float
+    overflowed: pd.DataFrame  # this week's
+    overflowed_before: pd.DataFrame  # the week before's
+    complaints: dict  # this week's service KPIs (analytics.service_kpis.figures)
+    complaints_before: dict  # the 4 weeks before's
+
+
+def week_outcomes(store, city, settings: Settings, end: datetime,
+                  zones: list[str] | None = None) -> Outcomes:  # fmt: skip
+    """The outcomes of the week to `end`, of `zones` only if given (every zone's round is
+    planned, as the planner does, and theirs kept)."""
+    fixed = settings.outcomes.fixed_start
+    savings = week_savings(store, city, settings, end, (fixed,))
+    if zones:
+        savings = WeekSavings(savings.days, savings.rounds[savings.rounds["zone_id"].isin(zones)],
+                              savings.fixed_starts)  # fmt: skip
+    with store.reading() as cur:
+        now = reads.overflowed(cur, end - WEEK, end, zones)
+        before = reads.overflowed(cur, end - 2 * WEEK, end - WEEK, zones)
+        kpis = figures_at(cur, settings, end, WEEK, zones)
+        kpis_before = figures_at(cur, settings, end - WEEK, 4 * WEEK, zones)
+    return Outcomes(end, savings, fixed, settings.outcomes.co2_kg_per_km, now, before, kpis,
+                    kpis_before)  # fmt: skip
