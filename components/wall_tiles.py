@@ -112,12 +112,6 @@ def alert_data(alerts: list[kpis.Alert]) -> list[dict]:
     return [dict(dataclasses.asdict(a), at=pd.Timestamp(a.at).isoformat()) for a in alerts]
 
 
-def html_list(title, items):
-    return html.Div(
-        [html.Div(title, className="c3-fig-list-title"), *items], className="c3-fig-list"
-    )
-
-
 def streets_table(worst: list[tuple[str, float]], outlook, tz: str) -> list[html.Div]:
     """The traffic tile's slowest streets: each one's travel time over free flow now and,
     beside it, the forecast for the coming hour (services.forecasts.CongestionOutlook),
