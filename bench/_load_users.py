@@ -41,7 +41,8 @@ WALL_POLL_S = 1.0
 EXPLORE_POLL_S = 10.0
 EXPLORE_ACTION_S = (2.0, 8.0)
 
-WALL_DOMAINS = ("waste", "traffic", "complaints", "feeds")  # components.ids.WALL_DOMAINS
+# components.ids.WALL_DOMAINS
+WALL_DOMAINS = ("waste", "traffic", "complaints", "feeds", "outcomes")
 FILTERS = ("zone", "waste_type", "road_class", "service", "status")  # store.explore_filters
 COMPLAINT_FILTERS = ("zone", "service", "status")  # LAYER_FILTERS["complaints"]
 
@@ -83,7 +84,7 @@ class WallUser(C3User):
 
     def tile(self, domain: str, warm: bool) -> None:
         layers = {"waste": ["waste"], "traffic": ["traffic"], "complaints": ["complaints", "zones"],
-                  "feeds": []}[domain]  # fmt: skip
+                  "feeds": [], "outcomes": []}[domain]  # fmt: skip
         outputs = [{"id": f"wall-tile-{domain}", "property": "children"},
                    {"id": f"wall-tile-{domain}", "property": "className"}]  # fmt: skip
         outputs += [{"id": {"aio_id": "wall", "component": "MapShell", "layer": layer,

@@ -26,6 +26,7 @@ from components.wall_tiles import (
     figure,
     fitting_feed_badges,
     fmt,
+    outcomes_tile,
     sparkline,
     streets_table,
     tile,
@@ -39,6 +40,7 @@ from services.layers import layer_url, wall_tokens
 from services.service_kpis import figures_at
 from store import wall
 from store.ledger import data_versions
+from store.outcomes import latest_week
 from store.queries import feed_status
 
 
@@ -301,6 +303,26 @@ def _feeds_panel(_token):
     alerts = alert_data(kpis.feed_alerts(stale, bad, old) + store_alerts
                         + kpis.misconfigured_alerts(aside, svc.started_at))  # fmt: skip
     return children, f"c3-tile c3-tile-feeds c3-level-{level}", alerts
+
+
+@callback(
+    Output(ids.wall_tile("outcomes"), "children"),
+    Output(ids.wall_tile("outcomes"), "className"),
+    Output(ids.wall_alerts("outcomes"), "data"),
+    Input(ids.wall_token("outcomes"), "data"),
+    prevent_initial_call=True,
+)
+def outcomes_panel(token):
+    """The last week's outcomes, as the worker keeps them (services.outcomes.record_week):
+    read, never computed here (seven plans of the city take seconds to minutes)."""
+    return _shared("outcomes", token, _outcomes_panel)
+
+
+def _outcomes_panel(_token):
+    svc = current_services()
+    with svc.store.reading() as cur:
+        week = latest_week(cur)
+    return outcomes_tile(week, svc.settings.timezone), "c3-tile c3-tile-outcomes c3-level-none", []
 
 
 @callback(

@@ -88,6 +88,7 @@ def start(settings: Settings, open_site: Callable[[], Opened]):
         after=board.publish, retention=None if shared else parts.retention,
         source_updates=None if shared else parts.source_updates,
         follow_up=None if shared else parts.follow_up,
+        outcomes=None if shared else parts.outcomes,
     )  # fmt: skip
     _stopping = Stopping(scheduler, jobs, store, then=site.on_stop)
     if not shared:

@@ -74,6 +74,7 @@ class JobParts:
     retention: Callable[[], object]  # services.retention.run_retention on this store
     source_updates: Callable[[], object]  # services.source_updates.send_due on this store
     follow_up: Callable[[], object]  # services.triage.follow_up: reopened fixes, auto-assign
+    outcomes: Callable[[], object]  # services.outcomes.record_week: the wall's week outcomes
 
 
 def job_parts(settings: Settings, store, city, connectors=None, basemap=None) -> JobParts:
@@ -83,6 +84,7 @@ def job_parts(settings: Settings, store, city, connectors=None, basemap=None) ->
     from geo.basemap import basemap_file
     from services.collection import CollectionPlanner
     from services.dispatch import Dispatcher
+    from services.outcomes import record_week
     from services.reports.producer import Reporter
     from services.retention import run_retention
     from services.source_updates import send_due
@@ -100,7 +102,7 @@ def job_parts(settings: Settings, store, city, connectors=None, basemap=None) ->
     desk = Desk(store, settings, Dispatcher(store, city, settings, planner))
     return JobParts(connectors, misconfigured, basemap, intervals, planner, reporter,
                     partial(run_retention, store, settings), partial(send_due, store, settings),
-                    partial(follow_up, desk))
+                    partial(follow_up, desk), partial(record_week, store, city, settings))
 
 
 def misconfigured_row(problem: ConfigProblem, state_at: int, reason_at: int) -> str:

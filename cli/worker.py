@@ -68,7 +68,7 @@ def run_worker(settings: Settings, dsn: str, interval_s: float) -> None:
                     claim=partial(claim_tick, store, worker=name), after=board.publish,
                     retention=parts.retention, flush=store.flush_inlined,
                     source_updates=parts.source_updates,
-                    follow_up=parts.follow_up)  # fmt: skip
+                    follow_up=parts.follow_up, outcomes=parts.outcomes)  # fmt: skip
                 scheduler.start()
                 log.info("worker %s: active (holds the lease): running the jobs", name)
             elif not lease.held and scheduler is not None:

@@ -48,7 +48,7 @@ WALL_SCENE_TITLE = "wall-scene-title"
 WALL_CLOCK = "wall-clock"
 WALL_TILES = "wall-tiles"
 WALL_ALERT_LIST = "wall-alerts"
-WALL_DOMAINS = ("waste", "traffic", "complaints", "feeds")
+WALL_DOMAINS = ("waste", "traffic", "complaints", "feeds", "outcomes")
 
 
 def wall_tile(domain: str) -> str:

@@ -164,3 +164,50 @@ def fitting_feed_badges(badges: list[html.Span], room: int = WALL_FEED_LINES) ->
     rest = len(badges) - len(shown)
     return shown + [html.Span(f"+ {rest} more feeds, {live} of them live · see /feeds",
                               className="c3-feed c3-feed-more")]  # fmt: skip
+
+
+OUTCOMES_TITLE = "Outcomes of the week"
+
+
+def outcomes_tile(week: dict | None, tz: str) -> list:
+    """The outcomes scene's tile: the last week's driving saved by the recommended windows
+    against the fixed schedule, its CO2, overflowed containers and complaint resolution
+    against the weeks before (store.outcomes.latest_week); each figure says its basis."""
+    if week is None:
+        return tile(OUTCOMES_TITLE, figure("outcomes.saved_min", "—", "", "not computed yet"),
+                    [html.Div("The worker computes the last 7 days' outcomes shortly after it "
+                              "starts and after each midnight; the waste weekly report lists "
+                              "their rows.", className="c3-outcomes-note")], None)  # fmt: skip
+    end = week["week_end"].astimezone(ZoneInfo(tz))
+    first = end - timedelta(days=week["days"])
+    fixed = week["fixed_start"]
+    saved_min = week["fixed_min"] - week["recommended_min"]
+    saved_km = week["fixed_km"] - week["recommended_km"]
+    co2 = saved_km * week["co2_kg_per_km"]
+    headline = figure("outcomes.saved_min", fmt(abs(saved_min)), "truck min",
+                      f"{_saved(saved_min)} by the recommended windows vs collecting at {fixed}")
+    rows = [
+        figure("outcomes.saved_km", fmt(abs(saved_km), 1), "km", f"{_saved(saved_km)} driving"),
+        figure("outcomes.co2", fmt(abs(co2)), "kg CO2",
+               f"{_saved(co2)} at {fmt(week['co2_kg_per_km'], 2)} kg/km"),
+        figure("outcomes.overflowed", fmt(week["overflowed"]), "containers",
+               f"overflowed · {fmt(week['overflowed_before'])} the week before",
+               "amber" if week["overflowed"] > week["overflowed_before"] else "ok"),
+        figure("outcomes.median_h", fmt(week["median_h"], 1), "h",
+               f"median to resolve · {fmt(week['median_h_before'], 1)} h the 4 weeks before"),
+        figure("outcomes.on_time", _percent(week["on_time"]), "on time",
+               f"of {fmt(week['resolved'])} resolved · {_percent(week['on_time_before'])} before"),
+    ]
+    how = html.Div(
+        f"{first:%a %-d %b} – {end - timedelta(days=1):%a %-d %b}: {week['rounds']} zone rounds, "
+        f"each day planned at 05:00 as the planner plans; rows in the waste weekly report",
+        className="c3-outcomes-note", **{"data-figure": "outcomes.week"})
+    return tile(OUTCOMES_TITLE, headline, rows, how)
+
+
+def _saved(value: float) -> str:
+    return "saved" if value >= 0 else "more"
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.0f} %"

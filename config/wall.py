@@ -33,7 +33,9 @@ class WallScene(BaseModel):
     name: str = Field(description="Scene id, as in /wall?scene=<name>.")
     title: str = Field(description="Title shown on the wall while the scene is on.")
     layers: list[str] = Field(description="Map layers shown: traffic, waste, complaints, zones.")
-    tiles: list[str] = Field(description="Tiles shown: waste, traffic, complaints, feeds.")
+    tiles: list[str] = Field(
+        description="Tiles shown: waste, traffic, complaints, feeds, outcomes."
+    )
     bounds: list[float] | None = Field(
         default=None, description="Map view [west, south, east, north]; unset = the whole city."
     )
@@ -58,5 +60,11 @@ DEFAULT_SCENES = [
         title="Complaints",
         layers=["complaints", "zones"],
         tiles=["complaints", "waste", "feeds"],
+    ),
+    WallScene(
+        name="outcomes",
+        title="Outcomes of the week",
+        layers=["waste", "zones"],
+        tiles=["outcomes", "waste", "complaints"],
     ),
 ]

@@ -32,6 +32,8 @@ RETENTION_S = 3600  # the retention pass: hourly, as its cutoffs fall on the hou
 FLUSH_S = 300  # a lake's inlined rows: an hour of them doubled the cost of every read
 SOURCE_UPDATES_S = 15  # a status change reaches the source within this
 FOLLOW_UP_S = 60  # a new request of an auto-assigned type waits at most this for a crew
+OUTCOMES_S = 3600  # the week's outcomes: looked for hourly, computed once a day
+OUTCOMES_FIRST_S = 90  # after the first plan and the catch-up reports have started
 
 
 class RunningJobs:
@@ -143,6 +145,7 @@ def build_scheduler(
     flush: Callable[[], object] | None = None,
     source_updates: Callable[[], object] | None = None,
     follow_up: Callable[[], object] | None = None,
+    outcomes: Callable[[], object] | None = None,
 ) -> BackgroundScheduler:
     """Poll each connector every `interval_s`; a slow or failing feed delays only itself.
     With a `planner` (services.collection), look for new data to re-plan
@@ -156,7 +159,8 @@ def build_scheduler(
     Parquet: Store.flush_inlined) every five minutes; `source_updates` (what the work
     orders owe the feeds' sources: services.source_updates) every SOURCE_UPDATES_S, and
     `follow_up` (services.triage: fixes reopened at the source back to the queue, then
-    auto-assign) every FOLLOW_UP_S."""
+    auto-assign) every FOLLOW_UP_S; `outcomes` (services.outcomes.record_week: the last
+    week's outcomes for the wall) every OUTCOMES_S."""
     jobs = jobs or RunningJobs()
     scheduler = BackgroundScheduler(
         timezone="UTC",
@@ -208,6 +212,8 @@ def build_scheduler(
         ("complaints:follow-up", "complaints follow-up", FOLLOW_UP_S, follow_up,
          "reopen fixes the sources reopened; give new requests of the auto-assigned types "
          "to the nearest crew", FOLLOW_UP_S),
+        ("outcomes:week", "week outcomes", OUTCOMES_S, outcomes and then(after, outcomes),
+         "the last week's outcomes, for the wall", OUTCOMES_FIRST_S),
     ])  # fmt: skip
     return scheduler
 

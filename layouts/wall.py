@@ -12,7 +12,8 @@ from components.map_shell import MapShell
 from config import Settings
 from services.context import Services, current_services
 
-TILE_TITLES = {"waste": "Waste", "traffic": "Traffic", "complaints": "Complaints", "feeds": "Feeds"}
+TILE_TITLES = {"waste": "Waste", "traffic": "Traffic", "complaints": "Complaints", "feeds": "Feeds",
+               "outcomes": "Outcomes of the week"}
 
 
 def _int(value, default: int) -> int:

@@ -37,6 +37,7 @@ def wall_tokens(svc, now_s: float | None = None) -> dict[str, str]:
         # overdue and 'since midnight' change with time: look again every minute
         "complaints": f"{versions.get('complaints', 0)}.{int(now_s // 60)}",
         "feeds": f"{sum(versions.values())}.{int(now_s // 15)}",
+        "outcomes": str(versions.get("outcomes", 0)),  # a new week's, once a day
     }
 
 

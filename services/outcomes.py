@@ -2,10 +2,12 @@
 driving saved by collecting every zone in its recommended window instead of at the
 city's fixed time, in minutes, kilometres and CO2; the bins that overflowed against the
 week before; time to resolve and on-time share against the weeks before. Each figure
-keeps its rows. `week_savings` is what `bench/bench_windows.py` prints too."""
+keeps its rows. `week_savings` is what `bench/bench_windows.py` prints too; `record_week`,
+the worker's daily job, keeps the last week's totals for the wall's outcomes scene."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +19,8 @@ from config import Settings
 from services.collection import allowed_hours, plan_windows, read_inputs
 from services.service_kpis import figures_at
 from store import outcomes as reads
+
+log = logging.getLogger(__name__)
 
 PLAN_HOUR = 5  # each day is planned at 05:00 local from the data up to then …
 STARTS = 64  # … over the quarter hours from 06:00 to 21:45
@@ -102,3 +106,45 @@ def week_outcomes(store, city, settings: Settings, end: datetime,
         kpis_before = figures_at(cur, settings, end - WEEK, 4 * WEEK, zones)
     return Outcomes(end, savings, fixed, settings.outcomes.co2_kg_per_km, now, before, kpis,
                     kpis_before)  # fmt: skip
+
+
+def last_midnight(now: datetime, tz: str) -> datetime:
+    """The local midnight that began the day of `now`: the end of the last whole week."""
+    return now.astimezone(ZoneInfo(tz)).replace(hour=0, minute=0, second=0,
+                                                microsecond=0).astimezone(UTC)  # fmt: skip
+
+
+def record_week(store, city, settings: Settings, now: datetime | None = None) -> bool:
+    """The worker's daily job: the city's outcomes of the 7 days to the last local
+    midnight, kept for the wall unless they are already; True when computed now. Every
+    zone's round is planned for each day, as the weekly report does (seconds to minutes)."""
+    end = last_midnight(now or datetime.now(UTC), settings.timezone)
+    with store.reading() as cur:
+        if reads.has_week(cur, end):
+            return False
+    row = week_row(week_outcomes(store, city, settings, end), datetime.now(UTC))
+    store.write(lambda cur: reads.save_week(cur, row))
+    local_end = end.astimezone(ZoneInfo(settings.timezone))
+    log.info("week outcomes to %s kept: %d zone rounds, %.0f truck min and %.1f km by the "
+             "recommended windows against %.0f min and %.1f km at %s",
+             f"{local_end:%a %d %b %H:%M %Z}",
+             row["rounds"], row["recommended_min"], row["recommended_km"], row["fixed_min"],
+             row["fixed_km"], row["fixed_start"])  # fmt: skip
+    return True
+
+
+def week_row(o: Outcomes, computed_at: datetime) -> dict:
+    """An Outcomes' totals, as store.outcomes.week_outcomes keeps them."""
+    s, fixed, k, kb = o.savings, o.fixed_start, o.complaints, o.complaints_before
+
+    def value(figure: dict) -> float | None:
+        return None if figure["value"] is None else float(figure["value"])
+
+    return {"week_end": o.end, "computed_at": computed_at, "days": s.days,
+            "rounds": len(s.rounds), "fixed_start": fixed, "recommended_min": s.minutes(),
+            "fixed_min": s.minutes(fixed), "recommended_km": s.km(), "fixed_km": s.km(fixed),
+            "co2_kg_per_km": o.co2_kg_per_km, "overflowed": len(o.overflowed),
+            "overflowed_before": len(o.overflowed_before),
+            "resolved": len(k["resolved"]["rows"]), "median_h": value(k["median_h"]),
+            "median_h_before": value(kb["median_h"]), "on_time": value(k["on_time"]),
+            "on_time_before": value(kb["on_time"])}  # fmt: skip

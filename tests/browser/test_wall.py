@@ -14,6 +14,7 @@ from config.service_levels import ServiceLevelSettings
 from sim.http import free_port
 from store import wall
 from store.ledger import bump_version
+from store.outcomes import save_week
 from store.schema import to_arrow
 from store.upsert import upsert
 from tests.helpers import TZ
@@ -282,3 +283,28 @@ def test_the_polls_answers_are_the_walls_heartbeat(dash_duo, live_app):
         lambda d: d.find_element("css selector", "#wall-connection").text == ""
     )
     assert "c3-offline" not in dash_duo.find_element("#wall-root").get_attribute("class")
+
+
+def test_the_outcomes_scene_shows_the_week_the_worker_kept(dash_duo, live_app, store):
+    open_wall(dash_duo, live_app, "?scene=outcomes")
+    tile = dash_duo.find_element(".c3-tile-outcomes")
+    WebDriverWait(dash_duo.driver, 20).until(lambda _: "not computed yet" in tile.text)
+    assert tile.is_displayed() and not dash_duo.find_element(".c3-tile-traffic").is_displayed()
+    assert dash_duo.find_element("#wall-scene-title").text == "Outcomes of the week"
+    week_end = datetime(2026, 11, 30, tzinfo=ZoneInfo(TZ)).astimezone(UTC)
+    row = {"week_end": week_end, "computed_at": week_end, "days": 7, "rounds": 21,
+           "fixed_start": "08:00", "recommended_min": 971.2, "fixed_min": 1116.4,
+           "recommended_km": 402.0, "fixed_km": 431.5, "co2_kg_per_km": 1.25, "overflowed": 3,
+           "overflowed_before": 5, "resolved": 40, "median_h": 20.5, "median_h_before": 31.0,
+           "on_time": 0.72, "on_time_before": 0.57}  # fmt: skip
+    store.write(lambda cur: save_week(cur, row))  # as the worker's daily job keeps a week
+    WebDriverWait(dash_duo.driver, 20).until(
+        lambda _: figure(dash_duo, "outcomes.saved_min") == "145")  # 1116.4 − 971.2 min
+    assert figure(dash_duo, "outcomes.saved_km") == "29.5"
+    assert figure(dash_duo, "outcomes.co2") == "37"  # 29.5 km × 1.25 kg/km
+    assert figure(dash_duo, "outcomes.overflowed") == "3"
+    assert figure(dash_duo, "outcomes.on_time") == "72 %"
+    text = tile.text
+    assert "collecting at 08:00" in text and "5 the week before" in text and "57 % before" in text
+    assert figure(dash_duo, "outcomes.week").startswith("Mon 23 Nov – Sun 29 Nov: 21 zone rounds")
+    assert dash_duo.get_logs() == []

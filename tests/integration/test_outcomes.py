@@ -1,16 +1,20 @@
 """The weekly outcomes (issue 19) on the demo city with its seeded faults: the report's
 savings against the fixed schedule are what `bench/bench_windows.py` prints for the same
 week, the CO2 is the km saved times the configured factor, and the overflows and the
-complaint KPIs list the rows they count."""
+complaint KPIs list the rows they count; the worker keeps the same week's totals for
+the wall."""
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from bench import bench_windows
 from config import ReportKind, load_settings
-from services.outcomes import week_outcomes
+from services.outcomes import record_week, week_outcomes
 from services.reports.content import build_snapshot
 from services.reports.render import render_html
+from store.ledger import data_versions
+from store.outcomes import latest_week
 from tests.helpers import TZ
 from tests.helpers.signals import NOW, section
 
@@ -44,6 +48,19 @@ def test_the_weekly_savings_are_what_the_windows_bench_prints(faulted, city, cap
     assert set(faults.unemptied) <= set(o["overflowed"]["listed"].split(", "))
     assert o["resolved"]["count"] == o["resolved"]["value"]
     assert "requests resolved" in html
+
+    # the worker's daily job keeps the same week (its 7 days end at the last local
+    # midnight: the days the report planned) for the wall's outcomes scene, once a day
+    assert record_week(store, city, settings, NOW)
+    with store.reading() as cur:
+        kept, version = latest_week(cur), data_versions(cur)["outcomes"]
+    assert kept["week_end"].astimezone(ZoneInfo(TZ)).hour == 0 and kept["week_end"] <= NOW
+    assert [f"{kept['recommended_min']:.0f}", f"{kept['recommended_km']:.1f}",
+            f"{kept['fixed_min']:.0f}", f"{kept['fixed_km']:.1f}"] == list(bench.groups())
+    assert kept["overflowed"] >= len(faults.unemptied) and kept["fixed_start"] == "08:00"
+    assert not record_week(store, city, settings, NOW + timedelta(hours=1))  # kept already
+    with store.reading() as cur:
+        assert data_versions(cur)["outcomes"] == version  # no wall is told of a change
 
 
 def test_a_department_sees_its_zones_and_domains_only(faulted, city):

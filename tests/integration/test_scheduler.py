@@ -50,6 +50,7 @@ def test_each_connector_runs_on_its_own_and_failures_stay_local(store, sim_fixed
 @pytest.mark.parametrize(("job_id", "part", "every_s"), [
     ("store:retention", "retention", 3600),  # the retention pass, hourly
     ("store:flush", "flush", 300),  # a lake's inlined rows to Parquet, every five minutes
+    ("outcomes:week", "outcomes", 3600),  # the wall's week outcomes: looked for hourly
 ])  # fmt: skip
 def test_the_stores_jobs_run_at_their_interval_and_once_per_tick_among_workers(
         store, job_id, part, every_s):  # fmt: skip
