@@ -176,20 +176,30 @@ def outcomes_tile(week: dict | None, tz: str) -> list:
     if week is None:
         return tile(OUTCOMES_TITLE, figure("outcomes.saved_min", "—", "", "not computed yet"),
                     [html.Div("The worker computes the last 7 days' outcomes shortly after it "
-                              "starts and after each midnight; the waste weekly report lists "
-                              "their rows.", className="c3-outcomes-note")], None)  # fmt: skip
+                              "starts and after each midnight; a weekly report counts its own "
+                              "week the same way, with the rows.", className="c3-outcomes-note")],
+                    None)  # fmt: skip
     end = week["week_end"].astimezone(ZoneInfo(tz))
     first = end - timedelta(days=week["days"])
     fixed = week["fixed_start"]
     saved_min = week["fixed_min"] - week["recommended_min"]
     saved_km = week["fixed_km"] - week["recommended_km"]
     co2 = saved_km * week["co2_kg_per_km"]
-    headline = figure("outcomes.saved_min", fmt(abs(saved_min)), "truck min",
-                      f"{_saved(saved_min)} by the recommended windows vs collecting at {fixed}")
-    rows = [
-        figure("outcomes.saved_km", fmt(abs(saved_km), 1), "km", f"{_saved(saved_km)} driving"),
-        figure("outcomes.co2", fmt(abs(co2)), "kg CO2",
-               f"{_saved(co2)} at {fmt(week['co2_kg_per_km'], 2)} kg/km"),
+    if week["rounds"]:
+        headline = figure("outcomes.saved_min", fmt(abs(saved_min)), "truck min",
+                          f"{_saved(saved_min)} by the recommended windows vs collecting at "
+                          f"{fixed}")
+        rows = [
+            figure("outcomes.saved_km", fmt(abs(saved_km), 1), "km",
+                   f"{_saved(saved_km)} driving"),
+            figure("outcomes.co2", fmt(abs(co2)), "kg CO2",
+                   f"{_saved(co2)} at {fmt(week['co2_kg_per_km'], 2)} kg/km"),
+        ]  # fmt: skip
+    else:  # nothing to compare: no zone had a round to plan those days
+        headline = figure("outcomes.saved_min", "—", "truck min",
+                          "no collection round could be planned in these days")
+        rows = []
+    rows += [
         figure("outcomes.overflowed", fmt(week["overflowed"]), "containers",
                f"overflowed · {fmt(week['overflowed_before'])} the week before",
                "amber" if week["overflowed"] > week["overflowed_before"] else "ok"),
@@ -200,7 +210,7 @@ def outcomes_tile(week: dict | None, tz: str) -> list:
     ]
     how = html.Div(
         f"{first:%a %-d %b} – {end - timedelta(days=1):%a %-d %b}: {week['rounds']} zone rounds, "
-        f"each day planned at 05:00 as the planner plans; rows in the waste weekly report",
+        f"each day planned at 05:00 as the planner plans; counted as the weekly report counts",
         className="c3-outcomes-note", **{"data-figure": "outcomes.week"})
     return tile(OUTCOMES_TITLE, headline, rows, how)
 

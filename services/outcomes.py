@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 PLAN_HOUR = 5  # each day is planned at 05:00 local from the data up to then …
 STARTS = 64  # … over the quarter hours from 06:00 to 21:45
-WEEK = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -43,6 +42,15 @@ class WeekSavings:
         return float(self.rounds[f"{start}_km"].sum())
 
 
+def plan_times(end: datetime, tz: str) -> list[datetime]:
+    """05:00 local on each of the 7 days before `end`, counted on the local calendar (a
+    week with a clock change still plans each of its own days)."""
+    local_end = end.astimezone(ZoneInfo(tz))
+    return [(local_end - timedelta(days=back)).replace(hour=PLAN_HOUR, minute=0, second=0,
+                                                       microsecond=0)
+            for back in range(7, 0, -1)]  # fmt: skip
+
+
 def week_savings(store, city, settings: Settings, end: datetime,
                  fixed_starts: tuple[str, ...]) -> WeekSavings:  # fmt: skip
     """The 7 days before `end`: each planned at 05:00 local from the data up to then, as
@@ -53,9 +61,7 @@ def week_savings(store, city, settings: Settings, end: datetime,
     segs = city.segments
     lengths = RoadLengths(city.graph, dict(zip(segs["segment_id"], segs["length_m"], strict=True)))
     rows = []
-    for back in range(7, 0, -1):
-        day = (end - timedelta(days=back)).astimezone(zone).replace(
-            hour=PLAN_HOUR, minute=0, second=0, microsecond=0)  # fmt: skip
+    for day in plan_times(end, tz):
         plan_at = day.astimezone(UTC)
         starts = [(day + timedelta(hours=1, minutes=15 * q)).astimezone(UTC)
                   for q in range(STARTS)]  # fmt: skip
@@ -99,19 +105,27 @@ def week_outcomes(store, city, settings: Settings, end: datetime,
     if zones:
         savings = WeekSavings(savings.days, savings.rounds[savings.rounds["zone_id"].isin(zones)],
                               savings.fixed_starts)  # fmt: skip
+    week, two, five = (_weeks_before(end, n, settings.timezone) for n in (1, 2, 5))
     with store.reading() as cur:
-        now = reads.overflowed(cur, end - WEEK, end, zones)
-        before = reads.overflowed(cur, end - 2 * WEEK, end - WEEK, zones)
-        kpis = figures_at(cur, settings, end, WEEK, zones)
-        kpis_before = figures_at(cur, settings, end - WEEK, 4 * WEEK, zones)
+        now = reads.overflowed(cur, week, end, zones)
+        before = reads.overflowed(cur, two, week, zones)
+        kpis = figures_at(cur, settings, end, end - week, zones)
+        kpis_before = figures_at(cur, settings, week, week - five, zones)
     return Outcomes(end, savings, fixed, settings.outcomes.co2_kg_per_km, now, before, kpis,
                     kpis_before)  # fmt: skip
 
 
+def _weeks_before(end: datetime, weeks: int, tz: str) -> datetime:
+    """`weeks` local-calendar weeks before `end` (a week with a clock change has 167 or
+    169 hours)."""
+    return (end.astimezone(ZoneInfo(tz)) - timedelta(weeks=weeks)).astimezone(UTC)
+
+
 def last_midnight(now: datetime, tz: str) -> datetime:
-    """The local midnight that began the day of `now`: the end of the last whole week."""
-    return now.astimezone(ZoneInfo(tz)).replace(hour=0, minute=0, second=0,
-                                                microsecond=0).astimezone(UTC)  # fmt: skip
+    """The local midnight that began the day of `now`: the end of the last whole week (the
+    first of two midnights where the clocks go back over it: one week, one row)."""
+    zone = ZoneInfo(tz)
+    return datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone).astimezone(UTC)
 
 
 def record_week(store, city, settings: Settings, now: datetime | None = None) -> bool:
