@@ -154,13 +154,9 @@ def build_scheduler(
     Jobs run through `jobs` (a RunningJobs), which stops them when C3 stops. With a
     `claim` (a `c3 worker` of several), a connector's poll and the planner's run claim
     their tick first (the reports claim their slots already). `after` runs after each
-    poll and plan (the change notices: store.notices). `retention` (services.retention)
-    runs each hour, first a few minutes after start; `flush` (a lake's inlined rows to
-    Parquet: Store.flush_inlined) every five minutes; `source_updates` (what the work
-    orders owe the feeds' sources: services.source_updates) every SOURCE_UPDATES_S, and
-    `follow_up` (services.triage: fixes reopened at the source back to the queue, then
-    auto-assign) every FOLLOW_UP_S; `outcomes` (services.outcomes.record_week: the last
-    week's outcomes for the wall) every OUTCOMES_S."""
+    poll and plan, and after the outcomes (the change notices: store.notices). The
+    periodic jobs (`retention`, `flush`, `source_updates`, `follow_up`, `outcomes`) run
+    as `_add_periodic` says."""
     jobs = jobs or RunningJobs()
     scheduler = BackgroundScheduler(
         timezone="UTC",
@@ -220,7 +216,14 @@ def build_scheduler(
 
 def _add_periodic(scheduler: BackgroundScheduler, jobs: RunningJobs, claim, periodic) -> None:
     """The store's and the loop's periodic jobs: (id, label, seconds, work or None, name,
-    first after seconds); each claims its tick where several workers share a lake."""
+    first after seconds); each claims its tick where several workers share a lake.
+    `retention` (services.retention) runs each hour, first a few minutes after start;
+    `flush` (a lake's inlined rows to Parquet: Store.flush_inlined) every FLUSH_S;
+    `source_updates` (what the work orders owe the feeds' sources:
+    services.source_updates) every SOURCE_UPDATES_S; `follow_up` (services.triage: fixes
+    reopened at the source back to the queue, then auto-assign) every FOLLOW_UP_S;
+    `outcomes` (services.outcomes.record_week: the last week's outcomes for the wall)
+    every OUTCOMES_S."""
     for job_id, label, interval_s, work, name, first_after_s in periodic:
         if work is not None:
             scheduler.add_job(
