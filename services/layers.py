@@ -10,6 +10,7 @@ from services.access import current_principal, scope_token
 from store.access import ACCOUNTS
 from store.explore import zone_summary
 from store.ledger import data_versions
+from store.outcomes import OUTCOMES
 from store.queries import layer_version
 
 
@@ -37,7 +38,7 @@ def wall_tokens(svc, now_s: float | None = None) -> dict[str, str]:
         # overdue and 'since midnight' change with time: look again every minute
         "complaints": f"{versions.get('complaints', 0)}.{int(now_s // 60)}",
         "feeds": f"{sum(versions.values())}.{int(now_s // 15)}",
-        "outcomes": str(versions.get("outcomes", 0)),  # a new week's, once a day
+        "outcomes": str(versions.get(OUTCOMES, 0)),  # a new week's, once a day
     }
 
 
