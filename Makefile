@@ -34,9 +34,14 @@ system-deps:
 
 ## test: install what the tests need (Chromium, its driver, Redis and PostgreSQL when
 ## absent), check the layer rules (import-linter) and run the tests
-test: $(VENV)/.installed-test system-deps system-test-deps
+test: $(VENV)/.installed-test $(VENV)/axe.min.js system-deps system-test-deps
 	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+# axe-core, the browser tests' accessibility checker: the pinned release from the npm
+# registry, checked against its published sha512 (scripts/fetch_axe.py)
+$(VENV)/axe.min.js: scripts/fetch_axe.py | $(BIN)/python
+	$(BIN)/python scripts/fetch_axe.py $@
 
 system-test-deps:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \

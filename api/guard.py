@@ -110,6 +110,22 @@ ROUTES = {
     "c3_field.job_map": screens("field"),
     "c3_field.act": screens("field"),
     "c3_field.photo": screens("field", "complaints"),
+    # issue 20: what C3 publishes (no personal data, rate limited: api.limits)
+    "c3_open311.services": PUBLIC,
+    "c3_open311.requests": PUBLIC,
+    "c3_open311.one_request": PUBLIC,
+    "c3_status.page": PUBLIC,
+    "c3_status.photo": PUBLIC,
+    "c3_status.qr": PUBLIC,
+    "c3_status.static": PUBLIC,
+    "c3_openapi.openapi_json": PUBLIC,
+    "c3_open_data.index": PUBLIC,  # open data and the NGSI-LD view: no personal data
+    "c3_open_data.layer": PUBLIC,
+    "c3_open_data.readings": PUBLIC,
+    "c3_open_data.rollups": PUBLIC,
+    "c3_ngsi_ld.entities": PUBLIC,
+    "c3_ngsi_ld.entity": PUBLIC,
+    "c3_pulse.page": PUBLIC,  # the city pulse (404 unless published); its CSS is c3_field's
 }
 PAGE_ENDPOINTS = ("/", "/<path:path>")  # Dash's index and catch-all: the page shell
 PLAIN_PAGES = ("c3_field.page",)  # pages not Dash's: signed out, they too go to sign in

@@ -5,8 +5,9 @@ The Content-Security-Policy allows scripts from C3 itself and, inline, only Dash
 (its renderer bootstrap, its pages' title callback and the clientside callbacks written
 as strings), by their sha256: no 'unsafe-inline' and no 'unsafe-eval' for scripts, on
 every screen. Styles may be inline: React, Leaflet, Plotly and AG Grid set style
-attributes and AG Grid writes its theme as a <style> element. /wall alone may be framed,
-and only by `wall_frame_origins`.
+attributes and AG Grid writes its theme as a <style> element. /wall alone of the screens
+may be framed, and only by `wall_frame_origins`; the public pulse (/pulse, when a city
+publishes it) by `open_data.pulse_frame_origins`, or by any site when none is listed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from services.context import current_services
 
 HSTS_MAX_AGE_S = 365 * 24 * 3600  # a year: browsers keep to https for as long
 FRAMEABLE = "/wall"  # the one page another site may show in a frame
+PULSE = "/pulse"  # the public pulse: any site may frame it, unless the city lists which
 
 
 def tile_source(template: str) -> str | None:
@@ -52,6 +54,8 @@ def content_security_policy(settings: Settings, script_hashes: Sequence[str], pa
     framers = ["'none'"]
     if path.rstrip("/") == FRAMEABLE and settings.wall_frame_origins:
         framers = list(settings.wall_frame_origins)
+    elif path.rstrip("/") == PULSE and settings.open_data.pulse:  # a widget for any site
+        framers = list(settings.open_data.pulse_frame_origins) or ["*"]
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'", *script_hashes],

@@ -20,6 +20,7 @@ from config.collection import CollectionSettings
 from config.connectors import ConnectorSettings, demo_connectors
 from config.crews import Crew, DispatchSettings, demo_crews
 from config.forecasts import ForecastSettings
+from config.open_data import OpenDataSettings
 from config.outcomes import OutcomeSettings
 from config.problems import ConfigProblem, known_time_zone
 from config.reports import DEFAULT_REPORTS, ReportKind, SmtpSettings
@@ -223,6 +224,10 @@ class Settings(BaseSettings):
     outcomes: OutcomeSettings = Field(
         default_factory=OutcomeSettings,
         description="The weekly outcomes: the fixed schedule, the CO2 per truck kilometre.",
+    )
+    open_data: OpenDataSettings = Field(
+        default_factory=OpenDataSettings,
+        description="What C3 publishes: the licence, the status page's rate, the public pulse.",
     )
 
     # connectors set aside when the config was read (config.loading), each with its reason

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from connectors.http import FeedError
 from connectors.source_updates import UpdateRefused, send
+from services.public_requests import status_link
 from store import Store
 from store import source_updates as queue
 
@@ -41,7 +42,7 @@ def send_due(store: Store, settings, now: datetime | None = None, http=None) -> 
         try:
             if feed is None:
                 raise FeedError(f"connector {update['connector']!r} no longer takes updates")
-            remote = send(feed, update, http)
+            remote = send(feed, _with_status_link(settings, update), http)
         except UpdateRefused as exc:
             if update["attempts"] + 1 >= GIVE_UP_AFTER:  # never taken: the later ones go on
                 store.write(lambda cur, u=update, e=str(exc):
@@ -64,6 +65,15 @@ def send_due(store: Store, settings, now: datetime | None = None, http=None) -> 
                     queue.mark_sent(cur, u["update_id"], at, r))  # fmt: skip
         counts["sent"] += 1
     return counts
+
+
+def _with_status_link(settings, update: dict) -> dict:
+    """The update with the resident's status page named, so the source's own message
+    to the resident can carry it (issue 20), when C3 has a public address."""
+    link = status_link(settings, update["connector"], update["request_id"])
+    if link is None:
+        return update
+    return {**update, "description": f"{update['description']} Follow it at {link}"}
 
 
 def _failed(store: Store, update: dict, exc: Exception, now: datetime) -> None:

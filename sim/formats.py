@@ -7,37 +7,12 @@ using the Smart Data Models attribute names and units.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from xml.etree import ElementTree as ET
-from zoneinfo import ZoneInfo
 
-OPEN311_FIELDS = (
-    "service_request_id",
-    "status",
-    "status_notes",
-    "service_name",
-    "service_code",
-    "description",
-    "agency_responsible",
-    "service_notice",
-    "requested_datetime",
-    "updated_datetime",
-    "expected_datetime",
-    "address",
-    "address_id",
-    "zipcode",
-    "lat",
-    "long",
-    "media_url",
-)
+from connectors.open311_wire import iso_local
 
 
 def iso_utc(epoch_s: float) -> str:
     return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso_local(epoch_s: float, tz: str) -> str:
-    """W3C datetime with the city's offset, as Open311 asks: 2010-04-14T06:37:38-08:00."""
-    return datetime.fromtimestamp(epoch_s, ZoneInfo(tz)).isoformat(timespec="seconds")
 
 
 def open311_request(row: dict, tz: str, extensions: bool = False) -> dict:
@@ -76,33 +51,6 @@ def open311_notes(row: dict, tz: str) -> list[dict]:
         notes.append({"datetime": iso_local(row["updated_s"], tz), "type": "closed",
                       "summary": row.get("status_notes") or "Closed"})  # fmt: skip
     return notes
-
-
-def open311_xml(requests: list[dict], root: str = "service_requests") -> bytes:
-    """`<service_requests><request>…</request></service_requests>` (FixMyStreet: `<requests>`)."""
-    top = ET.Element(root)
-    for req in requests:
-        node = ET.SubElement(top, "request")
-        for name in OPEN311_FIELDS:
-            child = ET.SubElement(node, name)
-            value = req.get(name)
-            if value is not None:
-                child.text = str(value)
-        if "notes" in req:  # <notes><note><datetime/><summary/><type/></note>…</notes>
-            notes = ET.SubElement(node, "notes")
-            for note in req["notes"]:
-                item = ET.SubElement(notes, "note")
-                for name, value in note.items():
-                    ET.SubElement(item, name).text = str(value)
-    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
-
-
-def open311_errors_xml(code: int, description: str) -> bytes:
-    top = ET.Element("errors")
-    err = ET.SubElement(top, "error")
-    ET.SubElement(err, "code").text = str(code)
-    ET.SubElement(err, "description").text = description
-    return ET.tostring(top, encoding="utf-8")
 
 
 _NGSI_TYPES = {bool: "Boolean", int: "Number", float: "Number", str: "Text"}

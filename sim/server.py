@@ -17,13 +17,12 @@ import shapely
 from flask import Flask, Response, jsonify, request
 
 from config.crews import demo_crews
+from connectors.open311_wire import open311_errors_xml, open311_xml
 from sim.catalog import SERVICE_TYPES
 from sim.crews import CrewFleet
 from sim.formats import (
     ngsi_normalized,
-    open311_errors_xml,
     open311_request,
-    open311_xml,
     traffic_flow_entity,
     waste_container_entity,
 )

@@ -111,3 +111,24 @@ def store_toml(store) -> str:
         return ""
     return (f'[store]\nkind = "ducklake"\ncatalog = "{store.lake.catalog}"\n'
             f'data_path = "{store.lake.data_path}"\n')  # fmt: skip
+
+
+# What C3 publishes without sign-in (issue 20), each route with a URL of it: the access
+# matrix expects every one public, to anyone (a 404, as of the pulse when off, is no refusal)
+PUBLISHED = {
+    "/open311/v2/services.<fmt>": "/open311/v2/services.json",
+    "/open311/v2/requests.<fmt>": "/open311/v2/requests.json",
+    "/open311/v2/requests/<request_id>.<fmt>": "/open311/v2/requests/1.json",
+    "/status/<request_id>": "/status/1",
+    "/status/<request_id>/photo.jpg": "/status/1/photo.jpg",
+    "/status/<request_id>/qr.svg": "/status/1/qr.svg",
+    "/status/static/<path:filename>": "/status/static/status.css",
+    "/openapi.json": "/openapi.json",
+    "/open-data/v1/": "/open-data/v1/",
+    "/open-data/v1/layers/<name>.<fmt>": "/open-data/v1/layers/zones.geojson",
+    "/open-data/v1/readings/<domain>.<fmt>": "/open-data/v1/readings/waste.csv",
+    "/open-data/v1/rollups/<domain>.<fmt>": "/open-data/v1/rollups/waste.csv",
+    "/ngsi-ld/v1/entities": "/ngsi-ld/v1/entities?type=WasteContainer",
+    "/ngsi-ld/v1/entities/<path:entity_id>": "/ngsi-ld/v1/entities/urn:x",
+    "/pulse": "/pulse",
+}

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, jsonify, request
 
 from config import ConnectorSettings
+from connectors.open311_wire import open311_errors_xml
 from connectors.runner import build_connector, run_connector
-from sim.formats import open311_errors_xml
 from store.ledger import get_watermark
 from tests.helpers import TZ, rows
 

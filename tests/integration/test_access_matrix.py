@@ -1,8 +1,7 @@
-"""Roles decide what leaves the server (issue 16): for every registered route and every
-server callback, each role gets what it should and no more, and anonymous gets a
-redirect to sign in or 401. A route or callback the matrix does not list fails here, so
-a new one cannot skip the guard. And the quarantine leak: complaint records as received
-reached an anonymous POST to /_dash-update-component."""
+"""Roles decide what leaves the server (issue 16): for every registered route and server
+callback, each role gets what it should and no more, anonymous a redirect to sign in or
+401; a route or callback the matrix does not list fails, so none skips the guard. And the
+quarantine leak: complaint records reached an anonymous POST to /_dash-update-component."""
 
 from __future__ import annotations
 
@@ -25,7 +24,7 @@ from store.access import audit_entries
 from store.cache import Cache
 from store.ledger import RunRecord, write_quarantine, write_run
 from store.zone_rollups import roll_zone_hours
-from tests.helpers import TZ, rows, seed_demo_day
+from tests.helpers import PUBLISHED, TZ, rows, seed_demo_day
 
 LATER = datetime.now(UTC) + timedelta(hours=1)
 EVERYWHERE = "zoom=20&bbox=24.5,59.9,25.5,60.5"  # a map view of the whole demo city, close up
@@ -90,6 +89,7 @@ MATRIX = {
                                                   FIELD | CITY),
     "/photos/<digest>.jpg": ("GET", "/photos/x.jpg", FIELD | CITY),
 }  # fmt: skip
+MATRIX |= {rule: ("GET", url, PUBLIC) for rule, url in PUBLISHED.items()}
 # a server callback's module -> who may call it (Dash's page router: by the path asked)
 CALLBACKS = {
     "callbacks.home": DESKS,

@@ -91,6 +91,21 @@ def test_a_fixed_and_validated_job_reaches_the_source_and_comes_back(store, sim_
     assert back[second][0] == "closed" and f"same problem as request {first}" in back[second][1]
 
 
+def test_each_update_names_the_residents_status_page_when_c3_has_a_public_address(
+    store, sim_fixed
+):
+    assert run_open311(sim_fixed.url, store, FIXED_NOW).status == "ok"
+    settings = Settings(connectors=[feed(sim_fixed.url)], crews=CREWS,
+                        public_url="https://c3.city.example")  # fmt: skip
+    (first,) = open_requests(store, 1)
+    assign(Svc(store, settings), OPERATOR, f"complaints/{first}", "north", now=FIXED_NOW)
+    assert send_due(store, settings, now=FIXED_NOW)["sent"] == 2
+    said = [u["description"] for u in sim_fixed.app.extensions["c3_sim_updates"].received]
+    assert said == [f"{words} Follow it at https://c3.city.example/status/{first}"
+                    for words in ("Received and checked; a crew will be scheduled.",
+                                  "A crew is scheduled to fix it.")]  # fmt: skip
+
+
 def test_a_source_that_is_down_gets_its_updates_later_in_order(store, sim_fixed):
     assert run_open311(sim_fixed.url, store, FIXED_NOW).status == "ok"
     down = Settings(connectors=[feed(f"http://127.0.0.1:{free_port()}")], crews=CREWS)

@@ -47,6 +47,26 @@ def test_only_the_wall_may_be_framed_and_only_by_the_configured_origins():
     assert unset["frame-ancestors"] == ["'none'"]
 
 
+def test_the_published_pulse_may_be_framed_by_any_site_or_by_the_listed_ones():
+    def framers(settings, path="/pulse") -> list[str]:
+        return directives(content_security_policy(settings, HASHES, path))["frame-ancestors"]
+
+    anyone = load_settings(open_data={"pulse": True})
+    for path in ("/pulse", "/pulse/"):
+        assert framers(anyone, path) == ["*"]
+        assert "X-Frame-Options" not in security_headers(anyone, HASHES, path)
+    listed = load_settings(open_data={"pulse": True, "pulse_frame_origins": [INTRANET]},
+                           wall_frame_origins=["https://hall.city.example"])  # fmt: skip
+    assert framers(listed) == [INTRANET]
+    assert framers(listed, "/wall") == ["https://hall.city.example"]  # the wall keeps its own
+    for path in ("/", "/pulsed", "/explore", "/api/version"):
+        assert framers(listed, path) == ["'none'"]
+        assert security_headers(listed, HASHES, path)["X-Frame-Options"] == "DENY"
+    unpublished = load_settings(open_data={"pulse_frame_origins": [INTRANET]})
+    assert framers(unpublished) == ["'none'"]  # a 404 is nothing to embed
+    assert security_headers(unpublished, HASHES, "/pulse")["X-Frame-Options"] == "DENY"
+
+
 @pytest.mark.parametrize(
     ("template", "source"),
     [
