@@ -14,11 +14,11 @@ from api.admin import admin
 from api.field import blueprint as field
 from api.guard import install_guard
 from api.headers import install_security_headers
-from api.limits import install_rate_limits
 from api.ngsi_ld import blueprint as ngsi_ld
 from api.open311 import blueprint as open311
 from api.open_data import blueprint as open_data
 from api.openapi import blueprint as openapi
+from api.public import allow_any_origin, install_rate_limits
 from api.pulse import blueprint as pulse
 from api.reopen import answer_again_after_a_reopen
 from api.routes import api
@@ -72,12 +72,11 @@ def create_app(svc: Services) -> Dash:
     answer_again_after_a_reopen(server)
     app.server.register_blueprint(admin)
     app.server.register_blueprint(field)
-    app.server.register_blueprint(open_data)  # issue 20: layers and history as open data
-    app.server.register_blueprint(ngsi_ld)  # issue 20: the read-only NGSI-LD view
-    app.server.register_blueprint(pulse)  # issue 20: the public city pulse (when published)
-    for public in (open311, status, openapi):  # issue 20: what C3 gives back, no sign-in
+    # issue 20: what C3 gives back, without sign-in (api/public.py: rate limits, CORS)
+    for public in (open311, status, open_data, ngsi_ld, pulse, openapi):
         app.server.register_blueprint(public)
     install_rate_limits(server, svc.settings, open311, status)
+    allow_any_origin(server, open311, open_data, ngsi_ld, openapi)
     server.secret_key = svc.session_key
     behind_proxies(server, svc.settings.trusted_proxies)
     # the session cookie may last as long as the longest sign-in (a paired wall's); each

@@ -110,7 +110,7 @@ ROUTES = {
     "c3_field.job_map": screens("field"),
     "c3_field.act": screens("field"),
     "c3_field.photo": screens("field", "complaints"),
-    # issue 20: what C3 publishes (no personal data, rate limited: api.limits)
+    # issue 20: what C3 publishes (no personal data, rate limited: api.public)
     "c3_open311.services": PUBLIC,
     "c3_open311.requests": PUBLIC,
     "c3_open311.one_request": PUBLIC,

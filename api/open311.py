@@ -25,7 +25,6 @@ def _answer(body: list, fmt: str, root: str = "service_requests") -> Response:
         return Response(xml, mimetype="text/xml")
     response = Response(json.dumps(body), mimetype="application/json")
     response.headers["Cache-Control"] = "public, max-age=30"
-    response.headers["Access-Control-Allow-Origin"] = "*"  # open data: any site may read it
     return response
 
 

@@ -3,7 +3,7 @@ sign-in, no script, made for a phone and a screen reader: the request's type, it
 its timeline with times, the date the service level expects it done and, once an
 inspector validated the fix, the fix's photo. The QR code of the page's address (for the
 acknowledgement the source system sends) is at `/status/<id>/qr.svg`. Rate limited with
-the Open311 server (api.limits)."""
+the Open311 server (api.public)."""
 
 from __future__ import annotations
 

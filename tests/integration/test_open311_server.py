@@ -120,6 +120,7 @@ def test_the_complaint_loop_shows_in_open311_and_on_the_status_page(store, city,
     client = server.test_client()
 
     answer = client.get("/open311/v2/requests/r1.json?extensions=true")
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"  # any site's page may read it
     (r1,) = answer.get_json()
     assert (r1["status"], r1["status_notes"], r1["address"]) == (
         "closed", "Fixed and inspected", "Kaivokatu B")
@@ -141,6 +142,7 @@ def test_the_complaint_loop_shows_in_open311_and_on_the_status_page(store, city,
     assert [r["service_request_id"] for r in still_open] == ["r3"]
 
     page = client.get("/status/r1")
+    assert "Access-Control-Allow-Origin" not in page.headers  # a page, not data
     text = page.data.decode()
     assert page.status_code == 200 and "Your report r1" in text and "Closed" in text
     assert "Overflowing bin" in text and "Kaivokatu B" in text

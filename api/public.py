@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Flask, Response, request
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
@@ -44,3 +44,18 @@ def install_rate_limits(server: Flask, settings: Settings, *public: Blueprint) -
     for blueprint in public:
         shared(blueprint)
     return limiter
+
+
+EXPOSED = "ETag, Link, X-License, NGSILD-Results-Count, Content-Disposition"
+
+
+def allow_any_origin(server: Flask, *data: Blueprint) -> None:
+    """Let a page of any site read what the `data` blueprints answer (GET only)."""
+    names = {blueprint.name for blueprint in data}
+
+    @server.after_request
+    def _cors(response: Response) -> Response:
+        if request.blueprint in names:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Access-Control-Expose-Headers"] = EXPOSED
+        return response
