@@ -75,7 +75,7 @@ def create_app(svc: Services) -> Dash:
     # issue 20: what C3 gives back, without sign-in (api/public.py: rate limits, CORS)
     for public in (open311, status, open_data, ngsi_ld, pulse, openapi):
         app.server.register_blueprint(public)
-    install_rate_limits(server, svc.settings, open311, status)
+    install_rate_limits(server, svc.settings, open311, status, open_data, ngsi_ld)
     allow_any_origin(server, open311, open_data, ngsi_ld, openapi)
     server.secret_key = svc.session_key
     behind_proxies(server, svc.settings.trusted_proxies)

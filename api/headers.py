@@ -54,7 +54,8 @@ def content_security_policy(settings: Settings, script_hashes: Sequence[str], pa
     framers = ["'none'"]
     if path.rstrip("/") == FRAMEABLE and settings.wall_frame_origins:
         framers = list(settings.wall_frame_origins)
-    elif path.rstrip("/") == PULSE and settings.open_data.pulse:  # a widget for any site
+    elif path == PULSE and settings.open_data.pulse:  # a widget for any site; "/pulse/" is
+        # Dash's catch-all (the operators' app), which no other site may frame
         framers = list(settings.open_data.pulse_frame_origins) or ["*"]
     directives = {
         "default-src": ["'self'"],

@@ -104,8 +104,6 @@ REQUEST_SCHEMA = {
 _ERROR = {"type": "object", "required": ["code", "description"],
           "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}
 _ERRORS = {"type": "array", "items": _ERROR}
-_TOO_MANY = {"description": "Too many requests from one address (see Retry-After)",
-             "content": {"application/json": {"schema": {"type": "object"}}}}  # fmt: skip
 _XML = {"text/xml": {"schema": {"type": "string"}}}
 
 
@@ -116,6 +114,9 @@ def _requests_answer(what: str) -> dict:
 
 def _refused(what: str) -> dict:
     return {"description": what, "content": {"application/json": {"schema": _ERRORS}, **_XML}}
+
+
+_TOO_MANY = _refused("Too many requests from one address (see Retry-After)")
 
 
 def _query(name: str, schema: dict, what: str) -> dict:

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, request
 from services import open_data
 from services.context import current_services
 from services.open_data import Answer, OpenDataError, licence_of
+from services.table_files import Spool
 
 blueprint = Blueprint("c3_open_data", __name__, url_prefix="/open-data/v1")
 CACHE = "public, max-age=60"
@@ -49,7 +50,10 @@ def _answer(answer: Answer, filename: str | None = None) -> Response:
     if request.if_none_match.contains_weak(answer.etag):
         response = Response(status=304)
     else:
-        response = Response(answer.produce(), mimetype=answer.media_type)
+        body = answer.produce()  # bytes, or a Spool sent a chunk at a time and then gone
+        response = Response(body, mimetype=answer.media_type)
+        if isinstance(body, Spool):
+            response.content_length = len(body)
         if filename:
             response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.set_etag(answer.etag)

@@ -1,8 +1,10 @@
-"""How often one address may ask C3's public endpoints (the resident's status page and
-the Open311 server): `open_data.status_per_minute` per address, one count across both,
-kept in Redis when C3 has one (every web worker and machine counts together), else in
-each worker's memory. Beyond it: 429 with Retry-After and one readable line. Redis down
-does not take the public pages down: the count falls back to memory."""
+"""What C3's public endpoints share (issue 20). How often one address may ask them:
+`open_data.status_per_minute` per address, one count across all of them, kept in Redis
+when C3 has one (every web worker and machine counts together), else in each worker's
+memory; beyond it, 429 with Retry-After and one readable line in the endpoint's own
+form (Open311's error list, a page, JSON); Redis down does not take the public pages
+down (the count falls back to memory). And open data any web page may read: CORS for
+every origin on the data endpoints, which hold nothing personal and change nothing."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
 from config import Settings
+from connectors.open311_wire import open311_errors_xml
 from services.context import current_services
 
 SCOPE = "c3-public"
@@ -21,10 +24,17 @@ SCOPE = "c3-public"
 
 def _refusal(limit: RequestLimit) -> Response:
     retry = max(1, int(limit.reset_at - time.time()) + 1)
-    body = {"error": f"too many requests from your address: at most {limit.limit}; "
-                     "try again in a minute"}  # fmt: skip
-    return Response(json.dumps(body), 429, mimetype="application/json",
-                    headers={"Retry-After": str(retry)})  # fmt: skip
+    line = f"too many requests from your address: at most {limit.limit}; try again in a minute"
+    if request.blueprint == "c3_open311" and request.path.endswith(".xml"):
+        body, mimetype = open311_errors_xml(429, line), "text/xml"
+    elif request.blueprint == "c3_open311":
+        body, mimetype = json.dumps([{"code": 429, "description": line}]), "application/json"
+    elif request.blueprint in ("c3_status", "c3_pulse"):
+        body = f"<!doctype html><html lang=en><title>Too many requests</title><p>{line}.</p>"
+        mimetype = "text/html"
+    else:
+        body, mimetype = json.dumps({"error": line}), "application/json"
+    return Response(body, 429, mimetype=mimetype, headers={"Retry-After": str(retry)})
 
 
 def _per_minute() -> str:

@@ -7,6 +7,7 @@ the Open311 server (api.public)."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -60,10 +61,12 @@ def photo(request_id: str) -> Response:
 @blueprint.get("/status/<request_id>/qr.svg")
 def qr(request_id: str) -> Response:
     """The page's address as a QR code, for a printed or e-mailed acknowledgement."""
-    code = segno.make(page_url(request_id), error="m")
-    svg = code.svg_inline(scale=4, title=f"QR code of the status page of request {request_id}")
-    return Response(svg, mimetype="image/svg+xml",
-                    headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
+    svg = io.BytesIO()
+    segno.make(page_url(request_id), error="m").save(
+        svg, kind="svg", scale=4, title=f"QR code of the status page of request {request_id}")
+    # without public_url the address is the Host header's: no cache may keep it for others
+    cache = "public, max-age=86400" if current_services().settings.public_url else "no-store"
+    return Response(svg.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": cache})
 
 
 _ID = {"name": "request_id", "in": "path", "required": True,
@@ -72,7 +75,7 @@ _ID = {"name": "request_id", "in": "path", "required": True,
                       "service_request_id)"}  # fmt: skip
 _HTML = {"text/html": {"schema": {"type": "string"}}}
 _TOO_MANY = {"description": "Too many requests from one address (see Retry-After)",
-             "content": {"application/json": {"schema": {"type": "object"}}}}  # fmt: skip
+             "content": _HTML}
 OPENAPI_PATHS = {
     "/status/{request_id}": {"get": {
         "summary": "A resident's status page of one request (HTML, no personal data)",

@@ -1,6 +1,7 @@
 """What C3 gives back (`[open_data]` of c3.toml, issue 20): the licence its open data is
-published under, how often one address may ask for a resident's status page, and the
-public city pulse (off unless a city turns it on) with the sites that may embed it."""
+published under, whose request ids are published as they are, how often one address may
+ask for a resident's status page, and the public city pulse (off unless a city turns it
+on) with the sites that may embed it."""
 
 from __future__ import annotations
 
@@ -15,13 +16,18 @@ class OpenDataSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     licence: str = Field(
-        default="CC BY 4.0", description="The licence of C3's open data, named in every "
-        "file and response (a licence line), e.g. 'CC BY 4.0' or 'ODbL 1.0'.")  # fmt: skip
+        default="CC BY 4.0", description="The licence of C3's open data, named in the "
+        "OpenAPI document and in every open-data file and response (a licence line), e.g. "
+        "'CC BY 4.0' or 'ODbL 1.0'.")  # fmt: skip
     licence_url: str = Field(
         default="https://creativecommons.org/licenses/by/4.0/",
         description="Where the licence's text is: the `license` link of every response.")
     attribution: str = Field(
         default="", description="Who to credit, e.g. 'City of Cascais'; empty = the city name.")
+    primary_source: str | None = Field(
+        default=None, description="The connector whose requests keep their own ids in the "
+        "Open311 server and on /status (others are published as <source>:<id>); unset = "
+        "the first complaints connector. Set it once residents have links.")  # fmt: skip
     status_per_minute: int = Field(
         default=30, ge=1, description="Requests one address may send a minute to /status "
         "and the Open311 server; more get 429 with Retry-After (shared through Redis when "

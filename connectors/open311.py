@@ -24,6 +24,7 @@ import requests
 
 from connectors.base import Connector, Rejected, Row, Window, optional_text, parse_coordinate
 from connectors.http import FeedError, expect_json, mask_in_logs
+from connectors.open311_wire import OPEN311_FIELDS
 from store.ledger import append_applied_status_events
 from store.queries import open_requests
 
@@ -34,25 +35,7 @@ IDS_PER_QUERY = 50  # service_request_id=a,b,c… (the spec's way to re-read kno
 IDS_IGNORED = "the server ignores service_request_id"
 STATUSES = {"open", "closed"}
 # The spec's request fields that C3 has columns for; anything else is kept in extras.
-KNOWN_FIELDS = frozenset(
-    {
-        "service_request_id",
-        "status",
-        "status_notes",
-        "service_name",
-        "service_code",
-        "description",
-        "agency_responsible",
-        "requested_datetime",
-        "updated_datetime",
-        "expected_datetime",
-        "address",
-        "zipcode",
-        "lat",
-        "long",
-        "media_url",
-    }
-)
+KNOWN_FIELDS = frozenset(OPEN311_FIELDS) - {"service_notice", "address_id"}
 # Fields the spec and its common extensions define that C3 has no column for: kept in
 # extras quietly (they are not drift); any other field is new and named in the warnings.
 MODELLED_FIELDS = frozenset(

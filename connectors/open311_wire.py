@@ -5,6 +5,7 @@ reads it."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
@@ -35,6 +36,15 @@ def iso_local(epoch_s: float, tz: str) -> str:
     return datetime.fromtimestamp(epoch_s, ZoneInfo(tz)).isoformat(timespec="seconds")
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: object) -> str:
+    """`value` as XML 1.0 may carry it: the control characters it cannot are dropped (a
+    source's stray one must not break the whole document)."""
+    return _NOT_XML.sub("", str(value))
+
+
 def open311_xml(requests: list[dict], root: str = "service_requests") -> bytes:
     """`<service_requests><request>…</request></service_requests>` (FixMyStreet: `<requests>`)."""
     top = ET.Element(root)
@@ -44,13 +54,13 @@ def open311_xml(requests: list[dict], root: str = "service_requests") -> bytes:
             child = ET.SubElement(node, name)
             value = req.get(name)
             if value is not None:
-                child.text = str(value)
+                child.text = xml_text(value)
         if "notes" in req:  # <notes><note><datetime/><summary/><type/></note>…</notes>
             notes = ET.SubElement(node, "notes")
             for note in req["notes"]:
                 item = ET.SubElement(notes, "note")
                 for name, value in note.items():
-                    ET.SubElement(item, name).text = str(value)
+                    ET.SubElement(item, name).text = xml_text(value)
     return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
 
 
@@ -60,7 +70,7 @@ def open311_services_xml(services: list[dict]) -> bytes:
     for service in services:
         node = ET.SubElement(top, "service")
         for name, value in service.items():
-            text = str(value).lower() if isinstance(value, bool) else str(value)
+            text = str(value).lower() if isinstance(value, bool) else xml_text(value)
             ET.SubElement(node, name).text = text
     return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
 
@@ -69,7 +79,7 @@ def open311_errors_xml(code: int, description: str) -> bytes:
     top = ET.Element("errors")
     err = ET.SubElement(top, "error")
     ET.SubElement(err, "code").text = str(code)
-    ET.SubElement(err, "description").text = description
+    ET.SubElement(err, "description").text = xml_text(description)
     return ET.tostring(top, encoding="utf-8")
 
 

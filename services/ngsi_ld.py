@@ -3,21 +3,25 @@ requests it holds as Smart Data Models entities (WasteContainer, TrafficFlowObse
 Open311ServiceRequest) in the normalized NGSI-LD form, with the attribute names C3's
 own connectors read (connectors/ngsi.py), so that another C3, or any FIWARE client, can
 read this one. Owns the entity ids (`urn:ngsi-ld:<type>:<id>`), the shaping of each
-entity, and the NGSI-LD problem types. No personal data: a service request carries its
-street at most, never its description or full address."""
+entity, and the NGSI-LD problem types. A service request is the one C3's Open311 server
+publishes (store.published_requests): its published id and status, the nearest street,
+the point to four decimals; never its description, address, notes or photo."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from services.layers import versions_now
-from services.work_orders import street
-from store.open_data import entity_states
+from services.open_data import utc_iso
+from services.public_requests import primary_source, with_expected
+from store.open_data import entity_states, published_count
+from store.published_requests import published_requests
+from store.work_orders import ORDERS
 
-# entity type -> the domain whose data version its attributes follow
-TYPES = {"WasteContainer": "waste", "TrafficFlowObserved": "traffic",
-         "Open311ServiceRequest": "complaints"}  # fmt: skip
+# entity type -> the domains whose data versions its attributes follow
+TYPES = {"WasteContainer": ("waste", "city"), "TrafficFlowObserved": ("traffic", "city"),
+         "Open311ServiceRequest": ("complaints", ORDERS, "city")}  # fmt: skip
 CONTEXT = "https://smartdatamodels.org/context.jsonld"
 CORE_CONTEXT = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld"
 CONTEXTS = [CONTEXT, CORE_CONTEXT]
@@ -61,12 +65,8 @@ def short_type(name: str) -> str:
     return name.rstrip("/#").replace("#", "/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
 
 
-def _time(at: datetime | None) -> str | None:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if at is not None else None
-
-
 def _date_time(at: datetime | None) -> dict | None:
-    return {"@type": "DateTime", "@value": _time(at)} if at is not None else None
+    return {"@type": "DateTime", "@value": utc_iso(at)} if at is not None else None
 
 
 def _entity(kind: str, local: str, attributes: dict[str, dict | None]) -> dict:
@@ -79,13 +79,15 @@ def _entity(kind: str, local: str, attributes: dict[str, dict | None]) -> dict:
 def _prop(value, observed: datetime | None = None, unit: str | None = None) -> dict:
     prop = {"type": "Property", "value": value}
     if observed is not None and value is not None:
-        prop["observedAt"] = _time(observed)
+        prop["observedAt"] = utc_iso(observed)
     if unit is not None:
         prop["unitCode"] = unit
     return prop
 
 
-def _place(lon: float, lat: float) -> dict:
+def _place(lon: float | None, lat: float | None) -> dict | None:
+    if lon is None or lat is None:
+        return None
     point = {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
     return {"type": "GeoProperty", "value": point}
 
@@ -123,11 +125,11 @@ def flow(row: dict) -> dict:
 
 
 def service_request(row: dict, city: str) -> dict:
-    """A request without its words and with its street only (no house number)."""
-    road = street(row["address"])
-    return _entity("Open311ServiceRequest", row["id"], {
+    """A request as published (store.published_requests): its street, not its address."""
+    road = row["street"]
+    return _entity("Open311ServiceRequest", row["service_request_id"], {
         "location": _place(row["lon"], row["lat"]),
-        "service_request_id": _prop(row["request_id"]),
+        "service_request_id": _prop(row["service_request_id"]),
         "status": _prop(row["status"]),
         "service_code": _prop(row["service_code"]),
         "service_name": _prop(row["service_name"]),
@@ -148,25 +150,49 @@ def _shape(kind: str, row: dict, city: str) -> dict:
     return service_request(row, city)
 
 
+def _requests(cur, settings, ids: list[str], limit: int,
+              offset: int) -> tuple[list[dict], int]:  # fmt: skip
+    """A page of the requests as published (those of `ids`, if any; newest filed first),
+    and how many there are in all."""
+    primary = primary_source(settings)
+    if ids:
+        found = published_requests(cur, primary, ids=ids, limit=len(ids))
+        total, found = len(found), found[offset:offset + limit]
+    else:
+        total = published_count(cur, primary)
+        found = published_requests(cur, primary, limit=limit, offset=offset) if limit else []
+    return with_expected(found, settings), total
+
+
+def _page(svc, kind: str, ids: list[str], limit: int, offset: int) -> bytes:
+    """[the page's entities, the total] as JSON."""
+    with svc.store.reading() as cur:
+        if kind == "Open311ServiceRequest":
+            rows, total = _requests(cur, svc.settings, ids, limit, offset)
+        else:
+            rows, total = entity_states(cur, kind, ids, limit, offset)
+    city = svc.settings.city_name
+    return json.dumps([[_shape(kind, r, city) for r in rows], total]).encode()
+
+
 def entities(svc, kind: str, ids: list[str], limit: int, offset: int) -> tuple[list[dict], int]:
-    """A page of the `kind` entities (those of `ids`, full URNs, if any) in id order, and
-    how many there are in all. Read once per data version and page."""
+    """A page of the `kind` entities (those of `ids`, full URNs, if any), and how many
+    there are in all; containers and segments in id order, requests newest filed first.
+    A page of a type is read once per data version; a query by ids (cheap, and of any
+    caller's choosing: no cache to fill) each time."""
     if kind not in TYPES:
         raise bad_request(f"unknown entity type {kind!r}: one of {', '.join(TYPES)}")
     locals_ = sorted({split[1] for i in ids if (split := split_id(i)) and split[0] == kind})
     if ids and not locals_:
         return [], 0
+    if locals_:
+        found, total = json.loads(_page(svc, kind, locals_, limit, offset))
+        return found, total
     versions = versions_now(svc)
-    version = f"{versions.get(TYPES[kind], 0)}.{versions.get('city', 0)}"
-    key = f"ngsi-ld:{kind}:{limit}:{offset}:{','.join(locals_)}"
-    city = svc.settings.city_name
-
-    def compute() -> bytes:
-        with svc.store.reading() as cur:
-            rows, total = entity_states(cur, kind, locals_, limit, offset)
-        return json.dumps([[_shape(kind, r, city) for r in rows], total]).encode()
-
-    found, total = json.loads(svc.cache.get_or_compute(key, version, compute))
+    version = ".".join(str(versions.get(domain, 0)) for domain in TYPES[kind])
+    found, total = json.loads(svc.cache.get_or_compute(
+        f"ngsi-ld:{kind}:{limit}:{offset}", version,
+        lambda: _page(svc, kind, [], limit, offset)))  # fmt: skip
     return found, total
 
 

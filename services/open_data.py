@@ -2,8 +2,11 @@
 layers as GeoJSON and GeoParquet, the readings and rollups of a time window as Parquet
 and CSV, each with the licence inside (GeoJSON members, Parquet key-value metadata), the
 strong ETag of each answer (the domain's data version, plus the window and where the
-retention pass stands for a window), and the catalogue that lists them. No personal
-data: complaints go out in their public form (no description, no address)."""
+retention pass stands for a window), and the catalogue that lists them. A window's
+table is written a batch at a time to a temporary file and sent from there
+(services.table_files), so a month of a city's traffic never sits in memory. No
+personal data: complaints go out as C3 publishes them (services.public_requests: no
+description, no address)."""
 
 from __future__ import annotations
 
@@ -17,14 +20,15 @@ from datetime import UTC, datetime, timedelta
 
 import geopandas as gpd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from services.layers import versions_now
+from services.public_requests import primary_source, with_expected
+from services.table_files import UTC_SECOND, Spool, write_csv, write_parquet
 from store import open_data as od_store
 from store.explore import Window, hotspots_geojson
 from store.queries import LAYERS, layer_version
+from store.work_orders import ORDERS
 
 PARQUET = "application/vnd.apache.parquet"
 GEOJSON = "application/geo+json"
@@ -60,11 +64,11 @@ def licence_of(settings) -> Licence:
 @dataclass(frozen=True)
 class Answer:
     """One dataset's answer: its strong ETag (known before the data is read), its media
-    type, and how to produce the body."""
+    type, and how to produce the body (bytes, or a Spool of a big one)."""
 
     etag: str  # unquoted
     media_type: str
-    produce: Callable[[], bytes]
+    produce: Callable[[], bytes | Spool]
 
 
 def strong_etag(*parts: object) -> str:
@@ -80,8 +84,10 @@ OPEN_LAYERS = {
                    "last 30 minutes) and status; its street address (street furniture)"),
     "segments": ("traffic", "Every road segment with its latest speed (km/h), congestion "
                  "ratio (observed / free-flow travel time) and whether it is congested"),
-    "complaints": ("complaints_public", "Open service requests: where, what service, since "
-                   "when; no description, no address"),
+    "complaints": ("published", "Open service requests as C3's Open311 server publishes "
+                   "them (its ids; closed once the source closed it or C3 validated the fix):"
+                   " the nearest street and the point to ~10 m, what service, the zone, when "
+                   "filed and expected; no description, no address"),
     "hotspots": (None, f"Service requests of the last {HOTSPOT_DAYS} days counted by H3 "
                  "cell, with their median days open"),
     "zones": ("zones", "The city's operational zones"),
@@ -99,18 +105,39 @@ def _layer_version(name: str, versions: dict, now: datetime) -> str:
     key = OPEN_LAYERS[name][0]
     if key is None:  # the hotspots: new complaints, or the window moved on an hour
         return f"{versions.get('complaints', 0)}.{int(now.timestamp() // 3600)}"
+    if key == "published":  # the complaint loop closes requests; the streets are the city's
+        return ".".join(str(versions.get(d, 0)) for d in ("complaints", ORDERS, "city"))
     return layer_version(key, versions, now.timestamp())
 
 
-def _iso(epoch_s: float | None) -> str | None:
-    if epoch_s is None:
+def utc_iso(at: datetime | float | None) -> str | None:
+    """A time (aware, or epoch seconds) as UTC ISO 8601 to the second: 2026-11-17T07:00:00Z."""
+    if at is None:
         return None
-    return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    when = at if isinstance(at, datetime) else datetime.fromtimestamp(at, UTC)
+    return when.astimezone(UTC).strftime(UTC_SECOND)
+
+
+def complaint_features(cur, settings) -> list[dict]:
+    """The open requests as C3 publishes them, as GeoJSON features (all of them: no cap)."""
+    found = with_expected(od_store.open_published(cur, primary_source(settings)), settings)
+    return [{"type": "Feature",
+             "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+             "properties": {"service_request_id": r["service_request_id"],
+                            "service_code": r["service_code"],
+                            "service_name": r["service_name"],
+                            "agency_responsible": r["agency_responsible"],
+                            "zone_id": r["zone_id"], "street": r["street"],
+                            "requested_at": utc_iso(r["requested_at"]),
+                            "expected_at": utc_iso(r["expected_at"])}}
+            for r in found]  # fmt: skip
 
 
 def _layer_features(svc, name: str, now: datetime) -> list[dict]:
     key = OPEN_LAYERS[name][0]
     with svc.store.reading() as cur:
+        if key == "published":
+            return complaint_features(cur, svc.settings)
         if key is None:
             text = hotspots_geojson(cur, _hotspot_window(now), {}, svc.settings.hotspot_resolution)
         else:
@@ -119,7 +146,7 @@ def _layer_features(svc, name: str, now: datetime) -> list[dict]:
     if name == "containers":  # the map's epoch seconds, as UTC ISO 8601 like the others
         for feature in features:
             props = feature["properties"]
-            props["observed_at"] = _iso(props.get("observed_at"))
+            props["observed_at"] = utc_iso(props.get("observed_at"))
     return features
 
 
@@ -129,13 +156,13 @@ def geojson_body(features: list[dict], licence: Licence, name: str) -> bytes:
                        "features": features}, separators=(",", ":")).encode()  # fmt: skip
 
 
-def with_licence(table: pa.Table, licence: Licence, description: str) -> pa.Table:
-    """`table` with the licence in its key-value metadata (kept beside what is there)."""
-    meta = dict(table.schema.metadata or {})
+def with_licence(schema: pa.Schema, licence: Licence, description: str) -> pa.Schema:
+    """`schema` with the licence in its key-value metadata (kept beside what is there)."""
+    meta = dict(schema.metadata or {})
     meta.update({b"license": licence.name.encode(), b"license_url": licence.url.encode(),
                  b"attribution": licence.attribution.encode(),
                  b"description": description.encode()})  # fmt: skip
-    return table.replace_schema_metadata(meta)
+    return schema.with_metadata(meta)
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
@@ -153,7 +180,9 @@ def geoparquet_body(features: list[dict], licence: Licence, description: str) ->
     written = io.BytesIO()
     frame[columns].to_parquet(written, index=False)
     written.seek(0)
-    return parquet_bytes(with_licence(pq.read_table(written), licence, description))
+    table = pq.read_table(written)
+    return parquet_bytes(table.replace_schema_metadata(
+        with_licence(table.schema, licence, description).metadata))
 
 
 def layer(svc, name: str, fmt: str, now: datetime | None = None) -> Answer:
@@ -213,34 +242,30 @@ def window(start: str | None, end: str | None, now: datetime,
     return since, until
 
 
-def csv_body(table: pa.Table) -> bytes:
-    """CSV with times as UTC ISO 8601 (to the second)."""
-    for i, field in enumerate(table.schema):
-        if pa.types.is_timestamp(field.type):
-            seconds = table.column(i).cast(pa.timestamp("s", tz="UTC"), safe=False)
-            table = table.set_column(i, field.name,
-                                     pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ"))
-    out = io.BytesIO()
-    out.write((",".join(table.column_names) + "\n").encode())  # plain names: no quotes
-    pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False))
-    return out.getvalue()
-
-
 def table_answer(svc, what: tuple, fmt: str, read: Callable, description: str) -> Answer:
     """A window's table as `fmt`: its tag from `what` (the dataset and window), the
-    domain's version and the retention pass's state; the body from `read(cur)`."""
+    domain's version and the retention pass's state; the body from `read(cur)` (a
+    RecordBatchReader), spooled to a temporary file, not held in memory."""
     domain = what[1]
     licence = licence_of(svc.settings)
     with svc.store.reading() as cur:
         mark = od_store.retention_mark(cur, domain)
     tag = strong_etag(*what, fmt, versions_now(svc).get(domain, 0), mark, licence)
 
-    def produce() -> bytes:
-        with svc.store.reading() as cur:
-            table = read(cur)
-        if fmt == "csv":
-            return csv_body(table)
-        return parquet_bytes(with_licence(table, licence, description))
+    def produce() -> Spool:
+        spool = Spool()
+        try:
+            with svc.store.reading() as cur:  # written whole before it is sent: a slow
+                batches = read(cur)  # client holds a temporary file, not the store
+                if fmt == "csv":
+                    write_csv(batches, spool.file)
+                else:
+                    schema = with_licence(batches.schema, licence, description)
+                    write_parquet(batches, spool.file, schema)
+        except BaseException:
+            spool.close()
+            raise
+        return spool
 
     return Answer(tag, TABLE_FORMATS[fmt], produce)
 

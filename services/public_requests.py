@@ -9,14 +9,13 @@ caps, `updated_after` paging) are read here, each refusal one readable line."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from analytics.service_levels import order_due_at
 from connectors.open311_wire import iso_local
 from services.photos import HASH, photo_path
-from services.work_orders import street
 from store import Store
 from store import published_requests as published
 
@@ -63,7 +62,12 @@ class Query:
 
 
 def primary_source(settings) -> str:
-    """The connector whose requests keep their own ids: the first complaints source."""
+    """The connector whose requests keep their own ids: `[open_data] primary_source`,
+    else the first configured connector of complaints (an Open311 one, or any whose
+    domain is complaints), set aside or not: a mistake in it must not renumber every
+    status link residents were sent."""
+    if settings.open_data.primary_source:
+        return settings.open_data.primary_source
     for feed in settings.connectors or ():
         if feed.kind == "open311" or feed.domain == "complaints":
             return feed.name
@@ -72,7 +76,13 @@ def primary_source(settings) -> str:
 
 def published_id(primary: str, source: str, request_id: str) -> str:
     """A request's id as C3 publishes it (store.published_requests says why)."""
-    return request_id if source == primary else f"{source}-{request_id}"
+    return request_id if source == primary else f"{source}:{request_id}"
+
+
+def notes_sources(settings) -> set[str]:
+    """The sources whose own status notes may be published: Open311 servers, which
+    publish them already. Another system's note field may be a staff member's note."""
+    return {f.name for f in settings.connectors or () if f.kind == "open311"}
 
 
 def status_link(settings, source: str, request_id: str) -> str | None:
@@ -90,10 +100,12 @@ def _when(args: dict, name: str, tz: str) -> datetime | None:
         return None
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
-    except ValueError:
+        when = when if when.tzinfo else when.replace(tzinfo=ZoneInfo(tz))
+        when.astimezone(UTC)  # a time at the calendar's edge cannot be moved to UTC
+    except (ValueError, OverflowError):
         raise BadQuery(f"{name} {text!r} is not a W3C date and time "
                        "(e.g. 2026-11-24T10:00:00Z)") from None  # fmt: skip
-    return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(tz))
+    return when
 
 
 def _listed(args: dict, name: str) -> list[str] | None:
@@ -111,21 +123,31 @@ def read_query(args: dict, tz: str, now: datetime) -> Query:
         raise BadQuery(f"status {wrong[0]!r} is not open or closed")
     after, before = _when(args, "updated_after", tz), _when(args, "updated_before", tz)
     start, end = _when(args, "start_date", tz), _when(args, "end_date", tz)
-    common = {"codes": _listed(args, "service_code"), "statuses": statuses, "notes": notes}
-    if after or before:
-        if after and before and before < after:
-            raise BadQuery("updated_before is earlier than updated_after")
-        return Query(updated=(after, before), **common)
-    if start is None and end is None:
-        end = now
+    if after and before and before < after:
+        raise BadQuery("updated_before is earlier than updated_after")
+    by_update = after is not None or before is not None
+    try:
+        requested = None if by_update and start is None and end is None else \
+            _filed_span(start, end, now)  # fmt: skip
+    except OverflowError:
+        raise BadQuery(f"a date range reaching past the calendar ({MAX_DAYS} days from "
+                       "start_date or end_date)") from None  # fmt: skip
+    return Query(codes=_listed(args, "service_code"), statuses=statuses, notes=notes,
+                 requested=requested, updated=(after, before) if by_update else None)  # fmt: skip
+
+
+def _filed_span(start: datetime | None, end: datetime | None, now: datetime):
+    """The filing span asked: by default the 90 days to now, or to end_date; from a
+    start_date alone, its 90 days."""
     if start is None:
+        end = end or now
         start = end - timedelta(days=MAX_DAYS)
     end = end or start + timedelta(days=MAX_DAYS)
     if end < start:
         raise BadQuery("end_date is earlier than start_date")
     if end - start > timedelta(days=MAX_DAYS):
         raise BadQuery(f"the date range is limited to {MAX_DAYS} days")
-    return Query(requested=(start, end), **common)
+    return start, end
 
 
 def find(store: Store, settings, query: Query) -> list[dict]:
@@ -136,9 +158,10 @@ def find(store: Store, settings, query: Query) -> list[dict]:
             cur, primary, ids=query.ids, codes=query.codes, statuses=query.statuses,
             requested=query.requested, updated=query.updated, limit=MAX_RESULTS)  # fmt: skip
         timelines = _timelines(cur, found) if query.notes else {}
-    _expected(found, settings)
-    tz = settings.timezone
-    return [open311_record(r, tz, timelines.get(r["service_request_id"])) for r in found]
+    with_expected(found, settings)
+    tz, notes_from = settings.timezone, notes_sources(settings)
+    return [open311_record(r, tz, timelines.get(r["service_request_id"]), notes_from)
+            for r in found]  # fmt: skip
 
 
 def services_offered(store: Store) -> list[dict]:
@@ -153,7 +176,7 @@ def services_offered(store: Store) -> list[dict]:
     ]  # fmt: skip
 
 
-def _expected(rows: list[dict], settings) -> list[dict]:
+def with_expected(rows: list[dict], settings) -> list[dict]:
     """Each request's expected time: its work order's due time, else the source's, else
     the city's service level for its type from when it was filed."""
     for row in rows:
@@ -167,23 +190,25 @@ def _w3c(when: datetime | None, tz: str) -> str | None:
     return iso_local(when.timestamp(), tz) if when is not None else None
 
 
-def status_notes(row: dict) -> str | None:
-    """The request's status in words: the work order's where one covers it."""
+def status_notes(row: dict, notes_from: set[str]) -> str | None:
+    """The request's status in words: the work order's where one covers it, else the
+    source's own where it is an Open311 server (`notes_from`)."""
     if row["duplicate"] and row["original_id"]:
         return (f"Same problem as request {row['original_id']}, reported earlier; "
                 f"followed there. {STATE_NOTES.get(row['order_state'], '')}").strip()  # fmt: skip
     if row["order_state"] in STATE_NOTES:
         return STATE_NOTES[row["order_state"]]
-    return row["status_notes"]
+    return row["status_notes"] if row["source"] in notes_from else None
 
 
-def open311_record(row: dict, tz: str, notes: list[dict] | None = None) -> dict:
-    """One published request in the spec's field order: no description, the street
-    without the house number, no zipcode and no resident's photo."""
+def open311_record(row: dict, tz: str, notes: list[dict] | None = None,
+                   notes_from: frozenset[str] | set[str] = frozenset()) -> dict:  # fmt: skip
+    """One published request in the spec's field order: no description, the nearest
+    street for the address, no zipcode and no resident's photo."""
     record = {
         "service_request_id": row["service_request_id"],
         "status": row["status"],
-        "status_notes": status_notes(row),
+        "status_notes": status_notes(row, notes_from),
         "service_name": row["service_name"],
         "service_code": row["service_code"],
         "description": None,
@@ -192,7 +217,7 @@ def open311_record(row: dict, tz: str, notes: list[dict] | None = None) -> dict:
         "requested_datetime": _w3c(row["requested_at"], tz),
         "updated_datetime": _w3c(row["updated_at"], tz),
         "expected_datetime": _w3c(row["expected_at"], tz),
-        "address": street(row["address"]),
+        "address": row["street"],
         "address_id": None,
         "zipcode": None,
         "lat": row["lat"],
@@ -225,26 +250,31 @@ def _timelines(cur, rows: list[dict]) -> dict[str, list[dict]]:
 
 def timeline(row: dict, source_events: list[dict], order_events: list[dict]) -> list[dict]:
     """What happened to a request, oldest first: {at, what, type} (type: the Open311
-    note's, `closed` where the request closed)."""
+    note's, `closed` where the request closed). A duplicate's shows the order's steps
+    from when it was linked; what came before is its original's."""
     agency = row["agency_responsible"] or "the city"
     steps = [{"at": row["requested_at"], "what": f"Reported to {agency}", "type": "note"}]
-    seen_open = False
-    for e in source_events:
-        if e["status"] == "open":
-            if seen_open or e["changed_at"] > row["requested_at"]:
-                steps.append({"at": e["changed_at"], "what": "Reopened", "type": "note"})
-            seen_open = True
-        elif e["status"] == "closed":
+    closed_at = None
+    for e in source_events:  # the ledger keeps each closing (and the first open)
+        if e["status"] == "closed":
             steps.append({"at": e["changed_at"], "what": f"Closed by {agency}", "type": "closed"})
-    if row["duplicate"] and row["linked_at"] is not None:
-        steps.append({"at": row["linked_at"], "type": "note",
+            closed_at = e["changed_at"]
+        elif e["status"] == "open" and closed_at is not None:
+            steps.append({"at": e["changed_at"], "what": "Reopened", "type": "note"})
+            closed_at = None
+    if closed_at is not None and row["source_status"] == "open":  # open again since
+        again = max(filter(None, (row["source_updated_at"], closed_at)))
+        steps.append({"at": again, "what": "Reopened", "type": "note"})
+    linked = row["linked_at"] if row["duplicate"] else None
+    if linked is not None:
+        steps.append({"at": linked, "type": "note",
                       "what": f"Linked to request {row['original_id']}: the same problem, "
                               "reported earlier, and followed there"})  # fmt: skip
     for e in order_events:
-        if e["action"] in STEPS:
+        if e["action"] in STEPS and (linked is None or e["happened_at"] >= linked):
             kind = "closed" if e["action"] == "validate" else "note"
             steps.append({"at": e["happened_at"], "what": STEPS[e["action"]], "type": kind})
-    return sorted(steps, key=lambda s: s["at"])
+    return sorted((s for s in steps if s["at"] is not None), key=lambda s: s["at"])
 
 
 @dataclass(frozen=True)
@@ -264,7 +294,7 @@ def status_of(store: Store, settings, public_id: str) -> Status | None:
         found = published.published_requests(cur, primary_source(settings), ids=[public_id])
         if not found:
             return None
-        row = _expected(found, settings)[0]
+        row = with_expected(found, settings)[0]
         steps = _timelines(cur, [row])[public_id]
         events = published.order_events(cur, [row["order_id"]] if row["order_id"] else [])
     photo = None

@@ -4,8 +4,12 @@ index, now and hour by hour since the city's midnight), full containers and comp
 status, each for the whole city and zone by zone. Counts and ratios only: no request's
 text, address or id, no container's or street's name, nothing about a person.
 
-The figures are the wall's (`store.wall`'s states, `analytics.kpis`' definitions); the
-store's `pulse` module adds each zone's containers and today's filed and closed requests."""
+The figures are the wall's (`store.wall`'s states, `analytics.kpis`' definitions), but
+for complaints: those are counted as C3 publishes them (services.public_requests), open
+until the source closes one or C3 validates its fix, and overdue past the work order's
+due time where one covers it, else the source's expected time or the service level's;
+the store's `pulse` module reads them, each zone's containers, and today's filed and
+closed requests."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import kpis, service_levels
+from services.public_requests import primary_source
 from store import pulse as pulse_store
 from store import wall
 from store.queries import LIVE_WINDOW
@@ -36,8 +41,9 @@ def city_pulse(svc, now: datetime) -> dict:
         hourly = wall.hourly_points(cur, now, "traffic", hours=hours)
         containers = wall.container_states(cur, now).to_pandas()
         inventory = pulse_store.containers_by_zone(cur)
-        requests = wall.open_complaints(cur).to_pandas()
-        today = pulse_store.complaints_today_by_zone(cur, day_start, now)
+        primary = primary_source(settings)
+        requests = pulse_store.open_requests(cur, primary).to_pandas()
+        today = pulse_store.complaints_today_by_zone(cur, primary, day_start, now)
     zones = sorted(names.items(), key=lambda pair: (pair[1], pair[0]))
     due = service_levels.due_times(requests, settings.service_levels, settings.timezone)
     tz = local.tzinfo
@@ -117,7 +123,7 @@ def _complaints_of(open_requests: pd.DataFrame, today: tuple[int, int], now: dat
 
 
 def complaints(requests: pd.DataFrame, today: dict, zones: list, now: datetime, tz) -> dict:
-    """Open requests (and those past their service level's target: column `due`), and
+    """Open requests (and those past their expected time: column `due`), and
     those filed and closed since midnight, city-wide and by zone."""
     totals = tuple(sum(counts) for counts in zip(*today.values(), strict=True)) or (0, 0)
     return {

@@ -1,8 +1,8 @@
 """The reads behind C3's open data and its NGSI-LD view (issue 20): readings and rollups
 over a time window as Arrow tables, what tells a window's rows were rewritten by the
-retention pass, and the entities' current state (each container, road segment and
-service request with its newest reading or status). No personal data leaves here: a
-request's description is never read, and its address only to be cut to the street."""
+retention pass, the entities' current state (each container and road segment with its
+newest reading), and the open complaints as C3 publishes them (store.published_requests:
+no description, no address, the nearest street's name). No personal data leaves here."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from datetime import datetime
 
 import duckdb
 import pyarrow as pa
+
+from store.published_requests import _PUBLISHED, _WITH_STREET, _dicts
 
 # The history views (store/migrations/011_grains.sql): raw readings, and before them the
 # rollups' bucket means at the bucket's start; column names carry their units.
@@ -42,22 +44,25 @@ RETENTION_MARK = """
     SELECT (SELECT min(observed_at) FROM {readings}),
            (SELECT string_agg(grain_minutes || '@' || b, ',' ORDER BY grain_minutes)
             FROM (SELECT grain_minutes, min(bucket) AS b FROM {rollups} GROUP BY ALL))"""
+BATCH = 65_536  # rows read at a time
 TABLES = {"waste": ("waste_readings", "waste_rollups"),
           "traffic": ("traffic_readings", "traffic_rollups")}  # fmt: skip
 
 
 def history(cur: duckdb.DuckDBPyConnection, domain: str, start: datetime,
-            end: datetime) -> pa.Table:  # fmt: skip
+            end: datetime) -> pa.RecordBatchReader:  # fmt: skip
     """The `domain`'s ("waste" or "traffic") readings observed in [start, end), raw or
-    rolled up (a bucket's mean at its start), oldest first."""
-    return cur.execute(HISTORY[domain], {"start": start, "end": end}).to_arrow_table()
+    rolled up (a bucket's mean at its start), oldest first, a batch at a time (a month of
+    a city's traffic is not held in memory whole)."""
+    return cur.execute(HISTORY[domain], {"start": start, "end": end}).fetch_record_batch(BATCH)
 
 
 def rollups(cur: duckdb.DuckDBPyConnection, domain: str, grain: int, start: datetime,
-            end: datetime) -> pa.Table:  # fmt: skip
-    """The `domain`'s `grain`-minute buckets that begin in [start, end), oldest first."""
+            end: datetime) -> pa.RecordBatchReader:  # fmt: skip
+    """The `domain`'s `grain`-minute buckets that begin in [start, end), oldest first, a
+    batch at a time."""
     params = {"grain": grain, "start": start, "end": end}
-    return cur.execute(ROLLUPS[domain], params).to_arrow_table()
+    return cur.execute(ROLLUPS[domain], params).fetch_record_batch(BATCH)
 
 
 def retention_mark(cur: duckdb.DuckDBPyConnection, domain: str) -> str:
@@ -98,16 +103,7 @@ FLOW_STATE = """
            l.speed_kmh, l.congested, l.intensity, l.occupancy, l.observed_at
     FROM road_segments s LEFT JOIN latest l USING (segment_id)
     WHERE s.geom IS NOT NULL AND (len($ids) = 0 OR list_contains($ids, s.segment_id))"""
-# a request's id in the view is "<source>:<request_id>" (a request id is unique per source)
-REQUEST_STATE = """
-    SELECT source || ':' || request_id AS id, request_id, status, service_code,
-           service_name, agency_responsible, requested_at, updated_at, expected_at,
-           address, zone_id, lon, lat
-    FROM service_requests
-    WHERE lon IS NOT NULL AND requested_at IS NOT NULL
-      AND (len($ids) = 0 OR list_contains($ids, source || ':' || request_id))"""
-STATES = {"WasteContainer": CONTAINER_STATE, "TrafficFlowObserved": FLOW_STATE,
-          "Open311ServiceRequest": REQUEST_STATE}  # fmt: skip
+STATES = {"WasteContainer": CONTAINER_STATE, "TrafficFlowObserved": FLOW_STATE}
 
 
 def entity_states(cur: duckdb.DuckDBPyConnection, kind: str, ids: list[str], limit: int,
@@ -122,5 +118,27 @@ def entity_states(cur: duckdb.DuckDBPyConnection, kind: str, ids: list[str], lim
         f"SELECT * FROM ({STATES[kind]}) ORDER BY id LIMIT $limit OFFSET $offset",
         {**params, "limit": limit, "offset": min(offset, total)},  # past the end: none
     )
-    names = [d[0] for d in found.description]
-    return [dict(zip(names, row, strict=True)) for row in found.fetchall()], total
+    return _dicts(found), total
+
+
+# --- complaints: as C3 publishes them (store.published_requests) ------------------------
+
+# the open requests with a place, each with its nearest street; newest filed first
+OPEN_PUBLISHED = f"""{_PUBLISHED},
+    chosen AS (SELECT * FROM published WHERE status = 'open' AND lon IS NOT NULL)
+    SELECT service_request_id, service_code, service_name, agency_responsible, zone_id,
+           requested_at, expected_at, street, lon, lat
+    FROM ({_WITH_STREET}) ORDER BY requested_at DESC, service_request_id"""
+
+
+def open_published(cur: duckdb.DuckDBPyConnection, primary: str) -> list[dict]:
+    """Every request open as published (closed when the source closed it or C3 validated
+    its fix) that has a place: its published id, type, zone, times, street and point
+    (to four decimals). No cap: the open-data layer holds them all."""
+    return _dicts(cur.execute(OPEN_PUBLISHED, {"primary": primary}))
+
+
+def published_count(cur: duckdb.DuckDBPyConnection, primary: str) -> int:
+    """How many requests C3 publishes."""
+    return cur.execute(f"{_PUBLISHED} SELECT count(*) FROM published",
+                       {"primary": primary}).fetchone()[0]  # fmt: skip

@@ -3,9 +3,11 @@ C3's Open311 server and a resident's status page show them, with the complaint l
 state where a work order covers them, and the events of their public timeline.
 
 A request is published under its source's own id when it came through the city's
-primary complaints source, else as `<source>-<id>`, so ids stay unique and stable. The
+primary complaints source, else as `<source>:<id>`, so ids stay unique and stable. The
 published status is closed when the source closed it or C3 validated its fix. The
-complainant's words, address, zipcode and photo are never selected here."""
+complainant's words, address, zipcode and photo are never selected here: where a request
+is, is the name of the street nearest its point in the city model (what a resident typed
+may hold a name or a house number in any form), and the point to four decimals (~10 m)."""
 
 from __future__ import annotations
 
@@ -13,32 +15,41 @@ from datetime import datetime
 
 import duckdb
 
-# the request as published: no description, address (the street is derived from it in
-# services.public_requests and the address never leaves), zipcode or media_url
+DLON, DLAT = 0.004, 0.002  # where the nearest street is looked for: ~220 m around, at 60° N
+# the request as published: no description, address, zipcode or media_url
 _PUBLISHED = """
     WITH firsts AS (
         SELECT order_id, arg_min(CASE WHEN source = $primary THEN request_id
-                                      ELSE source || '-' || request_id END,
+                                      ELSE source || ':' || request_id END,
                                  linked_at) AS original_id
         FROM work_order_requests WHERE evidence IS NULL GROUP BY order_id),
     published AS (
         SELECT CASE WHEN r.source = $primary THEN r.request_id
-                    ELSE r.source || '-' || r.request_id END AS service_request_id,
+                    ELSE r.source || ':' || r.request_id END AS service_request_id,
                r.source, r.request_id,
                CASE WHEN r.status = 'closed' OR o.state = 'validated' THEN 'closed'
                     ELSE 'open' END AS status,
                r.status AS source_status, r.status_notes, r.service_code, r.service_name,
-               r.agency_responsible, r.requested_at,
+               r.agency_responsible, r.requested_at, r.updated_at AS source_updated_at,
                greatest(r.updated_at, o.updated_at, r.requested_at) AS updated_at,
                coalesce(o.due_at, r.expected_at) AS expected_at,
-               r.address, r.lon, r.lat, r.zone_id,
+               r.lon, r.lat, r.zone_id,
                l.order_id, l.linked_at, l.evidence IS NOT NULL AS duplicate,
                o.state AS order_state, o.closed_at AS validated_at, f.original_id
         FROM service_requests r
         LEFT JOIN work_order_requests l USING (source, request_id)
         LEFT JOIN work_orders o ON o.order_id = l.order_id
-        LEFT JOIN firsts f ON f.order_id = l.order_id)
-    SELECT * FROM published"""
+        LEFT JOIN firsts f ON f.order_id = l.order_id)"""
+# the requests chosen, each with its nearest street (looked for only for those), its point
+# rounded to four decimals
+_WITH_STREET = f"""
+    SELECT c.* EXCLUDE (lon, lat), round(c.lon, 4) AS lon, round(c.lat, 4) AS lat, n.street
+    FROM chosen c LEFT JOIN LATERAL (
+        SELECT s.name AS street FROM road_segments s
+        WHERE s.name IS NOT NULL AND s.name <> '' AND c.lon IS NOT NULL
+          AND s.geom && ST_MakeEnvelope(c.lon - {DLON}, c.lat - {DLAT},
+                                        c.lon + {DLON}, c.lat + {DLAT})
+        ORDER BY ST_Distance(s.geom, ST_Point(c.lon, c.lat)), s.name LIMIT 1) n ON true"""
 
 
 def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -53,28 +64,35 @@ def published_requests(
     ids: list[str] | None = None,
     codes: list[str] | None = None,
     statuses: list[str] | None = None,
-    requested: tuple[datetime, datetime] | None = None,
+    requested: tuple[datetime | None, datetime | None] | None = None,
     updated: tuple[datetime | None, datetime | None] | None = None,
     limit: int = 1000,
+    offset: int = 0,
 ) -> list[dict]:
-    """Requests as published, at most `limit`: those of `ids` (every other filter is
-    ignored then, as the spec says), else filed in the `requested` span or (`updated`,
-    either end open) last updated in it, of the `codes` and `statuses` given. Ordered by
-    the time filtered on, then id, so a client paging by `updated_after` loses none."""
-    by_update = ids is None and updated is not None
-    start, end = (updated if by_update else requested) or (None, None)
+    """Requests as published, at most `limit` from `offset`: those of `ids` (every other
+    filter is ignored then, as the spec says), else filed in the `requested` span and
+    last updated in the `updated` one (either end of each open), of the `codes` and
+    `statuses` given. With an `updated` span, the oldest update first (then id), so a
+    client paging by `updated_after` loses none; else the newest filed first."""
+    requested, updated = requested or (None, None), updated or (None, None)
+    order = ("updated_at, service_request_id" if updated != (None, None)
+             else "requested_at DESC, service_request_id")  # fmt: skip
     cur.execute(
-        f"""{_PUBLISHED}
-            WHERE ($ids IS NULL OR list_contains($ids, service_request_id))
+        f"""{_PUBLISHED}, chosen AS (SELECT * FROM published p
+            WHERE ($ids IS NULL OR list_contains($ids, p.service_request_id))
               AND ($ids IS NOT NULL OR (
-                   ($codes IS NULL OR list_contains($codes, service_code))
-                   AND ($statuses IS NULL OR list_contains($statuses, status))
-                   AND ($start IS NULL OR {'updated_at' if by_update else 'requested_at'} >= $start)
-                   AND ($end IS NULL OR {'updated_at' if by_update else 'requested_at'} <= $end)))
-            ORDER BY {'updated_at' if by_update else 'requested_at'}, service_request_id
-            LIMIT $limit""",
+                   ($codes IS NULL OR list_contains($codes, p.service_code))
+                   AND ($statuses IS NULL OR list_contains($statuses, p.status))
+                   AND ($filed_from IS NULL OR p.requested_at >= $filed_from)
+                   AND ($filed_to IS NULL OR p.requested_at <= $filed_to)
+                   AND ($updated_from IS NULL OR p.updated_at >= $updated_from)
+                   AND ($updated_to IS NULL OR p.updated_at <= $updated_to)))
+            ORDER BY {order}
+            LIMIT $limit OFFSET $offset)
+            {_WITH_STREET} ORDER BY {order}""",
         {"primary": primary, "ids": ids, "codes": codes, "statuses": statuses,
-         "start": start, "end": end, "limit": limit},
+         "filed_from": requested[0], "filed_to": requested[1], "updated_from": updated[0],
+         "updated_to": updated[1], "limit": limit, "offset": offset},
     )  # fmt: skip
     return _dicts(cur)
 

@@ -28,7 +28,8 @@ ERRORS = "https://uri.etsi.org/ngsi-ld/errors/"
 def app(dash_app, store, city, demo_city, tmp_path):
     seed_demo_day(store, demo_city, NOW)
     settings = load_settings(timezone=TZ, data_dir=tmp_path, auth="oidc",
-                             oidc={"issuer": "https://login.city.example", "client_id": "c3"})
+                             oidc={"issuer": "https://login.city.example", "client_id": "c3"},
+                             open_data={"status_per_minute": 100_000})  # fmt: skip
     svc = Services(settings=settings, store=store, cache=Cache(None), map_bounds=city.bounds)
     if "app" not in dash_app:
         dash_app["app"] = create_app(svc)
