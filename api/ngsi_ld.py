@@ -104,6 +104,11 @@ _PROBLEM = {"application/json": {"schema": {
     "type": "object", "required": ["type", "title"],
     "properties": {"type": {"type": "string"}, "title": {"type": "string"},
                    "detail": {"type": "string"}}}}}
+_TOO_MANY = {"description": "Too many requests from one address (see Retry-After)",
+             "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+             "content": {"application/json": {"schema": {
+                 "type": "object", "required": ["error"],
+                 "properties": {"error": {"type": "string"}}}}}}
 _ENTITY = {"type": "object", "required": ["id", "type"],
            "properties": {"id": {"type": "string"}, "type": {"type": "string"}}}
 OPENAPI_PATHS = {
@@ -137,7 +142,8 @@ OPENAPI_PATHS = {
                                                                 "items": _ENTITY}},
                                 LD_JSON: {"schema": {"type": "array", "items": _ENTITY}}}},
             "400": {"description": "BadRequestData: no or an unknown type, a bad limit or "
-                    "offset", "content": _PROBLEM}}}},
+                    "offset", "content": _PROBLEM},
+            "429": _TOO_MANY}}},
     "/ngsi-ld/v1/entities/{entity_id}": {"get": {
         "summary": "One NGSI-LD entity by its id (urn:ngsi-ld:<type>:<id>)",
         "tags": ["NGSI-LD"],
@@ -152,5 +158,6 @@ OPENAPI_PATHS = {
                                 LD_JSON: {"schema": _ENTITY}}},
             "400": {"description": "BadRequestData: the id is not a URI",
                     "content": _PROBLEM},
-            "404": {"description": "ResourceNotFound", "content": _PROBLEM}}}},
+            "404": {"description": "ResourceNotFound", "content": _PROBLEM},
+            "429": _TOO_MANY}}},
 }  # fmt: skip

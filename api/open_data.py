@@ -97,6 +97,8 @@ def rollups(domain: str, fmt: str) -> Response:
 
 _ERROR = {"application/json": {"schema": {
     "type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}}}
+_TOO_MANY = {"description": "Too many requests from one address (see Retry-After)",
+             "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": _ERROR}
 _ETAG = {"ETag": {"description": "Strong entity tag of this version of the data",
                   "schema": {"type": "string"}},
          "Link": {"description": 'The licence: <url>; rel="license"',
@@ -141,7 +143,8 @@ def _table(summary: str, extra: list[dict]) -> dict:
                                 "text/csv": {"schema": {"type": "string"}}}},
             "304": _NOT_MODIFIED,
             "400": {"description": "A bad time, grain or window", "content": _ERROR},
-            "404": {"description": "No such domain or format", "content": _ERROR}}}}  # fmt: skip
+            "404": {"description": "No such domain or format", "content": _ERROR},
+            "429": _TOO_MANY}}}  # fmt: skip
 
 
 OPENAPI_PATHS = {
@@ -154,7 +157,7 @@ OPENAPI_PATHS = {
                                   "properties": {"license": {"type": "string"},
                                                  "datasets": {"type": "array",
                                                               "items": {"type": "object"}}}}}}},
-                      "304": _NOT_MODIFIED}}},
+                      "304": _NOT_MODIFIED, "429": _TOO_MANY}}},
     "/open-data/v1/layers/{name}.{fmt}": {"get": {
         "summary": "A map layer as GeoJSON or GeoParquet (no personal data)",
         "tags": ["Open data"],
@@ -169,7 +172,8 @@ OPENAPI_PATHS = {
                     "content": {open_data.GEOJSON: {"schema": _FEATURES},
                                 open_data.PARQUET: _BINARY}},
             "304": _NOT_MODIFIED,
-            "404": {"description": "No such layer or format", "content": _ERROR}}}},
+            "404": {"description": "No such layer or format", "content": _ERROR},
+            "429": _TOO_MANY}}},
     "/open-data/v1/readings/{domain}.{fmt}": _table(
         "Readings of a time window, raw and (where only those are kept) rolled up", _WINDOW),
     "/open-data/v1/rollups/{domain}.{fmt}": _table(

@@ -1,10 +1,13 @@
 """The read-only NGSI-LD view (issue 20) as a FIWARE client sees it: entities of a type
 in the normalized form, paged with limit and offset; NGSI-LD problem bodies for what it
-cannot answer; service requests without the citizen's words or address; and C3's own
-NGSI-LD connector, over real HTTP, reading the same fill levels from it. On both stores."""
+cannot answer; service requests as C3's Open311 server publishes them (its ids and
+status, the nearest street, the point to ~10 m), without the citizen's words or address;
+and C3's own NGSI-LD connector, over real HTTP, reading the same fill levels from it. On
+both stores."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime
 
@@ -14,11 +17,12 @@ from werkzeug.serving import make_server
 from app import create_app
 from config import ConnectorSettings, load_settings
 from connectors.runner import build_connector, run_connector
-from services.context import Services, attach_services
+from services.context import Services, attach_services, services_of
 from store import Store
 from store.cache import Cache
 from store.city import load_city_model
 from tests.helpers import TZ, rows, seed_demo_day
+from tests.helpers.work_orders import add_order
 
 NOW = datetime.now(UTC)
 ERRORS = "https://uri.etsi.org/ngsi-ld/errors/"
@@ -100,20 +104,49 @@ def test_what_it_cannot_answer_comes_as_an_ngsi_ld_problem(app):
         assert problem["type"] == ERRORS + kind and problem["title"] and problem["detail"], url
 
 
-def test_service_requests_carry_no_words_and_no_more_than_the_street(app, store):
+def test_service_requests_are_the_open311_servers_without_words_or_address(app, store):
     client = app.server.test_client()
     said = rows(store, "SELECT description, address FROM service_requests")
     words = {d for d, _ in said if d and len(d) > 12}
     addresses = {a for _, a in said if a and any(c.isdigit() for c in a)}  # with a number
     assert len(words) > 10 and len(addresses) > 10
-    answer = client.get("/ngsi-ld/v1/entities?type=Open311ServiceRequest&limit=1000&count=true")
-    requests = answer.get_json()
-    assert len(requests) == min(1000, int(answer.headers["NGSILD-Results-Count"])) > 10
-    assert all("description" not in r for r in requests)
-    body = answer.get_data(as_text=True)
-    assert [w for w in words | addresses if w in body] == []
-    streets = [r["address"]["value"]["streetAddress"] for r in requests if "address" in r]
-    assert streets and not any(c.isdigit() for s in streets for c in s)
+    fixed = rows(store, "SELECT request_id FROM service_requests WHERE source = 'complaints' "
+                        "AND status = 'open' ORDER BY request_id")[0][0]
+    add_order(store, "complaints", fixed, "validated", NOW, NOW)  # closed as published
+    held = dict(rows(store, """
+        SELECT CASE WHEN source = 'complaints' THEN request_id ELSE source || ':' || request_id
+               END, status FROM service_requests"""))  # published id -> the source's status
+    streets = {n for (n,) in rows(store, "SELECT DISTINCT name FROM road_segments")}
+
+    requests, page = [], None
+    while page != []:  # page by page, 400 at a time, to the end
+        answer = client.get("/ngsi-ld/v1/entities?type=Open311ServiceRequest&limit=400"
+                            f"&count=true&offset={len(requests)}")  # fmt: skip
+        page = answer.get_json()
+        requests += page
+    assert int(answer.headers["NGSILD-Results-Count"]) == len(requests) == len(held) > 10
+    by_id = {r["id"].removeprefix("urn:ngsi-ld:Open311ServiceRequest:"): r for r in requests}
+    assert by_id.keys() == held.keys()  # every request, each once, by its published id
+    assert {i: r["status"]["value"] for i, r in by_id.items()} == {**held, fixed: "closed"}
+    assert all(r["service_request_id"]["value"] == i for i, r in by_id.items())
+    for entity in requests:
+        assert not {"description", "status_notes", "media_url", "zipcode"} & set(entity)
+        if "address" in entity:  # the nearest street's name, never what was typed
+            assert entity["address"]["value"]["streetAddress"] in streets
+        lon, lat = entity["location"]["value"]["coordinates"]
+        assert (round(lon, 4), round(lat, 4)) == (lon, lat)  # ~10 m, as the Open311 server
+        assert entity["expected_datetime"]["value"]["@value"].endswith("Z")  # or the level
+    assert [w for w in words | addresses if w in json.dumps(requests)] == []
+
+    # one by id, as the Open311 server names it; a query by ids fills no cache
+    (one,) = client.get(f"/ngsi-ld/v1/entities?id=urn:ngsi-ld:Open311ServiceRequest:{fixed}"
+                        "&type=Open311ServiceRequest").get_json()  # fmt: skip
+    assert one == by_id[fixed] and one["status"]["value"] == "closed"
+    cache = services_of(app.server).cache
+    before = set(cache._local)
+    client.get(f"/ngsi-ld/v1/entities?id=urn:ngsi-ld:Open311ServiceRequest:{fixed},"
+               "urn:ngsi-ld:Open311ServiceRequest:nobody-filed-this")  # fmt: skip
+    assert set(cache._local) == before
 
 
 def test_c3s_own_ngsi_ld_connector_reads_the_same_fill_levels(app, store, city, tmp_path):

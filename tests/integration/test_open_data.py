@@ -18,10 +18,12 @@ from shapely.geometry import Point
 from app import create_app
 from config import load_settings
 from services.context import Services, attach_services
+from store import open_data as od_store
 from store.cache import Cache
 from store.ledger import bump_version
 from store.retention import hour_floor, roll_up_readings
 from tests.helpers import TZ, rows, seed_demo_day
+from tests.helpers.work_orders import add_order
 
 LICENCE_URL = "https://opendatacommons.org/licenses/odbl/1-0/"
 NOW = datetime.now(UTC)
@@ -112,17 +114,58 @@ def test_the_layers_carry_their_data_and_licence_and_say_when_they_changed(app, 
         assert missing.status_code == 404 and list(missing.get_json()) == ["error"], url
 
 
-def test_complaints_leave_without_the_citizens_words_or_address(app, store):
+def add_open_requests(store, n: int) -> None:
+    """`n` more open requests of another source, at the first containers' places."""
+    with store.transaction() as cur:
+        cur.execute(
+            """INSERT INTO service_requests (source, request_id, status, service_code,
+                   service_name, description, requested_at, updated_at, address, lon, lat,
+                   zone_id)
+               SELECT 'other', 'x' || i, 'open', 'WST-OVF', 'Overflowing bin',
+                      'Please call me on 040 765 4321', $now, $now, 'Mannerheimintie 99 C 7',
+                      c.lon, c.lat, c.zone_id
+               FROM range($n) t(i)
+               JOIN (SELECT row_number() OVER (ORDER BY container_id) - 1 AS k, *
+                     FROM waste_containers) c ON c.k = i % 50""",
+            {"n": n, "now": NOW - timedelta(hours=1)},
+        )  # fmt: skip
+        bump_version(cur, "complaints")
+
+
+def test_complaints_are_the_open311_servers_without_the_citizens_words_or_address(app, store):
     client = app.server.test_client()
+    add_open_requests(store, 1100)  # more than one Open311 answer holds: all are in the layer
+    fixed = rows(store, "SELECT request_id FROM service_requests WHERE source = 'complaints' "
+                        "AND status = 'open' AND lon IS NOT NULL ORDER BY request_id")[0][0]
+    add_order(store, "complaints", fixed, "validated", NOW, NOW)  # closed as published
     said = rows(store, "SELECT description, address FROM service_requests WHERE status = 'open'")
     words = {d for d, _ in said if d and len(d) > 12} | {a for _, a in said if a}
-    assert len(words) > 10
+    assert len(words) > 10 and "Mannerheimintie 99 C 7" in words
+    expected = {i for (i,) in rows(store, """
+        SELECT CASE WHEN source = 'complaints' THEN request_id ELSE source || ':' || request_id
+               END FROM service_requests WHERE status = 'open' AND lon IS NOT NULL""")}
+    streets = {n for (n,) in rows(store, "SELECT DISTINCT name FROM road_segments")}
+
     geojson = client.get("/open-data/v1/layers/complaints.geojson")
-    for feature in geojson.get_json()["features"]:
-        assert not {"description", "address"} & set(feature["properties"])
+    features = geojson.get_json()["features"]
+    published = {f["properties"]["service_request_id"] for f in features}
+    assert published == expected - {fixed} and len(published) > 1000 and "other:x7" in published
+    for feature in features:
+        props = feature["properties"]
+        assert set(props) == {"service_request_id", "service_code", "service_name", "zone_id",
+                              "agency_responsible", "street", "requested_at", "expected_at"}
+        assert props["street"] is None or props["street"] in streets
+        assert props["expected_at"].endswith("Z")  # the source's, else the service level's
+        assert all(round(c, 4) == c for c in feature["geometry"]["coordinates"])  # ~10 m
+    assert {f["properties"]["street"] for f in features} - {None}  # a street named near most
+
     parquet = client.get("/open-data/v1/layers/complaints.parquet")
-    assert not {"description", "address"} & set(gpd.read_parquet(io.BytesIO(parquet.data)))
-    for body in (geojson.get_data(as_text=True), parquet.data.decode("latin-1")):
+    table = pq.read_table(io.BytesIO(parquet.data))
+    assert table.num_rows == len(features) and "geometry" in table.column_names
+    assert not {"description", "address"} & set(table.column_names)
+    values = [v for column in table.columns for v in column.to_pylist() if isinstance(v, str)]
+    assert values and set(table.column("service_request_id").to_pylist()) == published
+    for body in (geojson.get_data(as_text=True), *values):
         assert [w for w in words if w in body] == []
 
 
@@ -136,8 +179,9 @@ def window_rows(store, start: datetime, end: datetime) -> set[tuple]:
     return {(c, t.astimezone(UTC).replace(microsecond=0), round(f, 6)) for c, t, f in found}
 
 
-def test_a_windows_readings_are_that_windows_raw_and_rolled_up(app, store):
+def test_a_windows_readings_are_that_windows_raw_and_rolled_up(app, store, monkeypatch):
     client = app.server.test_client()
+    monkeypatch.setattr(od_store, "BATCH", 97)  # written a small batch at a time
     cutoff = hour_floor(NOW) - timedelta(hours=6)
     store.write(lambda cur: roll_up_readings(cur, cutoff))  # older readings: 15-minute means
     start, end = cutoff - timedelta(hours=4), cutoff + timedelta(hours=3)
@@ -155,6 +199,7 @@ def test_a_windows_readings_are_that_windows_raw_and_rolled_up(app, store):
     assert list(table[0]) == ["container_id", "observed_at", "fill_level", "temperature_c",
                               "status"]  # fmt: skip
     assert all(r["observed_at"].endswith("Z") and "T" in r["observed_at"] for r in table)
+    assert int(as_csv.headers["Content-Length"]) == len(as_csv.data)  # sent from a file
     got = {(r["container_id"], datetime.fromisoformat(r["observed_at"]),
             round(float(r["fill_level"]), 6)) for r in table}  # fmt: skip
     assert len(table) == raw + rolled and got == expected

@@ -1,8 +1,9 @@
 """The public city pulse (/pulse, issue 20 part 5) over a store seeded as the demo leaves
 it: not served unless the city publishes it; published, anyone signed out reads each
 zone's traffic, containers and complaints as the store's rows give them (counted here
-by SQL of the test's own), nothing of any complainant, and any site (or the listed
-ones) may show it in a frame."""
+by SQL of the test's own; complaints as C3 publishes them: closed once C3 validated the
+fix, overdue past the work order's due time), nothing of any complainant, and any site
+(or the listed ones) may show it in a frame."""
 
 from __future__ import annotations
 
@@ -17,11 +18,22 @@ from config import load_settings
 from services.context import Services, attach_services
 from store.cache import Cache
 from tests.helpers import TZ, rows, seed_demo_day
+from tests.helpers.work_orders import add_order
 
 SECRET_TEXT = "Purple giraffe stuck on the roof again"
 SECRET_ADDRESS = "Salaisuudenkuja 17 B 42"
 SECRET_ID = "pulse-secret-4711"
 LEVELS = {"default_target_hours": 12, "types": {"PULSE-X": {"target_hours": 2}}}
+
+
+def add_request(cur, request_id: str, code: str, filed: datetime, zone: str,
+                text: str = "", address: str = "") -> None:
+    cur.execute(
+        "INSERT INTO service_requests (source, request_id, status, service_code, "
+        "service_name, description, requested_at, updated_at, address, lon, lat, zone_id) "
+        "VALUES ('311', ?, 'open', ?, 'Something odd', ?, ?, ?, ?, 24.94, 60.17, ?)",
+        [request_id, code, text, filed, filed, address, zone],
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -30,13 +42,15 @@ def seeded(store, demo_city):
     seed_demo_day(store, demo_city, now)
     zone = rows(store, "SELECT zone_id FROM zones ORDER BY zone_id LIMIT 1")[0][0]
     with store.transaction() as cur:  # a resident's own words, address and id: never shown
-        cur.execute(
-            "INSERT INTO service_requests (source, request_id, status, service_code, "
-            "service_name, description, requested_at, updated_at, address, lon, lat, zone_id) "
-            "VALUES ('311', ?, 'open', 'PULSE-X', 'Something odd', ?, ?, ?, ?, 24.94, 60.17, ?)",
-            [SECRET_ID, SECRET_TEXT, now - timedelta(hours=3), now - timedelta(hours=3),
-             SECRET_ADDRESS, zone],
-        )  # fmt: skip
+        add_request(cur, SECRET_ID, "PULSE-X", now - timedelta(hours=3), zone, SECRET_TEXT,
+                    SECRET_ADDRESS)  # fmt: skip
+        add_request(cur, "pulse-fixed", "PULSE-X", now - timedelta(hours=3), zone)
+        add_request(cur, "pulse-late", "PULSE-Y", now - timedelta(minutes=20), zone)
+    # open at the source, but C3 validated the fix a minute ago: closed as published
+    add_order(store, "311", "pulse-fixed", "validated", now - timedelta(hours=1),
+              now - timedelta(minutes=1))  # fmt: skip
+    # filed 20 minutes ago (its level: 12 h), but its work order was due 5 minutes ago
+    add_order(store, "311", "pulse-late", "assigned", now - timedelta(minutes=5))
     return store
 
 
@@ -128,21 +142,29 @@ def expected_waste(store, now) -> dict[str, list[str]]:
 
 
 def expected_complaints(store, now) -> dict[str, list[str]]:
-    """Zone name -> [open, overdue, filed today, closed today], as shown."""
+    """Zone name -> [open, overdue, filed today, closed today], as shown: closed when the
+    source closed it or its work order was validated, due when the order is, else when
+    the source expects it, else after the service level's hours."""
     midnight = now.astimezone(ZoneInfo(TZ)).replace(hour=0, minute=0, second=0, microsecond=0)
     found = rows(store, """
         WITH closings AS (SELECT source, request_id, max(changed_at) AS at
-                          FROM service_request_events WHERE status = 'closed' GROUP BY ALL)
+                          FROM service_request_events WHERE status = 'closed' GROUP BY ALL),
+        published AS (
+            SELECT r.*, r.status = 'open' AND o.state IS DISTINCT FROM 'validated' AS open,
+                   coalesce(o.due_at, r.expected_at, r.requested_at + INTERVAL
+                       (CASE WHEN r.service_code = 'PULSE-X' THEN 2 ELSE 12 END) HOUR) AS due,
+                   least(CASE WHEN r.status = 'closed' THEN coalesce(c.at, r.updated_at) END,
+                         CASE WHEN o.state = 'validated' THEN o.closed_at END) AS closed_at
+            FROM service_requests r LEFT JOIN closings c USING (source, request_id)
+            LEFT JOIN work_order_requests l USING (source, request_id)
+            LEFT JOIN work_orders o USING (order_id))
         SELECT coalesce(z.name, r.zone_id),
-               count(*) FILTER (r.status = 'open'),
-               count(*) FILTER (r.status = 'open' AND coalesce(r.expected_at, r.requested_at
-                   + INTERVAL (CASE WHEN r.service_code = 'PULSE-X' THEN 2 ELSE 12 END) HOUR)
-                   < $now),
+               count(*) FILTER (r.open),
+               count(*) FILTER (r.open AND r.due < $now),
                count(*) FILTER (r.requested_at >= $midnight AND r.requested_at <= $now),
-               count(*) FILTER (r.status = 'closed'
-                   AND coalesce(c.at, r.updated_at) BETWEEN $midnight AND $now)
-        FROM service_requests r LEFT JOIN closings c USING (source, request_id)
-        LEFT JOIN zones z USING (zone_id) WHERE r.requested_at IS NOT NULL GROUP BY ALL
+               count(*) FILTER (r.closed_at BETWEEN $midnight AND $now)
+        FROM published r LEFT JOIN zones z USING (zone_id) WHERE r.requested_at IS NOT NULL
+        GROUP BY ALL
         """, {"now": now, "midnight": midnight})  # fmt: skip
     return {name: [str(n) for n in counts] for name, *counts in found}
 
@@ -180,9 +202,9 @@ def test_anyone_reads_each_zone_as_the_store_has_it_and_nothing_of_a_person(
         early, late = (found.get(name, ["0"] * 4) for found in counted)
         assert early[0] == cells[0] == late[0] and cells[2:] == early[2:] == late[2:], name
         assert int(early[1]) <= int(cells[1]) <= int(late[1]), name  # overdue only grows
-    assert int(complaints[mine][1]) >= 1  # the resident's request, 3 h old, due after 2 h
+    assert int(complaints[mine][1]) >= 2  # the resident's (3 h old, due after 2 h); the late
     city = rows(seeded, "SELECT count(*) FROM service_requests WHERE status = 'open'")[0][0]
-    assert complaints["Whole city"][0] == str(city)
+    assert complaints["Whole city"][0] == str(city - 1)  # the validated fix: closed
 
     for secret in (SECRET_TEXT, SECRET_ADDRESS, SECRET_ID, "Salaisuudenkuja", "giraffe"):
         assert secret not in body
