@@ -62,7 +62,7 @@ def one_request(request_id: str, fmt: str) -> Response:
     notes = request.args.get("extensions", "").lower() == "true"
     found = find(svc.store, svc.settings, Query(ids=[request_id], notes=notes))
     if not found:
-        return _error(fmt, 404, f"no request {request_id}")
+        return _error(fmt, 404, f"no request {request_id!r}")
     return _answer(found, fmt)
 
 

@@ -1,5 +1,5 @@
 """What C3's public endpoints share (issue 20). How often one address may ask them:
-`open_data.status_per_minute` per address, one count across all of them, kept in Redis
+`open_data.public_per_minute` per address, one count across all of them, kept in Redis
 when C3 has one (every web worker and machine counts together), else in each worker's
 memory; beyond it, 429 with Retry-After and one readable line in the endpoint's own
 form (Open311's error list, a page, JSON); Redis down does not take the public pages
@@ -29,7 +29,7 @@ def _refusal(limit: RequestLimit) -> Response:
         body, mimetype = open311_errors_xml(429, line), "text/xml"
     elif request.blueprint == "c3_open311":
         body, mimetype = json.dumps([{"code": 429, "description": line}]), "application/json"
-    elif request.blueprint in ("c3_status", "c3_pulse"):
+    elif request.blueprint == "c3_status":
         body = f"<!doctype html><html lang=en><title>Too many requests</title><p>{line}.</p>"
         mimetype = "text/html"
     else:
@@ -39,7 +39,7 @@ def _refusal(limit: RequestLimit) -> Response:
 
 def _per_minute() -> str:
     """The limit of the services this request is served with (tests swap them)."""
-    return f"{current_services().settings.open_data.status_per_minute}/minute"
+    return f"{current_services().settings.open_data.public_per_minute}/minute"
 
 
 def install_rate_limits(server: Flask, settings: Settings, *public: Blueprint) -> Limiter:
@@ -68,4 +68,5 @@ def allow_any_origin(server: Flask, *data: Blueprint) -> None:
         if request.blueprint in names:
             response.headers["Access-Control-Allow-Origin"] = "*"
             response.headers["Access-Control-Expose-Headers"] = EXPOSED
+            response.headers["Access-Control-Allow-Headers"] = "If-None-Match, Accept"
         return response

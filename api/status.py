@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import segno
@@ -24,7 +25,7 @@ blueprint = Blueprint("c3_status", __name__, template_folder="templates",
 def page_url(request_id: str) -> str:
     """The address a resident opens: under `public_url` when set (behind a proxy)."""
     base = current_services().settings.public_url or request.host_url.rstrip("/")
-    return f"{base}/status/{request_id}"
+    return f"{base}/status/{quote(request_id, safe=':')}"
 
 
 @blueprint.get("/status/<request_id>")
@@ -60,12 +61,16 @@ def photo(request_id: str) -> Response:
 
 @blueprint.get("/status/<request_id>/qr.svg")
 def qr(request_id: str) -> Response:
-    """The page's address as a QR code, for a printed or e-mailed acknowledgement."""
+    """The page's address as a QR code, for a printed or e-mailed acknowledgement; only
+    of a request C3 has."""
+    svc = current_services()
+    if status_of(svc.store, svc.settings, request_id) is None:
+        abort(404)
     svg = io.BytesIO()
     segno.make(page_url(request_id), error="m").save(
         svg, kind="svg", scale=4, title=f"QR code of the status page of request {request_id}")
     # without public_url the address is the Host header's: no cache may keep it for others
-    cache = "public, max-age=86400" if current_services().settings.public_url else "no-store"
+    cache = "public, max-age=86400" if svc.settings.public_url else "no-store"
     return Response(svg.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": cache})
 
 
@@ -89,6 +94,7 @@ OPENAPI_PATHS = {
         "tags": ["Residents"], "parameters": [_ID],
         "responses": {"200": {"description": "An SVG image",
                               "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+                      "404": {"description": "No request of that id", "content": _HTML},
                       "429": _TOO_MANY}}},
     "/status/{request_id}/photo.jpg": {"get": {
         "summary": "The photo of the validated fix",

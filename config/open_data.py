@@ -1,6 +1,6 @@
 """What C3 gives back (`[open_data]` of c3.toml, issue 20): the licence its open data is
 published under, whose request ids are published as they are, how often one address may
-ask for a resident's status page, and the public city pulse (off unless a city turns it
+ask the public endpoints, and the public city pulse (off unless a city turns it
 on) with the sites that may embed it."""
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ class OpenDataSettings(BaseModel):
         default=None, description="The connector whose requests keep their own ids in the "
         "Open311 server and on /status (others are published as <source>:<id>); unset = "
         "the first complaints connector. Set it once residents have links.")  # fmt: skip
-    status_per_minute: int = Field(
-        default=30, ge=1, description="Requests one address may send a minute to /status "
-        "and the Open311 server; more get 429 with Retry-After (shared through Redis when "
-        "redis_url is set, else per web worker).")  # fmt: skip
+    public_per_minute: int = Field(
+        default=60, ge=1, description="Requests one address may send a minute to the public "
+        "endpoints together (/status, the Open311 server, open data, NGSI-LD); more get 429 "
+        "with Retry-After (counted in Redis when redis_url is set, else per worker).")  # fmt: skip
     pulse: bool = Field(
         default=False, description="Serve the public city pulse at /pulse (no sign-in): "
         "today's traffic, full containers and complaints by area, no personal data.")  # fmt: skip

@@ -150,6 +150,9 @@ def _shape(kind: str, row: dict, city: str) -> dict:
     return service_request(row, city)
 
 
+CACHED_LIMITS = (20, 100, 1000)  # the default page, and the sizes clients commonly ask
+
+
 def _requests(cur, settings, ids: list[str], limit: int,
               offset: int) -> tuple[list[dict], int]:  # fmt: skip
     """A page of the requests as published (those of `ids`, if any; newest filed first),
@@ -160,7 +163,8 @@ def _requests(cur, settings, ids: list[str], limit: int,
         total, found = len(found), found[offset:offset + limit]
     else:
         total = published_count(cur, primary)
-        found = published_requests(cur, primary, limit=limit, offset=offset) if limit else []
+        found = (published_requests(cur, primary, limit=limit, offset=offset)
+                 if limit and offset < total else [])  # fmt: skip
     return with_expected(found, settings), total
 
 
@@ -178,14 +182,15 @@ def _page(svc, kind: str, ids: list[str], limit: int, offset: int) -> bytes:
 def entities(svc, kind: str, ids: list[str], limit: int, offset: int) -> tuple[list[dict], int]:
     """A page of the `kind` entities (those of `ids`, full URNs, if any), and how many
     there are in all; containers and segments in id order, requests newest filed first.
-    A page of a type is read once per data version; a query by ids (cheap, and of any
-    caller's choosing: no cache to fill) each time."""
+    The first page of a type at the usual sizes is read once per data version; any other
+    page, and a query by ids, each time (cheap, and of any caller's choosing: no cache
+    for anyone to fill)."""
     if kind not in TYPES:
         raise bad_request(f"unknown entity type {kind!r}: one of {', '.join(TYPES)}")
     locals_ = sorted({split[1] for i in ids if (split := split_id(i)) and split[0] == kind})
     if ids and not locals_:
         return [], 0
-    if locals_:
+    if locals_ or offset or limit not in CACHED_LIMITS:
         found, total = json.loads(_page(svc, kind, locals_, limit, offset))
         return found, total
     versions = versions_now(svc)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from analytics.service_levels import order_due_at
@@ -91,7 +92,7 @@ def status_link(settings, source: str, request_id: str) -> str | None:
     if not settings.public_url:
         return None
     public = published_id(primary_source(settings), source, request_id)
-    return f"{settings.public_url}/status/{public}"
+    return f"{settings.public_url}/status/{quote(public, safe=':')}"
 
 
 def _when(args: dict, name: str, tz: str) -> datetime | None:

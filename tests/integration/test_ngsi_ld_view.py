@@ -33,7 +33,7 @@ def app(dash_app, store, city, demo_city, tmp_path):
     seed_demo_day(store, demo_city, NOW)
     settings = load_settings(timezone=TZ, data_dir=tmp_path, auth="oidc",
                              oidc={"issuer": "https://login.city.example", "client_id": "c3"},
-                             open_data={"status_per_minute": 100_000})  # fmt: skip
+                             open_data={"public_per_minute": 100_000})  # fmt: skip
     svc = Services(settings=settings, store=store, cache=Cache(None), map_bounds=city.bounds)
     if "app" not in dash_app:
         dash_app["app"] = create_app(svc)
@@ -122,9 +122,12 @@ def test_service_requests_are_the_open311_servers_without_words_or_address(app, 
     while page != []:  # page by page, 400 at a time, to the end
         answer = client.get("/ngsi-ld/v1/entities?type=Open311ServiceRequest&limit=400"
                             f"&count=true&offset={len(requests)}")  # fmt: skip
+        assert answer.status_code == 200, answer.data[:200]
         page = answer.get_json()
         requests += page
     assert int(answer.headers["NGSILD-Results-Count"]) == len(requests) == len(held) > 10
+    past = client.get("/ngsi-ld/v1/entities?type=Open311ServiceRequest&offset=" + "9" * 30)
+    assert past.status_code == 200 and past.get_json() == []  # past the end: nothing, no error
     by_id = {r["id"].removeprefix("urn:ngsi-ld:Open311ServiceRequest:"): r for r in requests}
     assert by_id.keys() == held.keys()  # every request, each once, by its published id
     assert {i: r["status"]["value"] for i, r in by_id.items()} == {**held, fixed: "closed"}

@@ -74,7 +74,7 @@ def test_c3s_open311_connector_reads_back_c3s_requests_without_personal_data(
     feed = next(f for f in feeds if f.name == "complaints")
     assert run_connector(build_connector(feed, TZ), store, now=FIXED_NOW).status == "ok"
     server = serve(dash_app, store, city, tmp_path, connectors=[feed],
-                   open_data={"status_per_minute": 100_000})  # fmt: skip
+                   open_data={"public_per_minute": 100_000})  # fmt: skip
     mirror = Store(tmp_path / "mirror.duckdb")
     load_city_model(mirror, city)
     with BackgroundServer(server) as c3:
@@ -120,7 +120,7 @@ def fix_photo(folder) -> str:
 def loop_settings(tmp_path, **more) -> dict:
     return {"connectors": [SOURCE], "crews": CREWS,
             "service_levels": {"types": {"WST-OVF": {"target_hours": 10}}},
-            "open_data": {"status_per_minute": 100_000, **more}}  # fmt: skip
+            "open_data": {"public_per_minute": 100_000, **more}}  # fmt: skip
 
 
 def test_the_complaint_loop_shows_in_open311_and_on_the_status_page(store, city, dash_app,
@@ -182,6 +182,7 @@ def test_the_complaint_loop_shows_in_open311_and_on_the_status_page(store, city,
     assert "Expected by" in open_page and "photo.jpg" not in open_page  # the level: 10 h
     assert f'datetime="{due.isoformat()}"' in open_page
     assert client.get("/status/r3/photo.jpg").status_code == 404  # no fix validated yet
+    assert client.get("/status/nope/qr.svg").status_code == 404  # no code for what is not there
     missing = client.get("/status/nope")
     assert missing.status_code == 404 and "We have no report nope" in missing.data.decode()
     qr = client.get("/status/r1/qr.svg")  # an image a browser draws: a standalone SVG
@@ -195,7 +196,7 @@ def test_the_complaint_loop_shows_in_open311_and_on_the_status_page(store, city,
 
 def test_a_request_of_another_source_is_published_under_its_source(store, city, dash_app,
                                                                    tmp_path):  # fmt: skip
-    server = serve(dash_app, store, city, tmp_path, open_data={"status_per_minute": 100_000})
+    server = serve(dash_app, store, city, tmp_path, open_data={"public_per_minute": 100_000})
     add_request(store, "r1")
     client = server.test_client()
     with store.transaction() as cur:
@@ -253,7 +254,7 @@ def test_a_stray_control_character_does_not_break_the_xml_and_a_reopening_shows(
 
 def test_one_address_asking_too_often_is_told_to_wait(store, city, dash_app, tmp_path):
     server = serve(dash_app, store, city, tmp_path, **loop_settings(tmp_path,
-                                                                    status_per_minute=3))
+                                                                    public_per_minute=3))
     add_request(store, "r1")
     client = server.test_client()
     resident, neighbour = (str(IPv6Address(uuid4().int)) for _ in range(2))  # new to the count
