@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ import geopandas as gpd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from analytics.query_time import query_time
 from services.layers import versions_now
 from services.public_requests import primary_source, with_expected
 from services.table_files import UTC_SECOND, Spool, write_csv, write_parquet
@@ -210,16 +210,13 @@ def layer(svc, name: str, fmt: str, now: datetime | None = None) -> Answer:
 
 TABLE_FORMATS = {"parquet": PARQUET, "csv": CSV}
 # an offset whose '+' a query string turned into a space: "07:00:00 02:00"
-_SPACED_OFFSET = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
 
 
 def parse_time(text: str, name: str) -> datetime:
     """An ISO 8601 time (UTC when it names no offset) -> an aware datetime in UTC."""
-    text = _SPACED_OFFSET.sub(r"\1+\2", text.strip())
     try:
-        value = datetime.fromisoformat(text)
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError):
+        return query_time(text, UTC).astimezone(UTC)
+    except ValueError:
         shown = text if len(text) <= 40 else text[:40] + "…"
         raise OpenDataError(400, f"{name}: not an ISO 8601 time: {shown!r} "
                             "(e.g. 2026-11-17T07:00:00Z)") from None  # fmt: skip

@@ -9,11 +9,12 @@ caps, `updated_after` paging) are read here, each refusal one readable line."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from analytics.query_time import query_time
 from analytics.service_levels import order_due_at
 from connectors.open311_wire import iso_local
 from services.photos import HASH, photo_path
@@ -100,13 +101,10 @@ def _when(args: dict, name: str, tz: str) -> datetime | None:
     if not text:
         return None
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
-        when = when if when.tzinfo else when.replace(tzinfo=ZoneInfo(tz))
-        when.astimezone(UTC)  # a time at the calendar's edge cannot be moved to UTC
-    except (ValueError, OverflowError):
+        return query_time(text, ZoneInfo(tz))
+    except ValueError:
         raise BadQuery(f"{name} {text!r} is not a W3C date and time "
                        "(e.g. 2026-11-24T10:00:00Z)") from None  # fmt: skip
-    return when
 
 
 def _listed(args: dict, name: str) -> list[str] | None:
